@@ -1,0 +1,4 @@
+//! The `oxmm` command.
+fn main() {
+    println!("oxmm: being written");
+}

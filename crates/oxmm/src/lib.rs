@@ -1,0 +1,33 @@
+//! # oxmm — Linux's memory manager, written again in Rust
+//!
+//! A `no_std` library that needs no heap: like Linux, it carves its own metadata out of
+//! the memory it manages, through [`memblock`], before the buddy allocator exists.
+//! Linux v6.12 is the reference; names follow `mm/` so a reader who knows Linux can
+//! find their way by grep (the C name is in `#[doc(alias)]` where the Rust name differs).
+//!
+//! Layers, bottom up:
+//! * [`types`] — physical/virtual addresses, page frame numbers, node ids, page geometry;
+//! * [`mmzone`] — zone and migrate-type enumerations;
+//! * [`memblock`] — the boot-time memory allocator;
+//! * [`page`] — the page descriptor (`struct page`);
+//! * [`platform`] — everything the core needs from the machine;
+//! * [`printk`] — the kernel log sink.
+//!
+//! ```
+//! use oxmm::types::{Pfn, PhysAddr, PageGeometry};
+//! let geo = PageGeometry::default();
+//! assert_eq!(geo.phys_to_pfn(PhysAddr(0x5000)), Pfn(5));
+//! ```
+#![no_std]
+#![deny(unsafe_op_in_unsafe_fn)]
+#![warn(missing_docs)]
+
+#[cfg(test)]
+extern crate std;
+
+pub mod memblock;
+pub mod mmzone;
+pub mod page;
+pub mod platform;
+pub mod printk;
+pub mod types;

@@ -1,0 +1,1 @@
+//! Boot-time memory allocator (Linux: mm/memblock.c). Being written.
