@@ -25,6 +25,7 @@
 #[cfg(test)]
 extern crate std;
 
+pub mod boot;
 pub mod memblock;
 pub mod mmzone;
 pub mod page;

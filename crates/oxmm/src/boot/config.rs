@@ -1,0 +1,309 @@
+//! What the architecture hands to the generic boot code (Linux: the state `setup_arch`
+//! leaves behind: `max_zone_pfn[]`, node data, CMA areas, command-line options).
+
+use crate::mmzone::{ZoneLayout, ZoneType, MAX_NR_ZONES};
+use crate::types::{NodeId, PageGeometry, PhysAddr, MAX_NUMNODES};
+
+/// An architecture profile: its name, zone layout and the facts that change what it
+/// prints.
+///
+/// ```
+/// use oxmm::boot::Arch;
+/// assert_eq!(Arch::Ia32.name(), "ia32");
+/// assert!(Arch::Ia32.zone_layout().has(oxmm::mmzone::ZoneType::HighMem));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Arch {
+    /// x86-64: zones DMA (< 16 MiB), DMA32 (< 4 GiB), Normal, Movable, Device.
+    X86_64,
+    /// 32-bit x86 with HIGHMEM (PAE): DMA, Normal (lowmem, 896 MiB by default with the
+    /// 3G/1G split), HighMem, Movable, Device.
+    Ia32,
+    /// arm64: DMA (below the smallest DMA mask, ≤ 4 GiB), DMA32, Normal, Movable, Device.
+    Arm64,
+    /// riscv64: DMA32, Normal, Movable, Device.
+    Riscv64,
+    /// 32-bit arm with HIGHMEM: Normal, HighMem, Movable.
+    Arm,
+}
+
+impl Arch {
+    /// The profile's name as machine descriptions spell it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Arch::X86_64 => "x86-64",
+            Arch::Ia32 => "ia32",
+            Arch::Arm64 => "arm64",
+            Arch::Riscv64 => "riscv64",
+            Arch::Arm => "arm",
+        }
+    }
+
+    /// The zones this architecture configures, in index order.
+    pub const fn zone_layout(self) -> ZoneLayout {
+        match self {
+            Arch::X86_64 | Arch::Arm64 => ZoneLayout::X86_64,
+            Arch::Ia32 => ZoneLayout::IA32,
+            Arch::Riscv64 => ZoneLayout::new(&[
+                ZoneType::Dma32,
+                ZoneType::Normal,
+                ZoneType::Movable,
+                ZoneType::Device,
+            ]),
+            Arch::Arm => ZoneLayout::new(&[ZoneType::Normal, ZoneType::HighMem, ZoneType::Movable]),
+        }
+    }
+}
+
+/// The highest pfn (exclusive) each zone may reach (Linux: `max_zone_pfn[]` passed to
+/// `free_area_init`), indexed by zone *type*. `None` for zones the architecture does not
+/// configure. Zone i then starts where zone i−1 ended.
+///
+/// ```
+/// use oxmm::boot::ZoneLimits;
+/// use oxmm::mmzone::ZoneType;
+/// let mut l = ZoneLimits::default();
+/// l.set(ZoneType::Dma, 0x1000);
+/// assert_eq!(l.get(ZoneType::Dma), Some(0x1000));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[doc(alias = "max_zone_pfn")]
+pub struct ZoneLimits {
+    limits: [Option<u64>; MAX_NR_ZONES],
+}
+
+impl ZoneLimits {
+    /// The limit of zone type `t`.
+    pub fn get(&self, t: ZoneType) -> Option<u64> {
+        self.limits[t as usize]
+    }
+
+    /// Set the limit of zone type `t` to `pfn` (exclusive).
+    pub fn set(&mut self, t: ZoneType, pfn: u64) {
+        self.limits[t as usize] = Some(pfn);
+    }
+}
+
+/// One online node's description (CPUs are what zonelist building and the PCP `high`
+/// computation need).
+///
+/// ```
+/// use oxmm::boot::NodeDesc;
+/// use oxmm::types::NodeId;
+/// let n = NodeDesc { nid: NodeId(0), nr_cpus: 2 };
+/// assert_eq!(n.nr_cpus, 2);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct NodeDesc {
+    /// The node id.
+    pub nid: NodeId,
+    /// Number of CPUs on the node (0 for a CPU-less node).
+    pub nr_cpus: u32,
+}
+
+/// The SLIT distance table (Linux: `node_distance`), row-major over node ids
+/// `0..nr_node_ids`. Without a table, Linux uses 10 locally and 20 remotely.
+///
+/// ```
+/// use oxmm::boot::Distances;
+/// use oxmm::types::NodeId;
+/// let t = [10u8, 21, 21, 10];
+/// let d = Distances::new(2, &t).unwrap();
+/// assert_eq!(d.get(NodeId(0), NodeId(1)), 21);
+/// assert!(Distances::new(3, &t).is_none());
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+#[doc(alias = "node_distance")]
+pub struct Distances<'a> {
+    n: usize,
+    table: &'a [u8],
+}
+
+impl<'a> Distances<'a> {
+    /// A table for `n` nodes; `None` if `table` is not `n × n`.
+    pub fn new(n: usize, table: &'a [u8]) -> Option<Self> {
+        if n > MAX_NUMNODES || table.len() != n * n {
+            return None;
+        }
+        Some(Distances { n, table })
+    }
+
+    /// `node_distance(a, b)`: LOCAL_DISTANCE 10 / REMOTE_DISTANCE 20 without a table.
+    pub fn get(&self, a: NodeId, b: NodeId) -> u8 {
+        let (a, b) = (a.0 as usize, b.0 as usize);
+        if a < self.n && b < self.n {
+            self.table[a * self.n + b]
+        } else if a == b {
+            10
+        } else {
+            20
+        }
+    }
+}
+
+/// A size given to `kernelcore=` or `movablecore=`.
+///
+/// ```
+/// use oxmm::boot::CoreSize;
+/// assert_eq!(CoreSize::Percent(25), CoreSize::Percent(25));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CoreSize {
+    /// A size in bytes (`kernelcore=1G`).
+    Bytes(u64),
+    /// A percentage of total memory (`kernelcore=25%`), 0..=100.
+    Percent(u32),
+    /// `kernelcore=mirror`: non-mirrored memory becomes Movable.
+    Mirror,
+}
+
+/// A CMA area reserved by the architecture (`cma=`, device-tree `reusable` pools), to be
+/// activated at boot (its pageblocks become `MIGRATE_CMA`).
+///
+/// ```
+/// use oxmm::boot::CmaArea;
+/// use oxmm::types::PhysAddr;
+/// let a = CmaArea { name: "reserved", base: PhysAddr(0x4000_0000), size: 64 << 20 };
+/// assert_eq!(a.size, 0x400_0000);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct CmaArea<'a> {
+    /// The area's name (`reserved` for the default `cma=` area).
+    pub name: &'a str,
+    /// Base address (already reserved in memblock).
+    pub base: PhysAddr,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+/// Kernel image section sizes in bytes, for the `Memory:` line (Linux: `mem_init_print_info`).
+///
+/// ```
+/// let k = oxmm::boot::KernelImage::default();
+/// assert_eq!(k.code, 0);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct KernelImage {
+    /// `.text`.
+    pub code: u64,
+    /// `.data`.
+    pub rwdata: u64,
+    /// `.rodata`.
+    pub rodata: u64,
+    /// `.init.*`.
+    pub init: u64,
+    /// `.bss`.
+    pub bss: u64,
+}
+
+/// Transparent hugepage mode (`transparent_hugepage=`), which changes `min_free_kbytes`.
+///
+/// ```
+/// assert_eq!(oxmm::boot::ThpMode::default(), oxmm::boot::ThpMode::Always);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub enum ThpMode {
+    /// `always` (the default of most distribution kernels).
+    #[default]
+    Always,
+    /// `madvise`.
+    Madvise,
+    /// `never`.
+    Never,
+}
+
+/// The kernel version whose boot-log format to reproduce (lines changed over time, see
+/// REFERENCE.md §1 and the bootlogs INDEX).
+///
+/// ```
+/// use oxmm::boot::LogFormat;
+/// assert!(LogFormat::V6_12 > LogFormat::new(5, 13));
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
+pub struct LogFormat {
+    /// Major version.
+    pub major: u16,
+    /// Minor version.
+    pub minor: u16,
+}
+
+impl LogFormat {
+    /// Linux v6.12, the reference.
+    pub const V6_12: LogFormat = LogFormat {
+        major: 6,
+        minor: 12,
+    };
+
+    /// The format of kernel `major.minor`.
+    pub const fn new(major: u16, minor: u16) -> Self {
+        LogFormat { major, minor }
+    }
+}
+
+impl Default for LogFormat {
+    fn default() -> Self {
+        LogFormat::V6_12
+    }
+}
+
+/// Everything the generic boot needs besides memblock.
+///
+/// ```
+/// use oxmm::boot::{Arch, BootConfig};
+/// let cfg = BootConfig::new(Arch::X86_64);
+/// assert_eq!(cfg.nr_cpus, 1);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct BootConfig<'a> {
+    /// Architecture profile.
+    pub arch: Arch,
+    /// Page size.
+    pub geometry: PageGeometry,
+    /// `max_zone_pfn[]`.
+    pub zone_limits: ZoneLimits,
+    /// Online nodes (at least one; node ids as in memblock's region nids).
+    pub nodes: &'a [NodeDesc],
+    /// SLIT distances (`Distances::default()` when the machine has none).
+    pub distances: Distances<'a>,
+    /// `numa=off`: everything is node 0.
+    pub numa_off: bool,
+    /// Number of possible CPUs (`nr_cpu_ids`).
+    pub nr_cpus: u32,
+    /// `kernelcore=`.
+    pub kernelcore: Option<CoreSize>,
+    /// `movablecore=`.
+    pub movablecore: Option<CoreSize>,
+    /// `movable_node`: hotpluggable memory becomes Movable.
+    pub movable_node: bool,
+    /// CMA areas to activate.
+    pub cma: &'a [CmaArea<'a>],
+    /// Kernel image sizes for the `Memory:` line.
+    pub kernel: KernelImage,
+    /// `transparent_hugepage=`.
+    pub thp: ThpMode,
+    /// Boot-log format to reproduce.
+    pub log_format: LogFormat,
+}
+
+impl<'a> BootConfig<'a> {
+    /// Defaults for `arch`: 4 KiB pages, one CPU, no nodes listed (node 0 implied),
+    /// no options.
+    pub fn new(arch: Arch) -> Self {
+        BootConfig {
+            arch,
+            geometry: PageGeometry::default(),
+            zone_limits: ZoneLimits::default(),
+            nodes: &[],
+            distances: Distances::default(),
+            numa_off: false,
+            nr_cpus: 1,
+            kernelcore: None,
+            movablecore: None,
+            movable_node: false,
+            cma: &[],
+            kernel: KernelImage::default(),
+            thp: ThpMode::Always,
+            log_format: LogFormat::V6_12,
+        }
+    }
+}
