@@ -26,6 +26,7 @@
 extern crate std;
 
 pub mod boot;
+pub mod gfp;
 pub mod memblock;
 pub mod mmzone;
 pub mod page;
