@@ -4,3 +4,7 @@
 //! import from a real boot log), and the glue that boots them with the `oxmm` core.
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
+
+pub mod hosted;
+pub mod physmem;
+pub mod platform;

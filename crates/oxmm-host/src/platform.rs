@@ -1,0 +1,121 @@
+//! [`HostPlatform`]: the `oxmm` platform boundary implemented on process memory.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use oxmm::platform::Platform;
+use oxmm::types::VirtAddr;
+
+use crate::physmem::PhysMem;
+
+/// The hosted machine as the core sees it: the direct map is a [`PhysMem`], CPU ids are
+/// the host CPUs the calling threads run on (folded into the machine's CPU count), and
+/// TLB flushes are only counted — oxmm's own page tables are never loaded into the
+/// host's MMU, so there is nothing to flush.
+///
+/// ```
+/// use std::sync::Arc;
+/// use oxmm::platform::Platform;
+/// use oxmm::types::{PhysAddr, VirtAddr};
+/// use oxmm_host::{physmem::PhysMem, platform::HostPlatform};
+/// let mem = Arc::new(PhysMem::new(1 << 20).unwrap());
+/// let p = HostPlatform::new(mem.clone(), 4).unwrap();
+/// assert_eq!(p.nr_cpus(), 4);
+/// assert!(p.cpu_id() < 4);
+/// assert_eq!(p.phys_to_virt(PhysAddr(0x10)).0, mem.base() as u64 + 0x10);
+/// p.flush_tlb_range(VirtAddr(0), VirtAddr(0x1000));
+/// assert_eq!(p.tlb_flushes(), 1);
+/// ```
+#[derive(Debug)]
+pub struct HostPlatform {
+    mem: Arc<PhysMem>,
+    nr_cpus: usize,
+    tlb_flushes: AtomicU64,
+    tlb_flushed_bytes: AtomicU64,
+}
+
+impl HostPlatform {
+    /// A platform over `mem` with `nr_cpus` possible CPUs (at least one).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use oxmm_host::{physmem::PhysMem, platform::HostPlatform};
+    /// let mem = Arc::new(PhysMem::new(4096).unwrap());
+    /// assert!(HostPlatform::new(mem, 0).is_err());
+    /// ```
+    pub fn new(
+        mem: Arc<PhysMem>,
+        nr_cpus: usize,
+    ) -> Result<HostPlatform, crate::hosted::HostError> {
+        if nr_cpus == 0 {
+            return Err(crate::hosted::HostError::NoCpus);
+        }
+        Ok(HostPlatform {
+            mem,
+            nr_cpus,
+            tlb_flushes: AtomicU64::new(0),
+            tlb_flushed_bytes: AtomicU64::new(0),
+        })
+    }
+
+    /// The physical memory behind the direct map.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use oxmm_host::{physmem::PhysMem, platform::HostPlatform};
+    /// let p = HostPlatform::new(Arc::new(PhysMem::new(8192).unwrap()), 1).unwrap();
+    /// assert_eq!(p.physmem().size(), 8192);
+    /// ```
+    pub fn physmem(&self) -> &Arc<PhysMem> {
+        &self.mem
+    }
+
+    /// How many TLB flushes the core asked for.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use oxmm_host::{physmem::PhysMem, platform::HostPlatform};
+    /// let p = HostPlatform::new(Arc::new(PhysMem::new(8192).unwrap()), 1).unwrap();
+    /// assert_eq!(p.tlb_flushes(), 0);
+    /// ```
+    pub fn tlb_flushes(&self) -> u64 {
+        self.tlb_flushes.load(Ordering::Relaxed)
+    }
+
+    /// Total bytes of virtual address ranges the core asked to flush.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use oxmm::platform::Platform;
+    /// use oxmm::types::VirtAddr;
+    /// use oxmm_host::{physmem::PhysMem, platform::HostPlatform};
+    /// let p = HostPlatform::new(Arc::new(PhysMem::new(8192).unwrap()), 1).unwrap();
+    /// p.flush_tlb_range(VirtAddr(0x3000), VirtAddr(0x1000)); // backwards: counts 0 bytes
+    /// assert_eq!(p.tlb_flushed_bytes(), 0);
+    /// ```
+    pub fn tlb_flushed_bytes(&self) -> u64 {
+        self.tlb_flushed_bytes.load(Ordering::Relaxed)
+    }
+}
+
+impl Platform for HostPlatform {
+    fn direct_map_base(&self) -> *mut u8 {
+        self.mem.base()
+    }
+
+    fn cpu_id(&self) -> usize {
+        // The host may have fewer or more CPUs than the machine: fold, so per-CPU data
+        // indexed by this id always exists and threads on different host CPUs spread.
+        rustix::process::sched_getcpu() % self.nr_cpus
+    }
+
+    fn nr_cpus(&self) -> usize {
+        self.nr_cpus
+    }
+
+    fn flush_tlb_range(&self, start: VirtAddr, end: VirtAddr) {
+        self.tlb_flushes.fetch_add(1, Ordering::Relaxed);
+        self.tlb_flushed_bytes
+            .fetch_add(end.0.saturating_sub(start.0), Ordering::Relaxed);
+    }
+}
