@@ -1,1 +1,0 @@
-//! Boot-time memory allocator (Linux: mm/memblock.c). Being written.
