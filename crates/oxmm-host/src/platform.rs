@@ -28,7 +28,8 @@ use crate::physmem::PhysMem;
 /// ```
 #[derive(Debug)]
 pub struct HostPlatform {
-    mem: Arc<PhysMem>,
+    // `None` for a description-only boot of a machine too large to map.
+    mem: Option<Arc<PhysMem>>,
     nr_cpus: usize,
     tlb_flushes: AtomicU64,
     tlb_flushed_bytes: AtomicU64,
@@ -51,23 +52,44 @@ impl HostPlatform {
             return Err(crate::hosted::HostError::NoCpus);
         }
         Ok(HostPlatform {
-            mem,
+            mem: Some(mem),
             nr_cpus,
             tlb_flushes: AtomicU64::new(0),
             tlb_flushed_bytes: AtomicU64::new(0),
         })
     }
 
-    /// The physical memory behind the direct map.
+    /// A platform with no memory behind it (a null direct map), for booting only the
+    /// description of a machine whose address space cannot be mapped on this host.
+    ///
+    /// ```
+    /// use oxmm::platform::Platform;
+    /// use oxmm_host::platform::HostPlatform;
+    /// let p = HostPlatform::without_memory(2).unwrap();
+    /// assert!(p.direct_map_base().is_null() && p.physmem().is_none());
+    /// ```
+    pub fn without_memory(nr_cpus: usize) -> Result<HostPlatform, crate::hosted::HostError> {
+        if nr_cpus == 0 {
+            return Err(crate::hosted::HostError::NoCpus);
+        }
+        Ok(HostPlatform {
+            mem: None,
+            nr_cpus,
+            tlb_flushes: AtomicU64::new(0),
+            tlb_flushed_bytes: AtomicU64::new(0),
+        })
+    }
+
+    /// The physical memory behind the direct map, if any.
     ///
     /// ```
     /// use std::sync::Arc;
     /// use oxmm_host::{physmem::PhysMem, platform::HostPlatform};
     /// let p = HostPlatform::new(Arc::new(PhysMem::new(8192).unwrap()), 1).unwrap();
-    /// assert_eq!(p.physmem().size(), 8192);
+    /// assert_eq!(p.physmem().unwrap().size(), 8192);
     /// ```
-    pub fn physmem(&self) -> &Arc<PhysMem> {
-        &self.mem
+    pub fn physmem(&self) -> Option<&Arc<PhysMem>> {
+        self.mem.as_ref()
     }
 
     /// How many TLB flushes the core asked for.
@@ -100,7 +122,7 @@ impl HostPlatform {
 
 impl Platform for HostPlatform {
     fn direct_map_base(&self) -> *mut u8 {
-        self.mem.base()
+        self.mem.as_ref().map_or(std::ptr::null_mut(), |m| m.base())
     }
 
     fn cpu_id(&self) -> usize {
