@@ -33,3 +33,4 @@ pub mod page;
 pub mod platform;
 pub mod printk;
 pub mod types;
+pub mod watermark;
