@@ -54,6 +54,18 @@ pub enum HostError {
         /// Its length.
         len: u64,
     },
+    /// A physical range backed by anonymous memory, which cannot be mapped twice.
+    #[error("physical range {phys:#x}+{len:#x} overlaps [{start:#x}, {end:#x}), which is backed by anonymous memory (the memory manager's own metadata) and cannot be aliased")]
+    NotAliasable {
+        /// Start of the requested range.
+        phys: u64,
+        /// Its length.
+        len: u64,
+        /// Start of the anonymous range it overlaps.
+        start: u64,
+        /// End of that range.
+        end: u64,
+    },
     /// A machine with no CPUs.
     #[error("the machine has 0 CPUs; at least one is needed")]
     NoCpus,

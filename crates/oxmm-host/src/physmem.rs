@@ -9,15 +9,80 @@
 
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::ptr::NonNull;
+use std::sync::Mutex;
 
 use oxmm::types::PhysAddr;
 use rustix::fs::{ftruncate, memfd_create, MemfdFlags};
-use rustix::mm::{mmap, munmap, MapFlags, ProtFlags};
+use rustix::mm::{madvise, mmap, mmap_anonymous, munmap, Advice, MapFlags, ProtFlags};
 
 use crate::hosted::HostError;
 
 /// The host page size the memfd is mapped with; aliases must be aligned to it.
 const HOST_PAGE_SIZE: u64 = 4096;
+
+/// Alignment of the direct map's base: a PMD (2 MiB), so that physical and virtual
+/// addresses agree modulo a huge page and anonymous ranges can use transparent huge
+/// pages.
+const DIRECT_MAP_ALIGN: u64 = 2 << 20;
+
+/// Map `size` bytes of `fd` at an address aligned to [`DIRECT_MAP_ALIGN`].
+fn map_aligned(fd: &OwnedFd, size: u64) -> Result<NonNull<u8>, HostError> {
+    let sys = |call| {
+        move |e: rustix::io::Errno| HostError::PhysMemSys {
+            size,
+            call,
+            source: e.into(),
+        }
+    };
+    let span = size + DIRECT_MAP_ALIGN;
+    // Reserve address space with room to align, then put the memfd at the aligned spot.
+    // SAFETY: a fresh inaccessible mapping chosen by the kernel; affects no Rust object.
+    let reserve = unsafe {
+        mmap_anonymous(
+            std::ptr::null_mut(),
+            span as usize,
+            ProtFlags::empty(),
+            MapFlags::PRIVATE | MapFlags::NORESERVE,
+        )
+    }
+    .map_err(sys("mmap (address space reservation)"))? as u64;
+    let aligned = reserve.next_multiple_of(DIRECT_MAP_ALIGN);
+    // SAFETY: `[aligned, aligned + size)` lies inside the reservation we own and nobody
+    // else knows about, so replacing it with MAP_FIXED cannot clobber anything.
+    let mapped = unsafe {
+        mmap(
+            aligned as *mut _,
+            size as usize,
+            ProtFlags::READ | ProtFlags::WRITE,
+            MapFlags::SHARED | MapFlags::NORESERVE | MapFlags::FIXED,
+            fd,
+            0,
+        )
+    };
+    let head = aligned - reserve;
+    let tail = reserve + span - (aligned + size);
+    // SAFETY: the head and tail slop are parts of our own reservation that nothing uses.
+    unsafe {
+        if head > 0 {
+            let _ = munmap(reserve as *mut _, head as usize);
+        }
+        if tail > 0 {
+            let _ = munmap((aligned + size) as *mut _, tail as usize);
+        }
+    }
+    let mapped = match mapped {
+        Ok(p) => p,
+        Err(e) => {
+            // SAFETY: the middle of our reservation, still PROT_NONE and unused.
+            let _ = unsafe { munmap(aligned as *mut _, size as usize) };
+            return Err(sys("mmap")(e));
+        }
+    };
+    NonNull::new(mapped.cast::<u8>()).ok_or(HostError::PhysMemSize {
+        size,
+        reason: "mmap returned a null mapping",
+    })
+}
 
 /// A machine's physical address space `[0, size)`, backed by a memfd and mapped as the
 /// direct map.
@@ -36,6 +101,8 @@ pub struct PhysMem {
     fd: OwnedFd,
     base: NonNull<u8>,
     size: u64,
+    // Ranges backed by anonymous memory instead of the memfd: [start, end), sorted.
+    anon: Mutex<Vec<(u64, u64)>>,
 }
 
 // SAFETY: `PhysMem` owns a shared mapping; the pointer is only an address. Who writes
@@ -81,28 +148,13 @@ impl PhysMem {
             call: "ftruncate",
             source: e.into(),
         })?;
-        // SAFETY: a fresh mapping chosen by the kernel (null hint, no MAP_FIXED), so no
-        // existing Rust object is affected; the fd is valid and at least `size` long.
-        let ptr = unsafe {
-            mmap(
-                std::ptr::null_mut(),
-                size as usize,
-                ProtFlags::READ | ProtFlags::WRITE,
-                MapFlags::SHARED | MapFlags::NORESERVE,
-                &fd,
-                0,
-            )
-        }
-        .map_err(|e| HostError::PhysMemSys {
+        let base = map_aligned(&fd, size)?;
+        Ok(PhysMem {
+            fd,
+            base,
             size,
-            call: "mmap",
-            source: e.into(),
-        })?;
-        let base = NonNull::new(ptr.cast::<u8>()).ok_or(HostError::PhysMemSize {
-            size,
-            reason: "mmap returned a null mapping",
-        })?;
-        Ok(PhysMem { fd, base, size })
+            anon: Mutex::new(Vec::new()),
+        })
     }
 
     /// Size of the physical address space in bytes.
@@ -199,6 +251,14 @@ impl PhysMem {
         if phys.0 % HOST_PAGE_SIZE != 0 || len % HOST_PAGE_SIZE != 0 {
             return Err(HostError::Unaligned { phys: phys.0, len });
         }
+        if let Some((s, e)) = self.anonymous_overlap(phys.0, phys.0 + len) {
+            return Err(HostError::NotAliasable {
+                phys: phys.0,
+                len,
+                start: s,
+                end: e,
+            });
+        }
         // SAFETY: a fresh mapping chosen by the kernel (no MAP_FIXED), of a range of our
         // memfd that exists (checked above); no Rust object is affected.
         let ptr = unsafe {
@@ -225,6 +285,106 @@ impl PhysMem {
             len,
             phys: phys.0,
         })
+    }
+}
+
+impl PhysMem {
+    /// Back `[phys, phys + len)` of the direct map with anonymous memory that may use
+    /// transparent huge pages, instead of the memfd.
+    ///
+    /// For memory the memory manager keeps for itself and writes in bulk at boot (the
+    /// memmap): on a memfd every 4 KiB page is a separate fault, which makes writing a
+    /// 1 TiB machine's 8 GiB memmap take many seconds; anonymous huge pages fault 2 MiB
+    /// at a time. The price: such a range cannot be aliased ([`map_alias`] refuses it).
+    /// `phys` and `len` must be 4 KiB aligned; huge pages are used where the range covers
+    /// whole 2 MiB-aligned blocks.
+    ///
+    /// # Safety
+    /// The range's current contents are discarded (it reads as zeros afterwards), and no
+    /// other thread may access it during the call: call it before anything relies on
+    /// that memory, e.g. between memblock allocating it and the boot writing it.
+    ///
+    /// ```
+    /// use oxmm::types::PhysAddr;
+    /// let m = oxmm_host::physmem::PhysMem::new(8 << 20).unwrap();
+    /// // SAFETY: nothing uses the memory yet.
+    /// unsafe { m.back_anonymous(PhysAddr(2 << 20), 2 << 20).unwrap() };
+    /// assert!(m.is_anonymous(PhysAddr(3 << 20)));
+    /// assert!(m.map_alias(PhysAddr(2 << 20), 4096).is_err());
+    /// assert!(m.map_alias(PhysAddr(0), 4096).is_ok());
+    /// ```
+    ///
+    /// [`map_alias`]: PhysMem::map_alias
+    pub unsafe fn back_anonymous(&self, phys: PhysAddr, len: u64) -> Result<(), HostError> {
+        let in_range = phys.0.checked_add(len).is_some_and(|end| end <= self.size);
+        if !in_range || len == 0 {
+            return Err(HostError::PhysOutOfRange {
+                phys: phys.0,
+                len,
+                size: self.size,
+            });
+        }
+        if phys.0 % HOST_PAGE_SIZE != 0 || len % HOST_PAGE_SIZE != 0 {
+            return Err(HostError::Unaligned { phys: phys.0, len });
+        }
+        let addr = self.base.as_ptr().wrapping_add(phys.0 as usize);
+        // SAFETY: `[addr, addr + len)` is inside our direct map (checked above); MAP_FIXED
+        // replaces exactly that part of it, and the caller guarantees nobody relies on
+        // or concurrently touches its contents.
+        unsafe {
+            mmap_anonymous(
+                addr.cast(),
+                len as usize,
+                ProtFlags::READ | ProtFlags::WRITE,
+                MapFlags::PRIVATE | MapFlags::NORESERVE | MapFlags::FIXED,
+            )
+        }
+        .map_err(|e| HostError::PhysMemSys {
+            size: len,
+            call: "mmap (anonymous backing)",
+            source: e.into(),
+        })?;
+        // Huge pages are an optimisation: a host without THP still works.
+        // SAFETY: advice on the mapping just made; it does not change its contents.
+        let _ = unsafe { madvise(addr.cast(), len as usize, Advice::LinuxHugepage) };
+        // The memfd's old pages under the range are unreachable now: give them back.
+        let _ = rustix::fs::fallocate(
+            &self.fd,
+            rustix::fs::FallocateFlags::PUNCH_HOLE | rustix::fs::FallocateFlags::KEEP_SIZE,
+            phys.0,
+            len,
+        );
+        let mut anon = self.anon.lock().unwrap_or_else(|p| p.into_inner());
+        anon.push((phys.0, phys.0 + len));
+        anon.sort_unstable();
+        Ok(())
+    }
+
+    /// Whether `phys` is backed by anonymous memory ([`PhysMem::back_anonymous`]).
+    ///
+    /// ```
+    /// use oxmm::types::PhysAddr;
+    /// let m = oxmm_host::physmem::PhysMem::new(1 << 20).unwrap();
+    /// assert!(!m.is_anonymous(PhysAddr(0)));
+    /// ```
+    pub fn is_anonymous(&self, phys: PhysAddr) -> bool {
+        self.anonymous_overlap(phys.0, phys.0.saturating_add(1))
+            .is_some()
+    }
+
+    /// The anonymous ranges, `[start, end)` in physical addresses, sorted.
+    ///
+    /// ```
+    /// let m = oxmm_host::physmem::PhysMem::new(1 << 20).unwrap();
+    /// assert!(m.anonymous_ranges().is_empty());
+    /// ```
+    pub fn anonymous_ranges(&self) -> Vec<(u64, u64)> {
+        self.anon.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    fn anonymous_overlap(&self, start: u64, end: u64) -> Option<(u64, u64)> {
+        let anon = self.anon.lock().unwrap_or_else(|p| p.into_inner());
+        anon.iter().copied().find(|&(s, e)| s < end && start < e)
     }
 }
 

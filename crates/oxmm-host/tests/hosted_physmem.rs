@@ -108,3 +108,55 @@ fn host_platform_cpu_ids_fold_and_flushes_count() {
         Err(HostError::NoCpus)
     ));
 }
+
+#[test]
+fn direct_map_is_pmd_aligned() {
+    for size in [4096u64, 3 << 20, 1 << 30] {
+        let mem = PhysMem::new(size).unwrap();
+        assert_eq!(mem.base() as u64 % (2 << 20), 0, "size {size}");
+    }
+}
+
+#[test]
+fn anonymous_backing_keeps_the_direct_map_working_and_refuses_aliases() {
+    let mem = PhysMem::new(16 << 20).unwrap();
+    let p = mem.phys_to_virt(PhysAddr(0x40_0000)).unwrap();
+    // SAFETY: inside the mapping.
+    unsafe { p.write(3) };
+    // SAFETY: single-threaded test; the old contents are not relied on.
+    unsafe { mem.back_anonymous(PhysAddr(0x40_0000), 0x40_0000).unwrap() };
+    // The old contents are gone, the memory is usable.
+    assert_eq!(mem.read_u8(PhysAddr(0x40_0000)).unwrap(), 0);
+    // SAFETY: inside the mapping.
+    unsafe { p.add(0x1234).write(8) };
+    assert_eq!(mem.read_u8(PhysAddr(0x40_1234)).unwrap(), 8);
+    assert!(mem.is_anonymous(PhysAddr(0x7f_ffff)));
+    assert!(!mem.is_anonymous(PhysAddr(0x80_0000)));
+    assert!(!mem.is_anonymous(PhysAddr(0x3f_ffff)));
+    assert_eq!(mem.anonymous_ranges(), vec![(0x40_0000, 0x80_0000)]);
+    let e = mem.map_alias(PhysAddr(0x3f_f000), 0x2000).unwrap_err();
+    assert!(
+        matches!(
+            e,
+            HostError::NotAliasable {
+                start: 0x40_0000,
+                ..
+            }
+        ),
+        "{e}"
+    );
+    // Neighbours are still memfd-backed and aliasable.
+    let a = mem.map_alias(PhysAddr(0x80_0000), 0x1000).unwrap();
+    // SAFETY: inside the direct map and the alias of the same page.
+    unsafe {
+        mem.phys_to_virt(PhysAddr(0x80_0000)).unwrap().write(5);
+        assert_eq!(a.as_ptr().read_volatile(), 5);
+    }
+    // Bad ranges are errors.
+    // SAFETY: the calls fail before touching anything.
+    unsafe {
+        assert!(mem.back_anonymous(PhysAddr(0x1000), 0x800).is_err());
+        assert!(mem.back_anonymous(PhysAddr(15 << 20), 2 << 20).is_err());
+        assert!(mem.back_anonymous(PhysAddr(0), 0).is_err());
+    }
+}
