@@ -34,3 +34,5 @@ pub mod platform;
 pub mod printk;
 pub mod types;
 pub mod watermark;
+pub mod memmap;
+pub mod mm;

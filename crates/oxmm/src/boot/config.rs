@@ -283,6 +283,10 @@ pub struct BootConfig<'a> {
     pub thp: ThpMode,
     /// Boot-log format to reproduce.
     pub log_format: LogFormat,
+    /// The kernel was built with `CONFIG_NUMA` (even on a single node it then prints
+    /// `Fallback order for Node 0: 0 ` and `Policy zone:`). Defaults to true on x86-64
+    /// and arm64 (distribution kernels), false elsewhere.
+    pub config_numa: bool,
 }
 
 impl<'a> BootConfig<'a> {
@@ -304,6 +308,7 @@ impl<'a> BootConfig<'a> {
             kernel: KernelImage::default(),
             thp: ThpMode::Always,
             log_format: LogFormat::V6_12,
+            config_numa: matches!(arch, Arch::X86_64 | Arch::Arm64),
         }
     }
 }

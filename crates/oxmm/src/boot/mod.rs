@@ -3,8 +3,18 @@
 //!
 //! The architecture part of boot (firmware memory map → memblock, NUMA affinity,
 //! `mem=`/`memmap=`, early reservations) is the caller's, as in Linux's `setup_arch`:
-//! it fills a `Memblock` and describes the rest in a [`BootConfig`].
+//! it fills a `Memblock` and describes the rest in a [`BootConfig`]. The generic part is
+//! [`crate::mm::Mm::boot`].
 
 pub mod config;
+pub mod error;
+pub mod zonelist;
+pub mod zones;
 
 pub use config::*;
+pub use error::BootError;
+pub use zonelist::{build_node_order, find_next_best_node, NodeFacts};
+pub use zones::{
+    absent_pages_in_range, find_zone_movable_pfns_for_nodes, pfn_range_for_nid,
+    zone_absent_in_node, zone_span_in_node, ArchZoneRanges, MovableInfo,
+};

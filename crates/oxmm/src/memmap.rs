@@ -1,0 +1,329 @@
+//! The memory map: page descriptors of present sections, the section table, and the
+//! pageblock bitmaps, all reached through the platform's direct map (Linux: SPARSEMEM's
+//! `mem_section[]`, `pfn_to_page`, `pfn_valid`, `get_pfnblock_flags_mask`).
+//!
+//! This is the only module that dereferences raw pointers into managed memory.
+//!
+//! Layout (all of it memblock-allocated at boot, so it shows up as reserved):
+//! * one memmap block per run of consecutive present sections of the same node, in that
+//!   node's memory (Linux: `sparse_init_nid`'s buffer);
+//! * the section table: a `u32` *rank* per section below the highest present one
+//!   ([`SECTION_NOT_PRESENT`] for absent sections), followed by one [`RankEntry`] per
+//!   present section (where its descriptors live, which section it is).
+//!
+//! A page's *memmap index* (the 32-bit list link in [`Page`]) is
+//! `rank × PAGES_PER_SECTION + (pfn mod PAGES_PER_SECTION)`.
+
+use crate::page::Page;
+use crate::types::{PageGeometry, PhysAddr};
+use core::mem::size_of;
+
+/// Section-table value of a section without memory.
+///
+/// ```
+/// assert_eq!(oxmm::memmap::SECTION_NOT_PRESENT, u32::MAX);
+/// ```
+pub const SECTION_NOT_PRESENT: u32 = u32::MAX;
+
+/// Bits per pageblock in the pageblock bitmap (`NR_PAGEBLOCK_BITS`): 3 migrate-type bits
+/// and `PB_migrate_skip`.
+///
+/// ```
+/// assert_eq!(oxmm::memmap::NR_PAGEBLOCK_BITS, 4);
+/// ```
+pub const NR_PAGEBLOCK_BITS: u64 = 4;
+
+/// Where one present section's descriptors are.
+///
+/// ```
+/// assert_eq!(core::mem::size_of::<oxmm::memmap::RankEntry>(), 16);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(C)]
+pub struct RankEntry {
+    /// Physical address of the section's first descriptor.
+    pub memmap: u64,
+    /// The section number.
+    pub section_nr: u32,
+    /// The node the section belongs to.
+    pub nid: u32,
+}
+
+/// The memory map of a booted machine.
+///
+/// Descriptor access needs a real direct map: a map built for a description-only boot
+/// ([`MemMap::is_accessible`] false) answers `None` everywhere.
+///
+/// ```
+/// use oxmm::memmap::MemMap;
+/// let m = MemMap::empty(oxmm::types::PageGeometry::default());
+/// assert!(m.page(0).is_none());
+/// assert_eq!(m.nr_present_sections(), 0);
+/// ```
+#[derive(Debug)]
+pub struct MemMap {
+    base: *mut u8,
+    geo: PageGeometry,
+    section_shift: u32,
+    nr_sections: u64,
+    nr_present: u32,
+    table: PhysAddr,
+    accessible: bool,
+}
+
+// SAFETY: the raw pointer is the direct map of the machine this map describes; every
+// mutation goes through `&mut MemMap`, so sharing or sending the map across threads is
+// as safe as sharing the owning `Mm`.
+unsafe impl Send for MemMap {}
+// SAFETY: see `Send`; `&MemMap` only reads.
+unsafe impl Sync for MemMap {}
+
+impl MemMap {
+    /// A map with no sections.
+    pub const fn empty(geo: PageGeometry) -> MemMap {
+        MemMap {
+            base: core::ptr::null_mut(),
+            geo,
+            section_shift: geo.pages_per_section().trailing_zeros(),
+            nr_sections: 0,
+            nr_present: 0,
+            table: PhysAddr(0),
+            accessible: false,
+        }
+    }
+
+    /// Bytes of the section table for `nr_sections` sections of which `nr_present` are
+    /// present.
+    pub const fn table_bytes(nr_sections: u64, nr_present: u64) -> u64 {
+        let ranks = (nr_sections * 4).next_multiple_of(16);
+        ranks + nr_present * size_of::<RankEntry>() as u64
+    }
+
+    /// A map whose section table lives at `table`, every section marked absent. When
+    /// `base` is null the map describes only (no descriptor access).
+    ///
+    /// # Safety
+    /// Unless `base` is null, `base + table` must be valid for writes of
+    /// [`MemMap::table_bytes`]`(nr_sections, present)` bytes reserved for this map alone,
+    /// where `present` bounds the ranks later given to [`MemMap::set_section`].
+    pub(crate) unsafe fn new_table(
+        geo: PageGeometry,
+        base: *mut u8,
+        table: PhysAddr,
+        nr_sections: u64,
+    ) -> MemMap {
+        let mut m = MemMap::empty(geo);
+        m.nr_sections = nr_sections;
+        m.table = table;
+        if !base.is_null() {
+            m.base = base;
+            m.accessible = true;
+            let rank_ptr = base.wrapping_add(table.0 as usize) as *mut u32;
+            for i in 0..nr_sections as usize {
+                // SAFETY: the caller guarantees the table is writable for `nr_sections` ranks.
+                unsafe { rank_ptr.add(i).write_unaligned(SECTION_NOT_PRESENT) };
+            }
+        }
+        m
+    }
+
+    /// Record present section `sec` as rank `rank` with its memmap `e`.
+    ///
+    /// # Safety
+    /// `rank` must be below the `present` count the table was sized for, and `e.memmap`
+    /// must point to `PAGES_PER_SECTION` descriptors of memory reserved for this map.
+    pub(crate) unsafe fn set_section(&mut self, sec: u64, rank: u32, e: RankEntry) {
+        if sec >= self.nr_sections {
+            return;
+        }
+        self.nr_present = self.nr_present.max(rank + 1);
+        if !self.accessible {
+            return;
+        }
+        let rank_ptr = self.base.wrapping_add((self.table.0 + sec * 4) as usize) as *mut u32;
+        let off = self.table.0 + (self.nr_sections * 4).next_multiple_of(16);
+        let ent_ptr = self.base.wrapping_add(off as usize) as *mut RankEntry;
+        // SAFETY: `sec < nr_sections` and `rank` is within the table (caller contract).
+        unsafe {
+            rank_ptr.write_unaligned(rank);
+            ent_ptr.add(rank as usize).write_unaligned(e);
+        }
+    }
+
+    /// Whether descriptors can be read and written (a Full boot on a real direct map).
+    pub const fn is_accessible(&self) -> bool {
+        self.accessible
+    }
+
+    /// Number of present sections.
+    pub const fn nr_present_sections(&self) -> u32 {
+        self.nr_present
+    }
+
+    /// Physical address of the section table.
+    pub const fn table(&self) -> PhysAddr {
+        self.table
+    }
+
+    fn rank_of_section(&self, sec: u64) -> Option<u32> {
+        if !self.accessible || sec >= self.nr_sections {
+            return None;
+        }
+        let p = self.base.wrapping_add((self.table.0 + sec * 4) as usize) as *const u32;
+        // SAFETY: `sec < nr_sections`, inside the table written in `new`.
+        let r = unsafe { p.read_unaligned() };
+        (r != SECTION_NOT_PRESENT).then_some(r)
+    }
+
+    /// The [`RankEntry`] of present section number `rank`.
+    pub fn rank_entry(&self, rank: u32) -> Option<RankEntry> {
+        if !self.accessible || rank >= self.nr_present {
+            return None;
+        }
+        let off = self.table.0 + (self.nr_sections * 4).next_multiple_of(16);
+        let p = self.base.wrapping_add(off as usize) as *const RankEntry;
+        // SAFETY: `rank < nr_present`, inside the entries written in `new`.
+        Some(unsafe { p.add(rank as usize).read_unaligned() })
+    }
+
+    /// `pfn_valid`: the pfn's section has a memmap.
+    pub fn pfn_valid(&self, pfn: u64) -> bool {
+        self.rank_of_section(pfn >> self.section_shift).is_some()
+    }
+
+    /// The memmap index of `pfn` (its list-link value).
+    pub fn index_of(&self, pfn: u64) -> Option<u32> {
+        let r = self.rank_of_section(pfn >> self.section_shift)?;
+        let off = pfn & ((1u64 << self.section_shift) - 1);
+        Some(((r as u64) << self.section_shift | off) as u32)
+    }
+
+    /// The pfn of memmap index `idx`.
+    pub fn pfn_of(&self, idx: u32) -> Option<u64> {
+        let e = self.rank_entry(idx >> self.section_shift)?;
+        let off = idx as u64 & ((1u64 << self.section_shift) - 1);
+        Some(((e.section_nr as u64) << self.section_shift) | off)
+    }
+
+    fn desc_ptr_by_index(&self, idx: u32) -> Option<*mut Page> {
+        let e = self.rank_entry(idx >> self.section_shift)?;
+        let off = idx as u64 & ((1u64 << self.section_shift) - 1);
+        let phys = e.memmap + off * size_of::<Page>() as u64;
+        Some(self.base.wrapping_add(phys as usize) as *mut Page)
+    }
+
+    /// `pfn_to_page` for reading.
+    #[doc(alias = "pfn_to_page")]
+    pub fn page(&self, pfn: u64) -> Option<&Page> {
+        let p = self.desc_ptr_by_index(self.index_of(pfn)?)?;
+        // SAFETY: `p` is a descriptor inside a memmap block this map owns; the shared
+        // borrow of `self` excludes writers.
+        Some(unsafe { &*p })
+    }
+
+    /// `pfn_to_page` for writing.
+    pub fn page_mut(&mut self, pfn: u64) -> Option<&mut Page> {
+        let p = self.desc_ptr_by_index(self.index_of(pfn)?)?;
+        // SAFETY: as in `page`, and `&mut self` makes this the only live reference.
+        Some(unsafe { &mut *p })
+    }
+
+    /// The descriptor with memmap index `idx`.
+    pub fn page_by_index(&self, idx: u32) -> Option<&Page> {
+        let p = self.desc_ptr_by_index(idx)?;
+        // SAFETY: as in `page`.
+        Some(unsafe { &*p })
+    }
+
+    /// The descriptor with memmap index `idx`, for writing.
+    pub fn page_by_index_mut(&mut self, idx: u32) -> Option<&mut Page> {
+        let p = self.desc_ptr_by_index(idx)?;
+        // SAFETY: as in `page_mut`.
+        Some(unsafe { &mut *p })
+    }
+
+    /// Write `tmpl` into the descriptors of `[pfn, pfn + count)`, all of which must be in
+    /// one present section; writes sequentially (the fast path of `memmap_init_range`).
+    /// Returns false (writing nothing) when the range is not inside one present section.
+    pub(crate) fn fill(&mut self, pfn: u64, count: u64, tmpl: Page) -> bool {
+        let pps = 1u64 << self.section_shift;
+        if count == 0 {
+            return true;
+        }
+        if (pfn >> self.section_shift) != ((pfn + count - 1) >> self.section_shift) {
+            return false;
+        }
+        let Some(idx) = self.index_of(pfn) else {
+            return false;
+        };
+        let Some(p) = self.desc_ptr_by_index(idx) else {
+            return false;
+        };
+        debug_assert!((pfn & (pps - 1)) + count <= pps);
+        for i in 0..count as usize {
+            // SAFETY: `[pfn, pfn + count)` lies in one present section whose descriptors
+            // are contiguous at `p`; `&mut self` excludes other references.
+            unsafe { p.add(i).write(tmpl) };
+        }
+        true
+    }
+
+    /// Zero `size` bytes at physical `phys` (the `zero` callback of memblock allocations).
+    ///
+    /// # Safety
+    /// `[phys, phys + size)` must be memory of this machine that nothing else references.
+    pub(crate) unsafe fn zero_phys(base: *mut u8, phys: PhysAddr, size: u64) {
+        if base.is_null() {
+            return;
+        }
+        // SAFETY: the caller guarantees the range is unreferenced machine memory.
+        unsafe { core::ptr::write_bytes(base.wrapping_add(phys.0 as usize), 0, size as usize) };
+    }
+
+    /// Read the 4 bits of pageblock `bitidx / 4` from the bitmap at `usemap`
+    /// (`get_pfnblock_flags_mask`).
+    pub(crate) fn pageblock_bits(
+        &self,
+        usemap: PhysAddr,
+        usemap_bytes: u64,
+        block: u64,
+    ) -> Option<u8> {
+        if !self.accessible || block * NR_PAGEBLOCK_BITS / 8 >= usemap_bytes {
+            return None;
+        }
+        let byte = self.base.wrapping_add((usemap.0 + block / 2) as usize);
+        // SAFETY: the byte lies in the zone's memblock-allocated bitmap (checked above).
+        let v = unsafe { byte.read() };
+        Some(if block % 2 == 0 { v & 0xf } else { v >> 4 })
+    }
+
+    /// Write the 4 bits of pageblock `block` (`set_pfnblock_flags_mask`).
+    pub(crate) fn set_pageblock_bits(
+        &mut self,
+        usemap: PhysAddr,
+        usemap_bytes: u64,
+        block: u64,
+        bits: u8,
+    ) -> bool {
+        if !self.accessible || block * NR_PAGEBLOCK_BITS / 8 >= usemap_bytes {
+            return false;
+        }
+        let byte = self.base.wrapping_add((usemap.0 + block / 2) as usize);
+        // SAFETY: as in `pageblock_bits`, with `&mut self` excluding other access.
+        unsafe {
+            let v = byte.read();
+            let nv = if block % 2 == 0 {
+                (v & 0xf0) | (bits & 0xf)
+            } else {
+                (v & 0x0f) | (bits << 4)
+            };
+            byte.write(nv);
+        }
+        true
+    }
+
+    /// The page geometry.
+    pub const fn geometry(&self) -> PageGeometry {
+        self.geo
+    }
+}
