@@ -1136,3 +1136,177 @@ impl<P: Platform> Mm<P> {
         &self.ranges
     }
 }
+
+/// The first inconsistency [`Mm::check`] found.
+///
+/// ```
+/// let e = oxmm::mm::CheckError { what: "bad order", nid: 0, zone_idx: 1, order: 3, pfn: 0x100 };
+/// assert!(e.to_string().contains("pfn 0x100"));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CheckError {
+    /// What is wrong.
+    pub what: &'static str,
+    /// Node.
+    pub nid: usize,
+    /// Zone index.
+    pub zone_idx: usize,
+    /// Order involved (or 0).
+    pub order: u32,
+    /// Pfn involved (or 0).
+    pub pfn: u64,
+}
+
+impl core::fmt::Display for CheckError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "{} (node {}, zone index {}, order {}, pfn {:#x})",
+            self.what, self.nid, self.zone_idx, self.order, self.pfn
+        )
+    }
+}
+
+#[cfg(feature = "debug_vm")]
+impl<P: Platform> Mm<P> {
+    /// `CONFIG_DEBUG_VM`-style invariant check: every free list is well linked, each entry
+    /// is a buddy head of the list's order, zone and pageblock type, `nr_free` and the
+    /// free-page counters match the lists, no buddy head is off-list, and every pageblock
+    /// type is valid. Only a Full boot has lists to walk; DescribeOnly checks counters.
+    pub fn check(&self) -> Result<(), CheckError> {
+        let full = self.mode == BootMode::Full;
+        let mut heads_on_lists = 0u64;
+        for node in self.nodes() {
+            let nid = node.nid().0 as usize;
+            for z in node.zones() {
+                let err = |what, order, pfn| CheckError {
+                    what,
+                    nid,
+                    zone_idx: z.idx(),
+                    order,
+                    pfn,
+                };
+                let mut free = 0u64;
+                let mut free_cma = 0u64;
+                for (o, area) in z.free_area.iter().enumerate() {
+                    let o = o as u32;
+                    let mut blocks = 0u64;
+                    for (mt, list) in area.free_list.iter().enumerate() {
+                        if !full {
+                            continue;
+                        }
+                        let mut prev = Page::NIL;
+                        let mut cur = list.head;
+                        let mut n = 0u64;
+                        while cur != Page::NIL {
+                            let pfn =
+                                self.memmap
+                                    .pfn_of(cur)
+                                    .ok_or(err("link to no page", o, 0))?;
+                            let p = self.memmap.page_by_index(cur).ok_or(err(
+                                "link to no page",
+                                o,
+                                pfn,
+                            ))?;
+                            if p.prev != prev {
+                                return Err(err("prev link does not match", o, pfn));
+                            }
+                            if !p.is_buddy() {
+                                return Err(err("page on free list without PageBuddy", o, pfn));
+                            }
+                            if p.buddy_order() != o as u64 {
+                                return Err(err(
+                                    "buddy order differs from the list's order",
+                                    o,
+                                    pfn,
+                                ));
+                            }
+                            if p.zone_idx() != z.idx() || p.nid() as usize != nid {
+                                return Err(err("page on another zone's free list", o, pfn));
+                            }
+                            if pfn & ((1 << o) - 1) != 0 || !z.spans_pfn(pfn) {
+                                return Err(err("misaligned or out-of-zone free block", o, pfn));
+                            }
+                            let pmt = self.pageblock_migratetype(node.nid(), z.idx(), pfn);
+                            if pmt.map(|m| m as usize) != Some(mt) {
+                                return Err(err(
+                                    "free block's pageblock type differs from its list",
+                                    o,
+                                    pfn,
+                                ));
+                            }
+                            n += 1;
+                            if n > z.spanned_pages() {
+                                return Err(err("free list loops", o, pfn));
+                            }
+                            prev = cur;
+                            cur = p.next;
+                        }
+                        if prev != list.tail {
+                            return Err(err("list tail does not match the last entry", o, 0));
+                        }
+                        blocks += n;
+                        if mt != MigrateType::Isolate as usize {
+                            free += n << o;
+                        }
+                        if mt == MigrateType::Cma as usize {
+                            free_cma += n << o;
+                        }
+                    }
+                    if full && blocks != area.nr_free {
+                        return Err(err("nr_free differs from the lists", o, blocks));
+                    }
+                    heads_on_lists += blocks;
+                }
+                if full && (free != z.free_pages || free_cma != z.free_cma_pages) {
+                    return Err(err("NR_FREE_PAGES differs from the lists", 0, free));
+                }
+                if z.free_pages > z.managed_pages()
+                    || z.managed_pages() > z.present_pages() + z.cma_pages()
+                {
+                    return Err(err(
+                        "free > managed or managed > present",
+                        0,
+                        z.managed_pages(),
+                    ));
+                }
+                if full && z.spanned_pages() != 0 {
+                    let pb = self.geo.pageblock_nr_pages();
+                    let mut pfn = z.start_pfn() - z.start_pfn() % pb;
+                    while pfn < z.end_pfn() {
+                        if self
+                            .pageblock_migratetype(node.nid(), z.idx(), pfn)
+                            .is_none()
+                        {
+                            return Err(err("invalid pageblock type", 0, pfn));
+                        }
+                        pfn += pb;
+                    }
+                }
+            }
+        }
+        if full {
+            // Every PageBuddy head must be on a list.
+            let mut heads = 0u64;
+            let pps = self.geo.pages_per_section();
+            for rank in 0..self.memmap.nr_present_sections() {
+                let base = rank as u64 * pps;
+                for i in 0..pps {
+                    if let Some(p) = self.memmap.page_by_index((base + i) as u32) {
+                        heads += p.is_buddy() as u64;
+                    }
+                }
+            }
+            if heads != heads_on_lists {
+                return Err(CheckError {
+                    what: "PageBuddy pages not on any free list",
+                    nid: 0,
+                    zone_idx: 0,
+                    order: 0,
+                    pfn: heads,
+                });
+            }
+        }
+        Ok(())
+    }
+}
