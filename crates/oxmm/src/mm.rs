@@ -57,7 +57,7 @@ pub enum BootMode {
 /// mb.add(PhysAddr(0x1000), (256 << 20) - 0x1000).unwrap();
 /// let mut cfg = BootConfig::new(Arch::X86_64);
 /// cfg.zone_limits.set(ZoneType::Dma, 0x1000);
-/// cfg.zone_limits.set(ZoneType::Dma32, 0x100000);
+/// cfg.zone_limits.set(ZoneType::Dma32, 0x10000);
 /// cfg.zone_limits.set(ZoneType::Normal, 0x10000);
 /// let mm = Mm::boot(NoMem, mb, &cfg, BootMode::DescribeOnly, &mut oxmm::printk::NullLog).unwrap();
 /// let n = mm.nodes().next().unwrap();
@@ -829,10 +829,7 @@ impl<P: Platform> Mm<P> {
         let geo = self.geo;
         let mut pending: Option<(usize, usize, u64, u64)> = None;
         let mut i = 0;
-        loop {
-            let Some((s, e, n)) = self.memblock.free_ranges(None).nth(i) else {
-                break;
-            };
+        while let Some((s, e, n)) = self.memblock.free_ranges(None).nth(i) {
             i += 1;
             let (mut s, e) = (
                 geo.phys_to_pfn_up(s).0,

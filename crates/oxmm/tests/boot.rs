@@ -356,10 +356,7 @@ fn cma_activation() {
         mm.pageblock_migratetype(NodeId(0), 1, 0x8000),
         Some(MigrateType::Cma)
     );
-    assert_eq!(
-        z.free_area[10].free_list[MigrateType::Cma as usize].head != oxmm::page::Page::NIL,
-        true
-    );
+    assert!(!z.free_area[10].free_list[MigrateType::Cma as usize].is_empty());
     let mem = log.0.iter().find(|l| l.starts_with("Memory: ")).unwrap();
     assert!(mem.contains(", 16384K cma-reserved)"), "{mem}");
     mm.check().unwrap();

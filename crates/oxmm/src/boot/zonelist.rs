@@ -70,7 +70,7 @@ pub fn find_next_best_node(
         }
         val *= MAX_NUMNODES as i64;
         val += node_load[n] as i64;
-        if best.is_none_or(|(b, _)| val < b) {
+        if best.map_or(true, |(b, _)| val < b) {
             best = Some((val, n));
         }
     }
