@@ -8,3 +8,4 @@
 pub mod hosted;
 pub mod physmem;
 pub mod platform;
+pub mod machine;

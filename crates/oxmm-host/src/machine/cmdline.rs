@@ -1,0 +1,328 @@
+//! Boot options with Linux's meaning: the memory-related part of the kernel command line.
+
+use super::error::{ErrorKind, Location, MachineError};
+use oxmm::boot::{CoreSize, ThpMode};
+
+/// Parse a number as C's `simple_strtoull(s, &end, 0)` does: `0x` hex, leading-`0` octal
+/// or decimal. The whole string must be used.
+///
+/// ```
+/// use oxmm_host::machine::parse_number;
+/// assert_eq!(parse_number("0x1f"), Some(31));
+/// assert_eq!(parse_number("12"), Some(12));
+/// assert_eq!(parse_number("0xzz"), None);
+/// ```
+pub fn parse_number(s: &str) -> Option<u64> {
+    let (n, rest) = strtoull(s)?;
+    rest.is_empty().then_some(n)
+}
+
+/// The leading number of `s` (base as C's base 0) and what follows it.
+fn strtoull(s: &str) -> Option<(u64, &str)> {
+    let (radix, body) = if let Some(h) = s.strip_prefix("0x").or_else(|| s.strip_prefix("0X")) {
+        (16, h)
+    } else if s.len() > 1 && s.starts_with('0') && s.as_bytes()[1].is_ascii_digit() {
+        (8, &s[1..])
+    } else {
+        (10, s)
+    };
+    let n = body
+        .find(|c: char| !c.is_digit(radix))
+        .unwrap_or(body.len());
+    if n == 0 {
+        return None;
+    }
+    let v = u64::from_str_radix(&body[..n], radix).ok()?;
+    Some((v, &body[n..]))
+}
+
+/// Linux's `memparse`: a number with an optional K, M, G, T, P or E suffix (binary
+/// multiples), returning the value and the unparsed rest.
+///
+/// ```
+/// use oxmm_host::machine::memparse;
+/// assert_eq!(memparse("4G"), Some((4 << 30, "")));
+/// assert_eq!(memparse("512M@0x100000"), Some((512 << 20, "@0x100000")));
+/// assert_eq!(memparse("zz"), None);
+/// ```
+pub fn memparse(s: &str) -> Option<(u64, &str)> {
+    let (v, rest) = strtoull(s)?;
+    let shift = match rest.chars().next() {
+        Some('K' | 'k') => 10,
+        Some('M' | 'm') => 20,
+        Some('G' | 'g') => 30,
+        Some('T' | 't') => 40,
+        Some('P' | 'p') => 50,
+        Some('E' | 'e') => 60,
+        _ => return Some((v, rest)),
+    };
+    let v = v.checked_mul(1u64 << shift)?;
+    Some((v, &rest[1..]))
+}
+
+/// One `memmap=` option.
+///
+/// ```
+/// use oxmm_host::machine::{Memmap, BootOptions};
+/// let o = BootOptions::parse("memmap=8G!8G").unwrap();
+/// assert_eq!(o.memmap, vec![Memmap::Pram { start: 8 << 30, size: 8 << 30 }]);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Memmap {
+    /// `memmap=exactmap`: forget the firmware map.
+    ExactMap,
+    /// `memmap=nn@ss`: usable RAM.
+    Ram {
+        /// Start address.
+        start: u64,
+        /// Size.
+        size: u64,
+    },
+    /// `memmap=nn#ss`: ACPI data.
+    Acpi {
+        /// Start address.
+        start: u64,
+        /// Size.
+        size: u64,
+    },
+    /// `memmap=nn$ss`: reserved.
+    Reserved {
+        /// Start address.
+        start: u64,
+        /// Size.
+        size: u64,
+    },
+    /// `memmap=nn!ss`: persistent memory (type 12).
+    Pram {
+        /// Start address.
+        start: u64,
+        /// Size.
+        size: u64,
+    },
+    /// `memmap=nn`: like `mem=nn`.
+    Limit(u64),
+}
+
+/// The memory-related boot options of a kernel command line.
+///
+/// ```
+/// use oxmm_host::machine::BootOptions;
+/// use oxmm::boot::{CoreSize, ThpMode};
+/// let o = BootOptions::parse("quiet kernelcore=25% mem=4G transparent_hugepage=never nr_cpus=4").unwrap();
+/// assert_eq!(o.kernelcore, Some(CoreSize::Percent(25)));
+/// assert_eq!(o.mem, Some(4 << 30));
+/// assert_eq!(o.thp, Some(ThpMode::Never));
+/// assert_eq!(o.nr_cpus, Some(4));
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BootOptions {
+    /// `mem=`: the highest address of RAM to use (x86) / amount of memory (DT).
+    pub mem: Option<u64>,
+    /// `memmap=` options, in order.
+    pub memmap: Vec<Memmap>,
+    /// `kernelcore=`.
+    pub kernelcore: Option<CoreSize>,
+    /// `movablecore=`.
+    pub movablecore: Option<CoreSize>,
+    /// `numa=off`.
+    pub numa_off: bool,
+    /// `movable_node`.
+    pub movable_node: bool,
+    /// `transparent_hugepage=`.
+    pub thp: Option<ThpMode>,
+    /// `cma=` size (and optional `@base`).
+    pub cma: Option<(u64, Option<u64>)>,
+    /// `nr_cpus=` / `maxcpus=` (the smaller wins).
+    pub nr_cpus: Option<u32>,
+}
+
+fn bad(opt: &str, reason: impl Into<String>) -> MachineError {
+    MachineError::new(
+        "command line",
+        Location::Field(format!("cmdline: {opt}")),
+        ErrorKind::BadValue,
+        reason,
+    )
+}
+
+fn core_size(key: &str, v: &str) -> Result<CoreSize, MachineError> {
+    if v == "mirror" {
+        return Ok(CoreSize::Mirror);
+    }
+    if let Some(p) = v.strip_suffix('%') {
+        return match p.parse::<u32>() {
+            Ok(n) if n <= 100 => Ok(CoreSize::Percent(n)),
+            _ => Err(bad(
+                key,
+                format!("`{v}` is not a percentage from 0% to 100%"),
+            )),
+        };
+    }
+    match memparse(v) {
+        Some((n, "")) => Ok(CoreSize::Bytes(n)),
+        _ => Err(bad(
+            key,
+            format!("`{v}` is not a size (number with K/M/G/T/P/E) or percentage"),
+        )),
+    }
+}
+
+fn size_at(key: &str, v: &str) -> Result<(u64, char, u64), MachineError> {
+    let (size, rest) =
+        memparse(v).ok_or_else(|| bad(key, format!("`{v}` does not start with a size")))?;
+    let mut chars = rest.chars();
+    let Some(sep) = chars.next() else {
+        return Ok((size, ' ', 0));
+    };
+    let (start, tail) = memparse(chars.as_str())
+        .ok_or_else(|| bad(key, format!("`{v}`: no address after `{sep}`")))?;
+    if !tail.is_empty() {
+        return Err(bad(key, format!("`{v}`: trailing `{tail}`")));
+    }
+    Ok((size, sep, start))
+}
+
+impl BootOptions {
+    /// Parse a command line; options that do not concern memory are ignored.
+    pub fn parse(cmdline: &str) -> Result<Self, MachineError> {
+        let mut o = BootOptions::default();
+        o.apply(cmdline)?;
+        Ok(o)
+    }
+
+    /// Apply the options of `cmdline` on top of these (later options override earlier
+    /// ones as in Linux; `memmap=` options accumulate).
+    pub fn apply(&mut self, cmdline: &str) -> Result<(), MachineError> {
+        for word in cmdline.split_whitespace() {
+            let (key, val) = match word.split_once('=') {
+                Some((k, v)) => (k, Some(v)),
+                None => (word, None),
+            };
+            fn need<'a>(key: &str, v: Option<&'a str>) -> Result<&'a str, MachineError> {
+                v.ok_or_else(|| bad(key, "needs a value"))
+            }
+            match key {
+                "mem" => {
+                    let v = need(key, val)?;
+                    match memparse(v) {
+                        Some((n, "")) => self.mem = Some(n),
+                        _ => return Err(bad(key, format!("`{v}` is not a size"))),
+                    }
+                }
+                "memmap" => {
+                    for part in need(key, val)?.split(',') {
+                        if part == "exactmap" {
+                            self.memmap.push(Memmap::ExactMap);
+                            continue;
+                        }
+                        let (size, sep, start) = size_at(key, part)?;
+                        self.memmap.push(match sep {
+                            '@' => Memmap::Ram { start, size },
+                            '#' => Memmap::Acpi { start, size },
+                            '$' => Memmap::Reserved { start, size },
+                            '!' => Memmap::Pram { start, size },
+                            ' ' => Memmap::Limit(size),
+                            c => {
+                                return Err(bad(
+                                    key,
+                                    format!("`{part}`: unknown separator `{c}` (use @, #, $ or !)"),
+                                ))
+                            }
+                        });
+                    }
+                }
+                "kernelcore" => self.kernelcore = Some(core_size(key, need(key, val)?)?),
+                "movablecore" => self.movablecore = Some(core_size(key, need(key, val)?)?),
+                "numa" if need(key, val)? == "off" => self.numa_off = true,
+                "movable_node" => self.movable_node = true,
+                "transparent_hugepage" => {
+                    let v = need(key, val)?;
+                    self.thp = Some(match v {
+                        "always" => ThpMode::Always,
+                        "madvise" => ThpMode::Madvise,
+                        "never" => ThpMode::Never,
+                        _ => {
+                            return Err(bad(key, format!("`{v}` is not always, madvise or never")))
+                        }
+                    });
+                }
+                "cma" => {
+                    let v = need(key, val)?;
+                    let (size, sep, start) = size_at(key, v)?;
+                    self.cma = Some(match sep {
+                        ' ' => (size, None),
+                        '@' => (size, Some(start)),
+                        c => return Err(bad(key, format!("`{v}`: unexpected `{c}`"))),
+                    });
+                }
+                "nr_cpus" | "maxcpus" => {
+                    let v = need(key, val)?;
+                    let n: u32 = v
+                        .parse()
+                        .map_err(|_| bad(key, format!("`{v}` is not a CPU count")))?;
+                    self.nr_cpus = Some(self.nr_cpus.map_or(n, |m| m.min(n)).max(1));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// The options as a command line (inverse of [`BootOptions::parse`]).
+    ///
+    /// ```
+    /// use oxmm_host::machine::BootOptions;
+    /// let o = BootOptions::parse("mem=0x100000000 memmap=1G$0x40000000").unwrap();
+    /// assert_eq!(BootOptions::parse(&o.to_cmdline()).unwrap(), o);
+    /// ```
+    pub fn to_cmdline(&self) -> String {
+        let mut w: Vec<String> = Vec::new();
+        if let Some(m) = self.mem {
+            w.push(format!("mem={m:#x}"));
+        }
+        for m in &self.memmap {
+            w.push(match *m {
+                Memmap::ExactMap => "memmap=exactmap".into(),
+                Memmap::Ram { start, size } => format!("memmap={size:#x}@{start:#x}"),
+                Memmap::Acpi { start, size } => format!("memmap={size:#x}#{start:#x}"),
+                Memmap::Reserved { start, size } => format!("memmap={size:#x}${start:#x}"),
+                Memmap::Pram { start, size } => format!("memmap={size:#x}!{start:#x}"),
+                Memmap::Limit(size) => format!("memmap={size:#x}"),
+            });
+        }
+        let cs = |c: CoreSize| match c {
+            CoreSize::Bytes(b) => format!("{b:#x}"),
+            CoreSize::Percent(p) => format!("{p}%"),
+            CoreSize::Mirror => "mirror".into(),
+        };
+        if let Some(k) = self.kernelcore {
+            w.push(format!("kernelcore={}", cs(k)));
+        }
+        if let Some(k) = self.movablecore {
+            w.push(format!("movablecore={}", cs(k)));
+        }
+        if self.numa_off {
+            w.push("numa=off".into());
+        }
+        if self.movable_node {
+            w.push("movable_node".into());
+        }
+        if let Some(t) = self.thp {
+            let s = match t {
+                ThpMode::Always => "always",
+                ThpMode::Madvise => "madvise",
+                ThpMode::Never => "never",
+            };
+            w.push(format!("transparent_hugepage={s}"));
+        }
+        match self.cma {
+            Some((s, None)) => w.push(format!("cma={s:#x}")),
+            Some((s, Some(b))) => w.push(format!("cma={s:#x}@{b:#x}")),
+            None => {}
+        }
+        if let Some(n) = self.nr_cpus {
+            w.push(format!("nr_cpus={n}"));
+        }
+        w.join(" ")
+    }
+}

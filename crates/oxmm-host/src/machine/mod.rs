@@ -1,0 +1,532 @@
+//! Machine descriptions: a TOML format, built-in profiles, import from a real Linux boot
+//! log, and the architecture part of boot (Linux: `setup_arch`) that turns a description
+//! into a populated [`Memblock`](oxmm::memblock::Memblock) and a
+//! [`BootConfig`](oxmm::boot::BootConfig).
+//!
+//! ```
+//! use oxmm_host::machine::Machine;
+//! let m = Machine::profile("pc-8g").unwrap();
+//! let setup = m.setup().unwrap();
+//! assert!(setup.memblock().phys_mem_size() > 7 << 30);
+//! ```
+
+mod arch;
+mod cmdline;
+mod dmesg;
+mod e820;
+mod error;
+mod profiles;
+mod toml;
+
+pub use arch::ArchSetup;
+pub use cmdline::{memparse, parse_number, BootOptions, Memmap};
+pub use e820::{E820Entry, E820Table, E820Type};
+pub use error::{ErrorKind, Location, MachineError};
+
+use oxmm::boot::{Arch, LogFormat};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// One typed firmware range (`[[e820]]` in TOML): `range = "0xSTART-0xEND"` (inclusive
+/// end, as Linux prints it) and `type` (`usable`, `reserved`, `ACPI data`, `ACPI NVS`,
+/// `unusable`, `persistent`, `pmem`, `type N`).
+///
+/// ```
+/// use oxmm_host::machine::RangeDesc;
+/// let r = RangeDesc { range: "0x0-0xfff".into(), ty: "usable".into() };
+/// assert_eq!(r.ty, "usable");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RangeDesc {
+    /// `0xSTART-0xEND`, end inclusive.
+    pub range: String,
+    /// The e820 type name.
+    #[serde(rename = "type")]
+    pub ty: String,
+}
+
+/// A memory range of a device-tree machine (`[[memory]]`): memblock.memory as the
+/// kernel's `Early memory node ranges` show it.
+///
+/// ```
+/// use oxmm_host::machine::MemoryDesc;
+/// let m = MemoryDesc { range: "0x40000000-0x7fffffff".into(), node: 0, nomap: false, hotplug: false };
+/// assert!(!m.nomap);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MemoryDesc {
+    /// `0xSTART-0xEND`, end inclusive.
+    pub range: String,
+    /// Node id.
+    #[serde(default)]
+    pub node: u16,
+    /// `MEMBLOCK_NOMAP` (a `no-map` carve-out or firmware region kept in memblock.memory).
+    #[serde(default)]
+    pub nomap: bool,
+    /// `MEMBLOCK_HOTPLUG`.
+    #[serde(default)]
+    pub hotplug: bool,
+}
+
+/// A NUMA node (`[[node]]`): its memory-affinity ranges (SRAT) and CPUs.
+///
+/// ```
+/// use oxmm_host::machine::NodeSpec;
+/// let n = NodeSpec { id: 1, ranges: vec!["0x100000000-0x17fffffff".into()], cpus: 2, hotplug: false };
+/// assert_eq!(n.cpus, 2);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeSpec {
+    /// Node id.
+    pub id: u16,
+    /// Memory ranges (`0xSTART-0xEND`, inclusive); empty for a memoryless node.
+    #[serde(default)]
+    pub ranges: Vec<String>,
+    /// CPUs on the node.
+    #[serde(default)]
+    pub cpus: u32,
+    /// The SRAT marks the node's memory hot-pluggable.
+    #[serde(default)]
+    pub hotplug: bool,
+}
+
+/// An early memblock reservation (`[[reserve]]`): `kind` is `kernel`, `initrd`,
+/// `firmware` or `other`.
+///
+/// ```
+/// use oxmm_host::machine::Reservation;
+/// let r = Reservation { range: "0x1000000-0x1ffffff".into(), kind: "initrd".into() };
+/// assert_eq!(r.kind, "initrd");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reservation {
+    /// `0xSTART-0xEND`, inclusive.
+    pub range: String,
+    /// What it is.
+    #[serde(default = "default_kind")]
+    pub kind: String,
+}
+
+fn default_kind() -> String {
+    "other".into()
+}
+
+/// A device-tree `reserved-memory` node (`[[reserved_mem]]`).
+///
+/// ```
+/// use oxmm_host::machine::ReservedMem;
+/// let r = ReservedMem { name: "linux,cma".into(), range: "0x80000000-0x83ffffff".into(), nomap: false, reusable: true };
+/// assert!(r.reusable);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReservedMem {
+    /// Node name.
+    pub name: String,
+    /// `0xSTART-0xEND`, inclusive.
+    pub range: String,
+    /// `no-map`: kept in memblock.memory with `MEMBLOCK_NOMAP`, never mapped or freed.
+    #[serde(default)]
+    pub nomap: bool,
+    /// `reusable` (`shared-dma-pool`): a CMA area.
+    #[serde(default)]
+    pub reusable: bool,
+}
+
+/// Zone limit overrides, in pfns (`[zones]`); unset fields take the architecture's rule.
+///
+/// ```
+/// let z = oxmm_host::machine::ZoneOverrides::default();
+/// assert!(z.dma.is_none());
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZoneOverrides {
+    /// `max_zone_pfn[ZONE_DMA]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dma: Option<u64>,
+    /// `max_zone_pfn[ZONE_DMA32]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dma32: Option<u64>,
+    /// The lowmem limit (`max_low_pfn`, the top of ZONE_NORMAL on 32-bit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lowmem: Option<u64>,
+    /// Zones the kernel was built without (e.g. `["DMA32"]`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disabled: Vec<String>,
+}
+
+/// Kernel image section sizes in bytes (`[kernel]`), and where the image sits.
+///
+/// ```
+/// let k = oxmm_host::machine::KernelDesc::default();
+/// assert_eq!(k.code, 0);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KernelDesc {
+    /// Physical load address (default: 16 MiB on x86, start of DRAM + 2 MiB elsewhere).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub base: Option<u64>,
+    /// `.text`.
+    #[serde(default)]
+    pub code: u64,
+    /// `.data`.
+    #[serde(default)]
+    pub rwdata: u64,
+    /// `.rodata`.
+    #[serde(default)]
+    pub rodata: u64,
+    /// `.init.*`.
+    #[serde(default)]
+    pub init: u64,
+    /// `.bss`.
+    #[serde(default)]
+    pub bss: u64,
+}
+
+/// A kernel e820 edit recorded in a boot log (`e820: update …` / `e820: remove …`).
+///
+/// ```
+/// use oxmm_host::machine::E820Edit;
+/// let e = E820Edit { op: "update".into(), range: "0x0-0xfff".into(), from: "usable".into(), to: Some("reserved".into()) };
+/// assert_eq!(e.op, "update");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct E820Edit {
+    /// `update` or `remove`.
+    pub op: String,
+    /// `0xSTART-0xEND`, inclusive.
+    pub range: String,
+    /// Type the edit applies to.
+    pub from: String,
+    /// New type (`update` only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+}
+
+/// A machine description.
+///
+/// ```
+/// use oxmm_host::machine::Machine;
+/// let m = Machine::from_toml_str(r#"
+/// name = "tiny"
+/// arch = "x86-64"
+/// cpus = 2
+/// e820 = [ { range = "0x0-0x9fbff", type = "usable" },
+///          { range = "0x100000-0x7fffffff", type = "usable" } ]
+/// "#, "tiny.toml").unwrap();
+/// assert_eq!(m.memory_size(), 0x8000_0000);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Machine {
+    /// The machine's name.
+    pub name: String,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub description: String,
+    /// Architecture profile: `x86-64`, `ia32`, `arm64`, `riscv64` or `arm`.
+    pub arch: String,
+    /// Page size in bytes (4096, 16384 or 65536).
+    #[serde(default = "default_page_size")]
+    pub page_size: u64,
+    /// Physical address width in bits (default per architecture).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phys_bits: Option<u32>,
+    /// Number of possible CPUs.
+    #[serde(default = "default_cpus")]
+    pub cpus: u32,
+    /// Kernel command line (memory options are honoured, others ignored).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub cmdline: String,
+    /// Boot-log format to reproduce, `MAJOR.MINOR` (default `6.12`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kernel_version: Option<String>,
+    /// The firmware e820 map (x86).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub e820: Vec<RangeDesc>,
+    /// e820 edits the kernel made, applied in order after `trim_bios_range`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub e820_edits: Vec<E820Edit>,
+    /// Device-tree memory (non-x86).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub memory: Vec<MemoryDesc>,
+    /// NUMA nodes (none: one node, Linux's fake node 0).
+    #[serde(default, rename = "node", skip_serializing_if = "Vec::is_empty")]
+    pub nodes: Vec<NodeSpec>,
+    /// SLIT distance matrix, one row per node id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub distances: Vec<Vec<u8>>,
+    /// Zone limit overrides.
+    #[serde(default)]
+    pub zones: ZoneOverrides,
+    /// Early reservations.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reserve: Vec<Reservation>,
+    /// Device-tree reserved-memory nodes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reserved_mem: Vec<ReservedMem>,
+    /// Kernel image.
+    #[serde(default)]
+    pub kernel: KernelDesc,
+    /// Where the description came from (file name or `profile NAME`), for errors.
+    #[serde(skip)]
+    pub origin: String,
+}
+
+fn default_page_size() -> u64 {
+    4096
+}
+
+fn default_cpus() -> u32 {
+    1
+}
+
+/// Parse `0xSTART-0xEND` (inclusive end) into `(start, end_exclusive)`.
+///
+/// ```
+/// use oxmm_host::machine::parse_range;
+/// assert_eq!(parse_range("0x1000-0x1fff"), Ok((0x1000, 0x2000)));
+/// assert!(parse_range("0x2000-0x0fff").unwrap_err().contains("before"));
+/// ```
+pub fn parse_range(s: &str) -> Result<(u64, u64), String> {
+    let (a, b) = s
+        .split_once('-')
+        .ok_or_else(|| format!("`{s}` is not a range `0xSTART-0xEND`"))?;
+    let a = parse_number(a.trim()).ok_or_else(|| format!("`{}` is not a number", a.trim()))?;
+    let b = parse_number(b.trim()).ok_or_else(|| format!("`{}` is not a number", b.trim()))?;
+    if b < a {
+        return Err(format!("range `{s}`: end {b:#x} is before start {a:#x}"));
+    }
+    let end = b
+        .checked_add(1)
+        .ok_or_else(|| format!("range `{s}`: end {b:#x} overflows"))?;
+    Ok((a, end))
+}
+
+/// Format `[start, end)` as the inclusive `0xSTART-0xEND` of descriptions.
+pub(crate) fn fmt_range(start: u64, end: u64) -> String {
+    format!("{start:#x}-{:#x}", end - 1)
+}
+
+/// Parse an architecture name.
+///
+/// ```
+/// use oxmm_host::machine::parse_arch;
+/// assert_eq!(parse_arch("x86_64"), Some(oxmm::boot::Arch::X86_64));
+/// assert_eq!(parse_arch("i686"), Some(oxmm::boot::Arch::Ia32));
+/// ```
+pub fn parse_arch(s: &str) -> Option<Arch> {
+    Some(match s.to_ascii_lowercase().as_str() {
+        "x86-64" | "x86_64" | "amd64" => Arch::X86_64,
+        "ia32" | "i386" | "i686" | "x86" | "x86-32" => Arch::Ia32,
+        "arm64" | "aarch64" => Arch::Arm64,
+        "riscv64" | "riscv" => Arch::Riscv64,
+        "arm" | "armv7" | "arm32" => Arch::Arm,
+        _ => return None,
+    })
+}
+
+impl Machine {
+    /// An empty description for `arch` (no memory yet).
+    ///
+    /// ```
+    /// let m = oxmm_host::machine::Machine::new("m", oxmm::boot::Arch::Arm64);
+    /// assert_eq!(m.arch, "arm64");
+    /// ```
+    pub fn new(name: &str, arch: Arch) -> Machine {
+        Machine {
+            name: name.into(),
+            description: String::new(),
+            arch: arch.name().into(),
+            page_size: 4096,
+            phys_bits: None,
+            cpus: 1,
+            cmdline: String::new(),
+            kernel_version: None,
+            e820: Vec::new(),
+            e820_edits: Vec::new(),
+            memory: Vec::new(),
+            nodes: Vec::new(),
+            distances: Vec::new(),
+            zones: ZoneOverrides::default(),
+            reserve: Vec::new(),
+            reserved_mem: Vec::new(),
+            kernel: KernelDesc::default(),
+            origin: name.into(),
+        }
+    }
+
+    fn err(&self, loc: Location, kind: ErrorKind, reason: impl Into<String>) -> MachineError {
+        MachineError::new(self.origin.clone(), loc, kind, reason)
+    }
+
+    /// The architecture profile.
+    pub fn arch(&self) -> Result<Arch, MachineError> {
+        parse_arch(&self.arch).ok_or_else(|| {
+            self.err(
+                Location::Field("arch".into()),
+                ErrorKind::BadValue,
+                format!(
+                    "unknown architecture `{}` (use x86-64, ia32, arm64, riscv64 or arm)",
+                    self.arch
+                ),
+            )
+        })
+    }
+
+    /// The physical address width in bits.
+    pub fn phys_bits(&self) -> u32 {
+        self.phys_bits.unwrap_or(match parse_arch(&self.arch) {
+            Some(Arch::X86_64) => 46,
+            Some(Arch::Ia32) => 36,
+            Some(Arch::Arm64) => 48,
+            Some(Arch::Riscv64) => 56,
+            Some(Arch::Arm) => 40,
+            None => 64,
+        })
+    }
+
+    /// The boot options of `cmdline`.
+    pub fn options(&self) -> Result<BootOptions, MachineError> {
+        BootOptions::parse(&self.cmdline).map_err(|e| e.with_origin(&self.origin))
+    }
+
+    /// Add boot options on top of the machine's (`--cmdline "kernelcore=1G mem=4G"`).
+    ///
+    /// ```
+    /// let mut m = oxmm_host::machine::Machine::profile("pc-8g").unwrap();
+    /// m.apply_cmdline("kernelcore=1G").unwrap();
+    /// assert_eq!(m.options().unwrap().kernelcore, Some(oxmm::boot::CoreSize::Bytes(1 << 30)));
+    /// assert!(m.apply_cmdline("mem=lots").is_err());
+    /// ```
+    pub fn apply_cmdline(&mut self, cmdline: &str) -> Result<(), MachineError> {
+        let mut o = self.options()?;
+        o.apply(cmdline).map_err(|e| e.with_origin("--cmdline"))?;
+        self.cmdline = format!("{} {}", self.cmdline, cmdline).trim().to_string();
+        Ok(())
+    }
+
+    /// The boot-log format (`kernel_version`, default 6.12).
+    pub fn log_format(&self) -> Result<LogFormat, MachineError> {
+        let Some(v) = &self.kernel_version else {
+            return Ok(LogFormat::V6_12);
+        };
+        parse_version(v).ok_or_else(|| {
+            self.err(
+                Location::Field("kernel_version".into()),
+                ErrorKind::BadValue,
+                format!("`{v}` is not a kernel version MAJOR.MINOR"),
+            )
+        })
+    }
+
+    /// The highest address (exclusive) of any memory range: the size of the physical
+    /// address space a hosted machine must back.
+    pub fn memory_size(&self) -> u64 {
+        let e = self.e820.iter().filter_map(|r| parse_range(&r.range).ok());
+        let m = self
+            .memory
+            .iter()
+            .filter_map(|r| parse_range(&r.range).ok());
+        let e: Vec<(u64, u64)> = e.collect();
+        // Only usable RAM needs backing on e820 machines; reserved MMIO at the top
+        // of the address space would not.
+        let ram = self
+            .e820
+            .iter()
+            .zip(e.iter())
+            .filter(|(r, _)| {
+                matches!(
+                    E820Type::parse(&r.ty),
+                    Some(E820Type::Ram | E820Type::ReservedKern)
+                )
+            })
+            .map(|(_, r)| r.1);
+        ram.chain(m.map(|r| r.1)).max().unwrap_or(0)
+    }
+
+    /// A built-in profile by name (see [`Machine::profile_names`]).
+    pub fn profile(name: &str) -> Result<Machine, MachineError> {
+        profiles::profile(name)
+    }
+
+    /// The names of the built-in profiles; the first is the default.
+    ///
+    /// ```
+    /// assert_eq!(oxmm_host::machine::Machine::profile_names()[0], "pc-8g");
+    /// ```
+    pub fn profile_names() -> &'static [&'static str] {
+        profiles::NAMES
+    }
+
+    /// Parse a TOML description; `origin` names it in errors.
+    pub fn from_toml_str(text: &str, origin: &str) -> Result<Machine, MachineError> {
+        toml::from_toml_str(text, origin)
+    }
+
+    /// Read and parse a TOML description file.
+    pub fn from_toml_file(path: impl AsRef<Path>) -> Result<Machine, MachineError> {
+        let path = path.as_ref();
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            MachineError::new(
+                origin.clone(),
+                Location::Whole,
+                ErrorKind::Io,
+                format!("cannot read: {e}"),
+            )
+        })?;
+        Self::from_toml_str(&text, &origin)
+    }
+
+    /// The description as TOML ([`Machine::from_toml_str`] reads it back equal).
+    pub fn to_toml_string(&self) -> String {
+        toml::to_toml_string(self)
+    }
+
+    /// Import a machine from a real Linux boot log (dmesg, journal or serial console).
+    pub fn from_dmesg_str(text: &str, origin: &str) -> Result<Machine, MachineError> {
+        dmesg::from_dmesg_str(text, origin)
+    }
+
+    /// Read and import a boot log file.
+    pub fn from_dmesg_file(path: impl AsRef<Path>) -> Result<Machine, MachineError> {
+        let path = path.as_ref();
+        let origin = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| {
+            MachineError::new(
+                origin.clone(),
+                Location::Whole,
+                ErrorKind::Io,
+                format!("cannot read: {e}"),
+            )
+        })?;
+        Self::from_dmesg_str(&String::from_utf8_lossy(&bytes), &origin)
+    }
+
+    /// The architecture part of boot: build memblock and everything
+    /// [`BootConfig`](oxmm::boot::BootConfig) borrows.
+    pub fn setup(&self) -> Result<ArchSetup, MachineError> {
+        arch::setup(self)
+    }
+
+    /// Check everything [`Machine::setup`] would reject, without building memblock.
+    pub fn validate(&self) -> Result<(), MachineError> {
+        arch::validate(self).map(|_| ())
+    }
+}
+
+/// `MAJOR.MINOR[...]` → a log format.
+pub(crate) fn parse_version(v: &str) -> Option<LogFormat> {
+    let mut it = v.trim().split(|c: char| !c.is_ascii_digit());
+    let major = it.next()?.parse().ok()?;
+    let minor = it.next()?.parse().ok()?;
+    Some(LogFormat::new(major, minor))
+}

@@ -1,0 +1,240 @@
+//! Every real boot log in `fixtures/` imports, sets up, and yields memblock.memory equal to
+//! the log's `Early memory node ranges` (base, end, node), and the zone limits its
+//! `Zone ranges` imply.
+
+use oxmm::mmzone::ZoneType;
+use oxmm_host::machine::Machine;
+use std::path::PathBuf;
+
+fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+fn logs() -> Vec<PathBuf> {
+    let mut v: Vec<PathBuf> = std::fs::read_dir(fixtures().join("bootlogs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "txt"))
+        .collect();
+    for e in std::fs::read_dir(fixtures().join("linux-6.12-qemu")).unwrap() {
+        let p = e.unwrap().path().join("dmesg.txt");
+        if p.exists() {
+            v.push(p);
+        }
+    }
+    v.sort();
+    assert!(v.len() >= 20, "fixtures missing: {v:?}");
+    v
+}
+
+fn message(raw: &str) -> &str {
+    let s = match raw.find(" kernel: ") {
+        Some(p) => &raw[p + 9..],
+        None => raw,
+    };
+    let s = if s.starts_with('[') {
+        &s[s.find(']').unwrap() + 1..]
+    } else {
+        s
+    };
+    s.trim()
+}
+
+/// `(nid, start, end_exclusive)` of each `node N: [mem A-B]` line.
+fn early_ranges(text: &str) -> Vec<(u16, u64, u64)> {
+    let mut out = Vec::new();
+    let mut on = false;
+    for raw in text.lines().filter(|l| !l.starts_with('#')) {
+        let m = message(raw);
+        if m == "Early memory node ranges" {
+            on = true;
+            out.clear();
+            continue;
+        }
+        // Some 6.12 captures drop the header line; the node lines are unmistakable.
+        if let Some(rest) = m.strip_prefix("node ") {
+            if let Some((nid, r)) = rest.split_once(": [mem ") {
+                let (a, b) = r.trim_end_matches(']').split_once('-').unwrap();
+                let a = u64::from_str_radix(a.trim_start_matches("0x"), 16).unwrap();
+                let b = u64::from_str_radix(b.trim_start_matches("0x"), 16).unwrap();
+                out.push((nid.trim().parse().unwrap(), a, b + 1));
+                continue;
+            }
+        }
+        if on && !out.is_empty() {
+            on = false;
+        }
+    }
+    out
+}
+
+fn zone_ends(text: &str) -> Vec<(String, Option<u64>)> {
+    let mut out = Vec::new();
+    let mut on = false;
+    for raw in text.lines().filter(|l| !l.starts_with('#')) {
+        let m = message(raw);
+        if m == "Zone ranges:" {
+            on = true;
+            continue;
+        }
+        if on {
+            let name = m.split_whitespace().next().unwrap_or("");
+            if !matches!(name, "DMA" | "DMA32" | "Normal" | "HighMem" | "Device") {
+                break;
+            }
+            let end = m.split_once('-').map(|(_, b)| {
+                u64::from_str_radix(b.trim_end_matches(']').trim_start_matches("0x"), 16).unwrap()
+                    + 1
+            });
+            out.push((name.to_string(), end));
+        }
+    }
+    out
+}
+
+#[test]
+fn every_fixture_log_imports_and_matches_its_node_ranges() {
+    let mut failures = Vec::new();
+    for path in logs() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let m = match Machine::from_dmesg_file(&path) {
+            Ok(m) => m,
+            Err(e) => {
+                failures.push(format!("{}: import: {e}", path.display()));
+                continue;
+            }
+        };
+        let s = match m.setup() {
+            Ok(s) => s,
+            Err(e) => {
+                failures.push(format!("{}: setup: {e}", path.display()));
+                continue;
+            }
+        };
+        let want = early_ranges(&text);
+        assert!(
+            !want.is_empty(),
+            "{}: no node ranges in the fixture",
+            path.display()
+        );
+        let got: Vec<(u16, u64, u64)> = s
+            .memblock()
+            .memory()
+            .regions()
+            .iter()
+            .map(|r| (r.nid.map_or(u16::MAX, |n| n.0), r.base.0, r.end().0))
+            .collect();
+        if got != want {
+            failures.push(format!(
+                "{}: memblock.memory differs\n  want {:x?}\n  got  {:x?}",
+                path.display(),
+                want,
+                got
+            ));
+        }
+        // Zone ends the log prints must be what the zone limits give.
+        let cfg = s.boot_config();
+        let max_pfn = s.max_pfn();
+        let mut prev = 0;
+        for (name, end) in zone_ends(&text) {
+            let t = match name.as_str() {
+                "DMA" => ZoneType::Dma,
+                "DMA32" => ZoneType::Dma32,
+                "Normal" => ZoneType::Normal,
+                "HighMem" => ZoneType::HighMem,
+                _ => continue,
+            };
+            let lim = cfg.zone_limits.get(t).map(|l| l.min(max_pfn));
+            if let Some(e) = end {
+                if lim != Some(e >> 12) {
+                    failures.push(format!(
+                        "{}: zone {name} ends at pfn {:#x}, limit {:x?}",
+                        path.display(),
+                        e >> 12,
+                        lim
+                    ));
+                }
+                prev = e >> 12;
+            } else if lim.is_some_and(|l| l > prev) && t != ZoneType::Normal {
+                failures.push(format!(
+                    "{}: zone {name} is empty in the log, limit {:x?} > {prev:#x}",
+                    path.display(),
+                    lim
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn numa_logs_keep_their_nodes_and_cpus() {
+    let f = fixtures().join("bootlogs");
+    let m = Machine::from_dmesg_file(f.join("09-x86_64-hpe-dl325-4node-memoryless-64g-5.0.txt"))
+        .unwrap();
+    let s = m.setup().unwrap();
+    let ids: Vec<u16> = s.nodes().iter().map(|n| n.nid.0).collect();
+    assert_eq!(ids, vec![0, 1, 2, 3], "memoryless nodes 1 and 3 are online");
+    assert_eq!(s.boot_config().nr_cpus, 32);
+
+    let m = Machine::from_dmesg_file(f.join("10-x86_64-sun-x4600m2-8node-128g-5.11.txt")).unwrap();
+    let s = m.setup().unwrap();
+    let cfg = s.boot_config();
+    assert_eq!(cfg.nodes.len(), 8);
+    use oxmm::types::NodeId;
+    assert_eq!(cfg.distances.get(NodeId(0), NodeId(7)), 16);
+    assert_eq!(cfg.distances.get(NodeId(3), NodeId(1)), 12);
+
+    let m = Machine::from_dmesg_file(fixtures().join("linux-6.12-qemu/q35-numa2-4g/dmesg.txt"))
+        .unwrap();
+    let s = m.setup().unwrap();
+    assert_eq!(
+        s.nodes().iter().map(|n| n.nr_cpus).collect::<Vec<_>>(),
+        vec![2, 2]
+    );
+}
+
+#[test]
+fn imported_options_kernel_and_version() {
+    let f = fixtures();
+    let m =
+        Machine::from_dmesg_file(f.join("linux-6.12-qemu/q35-4g-kernelcore1g/dmesg.txt")).unwrap();
+    let s = m.setup().unwrap();
+    let cfg = s.boot_config();
+    assert_eq!(cfg.kernelcore, Some(oxmm::boot::CoreSize::Bytes(1 << 30)));
+    assert_eq!(cfg.log_format, oxmm::boot::LogFormat::new(6, 12));
+    assert_eq!(cfg.kernel.code, 16384 << 10);
+    assert_eq!(cfg.kernel.bss, 4904 << 10);
+    let m = Machine::from_dmesg_file(f.join("linux-6.12-qemu/q35-2g-thp-never/dmesg.txt")).unwrap();
+    assert_eq!(
+        m.setup().unwrap().boot_config().thp,
+        oxmm::boot::ThpMode::Never
+    );
+    // Debian's kernel ignored cma= ("Unknown kernel command line parameters"): so do we.
+    let m = Machine::from_dmesg_file(f.join("linux-6.12-qemu/q35-4g-cma256m/dmesg.txt")).unwrap();
+    assert!(m.setup().unwrap().cma().is_empty());
+    // The device-tree CMA reservation of the Dragonboard log.
+    let m = Machine::from_dmesg_file(
+        f.join("bootlogs/15-armv7-apq8074-dragonboard-2g-highmem-cma-5.17.txt"),
+    )
+    .unwrap();
+    let s = m.setup().unwrap();
+    assert_eq!(s.cma().len(), 1);
+    assert_eq!(s.cma()[0].base.0, 0x7c00_0000);
+    assert_eq!(s.cma()[0].size, 64 << 20);
+    assert_eq!(
+        s.boot_config().log_format,
+        oxmm::boot::LogFormat::new(5, 17)
+    );
+    // The i686 log's lowmem limit.
+    let m =
+        Machine::from_dmesg_file(f.join("bootlogs/14-i686-pae-msi-b85m-highmem-4.2.txt")).unwrap();
+    let s = m.setup().unwrap();
+    assert_eq!(s.max_low_pfn(), 0x37bfe);
+    assert_eq!(s.boot_config().arch, oxmm::boot::Arch::Ia32);
+}
