@@ -887,12 +887,11 @@ impl<P: Platform> Mm<P> {
             let mut p = pfn;
             while p < pfn + nr {
                 let end = (((p >> shift) + 1) << shift).min(pfn + nr);
-                for q in p..end {
-                    if let Some(d) = self.memmap.page_mut(q) {
-                        d.clear_reserved();
-                        d.refcount = 0;
-                    }
-                }
+                // Free pages: zone and node kept, Reserved cleared, refcount 0
+                // (__free_pages_core), written sequentially a section chunk at a time.
+                let mut tmpl = Page::init_single(zi, nid as u16);
+                tmpl.refcount = 0;
+                self.memmap.fill(p, end - p, tmpl);
                 p = end;
             }
             let Some(idx) = self.memmap.index_of(pfn) else {

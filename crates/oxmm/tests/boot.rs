@@ -421,3 +421,95 @@ fn errors_name_the_value() {
 fn descriptor_size() {
     assert_eq!(core::mem::size_of::<oxmm::page::Page>(), 32);
 }
+
+/// Memory backed by an anonymous `MAP_NORESERVE` mapping (untouched pages cost nothing).
+struct MmapMem(*mut u8, usize);
+impl MmapMem {
+    fn new(bytes: usize) -> Self {
+        // SAFETY: an anonymous private mapping with no address hint; checked below.
+        let p = unsafe {
+            libc::mmap(
+                core::ptr::null_mut(),
+                bytes,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
+                -1,
+                0,
+            )
+        };
+        assert_ne!(p, libc::MAP_FAILED);
+        MmapMem(p as *mut u8, bytes)
+    }
+}
+impl Drop for MmapMem {
+    fn drop(&mut self) {
+        // SAFETY: unmapping the mapping made in `new`.
+        unsafe { libc::munmap(self.0 as *mut _, self.1) };
+    }
+}
+impl Platform for MmapMem {
+    fn direct_map_base(&self) -> *mut u8 {
+        self.0
+    }
+    fn cpu_id(&self) -> usize {
+        0
+    }
+    fn nr_cpus(&self) -> usize {
+        1
+    }
+    fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+}
+
+/// Timing harness: `cargo test --release -p oxmm --test boot -- --ignored --nocapture`.
+/// OXMM_BOOT_GIB sets the size (default 1024 GiB over 8 nodes).
+#[test]
+#[ignore]
+fn full_boot_timing_big() {
+    let gib: u64 = std::env::var("OXMM_BOOT_GIB")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1024);
+    let per = (gib << 30) / 8;
+    let mut mb = Memblock::new();
+    mb.add_node(PhysAddr(0x1000), 0x9e000, NodeId(0), MemblockFlags::empty())
+        .unwrap();
+    mb.add_node(
+        PhysAddr(0x100000),
+        per - 0x100000,
+        NodeId(0),
+        MemblockFlags::empty(),
+    )
+    .unwrap();
+    for n in 1..8u16 {
+        mb.add_node(
+            PhysAddr(per * n as u64),
+            per,
+            NodeId(n),
+            MemblockFlags::empty(),
+        )
+        .unwrap();
+    }
+    mb.reserve(PhysAddr(0x1000000), 0x4000000).unwrap();
+    let nodes: Vec<NodeDesc> = (0..8)
+        .map(|n| NodeDesc {
+            nid: NodeId(n),
+            nr_cpus: 1,
+        })
+        .collect();
+    let mut cfg = x86_cfg((8 * per) >> 12);
+    cfg.nodes = &nodes;
+    let t = std::time::Instant::now();
+    let mm = Mm::boot(
+        MmapMem::new((8 * per) as usize),
+        mb,
+        &cfg,
+        BootMode::Full,
+        &mut VecLog::default(),
+    )
+    .unwrap();
+    eprintln!(
+        "Full boot of {gib} GiB: {:?}, free {} pages",
+        t.elapsed(),
+        mm.nr_free_pages()
+    );
+}
