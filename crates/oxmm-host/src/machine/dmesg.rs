@@ -490,8 +490,14 @@ pub(super) fn from_dmesg_str(text: &str, origin: &str) -> Result<Machine, Machin
             .split_whitespace()
             .filter(|w| !unknown_params.iter().any(|u| u == w))
             .collect();
-        opts = BootOptions::parse(&kept.join(" "))
-            .map_err(|e| e.with_origin(origin).at(Location::Line(*ln)))?;
+        opts = BootOptions::parse(&kept.join(" ")).map_err(|e| {
+            MachineError::new(
+                origin,
+                Location::Line(*ln),
+                e.kind,
+                format!("{}: {}", e.location, e.reason),
+            )
+        })?;
     }
     if !user.is_empty() || !has_e820 {
         opts.mem = None;
