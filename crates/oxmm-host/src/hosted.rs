@@ -5,7 +5,229 @@
 //!
 //! [`PhysMem`]: crate::physmem::PhysMem
 
+use std::fmt::{self, Write as _};
 use std::io;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use oxmm::memblock::MemblockRegion;
+use oxmm::mm::{BootMode, Mm};
+use oxmm::printk::{Level, Log, NullLog};
+use oxmm::types::PhysAddr;
+
+use crate::machine::{Machine, MachineError};
+use crate::physmem::PhysMem;
+use crate::platform::HostPlatform;
+
+/// A machine booted on process memory, with the log its boot printed.
+///
+/// ```no_run
+/// use oxmm::mm::BootMode;
+/// use oxmm_host::{hosted::HostedMachine, machine::Machine};
+/// let m = Machine::profile("pc-8g").unwrap();
+/// let hm = HostedMachine::boot(&m, BootMode::DescribeOnly).unwrap();
+/// assert!(hm.log_lines().iter().any(|l| l == "Zone ranges:"));
+/// print!("{}", hm.memory_summary());
+/// ```
+pub struct HostedMachine {
+    name: String,
+    mode: BootMode,
+    mm: Box<Mm<HostPlatform>>,
+    log: Vec<(Level, String)>,
+    times: Vec<Duration>,
+    boot_time: Duration,
+}
+
+impl fmt::Debug for HostedMachine {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HostedMachine")
+            .field("name", &self.name)
+            .field("mode", &self.mode)
+            .field("log_lines", &self.log.len())
+            .field("boot_time", &self.boot_time)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Collects the core's log lines with the time each was printed.
+struct VecLog {
+    start: Instant,
+    lines: Vec<(Level, String)>,
+    times: Vec<Duration>,
+}
+
+impl Log for VecLog {
+    fn line(&mut self, level: Level, args: fmt::Arguments<'_>) {
+        self.times.push(self.start.elapsed());
+        self.lines.push((level, args.to_string()));
+    }
+}
+
+impl HostedMachine {
+    /// Boot `machine`: its architecture setup, physical memory sized to it, then the
+    /// core's boot in `mode`. `DescribeOnly` still creates the (sparse, free) physical
+    /// memory when the host can map it, and runs without it when it cannot.
+    ///
+    /// A `Full` boot first runs the boot description-only (milliseconds) to learn which
+    /// memory the core reserves for itself (memmap, section table, pageblock bitmaps),
+    /// and backs exactly that memory with anonymous huge pages before the real boot
+    /// writes it (see [`PhysMem::back_anonymous`]): on a memfd each 4 KiB page would be a
+    /// separate fault, and a 1 TiB machine has 8 GiB of memmap.
+    ///
+    /// ```
+    /// use oxmm::mm::BootMode;
+    /// use oxmm_host::{hosted::HostedMachine, machine::Machine};
+    /// let m = Machine::profile("pc-8g").unwrap();
+    /// let hm = HostedMachine::boot(&m, BootMode::DescribeOnly).unwrap();
+    /// assert!(hm.log_lines().iter().any(|l| l == "Zone ranges:"));
+    /// ```
+    pub fn boot(machine: &Machine, mode: BootMode) -> Result<HostedMachine, HostError> {
+        let start = Instant::now();
+        let setup = machine.setup()?;
+        let cfg = setup.boot_config();
+        let nr_cpus = cfg.nr_cpus.max(1) as usize;
+        let size = machine.memory_size();
+        let platform = match PhysMem::new(size) {
+            Ok(mem) => HostPlatform::new(Arc::new(mem), nr_cpus)?,
+            Err(_) if mode == BootMode::DescribeOnly => HostPlatform::without_memory(nr_cpus)?,
+            Err(e) => return Err(e),
+        };
+        if mode == BootMode::Full {
+            if let Some(mem) = platform.physmem() {
+                let probe = Mm::boot(
+                    HostPlatform::without_memory(nr_cpus)?,
+                    setup.memblock().clone(),
+                    &cfg,
+                    BootMode::DescribeOnly,
+                    &mut NullLog,
+                )?;
+                let before = setup.memblock().reserved().regions();
+                for (s, e) in new_reservations(before, probe.memblock().reserved().regions()) {
+                    // SAFETY: nothing has touched the machine's memory yet: the core
+                    // writes these ranges only in the boot below.
+                    unsafe { mem.back_anonymous(PhysAddr(s), e - s)? };
+                }
+            }
+        }
+        let mut log = VecLog {
+            start,
+            lines: Vec::new(),
+            times: Vec::new(),
+        };
+        let mm = Box::new(Mm::boot(
+            platform,
+            setup.memblock().clone(),
+            &cfg,
+            mode,
+            &mut log,
+        )?);
+        Ok(HostedMachine {
+            name: machine.name.clone(),
+            mode,
+            mm,
+            log: log.lines,
+            times: log.times,
+            boot_time: start.elapsed(),
+        })
+    }
+
+    /// The machine's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// How it was booted.
+    pub fn mode(&self) -> BootMode {
+        self.mode
+    }
+
+    /// Wall time from the start of the setup to the end of the boot.
+    pub fn boot_time(&self) -> Duration {
+        self.boot_time
+    }
+
+    /// Every line the boot printed, with its level.
+    pub fn log(&self) -> &[(Level, String)] {
+        &self.log
+    }
+
+    /// When each line of [`log`](Self::log) was printed, since the start of the boot.
+    pub fn log_times(&self) -> &[Duration] {
+        &self.times
+    }
+
+    /// The lines at `KERN_INFO` or more important (what a default `dmesg` shows).
+    pub fn log_lines(&self) -> Vec<String> {
+        self.log
+            .iter()
+            .filter(|(l, _)| *l <= Level::Info)
+            .map(|(_, s)| s.clone())
+            .collect()
+    }
+
+    /// The booted memory manager.
+    pub fn mm(&self) -> &Mm<HostPlatform> {
+        &self.mm
+    }
+
+    /// A short text summary: per node and zone the spanned, present, managed and free
+    /// pages, and totals.
+    pub fn memory_summary(&self) -> String {
+        let mm = self.mm();
+        let kib_per_page = mm.geometry().page_size() / 1024;
+        let mut s = String::new();
+        let mode = match self.mode {
+            BootMode::Full => "full boot",
+            BootMode::DescribeOnly => "description only",
+        };
+        let _ = writeln!(
+            s,
+            "Memory summary of {} ({mode}, {:.3} s, {} KiB pages):",
+            self.name,
+            self.boot_time.as_secs_f64(),
+            kib_per_page
+        );
+        let _ = writeln!(
+            s,
+            "  {:<18} {:>12} {:>12} {:>12} {:>12} {:>12}",
+            "node/zone", "start_pfn", "spanned", "present", "managed", "free"
+        );
+        let (mut spanned, mut present, mut managed, mut free) = (0u64, 0u64, 0u64, 0u64);
+        for node in mm.nodes() {
+            for zone in node.zones() {
+                let name = format!("Node {} {}", node.nid().0, zone.zone_type().name());
+                let _ = writeln!(
+                    s,
+                    "  {:<18} {:>#12x} {:>12} {:>12} {:>12} {:>12}",
+                    name,
+                    zone.start_pfn(),
+                    zone.spanned_pages(),
+                    zone.present_pages(),
+                    zone.managed_pages(),
+                    zone.free_pages()
+                );
+                spanned += zone.spanned_pages();
+                present += zone.present_pages();
+                managed += zone.managed_pages();
+                free += zone.free_pages();
+            }
+        }
+        let _ = writeln!(
+            s,
+            "  {:<18} {:>12} {:>12} {:>12} {:>12} {:>12}",
+            "total", "", spanned, present, managed, free
+        );
+        let mib = |pages: u64| pages * kib_per_page / 1024;
+        let _ = writeln!(
+            s,
+            "  = {} MiB present, {} MiB managed, {} MiB free",
+            mib(present),
+            mib(managed),
+            mib(free)
+        );
+        s
+    }
+}
 
 /// Why a hosted machine could not be built or booted. Every variant names the value
 /// that was wrong.
@@ -69,6 +291,41 @@ pub enum HostError {
     /// A machine with no CPUs.
     #[error("the machine has 0 CPUs; at least one is needed")]
     NoCpus,
+    /// The machine description or its architecture setup is wrong.
+    #[error(transparent)]
+    Machine(#[from] MachineError),
+    /// The core's boot refused the machine.
+    #[error("boot failed: {0}")]
+    Boot(#[from] oxmm::boot::BootError),
+}
+
+/// The 4 KiB-aligned parts of `after`'s reserved memory that `before` did not reserve:
+/// what the core's boot allocated for itself and kept. Both lists are sorted and
+/// non-overlapping, as memblock keeps them.
+fn new_reservations(before: &[MemblockRegion], after: &[MemblockRegion]) -> Vec<(u64, u64)> {
+    const PAGE: u64 = 4096;
+    let mut out = Vec::new();
+    let mut i = 0;
+    for r in after {
+        let (mut s, e) = (r.base.0, r.base.0.saturating_add(r.size));
+        while i < before.len() && before[i].base.0.saturating_add(before[i].size) <= s {
+            i += 1;
+        }
+        let mut j = i;
+        while s < e {
+            let (gap_end, next) = match before.get(j) {
+                Some(b) if b.base.0 < e => (b.base.0.max(s), b.base.0.saturating_add(b.size)),
+                _ => (e, e),
+            };
+            let (a, z) = (s.next_multiple_of(PAGE), gap_end / PAGE * PAGE);
+            if a < z {
+                out.push((a, z));
+            }
+            s = next.max(s);
+            j += 1;
+        }
+    }
+    out
 }
 
 /// `1.5 GiB`-style size for error messages.
@@ -84,5 +341,40 @@ fn human_size(bytes: u64) -> String {
         format!("{bytes} bytes")
     } else {
         format!("{v:.1} {}", UNITS[u])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use oxmm::memblock::MemblockFlags;
+
+    fn r(base: u64, size: u64) -> MemblockRegion {
+        MemblockRegion {
+            base: PhysAddr(base),
+            size,
+            flags: MemblockFlags::empty(),
+            nid: None,
+        }
+    }
+
+    #[test]
+    fn new_reservations_are_the_page_aligned_difference() {
+        let before = [r(0x0, 0x1000), r(0x10_0000, 0x10_0000), r(0x80_0000, 0x800)];
+        let after = [
+            r(0x0, 0x1000),           // unchanged
+            r(0x8_0000, 0x18_0000),   // grew on both sides of 0x100000-0x1fffff
+            r(0x7f_f800, 0x1800),     // partial pages around a small old one
+            r(0x100_0000, 0x40_0000), // brand new
+        ];
+        assert_eq!(
+            new_reservations(&before, &after),
+            vec![(0x8_0000, 0x10_0000), (0x100_0000, 0x140_0000)]
+        );
+        assert!(new_reservations(&before, &before).is_empty());
+        assert_eq!(
+            new_reservations(&[], &[r(0x1800, 0x3000)]),
+            vec![(0x2000, 0x4000)]
+        );
     }
 }
