@@ -257,6 +257,10 @@ impl Default for LogFormat {
 pub struct BootConfig<'a> {
     /// Architecture profile.
     pub arch: Arch,
+    /// The zones this kernel configures (defaults to the architecture's; a kernel built
+    /// without `CONFIG_ZONE_DEVICE` or `CONFIG_ZONE_DMA32` has fewer, and prints fewer
+    /// `Zone ranges` lines).
+    pub zone_layout: ZoneLayout,
     /// Page size.
     pub geometry: PageGeometry,
     /// `max_zone_pfn[]`.
@@ -295,6 +299,7 @@ impl<'a> BootConfig<'a> {
     pub fn new(arch: Arch) -> Self {
         BootConfig {
             arch,
+            zone_layout: arch.zone_layout(),
             geometry: PageGeometry::default(),
             zone_limits: ZoneLimits::default(),
             nodes: &[],
