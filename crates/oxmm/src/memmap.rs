@@ -242,32 +242,6 @@ impl MemMap {
         Some(unsafe { &mut *p })
     }
 
-    /// Write `tmpl` into the descriptors of `[pfn, pfn + count)`, all of which must be in
-    /// one present section; writes sequentially (the fast path of `memmap_init_range`).
-    /// Returns false (writing nothing) when the range is not inside one present section.
-    pub(crate) fn fill(&mut self, pfn: u64, count: u64, tmpl: Page) -> bool {
-        let pps = 1u64 << self.section_shift;
-        if count == 0 {
-            return true;
-        }
-        if (pfn >> self.section_shift) != ((pfn + count - 1) >> self.section_shift) {
-            return false;
-        }
-        let Some(idx) = self.index_of(pfn) else {
-            return false;
-        };
-        let Some(p) = self.desc_ptr_by_index(idx) else {
-            return false;
-        };
-        debug_assert!((pfn & (pps - 1)) + count <= pps);
-        for i in 0..count as usize {
-            // SAFETY: `[pfn, pfn + count)` lies in one present section whose descriptors
-            // are contiguous at `p`; `&mut self` excludes other references.
-            unsafe { p.add(i).write(tmpl) };
-        }
-        true
-    }
-
     /// Zero `size` bytes at physical `phys` (the `zero` callback of memblock allocations).
     ///
     /// # Safety
@@ -297,7 +271,129 @@ impl MemMap {
         Some(if block % 2 == 0 { v & 0xf } else { v >> 4 })
     }
 
-    /// Write the 4 bits of pageblock `block` (`set_pfnblock_flags_mask`).
+    /// The page geometry.
+    pub const fn geometry(&self) -> PageGeometry {
+        self.geo
+    }
+
+    /// The whole map as one writable part (serial boot steps).
+    pub(crate) fn whole(&mut self) -> MemMapPart<'_> {
+        MemMapPart {
+            map: self,
+            lo: 0,
+            hi: u64::MAX,
+        }
+    }
+
+    /// Split the map into writable parts over disjoint pfn intervals: part `i` covers
+    /// `[cuts[i - 1], cuts[i])`, the first starts at 0 and the last ends at `u64::MAX`.
+    /// Unsorted cuts are raised to the running maximum, so the intervals never overlap.
+    /// `f` receives each part in order.
+    pub(crate) fn split<'a>(&'a mut self, cuts: &[u64], mut f: impl FnMut(MemMapPart<'a>)) {
+        let map: &'a MemMap = self;
+        let mut lo = 0u64;
+        for &c in cuts {
+            let hi = c.max(lo);
+            f(MemMapPart { map, lo, hi });
+            lo = hi;
+        }
+        f(MemMapPart {
+            map,
+            lo,
+            hi: u64::MAX,
+        });
+    }
+
+    /// Pointer to the descriptor of memmap index `idx` if its pfn is in `[lo, hi)`.
+    fn desc_in(&self, idx: u32, lo: u64, hi: u64) -> Option<*mut Page> {
+        let pfn = self.pfn_of(idx)?;
+        if pfn < lo || pfn >= hi {
+            return None;
+        }
+        self.desc_ptr_by_index(idx)
+    }
+}
+
+/// Write access to the descriptors of one pfn interval of a [`MemMap`], so that boot can
+/// initialise disjoint parts of the memory map from several threads (Linux: the
+/// per-node `deferred_init_memmap` threads).
+///
+/// Parts come only from [`MemMap::split`] (which borrows the map mutably for their
+/// lifetime and gives them disjoint intervals) or [`MemMap::whole`]; every write checks
+/// its pfns against the interval, so two parts never touch the same descriptor.
+///
+/// ```
+/// // Parts are crate-internal; boot hands them out inside `NodeInitJob`s.
+/// assert!(core::mem::size_of::<oxmm::memmap::MemMapPart<'_>>() > 0);
+/// ```
+#[derive(Debug)]
+pub struct MemMapPart<'a> {
+    map: &'a MemMap,
+    lo: u64,
+    hi: u64,
+}
+
+impl MemMapPart<'_> {
+    /// The pfn interval `[lo, hi)` this part may write.
+    pub const fn pfn_interval(&self) -> (u64, u64) {
+        (self.lo, self.hi)
+    }
+
+    /// The memmap index of `pfn` (reads only the section table, which no part writes).
+    pub fn index_of(&self, pfn: u64) -> Option<u32> {
+        self.map.index_of(pfn)
+    }
+
+    /// Write `tmpl` into the descriptors of `[pfn, pfn + count)`, which must lie in one
+    /// present section and in this part's interval; false (nothing written) otherwise.
+    pub(crate) fn fill(&mut self, pfn: u64, count: u64, tmpl: Page) -> bool {
+        let m = self.map;
+        if count == 0 {
+            return true;
+        }
+        let last = pfn.saturating_add(count - 1);
+        if pfn < self.lo || last >= self.hi || (pfn >> m.section_shift) != (last >> m.section_shift)
+        {
+            return false;
+        }
+        let Some(p) = m.index_of(pfn).and_then(|i| m.desc_ptr_by_index(i)) else {
+            return false;
+        };
+        for i in 0..count as usize {
+            // SAFETY: `[pfn, pfn + count)` lies in one present section, whose descriptors
+            // are contiguous at `p`, and inside this part's interval: no other part writes
+            // these descriptors, and the map is mutably borrowed by the split, so nothing
+            // reads them meanwhile.
+            unsafe { p.add(i).write(tmpl) };
+        }
+        true
+    }
+
+    /// Apply `f` to the descriptor with memmap index `idx` if its pfn is in this part's
+    /// interval; false otherwise.
+    pub(crate) fn update(&mut self, idx: u32, f: impl FnOnce(&mut Page)) -> bool {
+        let Some(p) = self.map.desc_in(idx, self.lo, self.hi) else {
+            return false;
+        };
+        // SAFETY: the descriptor is in this part's interval (see `fill`); the `&mut` lives
+        // only for the call of `f`, and `&mut self` keeps this part from making another.
+        f(unsafe { &mut *p });
+        true
+    }
+
+    /// Read the 4 bits of pageblock `block` of a zone's bitmap.
+    pub(crate) fn pageblock_bits(
+        &self,
+        usemap: PhysAddr,
+        usemap_bytes: u64,
+        block: u64,
+    ) -> Option<u8> {
+        self.map.pageblock_bits(usemap, usemap_bytes, block)
+    }
+
+    /// Write the 4 bits of pageblock `block` of a zone's bitmap. The caller must hold the
+    /// zone exclusively (each zone's bitmap is its own memblock allocation, so parts
+    /// writing different zones' bitmaps never share a byte).
     pub(crate) fn set_pageblock_bits(
         &mut self,
         usemap: PhysAddr,
@@ -305,11 +401,13 @@ impl MemMap {
         block: u64,
         bits: u8,
     ) -> bool {
-        if !self.accessible || block * NR_PAGEBLOCK_BITS / 8 >= usemap_bytes {
+        let m = self.map;
+        if !m.accessible || block * NR_PAGEBLOCK_BITS / 8 >= usemap_bytes {
             return false;
         }
-        let byte = self.base.wrapping_add((usemap.0 + block / 2) as usize);
-        // SAFETY: as in `pageblock_bits`, with `&mut self` excluding other access.
+        let byte = m.base.wrapping_add((usemap.0 + block / 2) as usize);
+        // SAFETY: the byte lies in the zone's memblock-allocated bitmap (checked above),
+        // which only the holder of that zone writes (caller contract above).
         unsafe {
             let v = byte.read();
             let nv = if block % 2 == 0 {
@@ -320,10 +418,5 @@ impl MemMap {
             byte.write(nv);
         }
         true
-    }
-
-    /// The page geometry.
-    pub const fn geometry(&self) -> PageGeometry {
-        self.geo
     }
 }

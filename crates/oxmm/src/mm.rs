@@ -7,14 +7,19 @@
 //! `build_all_zonelists`, `memblock_free_all`, the `Memory:` line, and
 //! `cma_init_reserved_areas`.
 
+use crate::boot::node_init::{
+    for_each_memmap_chunk, free_block_boot, job_cuts, section_nid, set_pageblock_migratetype,
+    walk_memmap_init, zone_of, JobContext, ZoneSpans,
+};
 use crate::boot::zones::nid_index;
 use crate::boot::{
     build_node_order, find_zone_movable_pfns_for_nodes, pfn_range_for_nid, zone_absent_in_node,
     zone_span_in_node, Arch, ArchZoneRanges, BootConfig, BootError, LogFormat, MovableInfo,
     NodeFacts,
 };
+use crate::boot::{NodeInitJob, NodeInitRunner, SerialRunner};
 use crate::memblock::{free_pages_memory, Memblock, MEMBLOCK_ALLOC_ACCESSIBLE};
-use crate::memmap::{MemMap, RankEntry, NR_PAGEBLOCK_BITS};
+use crate::memmap::{MemMap, MemMapPart, RankEntry, NR_PAGEBLOCK_BITS};
 use crate::mmzone::{MigrateType, Node, ZoneLayout, ZoneType, MIGRATE_TYPES};
 use crate::page::Page;
 use crate::platform::Platform;
@@ -83,20 +88,10 @@ pub struct Mm<P: Platform> {
     zeroed_holes: u64,
 }
 
-/// A range of pfns to initialise with one zone and node (`memmap_init_range` or
-/// `init_unavailable_range`).
-#[derive(Clone, Copy)]
-struct InitSeg {
-    start: u64,
-    end: u64,
-    nid: usize,
-    zi: usize,
-    hole: bool,
-}
-
 impl<P: Platform> Mm<P> {
     /// Boot generic mm from an architecture-populated `memblock`: see the module docs.
-    /// Log lines go to `log` in Linux's format for `cfg.log_format`.
+    /// Log lines go to `log` in Linux's format for `cfg.log_format`. The per-node
+    /// initialisation runs serially: see [`Mm::boot_with`].
     pub fn boot(
         platform: P,
         memblock: Memblock,
@@ -104,8 +99,58 @@ impl<P: Platform> Mm<P> {
         mode: BootMode,
         log: &mut dyn Log,
     ) -> Result<Self, BootError> {
+        Self::boot_with(platform, memblock, cfg, mode, log, &SerialRunner)
+    }
+
+    /// [`Mm::boot`], with the descriptor writes of `memmap_init` and the freeing of
+    /// `memblock_free_all` cut into per-node [`NodeInitJob`]s handed to `runner`, which
+    /// may run them concurrently (Linux: deferred struct page init's per-node threads).
+    /// Everything printed is computed before the jobs run, so the log is the same for
+    /// every runner; so is the resulting state.
+    ///
+    /// ```
+    /// use oxmm::boot::{Arch, BootConfig, NodeInitJob, NodeInitRunner};
+    /// use oxmm::memblock::Memblock;
+    /// use oxmm::mm::{BootMode, Mm};
+    /// use oxmm::mmzone::ZoneType;
+    /// use oxmm::types::PhysAddr;
+    /// # struct NoMem;
+    /// # impl oxmm::platform::Platform for NoMem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// # }
+    /// struct Threads;
+    /// impl NodeInitRunner for Threads {
+    ///     fn run_jobs(&self, jobs: &mut [NodeInitJob<'_>]) {
+    ///         std::thread::scope(|s| {
+    ///             for j in jobs.iter_mut() {
+    ///                 s.spawn(move || j.run());
+    ///             }
+    ///         });
+    ///     }
+    /// }
+    /// let mut mb = Memblock::new();
+    /// mb.add(PhysAddr(0x1000), (256 << 20) - 0x1000).unwrap();
+    /// let mut cfg = BootConfig::new(Arch::X86_64);
+    /// cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// cfg.zone_limits.set(ZoneType::Dma32, 0x10000);
+    /// cfg.zone_limits.set(ZoneType::Normal, 0x10000);
+    /// let log = &mut oxmm::printk::NullLog;
+    /// let mm = Mm::boot_with(NoMem, mb, &cfg, BootMode::DescribeOnly, log, &Threads).unwrap();
+    /// assert!(mm.nr_free_pages() > 0);
+    /// ```
+    pub fn boot_with(
+        platform: P,
+        memblock: Memblock,
+        cfg: &BootConfig<'_>,
+        mode: BootMode,
+        log: &mut dyn Log,
+        runner: &dyn NodeInitRunner,
+    ) -> Result<Self, BootError> {
         let geo = cfg.geometry;
-        let layout = cfg.arch.zone_layout();
+        let layout = cfg.zone_layout;
         let mut mm = Mm {
             platform,
             memblock,
@@ -136,7 +181,7 @@ impl<P: Platform> Mm<P> {
         mm.sparse_init(cfg)?;
         mm.free_area_init(cfg, log)?;
         mm.build_all_zonelists(cfg, log);
-        mm.memblock_free_all();
+        mm.run_node_init(runner);
         mm.mem_init_print_info(cfg, log);
         mm.cma_init_reserved_areas(cfg)?;
         Ok(mm)
@@ -186,26 +231,6 @@ impl<P: Platform> Mm<P> {
         self.geo.pages_per_section().trailing_zeros()
     }
 
-    /// The node of present section `sec` (the first memory range touching it, as
-    /// `memory_present` leaves it), or `None` if it has no memory.
-    fn section_nid(&self, sec: u64) -> Option<usize> {
-        let shift = self.section_shift();
-        let (s0, s1) = (sec << shift, (sec + 1) << shift);
-        let regions = self.memblock.memory().regions();
-        let geo = self.geo;
-        let first = regions.partition_point(|r| geo.phys_to_pfn(r.end()).0 <= s0);
-        for r in &regions[first..] {
-            let (a, b) = (geo.phys_to_pfn_up(r.base).0, geo.phys_to_pfn(r.end()).0);
-            if a >= s1 {
-                break;
-            }
-            if a < b && b > s0 {
-                return Some(nid_index(r.nid));
-            }
-        }
-        None
-    }
-
     /// The first present section at or after `from`, with its node.
     fn next_present_section(&self, from: u64) -> Option<(u64, usize)> {
         let shift = self.section_shift();
@@ -217,7 +242,7 @@ impl<P: Platform> Mm<P> {
             let (a, b) = (geo.phys_to_pfn_up(r.base).0, geo.phys_to_pfn(r.end()).0);
             if a < b && b > s0 {
                 let sec = from.max(a >> shift);
-                return self.section_nid(sec).map(|n| (sec, n));
+                return section_nid(&self.memblock, self.geo, sec).map(|n| (sec, n));
             }
         }
         None
@@ -512,53 +537,35 @@ impl<P: Platform> Mm<P> {
         let _ = cfg;
     }
 
-    /// `memmap_init`: every pfn of a present section gets its zone and node; holes are
-    /// charged to the zone of the memory range above them and the tail up to the section
-    /// end to the last zone of the last node.
+    /// `memmap_init`'s log: the pages of each hole (`init_unavailable_range`, counting
+    /// pages of sections with a memmap). The descriptors themselves are written by the
+    /// node jobs ([`Mm::run_node_init`]) from the same walk.
     fn memmap_init(&mut self, cfg: &BootConfig<'_>, log: &mut dyn Log) {
-        let geo = self.geo;
-        let mut hole_pfn = 0u64;
-        let mut zone_id = 0usize;
-        let mut last_nid = 0usize;
-        let mut last_end = 0u64;
-        let nr = self.memblock.memory().cnt();
-        for ri in 0..nr {
-            let r = self.memblock.memory().regions()[ri];
-            let (s, e) = (geo.phys_to_pfn_up(r.base).0, geo.phys_to_pfn(r.end()).0);
-            if s >= e {
-                continue;
+        let spans = ZoneSpans::of(&self.nodes, self.layout.len());
+        let (mb, geo, layout) = (&self.memblock, self.geo, self.layout);
+        let mut zeroed = 0u64;
+        walk_memmap_init(mb, geo, &spans, |seg| {
+            if !seg.hole {
+                return;
             }
-            let nid = nid_index(r.nid);
-            for zi in 0..self.layout.len() {
-                let z = self.nodes[nid].zones[zi];
-                if !z.is_populated() {
-                    continue;
-                }
-                let cs = s.clamp(z.start_pfn, z.end_pfn());
-                let ce = e.clamp(z.start_pfn, z.end_pfn());
-                zone_id = zi;
-                if cs >= ce {
-                    continue;
-                }
-                self.init_seg(InitSeg {
-                    start: cs,
-                    end: ce,
-                    nid,
-                    zi,
-                    hole: false,
-                });
-                if hole_pfn < cs {
-                    self.init_unavailable_range(cfg, hole_pfn, cs, zi, nid, log);
-                }
-                hole_pfn = ce;
+            let mut count = 0u64;
+            for_each_memmap_chunk(mb, geo, seg.start, seg.end, |s, e| count += e - s);
+            if count == 0 {
+                return;
             }
-            last_nid = nid;
-            last_end = e;
-        }
-        let end = last_end.next_multiple_of(geo.pages_per_section());
-        if hole_pfn < end {
-            self.init_unavailable_range(cfg, hole_pfn, end, zone_id, last_nid, log);
-        }
+            if cfg.log_format >= LogFormat::new(5, 12) {
+                info!(
+                    log,
+                    "On node {}, zone {}: {} pages in unavailable ranges",
+                    seg.nid,
+                    layout.zones()[seg.zi].name(),
+                    count
+                );
+            } else {
+                zeroed += count;
+            }
+        });
+        self.zeroed_holes += zeroed;
         if self.zeroed_holes != 0 {
             info!(
                 log,
@@ -567,52 +574,42 @@ impl<P: Platform> Mm<P> {
         }
     }
 
-    /// Whether `pfn`'s section has a memmap, answered from memblock (works in both modes).
-    fn section_has_memmap(&self, pfn: u64) -> bool {
-        self.section_nid(pfn >> self.section_shift()).is_some()
-    }
-
-    /// `init_unavailable_range`: hole pages become Reserved pages of `zi`/`nid`; pages whose
-    /// pageblock start has no memmap are skipped. Prints the count.
-    fn init_unavailable_range(
-        &mut self,
-        cfg: &BootConfig<'_>,
-        spfn: u64,
-        epfn: u64,
-        zi: usize,
-        nid: usize,
-        log: &mut dyn Log,
-    ) {
-        let shift = self.section_shift();
-        let mut count = 0u64;
-        let mut pfn = spfn;
-        while pfn < epfn {
-            // Sections are whole pageblocks, so a pageblock's start has a memmap iff the
-            // section of `pfn` has one.
-            let sec_end = ((pfn >> shift) + 1) << shift;
-            let end = sec_end.min(epfn);
-            if self.section_has_memmap(pfn) {
-                self.init_seg(InitSeg {
-                    start: pfn,
-                    end,
-                    nid,
-                    zi,
-                    hole: true,
-                });
-                count += end - pfn;
-            }
-            pfn = end;
+    /// Cut the machine into [`NodeInitJob`]s (see [`crate::boot::node_init`]), let
+    /// `runner` run them, and run any it left undone.
+    fn run_node_init(&mut self, runner: &dyn NodeInitRunner) {
+        let mut cuts = [(0u64, 0usize); MAX_NUMNODES];
+        let n = job_cuts(&self.memblock, self.geo, &mut cuts);
+        let ctx = JobContext {
+            memblock: &self.memblock,
+            geo: self.geo,
+            spans: ZoneSpans::of(&self.nodes, self.layout.len()),
+            max_pfn: self.max_pfn,
+            full: self.mode == BootMode::Full,
+        };
+        let mut pfn_cuts = [0u64; MAX_NUMNODES];
+        for (d, c) in pfn_cuts.iter_mut().zip(&cuts[..n]) {
+            *d = c.0;
         }
-        if count != 0 {
-            let name = self.layout.zones()[zi].name();
-            if cfg.log_format >= LogFormat::new(5, 12) {
-                info!(
-                    log,
-                    "On node {}, zone {}: {} pages in unavailable ranges", nid, name, count
-                );
-            } else {
-                self.zeroed_holes += count;
-            }
+        let mut parts: [Option<MemMapPart<'_>>; MAX_NUMNODES] = core::array::from_fn(|_| None);
+        let mut k = 0;
+        self.memmap.split(&pfn_cuts[..n], |p| {
+            parts[k] = Some(p);
+            k += 1;
+        });
+        let mut rest: &mut [Node] = &mut self.nodes;
+        let mut first = 0usize;
+        let mut jobs: [NodeInitJob<'_>; MAX_NUMNODES] =
+            core::array::from_fn(|_| NodeInitJob::new(&mut [], 0, None, &ctx));
+        for (i, part) in parts.iter_mut().enumerate().take(n + 1) {
+            let end = if i < n { cuts[i].1 } else { MAX_NUMNODES };
+            let (mine, tail) = core::mem::take(&mut rest).split_at_mut(end.max(first) - first);
+            jobs[i] = NodeInitJob::new(mine, first, part.take(), &ctx);
+            rest = tail;
+            first = end.max(first);
+        }
+        runner.run_jobs(&mut jobs[..n + 1]);
+        for j in &mut jobs[..n + 1] {
+            j.run();
         }
     }
 }
@@ -642,52 +639,6 @@ fn zone_batchsize(present: u64, page_size: u64) -> u64 {
 }
 
 impl<P: Platform> Mm<P> {
-    /// Write the descriptors of one init segment (Full mode): zone, node, refcount 1,
-    /// Reserved until freed; pageblocks starting in memory become Movable.
-    fn init_seg(&mut self, seg: InitSeg) {
-        if self.mode != BootMode::Full {
-            return;
-        }
-        let shift = self.section_shift();
-        let tmpl = {
-            let mut p = Page::init_single(seg.zi, seg.nid as u16);
-            p.set_reserved();
-            p
-        };
-        let mut pfn = seg.start;
-        while pfn < seg.end {
-            let end = (((pfn >> shift) + 1) << shift).min(seg.end);
-            self.memmap.fill(pfn, end - pfn, tmpl);
-            pfn = end;
-        }
-        if seg.hole {
-            return;
-        }
-        let pb = self.geo.pageblock_nr_pages();
-        let mut pfn = seg.start.next_multiple_of(pb);
-        while pfn < seg.end {
-            self.set_pageblock_migratetype_in(seg.nid, seg.zi, pfn, MigrateType::Movable);
-            pfn += pb;
-        }
-    }
-
-    fn set_pageblock_migratetype_in(
-        &mut self,
-        nid: usize,
-        zi: usize,
-        pfn: u64,
-        mt: MigrateType,
-    ) -> bool {
-        let z = &self.nodes[nid].zones[zi];
-        let pb_order = self.geo.pageblock_order();
-        let first = z.start_pfn >> pb_order;
-        let Some(block) = (pfn >> pb_order).checked_sub(first) else {
-            return false;
-        };
-        let (u, b) = (z.usemap, z.usemap_bytes);
-        self.memmap.set_pageblock_bits(u, b, block, mt as u8)
-    }
-
     /// `get_pfnblock_migratetype` for a pfn of zone `zi` of node `nid` (Full mode).
     pub fn pageblock_migratetype(
         &self,
@@ -805,128 +756,6 @@ impl core::fmt::Write for Wr<'_> {
 }
 
 impl<P: Platform> Mm<P> {
-    /// The (node, zone index) whose span holds memory pfn `pfn` of node `nid`.
-    fn zone_of(&self, nid: usize, pfn: u64) -> Option<usize> {
-        let zones = self.nodes[nid].zones();
-        // With kernelcore=mirror Normal and Movable overlap; Movable wins above its start.
-        zones
-            .iter()
-            .rev()
-            .find(|z| z.is_populated() && z.spans_pfn(pfn))
-            .map(|z| z.idx())
-    }
-
-    /// `memblock_free_all`: managed pages reset and recounted; each free range (memory
-    /// minus reserved) is cut at zone boundaries, merged with an adjacent range of the same
-    /// zone (as the buddy allocator's merging would), and handed over in maximal aligned
-    /// blocks (`__free_pages_memory`) at the tail of the lists of its pageblock's type.
-    fn memblock_free_all(&mut self) {
-        for nid in 0..MAX_NUMNODES {
-            for z in self.nodes[nid].zones_mut() {
-                z.managed = 0;
-            }
-        }
-        let geo = self.geo;
-        let mut pending: Option<(usize, usize, u64, u64)> = None;
-        let mut i = 0;
-        while let Some((s, e, n)) = self.memblock.free_ranges(None).nth(i) {
-            i += 1;
-            let (mut s, e) = (
-                geo.phys_to_pfn_up(s).0,
-                geo.phys_to_pfn(e).0.min(self.max_pfn),
-            );
-            let nid = nid_index(n);
-            while s < e {
-                let Some(zi) = self.zone_of(nid, s) else {
-                    // Memory outside every zone (arch limits below max_pfn) stays reserved.
-                    s += 1;
-                    continue;
-                };
-                let ze = self.nodes[nid].zones[zi].end_pfn().min(e);
-                match pending {
-                    Some((pn, pz, ps, pe)) if pn == nid && pz == zi && pe == s => {
-                        pending = Some((pn, pz, ps, ze));
-                    }
-                    _ => {
-                        if let Some((pn, pz, ps, pe)) = pending {
-                            self.free_range_to_zone(pn, pz, ps, pe);
-                        }
-                        pending = Some((nid, zi, s, ze));
-                    }
-                }
-                s = ze;
-            }
-        }
-        if let Some((pn, pz, ps, pe)) = pending {
-            self.free_range_to_zone(pn, pz, ps, pe);
-        }
-    }
-
-    fn free_range_to_zone(&mut self, nid: usize, zi: usize, s: u64, e: u64) {
-        free_pages_memory(s, e, MAX_PAGE_ORDER, |pfn, order| {
-            self.free_block_boot(nid, zi, pfn, order, None);
-        });
-    }
-
-    /// Put a free block at the tail of its list and count it (Full mode also writes
-    /// the descriptors: Reserved cleared, refcount 0, head marked buddy with its order).
-    fn free_block_boot(
-        &mut self,
-        nid: usize,
-        zi: usize,
-        pfn: u64,
-        order: u32,
-        mt: Option<MigrateType>,
-    ) {
-        let nr = 1u64 << order;
-        let mt = mt
-            .or_else(|| self.pageblock_migratetype(NodeId(nid as u16), zi, pfn))
-            .unwrap_or(MigrateType::Movable);
-        if self.mode == BootMode::Full {
-            let shift = self.section_shift();
-            let mut p = pfn;
-            while p < pfn + nr {
-                let end = (((p >> shift) + 1) << shift).min(pfn + nr);
-                // Free pages: zone and node kept, Reserved cleared, refcount 0
-                // (__free_pages_core), written sequentially a section chunk at a time.
-                let mut tmpl = Page::init_single(zi, nid as u16);
-                tmpl.refcount = 0;
-                self.memmap.fill(p, end - p, tmpl);
-                p = end;
-            }
-            let Some(idx) = self.memmap.index_of(pfn) else {
-                return;
-            };
-            let tail =
-                self.nodes[nid].zones[zi].free_area[order as usize].free_list[mt as usize].tail;
-            if let Some(d) = self.memmap.page_by_index_mut(idx) {
-                d.set_buddy(order);
-                d.next = Page::NIL;
-                d.prev = tail;
-            }
-            if tail != Page::NIL {
-                if let Some(t) = self.memmap.page_by_index_mut(tail) {
-                    t.next = idx;
-                }
-            }
-            let list =
-                &mut self.nodes[nid].zones[zi].free_area[order as usize].free_list[mt as usize];
-            if list.head == Page::NIL {
-                list.head = idx;
-            }
-            list.tail = idx;
-        }
-        let z = &mut self.nodes[nid].zones[zi];
-        z.free_area[order as usize].nr_free += 1;
-        z.managed += nr;
-        if mt == MigrateType::Cma {
-            z.free_cma_pages += nr;
-        }
-        if mt != MigrateType::Isolate {
-            z.free_pages += nr;
-        }
-    }
-
     /// `mem_init_print_info`: the `Memory:` line (printed before CMA activation, as in
     /// Linux, so CMA pages count as `cma-reserved`, not available).
     fn mem_init_print_info(&mut self, cfg: &BootConfig<'_>, log: &mut dyn Log) {
@@ -992,19 +821,30 @@ impl<P: Platform> Mm<P> {
                 .find(|r| r.base <= a.base && a.base < r.end())
                 .map(|r| nid_index(r.nid))
                 .ok_or(bad)?;
-            let zi = self.zone_of(nid, s).ok_or(bad)?;
+            let zi = zone_of(&self.nodes[nid], s).ok_or(bad)?;
             if !self.nodes[nid].zones[zi].spans_pfn(e - 1) {
                 return Err(bad);
             }
+            let full = self.mode == BootMode::Full;
+            let mut part = self.memmap.whole();
+            let zone = &mut self.nodes[nid].zones[zi];
             let pb = geo.pageblock_nr_pages();
             let mut p = s - s % pb;
             while p < e {
-                self.set_pageblock_migratetype_in(nid, zi, p, MigrateType::Cma);
+                set_pageblock_migratetype(&mut part, zone, geo, p, MigrateType::Cma);
                 p += pb;
             }
-            self.nodes[nid].zones[zi].cma_pages += e - s;
+            zone.cma_pages += e - s;
             free_pages_memory(s, e, MAX_PAGE_ORDER, |pfn, order| {
-                self.free_block_boot(nid, zi, pfn, order, Some(MigrateType::Cma));
+                free_block_boot(
+                    zone,
+                    Some(&mut part),
+                    geo,
+                    full,
+                    pfn,
+                    order,
+                    Some(MigrateType::Cma),
+                );
             });
         }
         Ok(())

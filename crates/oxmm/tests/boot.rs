@@ -2,7 +2,9 @@
 //! `q35-numa2-4g` and `q35-4g-kernelcore1g` Linux 6.12 captures, buddy decomposition,
 //! CMA, Full vs DescribeOnly.
 
-use oxmm::boot::{Arch, BootConfig, CmaArea, CoreSize, Distances, NodeDesc};
+use oxmm::boot::{
+    Arch, BootConfig, CmaArea, CoreSize, Distances, NodeDesc, NodeInitJob, NodeInitRunner,
+};
 use oxmm::memblock::{Memblock, MemblockFlags};
 use oxmm::mm::{BootMode, Mm};
 use oxmm::mmzone::{MigrateType, ZoneType};
@@ -422,94 +424,93 @@ fn descriptor_size() {
     assert_eq!(core::mem::size_of::<oxmm::page::Page>(), 32);
 }
 
-/// Memory backed by an anonymous `MAP_NORESERVE` mapping (untouched pages cost nothing).
-struct MmapMem(*mut u8, usize);
-impl MmapMem {
-    fn new(bytes: usize) -> Self {
-        // SAFETY: an anonymous private mapping with no address hint; checked below.
-        let p = unsafe {
-            libc::mmap(
-                core::ptr::null_mut(),
-                bytes,
-                libc::PROT_READ | libc::PROT_WRITE,
-                libc::MAP_PRIVATE | libc::MAP_ANONYMOUS | libc::MAP_NORESERVE,
-                -1,
-                0,
-            )
-        };
-        assert_ne!(p, libc::MAP_FAILED);
-        MmapMem(p as *mut u8, bytes)
+/// Runs the node jobs on scoped threads, in reverse order, recording which nodes each got.
+struct Threads(std::sync::Mutex<Vec<std::ops::Range<usize>>>);
+impl NodeInitRunner for Threads {
+    fn run_jobs(&self, jobs: &mut [NodeInitJob<'_>]) {
+        self.0.lock().unwrap().extend(jobs.iter().map(|j| j.nids()));
+        std::thread::scope(|s| {
+            for j in jobs.iter_mut().rev() {
+                s.spawn(move || j.run());
+            }
+        });
     }
-}
-impl Drop for MmapMem {
-    fn drop(&mut self) {
-        // SAFETY: unmapping the mapping made in `new`.
-        unsafe { libc::munmap(self.0 as *mut _, self.1) };
-    }
-}
-impl Platform for MmapMem {
-    fn direct_map_base(&self) -> *mut u8 {
-        self.0
-    }
-    fn cpu_id(&self) -> usize {
-        0
-    }
-    fn nr_cpus(&self) -> usize {
-        1
-    }
-    fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
 }
 
-/// Timing harness: `cargo test --release -p oxmm --test boot -- --ignored --nocapture`.
-/// OXMM_BOOT_GIB sets the size (default 1024 GiB over 8 nodes).
-#[test]
-#[ignore]
-fn full_boot_timing_big() {
-    let gib: u64 = std::env::var("OXMM_BOOT_GIB")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1024);
-    let per = (gib << 30) / 8;
-    let mut mb = Memblock::new();
-    mb.add_node(PhysAddr(0x1000), 0x9e000, NodeId(0), MemblockFlags::empty())
-        .unwrap();
-    mb.add_node(
-        PhysAddr(0x100000),
-        per - 0x100000,
-        NodeId(0),
-        MemblockFlags::empty(),
-    )
-    .unwrap();
-    for n in 1..8u16 {
-        mb.add_node(
-            PhysAddr(per * n as u64),
-            per,
-            NodeId(n),
-            MemblockFlags::empty(),
-        )
-        .unwrap();
-    }
-    mb.reserve(PhysAddr(0x1000000), 0x4000000).unwrap();
-    let nodes: Vec<NodeDesc> = (0..8)
+/// Serial and threaded boots of `ranges` leave byte-identical memory, lists and logs;
+/// returns the node ranges of the threaded boot's jobs.
+fn serial_equals_threaded(ranges: &[(u64, u64, u16)], nodes: u16) -> Vec<std::ops::Range<usize>> {
+    let end = ranges.iter().map(|r| r.1 + 1).max().unwrap();
+    let descs: Vec<NodeDesc> = (0..nodes)
         .map(|n| NodeDesc {
             nid: NodeId(n),
             nr_cpus: 1,
         })
         .collect();
-    let mut cfg = x86_cfg((8 * per) >> 12);
-    cfg.nodes = &nodes;
-    let t = std::time::Instant::now();
-    let mm = Mm::boot(
-        MmapMem::new((8 * per) as usize),
-        mb,
+    let mut cfg = x86_cfg(end >> 12);
+    cfg.nodes = &descs;
+    let machine = || {
+        let mut mb = mb_from(ranges);
+        mb.reserve(PhysAddr(0x1000000), 0x200000).unwrap();
+        mb.reserve(PhysAddr(0x7000000), 0x3000).unwrap();
+        mb
+    };
+    let mut l1 = VecLog::default();
+    let serial = Mm::boot(VecMem::new(end), machine(), &cfg, BootMode::Full, &mut l1).unwrap();
+    let mut l2 = VecLog::default();
+    let runner = Threads(Default::default());
+    let threaded = Mm::boot_with(
+        VecMem::new(end),
+        machine(),
         &cfg,
         BootMode::Full,
-        &mut VecLog::default(),
+        &mut l2,
+        &runner,
     )
     .unwrap();
-    eprintln!(
-        "Full boot of {gib} GiB: {:?}, free {} pages",
-        t.elapsed(),
-        mm.nr_free_pages()
+    assert_eq!(l1.0, l2.0);
+    serial.check().unwrap();
+    threaded.check().unwrap();
+    assert!(
+        serial.platform().0 == threaded.platform().0,
+        "memory differs"
     );
+    for (a, b) in serial.nodes().zip(threaded.nodes()) {
+        for (za, zb) in a.zones().iter().zip(b.zones()) {
+            assert_eq!(za.managed_pages(), zb.managed_pages());
+            assert_eq!(za.free_area, zb.free_area);
+        }
+    }
+    assert!(serial.nr_free_pages() > 0);
+    runner.0.into_inner().unwrap()
+}
+
+#[test]
+fn threaded_node_init_matches_serial() {
+    // Four nodes rising with addresses; nodes 0 and 1 share section 0, node 3 has a hole.
+    let jobs = serial_equals_threaded(
+        &[
+            (0x1000, 0x9efff, 0),
+            (0x100000, 0x5ffffff, 0),
+            (0x6000000, 0xbffffff, 1),
+            (0xc000000, 0x13ffffff, 2),
+            (0x14000000, 0x17ffffff, 3),
+            (0x19000000, 0x1fffffff, 3),
+        ],
+        4,
+    );
+    assert_eq!(jobs, vec![0..1, 1..2, 2..3, 3..64]);
+    // Interleaved nodes: one job owns them all.
+    let jobs = serial_equals_threaded(
+        &[
+            (0x1000, 0x7ffffff, 0),
+            (0x8000000, 0xfffffff, 1),
+            (0x10000000, 0x17ffffff, 0),
+        ],
+        2,
+    );
+    assert_eq!(jobs, vec![0..64]);
+    // Node ids falling with addresses: still one job.
+    let jobs = serial_equals_threaded(&[(0x1000, 0x7ffffff, 1), (0x8000000, 0xfffffff, 0)], 2);
+    assert_eq!(jobs, vec![0..64]);
 }

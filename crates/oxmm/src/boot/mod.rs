@@ -8,11 +8,13 @@
 
 pub mod config;
 pub mod error;
+pub mod node_init;
 pub mod zonelist;
 pub mod zones;
 
 pub use config::*;
 pub use error::BootError;
+pub use node_init::{NodeInitJob, NodeInitRunner, SerialRunner};
 pub use zonelist::{build_node_order, find_next_best_node, NodeFacts};
 pub use zones::{
     absent_pages_in_range, find_zone_movable_pfns_for_nodes, pfn_range_for_nid,
