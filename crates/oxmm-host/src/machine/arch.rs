@@ -10,7 +10,7 @@ use oxmm::boot::{
     Arch, BootConfig, CmaArea, Distances, KernelImage, LogFormat, NodeDesc, ZoneLimits,
 };
 use oxmm::memblock::{Memblock, MemblockFlags};
-use oxmm::mmzone::ZoneType;
+use oxmm::mmzone::{ZoneLayout, ZoneType, MAX_NR_ZONES};
 use oxmm::types::{NodeId, PageGeometry, PhysAddr, MAX_NUMNODES};
 use std::collections::HashSet;
 use std::sync::Mutex;
@@ -41,6 +41,8 @@ pub struct ArchSetup {
     log_format: LogFormat,
     max_pfn: u64,
     max_low_pfn: u64,
+    zone_layout: ZoneLayout,
+    config_numa: bool,
 }
 
 impl ArchSetup {
@@ -100,6 +102,8 @@ impl ArchSetup {
         cfg.kernel = self.kernel;
         cfg.thp = self.options.thp.unwrap_or_default();
         cfg.log_format = self.log_format;
+        cfg.zone_layout = self.zone_layout;
+        cfg.config_numa = self.config_numa;
         cfg
     }
 }
@@ -350,11 +354,11 @@ pub(super) fn validate(m: &Machine) -> Result<Checked, MachineError> {
         reserved_mem.push((a, b, r.name.clone(), r.nomap, r.reusable));
     }
     for (i, z) in m.zones.disabled.iter().enumerate() {
-        if !matches!(z.as_str(), "DMA" | "DMA32" | "HighMem") {
+        if !matches!(z.as_str(), "DMA" | "DMA32" | "HighMem" | "Device") {
             return Err(err(
                 format!("zones.disabled[{i}]"),
                 ErrorKind::BadValue,
-                format!("`{z}` is not DMA, DMA32 or HighMem"),
+                format!("`{z}` is not DMA, DMA32, HighMem or Device"),
             ));
         }
     }
@@ -757,7 +761,23 @@ pub(super) fn setup(m: &Machine) -> Result<ArchSetup, MachineError> {
         log_format: c.log_format,
         max_pfn,
         max_low_pfn,
+        zone_layout: zone_layout(c.arch, &m.zones.disabled),
+        config_numa: m.config_numa.unwrap_or(BootConfig::new(c.arch).config_numa),
     })
+}
+
+/// The architecture's zones without those the kernel was built without (Movable and
+/// Normal are always configured), in the architecture's index order.
+fn zone_layout(arch: Arch, disabled: &[String]) -> ZoneLayout {
+    let mut kept = [ZoneType::Normal; MAX_NR_ZONES];
+    let mut n = 0;
+    for &t in arch.zone_layout().zones() {
+        if !disabled.iter().any(|d| d == t.name()) {
+            kept[n] = t;
+            n += 1;
+        }
+    }
+    ZoneLayout::new(&kept[..n])
 }
 
 fn node_has_memory(mb: &Memblock, nid: NodeId) -> bool {

@@ -157,6 +157,7 @@ pub(super) fn from_dmesg_str(text: &str, origin: &str) -> Result<Machine, Machin
     let mut dist_rows: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
     let mut initrd: Option<(u64, u64)> = None;
     let mut arch_hint: Option<Arch> = None;
+    let mut numa_kernel = false;
 
     for (i, raw) in text.lines().enumerate() {
         let ln = i + 1;
@@ -178,6 +179,7 @@ pub(super) fn from_dmesg_str(text: &str, origin: &str) -> Result<Machine, Machin
         if AFTER_MEMBLOCK_SETUP.iter().any(|m| msg.starts_with(m)) {
             memblock_done = true;
         }
+        numa_kernel |= prints_numa(msg);
         // Sections that run over several lines.
         if in_zones {
             let mut w = msg.split_whitespace();
@@ -655,19 +657,18 @@ pub(super) fn from_dmesg_str(text: &str, origin: &str) -> Result<Machine, Machin
             }
             prev = lim;
         }
-        if !zones.is_empty() {
-            for z in ["DMA", "DMA32"] {
-                let configured = match arch {
-                    Arch::Arm64 => true,
-                    Arch::Riscv64 => z == "DMA32",
-                    _ => false,
-                };
-                if configured && !has_zone(z) {
-                    m.zones.disabled.push(z.to_string());
-                }
+    }
+    // The kernel's zone configuration: every zone it has but Movable is printed in
+    // `Zone ranges` (empty or not).
+    if !zones.is_empty() {
+        for &t in arch.zone_layout().zones() {
+            let z = t.name();
+            if !matches!(z, "Normal" | "Movable") && !has_zone(z) {
+                m.zones.disabled.push(z.to_string());
             }
         }
     }
+    m.config_numa = Some(numa_kernel);
     // Distances when the log (or its header) has a full table.
     if !dist_rows.is_empty() {
         let n = dist_rows.len();
@@ -677,6 +678,34 @@ pub(super) fn from_dmesg_str(text: &str, origin: &str) -> Result<Machine, Machin
     }
     m.validate()?;
     Ok(m)
+}
+
+/// Whether a log message is one only a `CONFIG_NUMA` kernel prints: SRAT affinity
+/// (`acpi_numa_*`), `NUMA:`/`NODE_DATA`/`Initmem setup`/`Faking a node` (numa_init),
+/// `Fallback order` and `Policy zone:` (build_all_zonelists), or `nr_node_ids` above 1.
+/// ACPI's `Reserving SRAT table memory` and free_area_init's `Initmem setup node` are
+/// printed by every kernel and do not count.
+fn prints_numa(msg: &str) -> bool {
+    const PREFIXES: &[&str] = &[
+        "SRAT: PXM ",
+        "SRAT: Node ",
+        "ACPI: SRAT: Node ",
+        "ACPI: SRAT: PXM ",
+        "NUMA:",
+        "NUMA: ",
+        "No NUMA configuration found",
+        "Faking a node",
+        "NODE_DATA(",
+        "Fallback order for Node",
+        "Policy zone:",
+    ];
+    if PREFIXES.iter().any(|p| msg.starts_with(p)) {
+        return true;
+    }
+    msg.split_whitespace()
+        .find_map(|w| w.strip_prefix("nr_node_ids:"))
+        .and_then(|n| n.parse::<u32>().ok())
+        .is_some_and(|n| n > 1)
 }
 
 /// `nodeN: d d d` (sysfs-style, as fixture headers carry) or Linux's `  N:  d  d`

@@ -155,7 +155,8 @@ pub struct ZoneOverrides {
     /// The lowmem limit (`max_low_pfn`, the top of ZONE_NORMAL on 32-bit).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lowmem: Option<u64>,
-    /// Zones the kernel was built without (e.g. `["DMA32"]`).
+    /// Zones the kernel was built without (e.g. `["DMA32"]`, or `["Device"]` for a
+    /// kernel without `CONFIG_ZONE_DEVICE`): they get no limit and no `Zone ranges` line.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub disabled: Vec<String>,
 }
@@ -263,6 +264,10 @@ pub struct Machine {
     /// SLIT distance matrix, one row per node id.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub distances: Vec<Vec<u8>>,
+    /// The kernel was built with `CONFIG_NUMA` (it prints `Fallback order` and `Policy
+    /// zone`); unset: the architecture's default (x86-64 and arm64 distribution kernels).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config_numa: Option<bool>,
     /// Zone limit overrides.
     #[serde(default)]
     pub zones: ZoneOverrides,
@@ -355,6 +360,7 @@ impl Machine {
             memory: Vec::new(),
             nodes: Vec::new(),
             distances: Vec::new(),
+            config_numa: None,
             zones: ZoneOverrides::default(),
             reserve: Vec::new(),
             reserved_mem: Vec::new(),
