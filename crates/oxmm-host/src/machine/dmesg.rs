@@ -315,6 +315,19 @@ pub(super) fn from_dmesg_str(text: &str, origin: &str) -> Result<Machine, Machin
             if let Some(n) = rest.split(')').next().and_then(|n| n.parse::<u16>().ok()) {
                 online.push(n);
             }
+        } else if let Some(n) = msg
+            .strip_prefix("Initmem setup node ")
+            .and_then(|r| r.strip_suffix(" as memoryless"))
+            .or_else(|| {
+                msg.strip_prefix("Fallback order for Node ")
+                    .and_then(|r| r.split(':').next())
+            })
+        {
+            // An online node without memory (CPUs only): free_area_init sets it up
+            // and build_all_zonelists gives it a zonelist.
+            if let Ok(n) = n.trim().parse::<u16>() {
+                online.push(n);
+            }
         } else if msg == "Zone ranges:" {
             in_zones = true;
             zones.clear();
