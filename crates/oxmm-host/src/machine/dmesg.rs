@@ -9,7 +9,8 @@ use super::{
     fmt_range, parse_arch, E820Edit, Machine, MemoryDesc, NodeSpec, RangeDesc, Reservation,
     ReservedMem,
 };
-use oxmm::boot::Arch;
+use oxmm::boot::{build_node_order, Arch, Distances, NodeFacts};
+use oxmm::types::MAX_NUMNODES;
 use std::collections::BTreeMap;
 
 /// The message of a log line: without `[timestamp]` (any style), syslog/journal
@@ -158,6 +159,8 @@ pub(super) fn from_dmesg_str(text: &str, origin: &str) -> Result<Machine, Machin
     let mut initrd: Option<(u64, u64)> = None;
     let mut arch_hint: Option<Arch> = None;
     let mut numa_kernel = false;
+    // node → the node order its `Fallback order for Node N:` line shows.
+    let mut fallback: BTreeMap<u16, Vec<u16>> = BTreeMap::new();
 
     for (i, raw) in text.lines().enumerate() {
         let ln = i + 1;
@@ -327,6 +330,13 @@ pub(super) fn from_dmesg_str(text: &str, origin: &str) -> Result<Machine, Machin
             // and build_all_zonelists gives it a zonelist.
             if let Ok(n) = n.trim().parse::<u16>() {
                 online.push(n);
+                if let Some((_, order)) = msg.split_once(": ") {
+                    let order: Option<Vec<u16>> =
+                        order.split_whitespace().map(|w| w.parse().ok()).collect();
+                    if let Some(order) = order {
+                        fallback.insert(n, order);
+                    }
+                }
             }
         } else if msg == "Zone ranges:" {
             in_zones = true;
@@ -689,8 +699,114 @@ pub(super) fn from_dmesg_str(text: &str, origin: &str) -> Result<Machine, Machin
             m.distances = dist_rows.into_values().collect();
         }
     }
+    if m.distances.is_empty() && !opts.numa_off {
+        if let Some(d) = distances_from_fallback(&m, &fallback) {
+            m.distances = d;
+        }
+    }
     m.validate()?;
     Ok(m)
+}
+
+/// The node facts zonelist building will see for `m`: nodes with memory are those in
+/// the fallback orders; CPUs as [`Machine::setup`] places them (SRAT's, or one per
+/// memory node round-robin when the log lists none).
+fn fallback_facts(m: &Machine, fallback: &BTreeMap<u16, Vec<u16>>) -> NodeFacts {
+    let mut f = NodeFacts::default();
+    for &n in fallback.values().flatten() {
+        if (n as usize) < MAX_NUMNODES {
+            f.has_memory[n as usize] = true;
+        }
+    }
+    let listed: Vec<u16> = m
+        .nodes
+        .iter()
+        .filter(|n| n.cpus > 0)
+        .map(|n| n.id)
+        .collect();
+    if listed.is_empty() {
+        let mem: Vec<usize> = (0..MAX_NUMNODES).filter(|&n| f.has_memory[n]).collect();
+        for &n in mem.iter().take(m.cpus.max(1) as usize) {
+            f.has_cpus[n] = true;
+        }
+    } else {
+        for n in listed {
+            if (n as usize) < MAX_NUMNODES {
+                f.has_cpus[n as usize] = true;
+            }
+        }
+    }
+    f
+}
+
+/// Whether `find_next_best_node` with distances `d` (row-major, `n × n`) reproduces every
+/// logged fallback order (zonelists are built node by node sharing `node_load`).
+fn reproduces(n: usize, d: &[u8], facts: &NodeFacts, fallback: &BTreeMap<u16, Vec<u16>>) -> bool {
+    let Some(dist) = Distances::new(n, d) else {
+        return false;
+    };
+    let mut load = [0u32; MAX_NUMNODES];
+    let mut order = [0u8; MAX_NUMNODES];
+    for (&nid, want) in fallback {
+        let len = build_node_order(nid as usize, facts, &dist, &mut load, &mut order);
+        if !order[..len]
+            .iter()
+            .map(|&o| u16::from(o))
+            .eq(want.iter().copied())
+        {
+            return false;
+        }
+    }
+    true
+}
+
+/// A logged kernel without a printed SLIT (6.x prints none): the first symmetric
+/// distance matrix, over remote distances 20, 30 and 40, whose zonelists reproduce the
+/// log's `Fallback order` lines; `None` when Linux's defaults (10/20) already do, or no
+/// candidate does. Searched exhaustively only up to 5 nodes (3^10 candidates).
+fn distances_from_fallback(
+    m: &Machine,
+    fallback: &BTreeMap<u16, Vec<u16>>,
+) -> Option<Vec<Vec<u8>>> {
+    if fallback.len() < 2 {
+        return None;
+    }
+    let n = m
+        .nodes
+        .iter()
+        .map(|x| x.id as usize + 1)
+        .chain(fallback.keys().map(|&k| k as usize + 1))
+        .chain(fallback.values().flatten().map(|&k| k as usize + 1))
+        .max()?;
+    let facts = fallback_facts(m, fallback);
+    let mut d = vec![20u8; n * n];
+    for i in 0..n {
+        d[i * n + i] = 10;
+    }
+    if reproduces(n, &d, &facts, fallback) {
+        return None;
+    }
+    let pairs: Vec<(usize, usize)> = (0..n)
+        .flat_map(|i| (i + 1..n).map(move |j| (i, j)))
+        .collect();
+    if pairs.len() > 10 {
+        return None;
+    }
+    const LEVELS: [u8; 3] = [20, 30, 40];
+    let total = LEVELS.len().pow(pairs.len() as u32);
+    for code in 0..total {
+        let mut c = code;
+        for &(i, j) in &pairs {
+            let v = LEVELS[c % LEVELS.len()];
+            c /= LEVELS.len();
+            d[i * n + j] = v;
+            d[j * n + i] = v;
+        }
+        if reproduces(n, &d, &facts, fallback) {
+            return Some(d.chunks(n).map(<[u8]>::to_vec).collect());
+        }
+    }
+    None
 }
 
 /// Whether a log message is one only a `CONFIG_NUMA` kernel prints: SRAT affinity
