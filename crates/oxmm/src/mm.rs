@@ -7,6 +7,7 @@
 //! `build_all_zonelists`, `memblock_free_all`, the `Memory:` line, and
 //! `cma_init_reserved_areas`.
 
+use crate::boot::mem_init::{print_highmem_lowmem, VirtLayout};
 use crate::boot::node_init::{
     for_each_memmap_chunk, free_block_boot, job_cuts, section_nid, set_pageblock_migratetype,
     walk_memmap_init, zone_of, JobContext, ZoneSpans,
@@ -175,6 +176,11 @@ impl<P: Platform> Mm<P> {
         };
         mm.memblock.set_page_geometry(geo);
         mm.setup_nodes(cfg)?;
+        if cfg.arch == Arch::Ia32 {
+            // initmem_init (setup_arch): lowmem ends where ZONE_NORMAL does.
+            let max_low = mm.max_low_pfn(cfg);
+            print_highmem_lowmem(mm.max_pfn, max_low, geo.shift(), log);
+        }
         if mode == BootMode::Full && mm.platform.direct_map_base().is_null() {
             return Err(BootError::NoDirectMap);
         }
@@ -183,6 +189,9 @@ impl<P: Platform> Mm<P> {
         mm.build_all_zonelists(cfg, log);
         mm.run_node_init(runner);
         mm.mem_init_print_info(cfg, log);
+        if let (Arch::Ia32, Some(build)) = (cfg.arch, cfg.ia32_layout) {
+            VirtLayout::new(&build, &cfg.kernel, mm.max_low_pfn(cfg)).print(log);
+        }
         mm.cma_init_reserved_areas(cfg)?;
         Ok(mm)
     }
@@ -225,6 +234,13 @@ impl<P: Platform> Mm<P> {
             return Err(BootError::NoMemory);
         }
         Ok(())
+    }
+
+    /// `max_low_pfn`: the end of directly mapped memory, i.e. the `ZONE_NORMAL` limit
+    /// (capped by `max_pfn`).
+    fn max_low_pfn(&self, cfg: &BootConfig<'_>) -> u64 {
+        let limit = cfg.zone_limits.get(ZoneType::Normal);
+        limit.unwrap_or(self.max_pfn).min(self.max_pfn)
     }
 
     fn section_shift(&self) -> u32 {

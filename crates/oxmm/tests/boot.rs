@@ -514,3 +514,55 @@ fn threaded_node_init_matches_serial() {
     let jobs = serial_equals_threaded(&[(0x1000, 0x7ffffff, 1), (0x8000000, 0xfffffff, 0)], 2);
     assert_eq!(jobs, vec![0..64]);
 }
+
+/// Fixture 14 (i686 PAE, Linux 4.2): the HIGHMEM/LOWMEM lines and the machine-derived
+/// lines of the `virtual kernel memory layout:` block.
+#[test]
+fn ia32_layout_matches_fixture_14() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../fixtures/bootlogs/14-i686-pae-msi-b85m-highmem-4.2.txt"
+    ))
+    .unwrap();
+    // Strip comments and the "[    0.000000] " prefix.
+    let fixture: Vec<&str> = text
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| l.split_once("] ").map(|(_, m)| m))
+        .collect();
+    let mut mb = Memblock::new();
+    mb.add(PhysAddr(0x1000), 0x9c000 - 0x1000).unwrap();
+    mb.add(PhysAddr(0x100000), 0xcf000000 - 0x100000).unwrap();
+    mb.add(PhysAddr(0x100000000), 0x11ee00000 - 0x100000000)
+        .unwrap();
+    let mut cfg = BootConfig::new(Arch::Ia32);
+    cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    cfg.zone_limits.set(ZoneType::Normal, 0x37bfe);
+    cfg.zone_limits.set(ZoneType::HighMem, 0x11ee00);
+    // The build: 234 permanent fixmap pages (936 kB), PAE; the image sizes of the
+    // `Memory:` line (the exact section addresses depend on the linker: not compared).
+    cfg.ia32_layout = Some(oxmm::boot::Ia32Layout::pae(234));
+    cfg.kernel = oxmm::boot::KernelImage {
+        code: 7163 << 10,
+        rwdata: 735 << 10,
+        rodata: 3064 << 10,
+        init: 964 << 10,
+        bss: 792 << 10,
+    };
+    let mut log = VecLog::default();
+    Mm::boot(NoMem, mb, &cfg, BootMode::DescribeOnly, &mut log).unwrap();
+    let highmem = "3698MB HIGHMEM available.";
+    let i = fixture.iter().position(|l| *l == highmem).unwrap();
+    assert_eq!(log.0[..2], fixture[i..i + 2]);
+    let head = "virtual kernel memory layout:";
+    let f = fixture.iter().position(|l| *l == head).unwrap();
+    let o = log.0.iter().position(|l| l == head).unwrap();
+    // Header, fixmap, pkmap, vmalloc, lowmem follow from the machine and the fixmap size.
+    assert_eq!(log.0[o..o + 5], fixture[f..f + 5]);
+    // .init's size is the image's; its address and .data/.text's depend on the link.
+    assert!(log.0[o + 5].starts_with("      .init : 0x"));
+    assert!(log.0[o + 5].ends_with("( 964 kB)"), "{}", log.0[o + 5]);
+    assert!(log.0[o + 7].starts_with("      .text : 0xc1000000 - "));
+    // The block follows the Memory: line.
+    assert!(log.0[o - 1].starts_with("Memory: "));
+}

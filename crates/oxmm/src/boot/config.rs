@@ -291,6 +291,46 @@ pub struct BootConfig<'a> {
     /// `Fallback order for Node 0: 0 ` and `Policy zone:`). Defaults to true on x86-64
     /// and arm64 (distribution kernels), false elsewhere.
     pub config_numa: bool,
+    /// 32-bit x86 only: the kernel build facts behind the `virtual kernel memory layout:`
+    /// block that `mem_init` printed (Linux up to the 4.x series); `None` prints no block.
+    pub ia32_layout: Option<Ia32Layout>,
+}
+
+/// Build facts of a 32-bit x86 kernel that place its virtual memory areas (see
+/// [`crate::boot::mem_init`]).
+///
+/// ```
+/// let l = oxmm::boot::Ia32Layout::pae(234);
+/// assert!(l.pae);
+/// assert_eq!(l.load_addr, 0x100_0000);
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Ia32Layout {
+    /// `CONFIG_X86_PAE`: 512 pkmap slots in a 2 MiB PMD (else 1024 in 4 MiB).
+    pub pae: bool,
+    /// Pages of the permanent fixmap (`__end_of_permanent_fixed_addresses`).
+    pub fixmap_pages: u64,
+    /// `CONFIG_PHYSICAL_START`: where `_text` is loaded.
+    pub load_addr: u64,
+}
+
+impl Ia32Layout {
+    /// A PAE kernel with `fixmap_pages` fixmap pages, loaded at 16 MiB.
+    pub const fn pae(fixmap_pages: u64) -> Self {
+        Ia32Layout {
+            pae: true,
+            fixmap_pages,
+            load_addr: 0x100_0000,
+        }
+    }
+
+    /// A non-PAE kernel with `fixmap_pages` fixmap pages, loaded at 16 MiB.
+    pub const fn non_pae(fixmap_pages: u64) -> Self {
+        Ia32Layout {
+            pae: false,
+            ..Self::pae(fixmap_pages)
+        }
+    }
 }
 
 impl<'a> BootConfig<'a> {
@@ -314,6 +354,7 @@ impl<'a> BootConfig<'a> {
             thp: ThpMode::Always,
             log_format: LogFormat::V6_12,
             config_numa: matches!(arch, Arch::X86_64 | Arch::Arm64),
+            ia32_layout: None,
         }
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod config;
 pub mod error;
+pub mod mem_init;
 pub mod node_init;
 pub mod zonelist;
 pub mod zones;

@@ -1,0 +1,127 @@
+//! The 32-bit x86 memory lines around `mem_init` (Linux: `initmem_init` and `mem_init` in
+//! arch/x86/mm/init_32.c): `NMB HIGHMEM available.`, `NMB LOWMEM available.` and the
+//! `virtual kernel memory layout:` block of 3G/1G-split kernels.
+//!
+//! Which values follow from the machine and which from the kernel build:
+//! * machine: `lowmem` ends at `high_memory = PAGE_OFFSET + max_low_pfn` pages; `vmalloc`
+//!   starts `VMALLOC_OFFSET` (8 MiB) above it; the HIGHMEM/LOWMEM sizes.
+//! * build: the fixmap size (`__end_of_permanent_fixed_addresses`: depends on `NR_CPUS`,
+//!   kmap slots, APIC/ACPI options), PAE (pkmap slots and PMD size), the load address
+//!   (`CONFIG_PHYSICAL_START`) and the kernel sections' exact addresses. pkmap and the end
+//!   of vmalloc are placed from the fixmap start, so they follow from the build too.
+//!   The section addresses are reconstructed from [`KernelImage`] sizes
+//!   (`.text` from the load address, `.data` = rodata + rwdata, `.init` page-aligned
+//!   after it), so they match a real log only as far as the linker's padding allows.
+
+use crate::boot::{Ia32Layout, KernelImage};
+use crate::printk::{Level, Log};
+
+/// `PAGE_OFFSET` of the 3G/1G split.
+pub const PAGE_OFFSET: u64 = 0xc000_0000;
+/// `VMALLOC_OFFSET`: the gap between lowmem and vmalloc that catches overruns.
+pub const VMALLOC_OFFSET: u64 = 8 << 20;
+/// `__FIXADDR_TOP`: the fixmap ends one page below 4 GiB.
+pub const FIXADDR_TOP: u64 = 0xffff_f000;
+const PAGE_SIZE: u64 = 4096;
+
+/// The addresses of the `virtual kernel memory layout:` block, each `(start, end)`.
+///
+/// ```
+/// use oxmm::boot::{Ia32Layout, KernelImage};
+/// use oxmm::boot::mem_init::VirtLayout;
+/// let l = VirtLayout::new(&Ia32Layout::pae(234), &KernelImage::default(), 0x37bfe);
+/// assert_eq!(l.lowmem, (0xc000_0000, 0xf7bf_e000));
+/// assert_eq!(l.vmalloc.0, 0xf83f_e000);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VirtLayout {
+    /// `FIXADDR_START` – `FIXADDR_TOP`.
+    pub fixmap: (u64, u64),
+    /// `PKMAP_BASE` – `PKMAP_BASE + LAST_PKMAP * PAGE_SIZE`.
+    pub pkmap: (u64, u64),
+    /// `VMALLOC_START` – `VMALLOC_END`.
+    pub vmalloc: (u64, u64),
+    /// `PAGE_OFFSET` – `high_memory`.
+    pub lowmem: (u64, u64),
+    /// `__init_begin` – `__init_end`.
+    pub init: (u64, u64),
+    /// `_etext` – `_edata`.
+    pub data: (u64, u64),
+    /// `_text` – `_etext`.
+    pub text: (u64, u64),
+}
+
+impl VirtLayout {
+    /// The layout of a kernel built as `build`, with image `kernel`, on a machine whose
+    /// lowmem ends at `max_low_pfn`.
+    pub fn new(build: &Ia32Layout, kernel: &KernelImage, max_low_pfn: u64) -> VirtLayout {
+        let fix_start = FIXADDR_TOP - build.fixmap_pages * PAGE_SIZE;
+        let (last_pkmap, pmd_mask) = if build.pae {
+            (512u64, !((2u64 << 20) - 1))
+        } else {
+            (1024u64, !((4u64 << 20) - 1))
+        };
+        let pkmap_base = fix_start.wrapping_sub(PAGE_SIZE * (last_pkmap + 1)) & pmd_mask;
+        let high_memory = PAGE_OFFSET + max_low_pfn * PAGE_SIZE;
+        let text = PAGE_OFFSET + build.load_addr;
+        let etext = text + kernel.code;
+        let edata = etext + kernel.rodata + kernel.rwdata;
+        let init = edata.next_multiple_of(PAGE_SIZE);
+        VirtLayout {
+            fixmap: (fix_start, FIXADDR_TOP),
+            pkmap: (pkmap_base, pkmap_base + last_pkmap * PAGE_SIZE),
+            vmalloc: (high_memory + VMALLOC_OFFSET, pkmap_base - 2 * PAGE_SIZE),
+            lowmem: (PAGE_OFFSET, high_memory),
+            init: (init, init + kernel.init),
+            data: (etext, edata),
+            text: (text, etext),
+        }
+    }
+
+    /// Print the block as `mem_init` does (`KERN_INFO`).
+    pub fn print(&self, log: &mut dyn Log) {
+        log.line(Level::Info, format_args!("virtual kernel memory layout:"));
+        let mut line = |name: &str, (s, e): (u64, u64), mb: bool| {
+            let size = e.wrapping_sub(s) >> if mb { 20 } else { 10 };
+            let unit = if mb { "MB" } else { "kB" };
+            log.line(
+                Level::Info,
+                format_args!("{name} : {s:#010x} - {e:#010x}   ({size:>4} {unit})"),
+            );
+        };
+        line("    fixmap ", self.fixmap, false);
+        line("    pkmap  ", self.pkmap, false);
+        line("    vmalloc", self.vmalloc, true);
+        line("    lowmem ", self.lowmem, true);
+        line("      .init", self.init, false);
+        line("      .data", self.data, false);
+        line("      .text", self.text, false);
+    }
+}
+
+/// `initmem_init`'s `NMB HIGHMEM available.` / `NMB LOWMEM available.` (`KERN_NOTICE`):
+/// the address spans `[max_low_pfn, max_pfn)` and `[0, max_low_pfn)` in MiB.
+///
+/// ```
+/// let mut lines = Vec::new();
+/// struct L<'a>(&'a mut Vec<String>);
+/// impl oxmm::printk::Log for L<'_> {
+///     fn line(&mut self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) {
+///         self.0.push(a.to_string());
+///     }
+/// }
+/// oxmm::boot::mem_init::print_highmem_lowmem(0x11ee00, 0x37bfe, 12, &mut L(&mut lines));
+/// assert_eq!(lines, ["3698MB HIGHMEM available.", "891MB LOWMEM available."]);
+/// ```
+pub fn print_highmem_lowmem(max_pfn: u64, max_low_pfn: u64, page_shift: u32, log: &mut dyn Log) {
+    let to_mb = |pages: u64| pages >> (20 - page_shift);
+    let high = max_pfn.saturating_sub(max_low_pfn);
+    log.line(
+        Level::Notice,
+        format_args!("{}MB HIGHMEM available.", to_mb(high)),
+    );
+    log.line(
+        Level::Notice,
+        format_args!("{}MB LOWMEM available.", to_mb(max_low_pfn)),
+    );
+}
