@@ -159,6 +159,8 @@ pub(super) fn from_dmesg_str(text: &str, origin: &str) -> Result<Machine, Machin
     let mut initrd: Option<(u64, u64)> = None;
     let mut arch_hint: Option<Arch> = None;
     let mut numa_kernel = false;
+    let mut movable_starts = 0usize;
+    let mut in_movable = false;
     // node → the node order its `Fallback order for Node N:` line shows.
     let mut fallback: BTreeMap<u16, Vec<u16>> = BTreeMap::new();
 
@@ -187,10 +189,15 @@ pub(super) fn from_dmesg_str(text: &str, origin: &str) -> Result<Machine, Machin
         if in_zones {
             let mut w = msg.split_whitespace();
             let name = w.next().unwrap_or("");
-            if matches!(
-                name,
-                "DMA" | "DMA32" | "Normal" | "HighMem" | "Device" | "Movable"
-            ) {
+            // `Movable zone start for each node` follows the block: a zone line has a
+            // range or `empty`.
+            let zone_line = msg.contains("[mem ") || msg.ends_with("empty");
+            if zone_line
+                && matches!(
+                    name,
+                    "DMA" | "DMA32" | "Normal" | "HighMem" | "Device" | "Movable"
+                )
+            {
                 zones.push((name.to_string(), mem_range(msg, ln, origin)?));
                 continue;
             }
@@ -208,6 +215,17 @@ pub(super) fn from_dmesg_str(text: &str, origin: &str) -> Result<Machine, Machin
                 }
             }
             in_early = false;
+        }
+        if in_movable {
+            if msg.starts_with("Node ") && msg.contains(": 0x") {
+                movable_starts += 1;
+                continue;
+            }
+            in_movable = false;
+        }
+        if msg == "Movable zone start for each node" {
+            in_movable = true;
+            continue;
         }
         if let Some(v) = msg.strip_prefix("Linux version ") {
             version = v.split_whitespace().next().map(str::to_string);
@@ -523,6 +541,15 @@ pub(super) fn from_dmesg_str(text: &str, origin: &str) -> Result<Machine, Machin
                 format!("{}: {}", e.location, e.reason),
             )
         })?;
+    }
+    // Movable zones on the SRAT's hot-pluggable nodes with no kernelcore=/movablecore=:
+    // the (unposted) command line had movable_node (find_zone_movable_pfns_for_nodes).
+    if movable_starts > 0
+        && opts.kernelcore.is_none()
+        && opts.movablecore.is_none()
+        && srat.values().any(|n| n.2)
+    {
+        opts.movable_node = true;
     }
     if !user.is_empty() || !has_e820 {
         opts.mem = None;
