@@ -13,7 +13,9 @@
 //!   (`.text` from the load address, `.data` = rodata + rwdata, `.init` page-aligned
 //!   after it), so they match a real log only as far as the linker's padding allows.
 
-use crate::boot::{Ia32Layout, KernelImage};
+use crate::boot::{Arch, BootConfig, Ia32Layout, KernelImage};
+use crate::mm::Mm;
+use crate::platform::Platform;
 use crate::printk::{Level, Log};
 
 /// `PAGE_OFFSET` of the 3G/1G split.
@@ -124,4 +126,65 @@ pub fn print_highmem_lowmem(max_pfn: u64, max_low_pfn: u64, page_shift: u32, log
         Level::Notice,
         format_args!("{}MB LOWMEM available.", to_mb(max_low_pfn)),
     );
+}
+
+/// A tiny formatter into a byte buffer (the core has no heap).
+pub(crate) struct Wr<'a>(pub(crate) &'a mut [u8], pub(crate) usize);
+
+impl core::fmt::Write for Wr<'_> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let b = s.as_bytes();
+        let room = self.0.len() - self.1;
+        if b.len() > room {
+            return Err(core::fmt::Error);
+        }
+        self.0[self.1..self.1 + b.len()].copy_from_slice(b);
+        self.1 += b.len();
+        Ok(())
+    }
+}
+
+impl<P: Platform> Mm<P> {
+    /// `mem_init_print_info`: the `Memory:` line (printed before CMA activation, as in
+    /// Linux, so CMA pages count as `cma-reserved`, not available).
+    pub(crate) fn mem_init_print_info(&mut self, cfg: &BootConfig<'_>, log: &mut dyn Log) {
+        let k = |pages: u64| pages << (self.geo.shift() - 10);
+        self.totalcma = cfg.cma.iter().map(|a| a.size >> self.geo.shift()).sum();
+        let phys: u64 = self.nodes().map(|n| n.present).sum();
+        let totalram: u64 = self.nodes().map(|n| n.managed_pages()).sum();
+        let free: u64 = self
+            .nodes()
+            .flat_map(|n| n.zones().iter())
+            .map(|z| z.free_pages)
+            .sum();
+        let high: u64 = self
+            .nodes()
+            .flat_map(|n| n.zones().iter())
+            .filter(|z| z.zone_type().is_highmem())
+            .map(|z| z.managed)
+            .sum();
+        let reserved = phys.saturating_sub(totalram).saturating_sub(self.totalcma);
+        let kern = cfg.kernel;
+        let highmem = matches!(self.arch, Arch::Ia32 | Arch::Arm);
+        let mut tail = [0u8; 32];
+        let mut w = Wr(&mut tail, 0);
+        if highmem {
+            let _ = core::fmt::write(&mut w, format_args!(", {}K highmem", k(high)));
+        }
+        let n = w.1;
+        info!(
+            log,
+            "Memory: {}K/{}K available ({}K kernel code, {}K rwdata, {}K rodata, {}K init, {}K bss, {}K reserved, {}K cma-reserved{})",
+            k(free),
+            k(phys),
+            kern.code / 1024,
+            kern.rwdata / 1024,
+            kern.rodata / 1024,
+            kern.init / 1024,
+            kern.bss / 1024,
+            k(reserved),
+            k(self.totalcma),
+            core::str::from_utf8(&tail[..n]).unwrap_or("")
+        );
+    }
 }

@@ -6,10 +6,19 @@
 //! it fills a `Memblock` and describes the rest in a [`BootConfig`]. The generic part is
 //! [`crate::mm::Mm::boot`].
 
+macro_rules! info {
+    ($log:expr, $($arg:tt)*) => { $log.line($crate::printk::Level::Info, format_args!($($arg)*)) };
+}
+
+mod build_zonelists;
+mod cma;
 pub mod config;
 pub mod error;
+mod free_area_init;
 pub mod mem_init;
+mod memmap_init;
 pub mod node_init;
+mod sparse;
 pub mod zonelist;
 pub mod zones;
 
