@@ -8,9 +8,10 @@
 use std::fmt::{self, Write as _};
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use oxmm::boot::{NodeInitJob, NodeInitRunner};
 use oxmm::memblock::MemblockRegion;
 use oxmm::mm::{BootMode, Mm};
 use oxmm::printk::{Level, Log, NullLog};
@@ -120,12 +121,13 @@ impl HostedMachine {
             lines: Vec::new(),
             times: Vec::new(),
         };
-        let mm = Box::new(Mm::boot(
+        let mm = Box::new(Mm::boot_with(
             platform,
             setup.memblock().clone(),
             &cfg,
             mode,
             &mut log,
+            &ThreadRunner::new(),
         )?);
         Ok(HostedMachine {
             name: machine.name.clone(),
@@ -348,6 +350,69 @@ fn new_reservations(before: &[MemblockRegion], after: &[MemblockRegion]) -> Vec<
         }
     }
     out
+}
+
+/// Runs the core's per-node initialisation jobs (memmap writes and freeing into the
+/// buddy lists; Linux: the per-node `deferred_init_memmap` threads) on up to one
+/// thread per host core.
+///
+/// ```
+/// use oxmm::boot::{NodeInitRunner};
+/// use oxmm_host::hosted::ThreadRunner;
+/// ThreadRunner::new().run_jobs(&mut []);
+/// assert!(ThreadRunner::with_threads(0).threads() == 1);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct ThreadRunner {
+    threads: usize,
+}
+
+impl ThreadRunner {
+    /// A runner with one thread per host core.
+    pub fn new() -> ThreadRunner {
+        ThreadRunner::with_threads(std::thread::available_parallelism().map_or(1, |n| n.get()))
+    }
+
+    /// A runner with `threads` threads (at least one).
+    pub fn with_threads(threads: usize) -> ThreadRunner {
+        ThreadRunner {
+            threads: threads.max(1),
+        }
+    }
+
+    /// How many threads it uses at most.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+}
+
+impl Default for ThreadRunner {
+    fn default() -> Self {
+        ThreadRunner::new()
+    }
+}
+
+impl NodeInitRunner for ThreadRunner {
+    fn run_jobs(&self, jobs: &mut [NodeInitJob<'_>]) {
+        let threads = self.threads.min(jobs.len());
+        if threads <= 1 {
+            jobs.iter_mut().for_each(NodeInitJob::run);
+            return;
+        }
+        // Jobs differ in size (nodes differ): hand them out one at a time.
+        let queue = Mutex::new(jobs.iter_mut());
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|| loop {
+                    let job = queue.lock().unwrap_or_else(|p| p.into_inner()).next();
+                    match job {
+                        Some(j) => j.run(),
+                        None => break,
+                    }
+                });
+            }
+        });
+    }
 }
 
 /// Fault in `ranges` of `mem` on all the host's cores (the boot itself writes them on
