@@ -141,16 +141,37 @@ impl HostedMachine {
     }
 
     /// The machine's name.
+    ///
+    /// ```
+    /// use oxmm::mm::BootMode;
+    /// use oxmm_host::{hosted::HostedMachine, machine::Machine};
+    /// let hm = HostedMachine::boot(&Machine::profile("pc-8g").unwrap(), BootMode::DescribeOnly).unwrap();
+    /// assert_eq!(hm.name(), "pc-8g");
+    /// ```
     pub fn name(&self) -> &str {
         &self.name
     }
 
     /// How it was booted.
+    ///
+    /// ```
+    /// use oxmm::mm::BootMode;
+    /// use oxmm_host::{hosted::HostedMachine, machine::Machine};
+    /// let hm = HostedMachine::boot(&Machine::profile("pc-8g").unwrap(), BootMode::DescribeOnly).unwrap();
+    /// assert_eq!(hm.mode(), BootMode::DescribeOnly);
+    /// ```
     pub fn mode(&self) -> BootMode {
         self.mode
     }
 
     /// Wall time from the start of the setup to the end of the boot.
+    ///
+    /// ```
+    /// use oxmm::mm::BootMode;
+    /// use oxmm_host::{hosted::HostedMachine, machine::Machine};
+    /// let hm = HostedMachine::boot(&Machine::profile("pc-8g").unwrap(), BootMode::DescribeOnly).unwrap();
+    /// assert!(hm.boot_time() >= hm.prepare_time());
+    /// ```
     pub fn boot_time(&self) -> Duration {
         self.boot_time
     }
@@ -170,16 +191,37 @@ impl HostedMachine {
     }
 
     /// Every line the boot printed, with its level.
+    ///
+    /// ```
+    /// use oxmm::mm::BootMode;
+    /// use oxmm_host::{hosted::HostedMachine, machine::Machine};
+    /// let hm = HostedMachine::boot(&Machine::profile("pc-8g").unwrap(), BootMode::DescribeOnly).unwrap();
+    /// assert!(hm.log().iter().any(|(_, l)| l.starts_with("Built 1 zonelists")));
+    /// ```
     pub fn log(&self) -> &[(Level, String)] {
         &self.log
     }
 
     /// When each line of [`log`](Self::log) was printed, since the start of the boot.
+    ///
+    /// ```
+    /// use oxmm::mm::BootMode;
+    /// use oxmm_host::{hosted::HostedMachine, machine::Machine};
+    /// let hm = HostedMachine::boot(&Machine::profile("pc-8g").unwrap(), BootMode::DescribeOnly).unwrap();
+    /// assert_eq!(hm.log_times().len(), hm.log().len());
+    /// ```
     pub fn log_times(&self) -> &[Duration] {
         &self.times
     }
 
     /// The lines at `KERN_INFO` or more important (what a default `dmesg` shows).
+    ///
+    /// ```
+    /// use oxmm::mm::BootMode;
+    /// use oxmm_host::{hosted::HostedMachine, machine::Machine};
+    /// let hm = HostedMachine::boot(&Machine::profile("pc-8g").unwrap(), BootMode::DescribeOnly).unwrap();
+    /// assert!(hm.log_lines().iter().any(|l| l.starts_with("Memory: ")));
+    /// ```
     pub fn log_lines(&self) -> Vec<String> {
         self.log
             .iter()
@@ -189,12 +231,26 @@ impl HostedMachine {
     }
 
     /// The booted memory manager.
+    ///
+    /// ```
+    /// use oxmm::mm::BootMode;
+    /// use oxmm_host::{hosted::HostedMachine, machine::Machine};
+    /// let hm = HostedMachine::boot(&Machine::profile("pc-8g").unwrap(), BootMode::DescribeOnly).unwrap();
+    /// assert_eq!(hm.mm().nodes().count(), 1);
+    /// ```
     pub fn mm(&self) -> &Mm<HostPlatform> {
         &self.mm
     }
 
     /// A short text summary: per node and zone the spanned, present, managed and free
     /// pages, and totals.
+    ///
+    /// ```
+    /// use oxmm::mm::BootMode;
+    /// use oxmm_host::{hosted::HostedMachine, machine::Machine};
+    /// let hm = HostedMachine::boot(&Machine::profile("pc-8g").unwrap(), BootMode::DescribeOnly).unwrap();
+    /// assert!(hm.memory_summary().contains("Node 0 DMA32"));
+    /// ```
     pub fn memory_summary(&self) -> String {
         let mm = self.mm();
         let kib_per_page = mm.geometry().page_size() / 1024;

@@ -462,21 +462,49 @@ unsafe impl Sync for AliasMapping {}
 
 impl AliasMapping {
     /// Start of the alias mapping.
+    ///
+    /// ```
+    /// use oxmm::types::PhysAddr;
+    /// let m = oxmm_host::physmem::PhysMem::new(1 << 16).unwrap();
+    /// let a = m.map_alias(PhysAddr(0x1000), 0x1000).unwrap();
+    /// assert!(!a.as_ptr().is_null());
+    /// ```
     pub fn as_ptr(&self) -> *mut u8 {
         self.ptr.as_ptr()
     }
 
     /// Length in bytes.
+    ///
+    /// ```
+    /// use oxmm::types::PhysAddr;
+    /// let m = oxmm_host::physmem::PhysMem::new(1 << 16).unwrap();
+    /// let a = m.map_alias(PhysAddr(0x1000), 0x1000).unwrap();
+    /// assert_eq!(a.len(), 0x1000);
+    /// ```
     pub fn len(&self) -> u64 {
         self.len
     }
 
     /// Always false: empty aliases cannot be made.
+    ///
+    /// ```
+    /// use oxmm::types::PhysAddr;
+    /// let m = oxmm_host::physmem::PhysMem::new(1 << 16).unwrap();
+    /// let a = m.map_alias(PhysAddr(0x1000), 0x1000).unwrap();
+    /// assert!(!a.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// The first physical address the alias shows.
+    ///
+    /// ```
+    /// use oxmm::types::PhysAddr;
+    /// let m = oxmm_host::physmem::PhysMem::new(1 << 16).unwrap();
+    /// let a = m.map_alias(PhysAddr(0x1000), 0x1000).unwrap();
+    /// assert_eq!(a.phys(), PhysAddr(0x1000));
+    /// ```
     pub fn phys(&self) -> PhysAddr {
         PhysAddr(self.phys)
     }
