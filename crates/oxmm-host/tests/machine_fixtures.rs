@@ -238,3 +238,88 @@ fn imported_options_kernel_and_version() {
     assert_eq!(s.max_low_pfn(), 0x37bfe);
     assert_eq!(s.boot_config().arch, oxmm::boot::Arch::Ia32);
 }
+
+fn import(rel: &str) -> Machine {
+    Machine::from_dmesg_file(fixtures().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// CONFIG_NUMA is read from what only a NUMA kernel prints; a kernel whose log has none
+/// of it (02, 04, 14, 15, 17, 18, 20) is classified non-NUMA, even with an ACPI SRAT
+/// table reservation line (02) or `nr_node_ids:1` (02, 04, 14).
+#[test]
+fn config_numa_is_classified_from_the_log() {
+    let numa = [
+        "01", "05", "06", "07", "08", "09", "10", "12", "16", // real logs
+    ];
+    for p in logs() {
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        let m = Machine::from_dmesg_file(&p).unwrap();
+        let want = if p.ends_with("dmesg.txt") {
+            true // Debian's 6.12 kernel is a NUMA kernel
+        } else {
+            numa.iter().any(|n| name.starts_with(n))
+        };
+        assert_eq!(m.config_numa, Some(want), "{}", p.display());
+        let cfg_numa = m.setup().unwrap().boot_config().config_numa;
+        assert_eq!(cfg_numa, want, "{}: BootConfig.config_numa", p.display());
+    }
+}
+
+/// Zones missing from `Zone ranges:` are zones the kernel was built without.
+#[test]
+fn zone_layout_follows_the_zone_ranges_block() {
+    let m = import("bootlogs/20-riscv64-spacemit-k3-32g-cma-6.12.txt");
+    let cfg_layout = m.setup().unwrap().boot_config().zone_layout;
+    assert_eq!(cfg_layout.zones(), &[ZoneType::Normal, ZoneType::Movable]);
+    let m = import("bootlogs/02-x86_64-vmware-512m-tinycore-6.1.txt");
+    let cfg_layout = m.setup().unwrap().boot_config().zone_layout;
+    assert_eq!(
+        cfg_layout.zones(),
+        &[
+            ZoneType::Dma,
+            ZoneType::Dma32,
+            ZoneType::Normal,
+            ZoneType::Movable
+        ]
+    );
+    let m = import("linux-6.12-qemu/q35-2g-thp-never/dmesg.txt");
+    assert!(m.zones.disabled.is_empty());
+    assert!(m
+        .setup()
+        .unwrap()
+        .boot_config()
+        .zone_layout
+        .has(ZoneType::Device));
+}
+
+/// A CPU-only node (`Initmem setup node 1 as memoryless`) is online.
+#[test]
+fn memoryless_node_is_online() {
+    let m = import("linux-6.12-qemu/q35-numa3-4g-memoryless/dmesg.txt");
+    let ids: Vec<u16> = m.nodes.iter().map(|n| n.id).collect();
+    assert_eq!(ids, [0, 1, 2]);
+    assert!(m.nodes[1].ranges.is_empty());
+}
+
+/// Without a printed SLIT, the distances reproduce the log's fallback orders (nodes 0/1
+/// and 2/3 are pairs), and are left unset when 10/20 already do.
+#[test]
+fn distances_are_derived_from_fallback_orders() {
+    let m = import("linux-6.12-qemu/q35-numa4-8g-movablecore2g/dmesg.txt");
+    assert_eq!(m.distances.len(), 4);
+    let d = &m.distances;
+    assert!(d[0][1] < d[0][2] && d[2][3] < d[2][0], "{d:?}");
+    assert!((0..4).all(|i| d[i][i] == 10 && (0..4).all(|j| d[i][j] == d[j][i])));
+    let m = import("linux-6.12-qemu/q35-numa3-4g-memoryless/dmesg.txt");
+    assert!(m.distances.is_empty(), "{:?}", m.distances);
+}
+
+/// Movable zones on the SRAT's hot-pluggable nodes mean `movable_node`.
+#[test]
+fn hotplug_srat_with_movable_zones_is_movable_node() {
+    let m = import("bootlogs/12-x86_64-8node-512g-movable-hotplug-4.20.txt");
+    assert!(m.options().unwrap().movable_node);
+    assert!(m.nodes.iter().filter(|n| n.hotplug).count() == 7);
+    let m = import("linux-6.12-qemu/q35-numa2-4g-kernelcore1g/dmesg.txt");
+    assert!(!m.options().unwrap().movable_node);
+}
