@@ -6,6 +6,6 @@
 #![warn(missing_docs)]
 
 pub mod hosted;
+pub mod machine;
 pub mod physmem;
 pub mod platform;
-pub mod machine;
