@@ -323,3 +323,56 @@ fn hotplug_srat_with_movable_zones_is_movable_node() {
     let m = import("linux-6.12-qemu/q35-numa2-4g-kernelcore1g/dmesg.txt");
     assert!(!m.options().unwrap().movable_node);
 }
+
+/// Fixture 14 (i686 PAE, 4.2) prints the `virtual kernel memory layout:` block: its
+/// fixmap size and PAE are imported, and the machine-determined lines come out exactly.
+#[test]
+fn ia32_layout_block_from_fixture_14() {
+    let path = fixtures().join("bootlogs/14-i686-pae-msi-b85m-highmem-4.2.txt");
+    let m = Machine::from_dmesg_file(&path).unwrap();
+    assert_eq!(m.kernel.fixmap_pages, Some(234));
+    assert_eq!(m.kernel.pae, Some(true));
+    let hm = oxmm_host::hosted::HostedMachine::boot(&m, oxmm::mm::BootMode::DescribeOnly).unwrap();
+    let lines = hm.log_lines();
+    let text = std::fs::read_to_string(&path).unwrap();
+    for want in [
+        "3698MB HIGHMEM available.",
+        "891MB LOWMEM available.",
+        "virtual kernel memory layout:",
+        "    fixmap  : 0xfff15000 - 0xfffff000   ( 936 kB)",
+        "    pkmap   : 0xffc00000 - 0xffe00000   (2048 kB)",
+        "    vmalloc : 0xf83fe000 - 0xffbfe000   ( 120 MB)",
+        "    lowmem  : 0xc0000000 - 0xf7bfe000   ( 891 MB)",
+    ] {
+        assert!(
+            text.lines().any(|l| l.ends_with(want)),
+            "fixture lacks {want:?}"
+        );
+        assert!(
+            lines.iter().any(|l| l == want),
+            "oxmm did not print {want:?}: {lines:#?}"
+        );
+    }
+    assert!(
+        !lines.iter().any(|l| l.contains("Device")),
+        "i686 has no ZONE_DEVICE"
+    );
+}
+
+/// The `ia32-4g` profile prints the layout block after `Memory:` (896 MiB lowmem).
+#[test]
+fn ia32_profile_prints_layout_block() {
+    let m = Machine::profile("ia32-4g").unwrap();
+    let hm = oxmm_host::hosted::HostedMachine::boot(&m, oxmm::mm::BootMode::DescribeOnly).unwrap();
+    let lines = hm.log_lines();
+    let mem = lines
+        .iter()
+        .position(|l| l.starts_with("Memory: "))
+        .unwrap();
+    assert_eq!(lines[mem + 1], "virtual kernel memory layout:");
+    assert_eq!(
+        lines[mem + 5],
+        "    lowmem  : 0xc0000000 - 0xf8000000   ( 896 MB)"
+    );
+    assert!(lines.contains(&"896MB LOWMEM available.".to_string()));
+}

@@ -100,13 +100,12 @@ impl ZoneLayout {
         ZoneType::Movable,
         ZoneType::Device,
     ]);
-    /// ia32 with HIGHMEM: DMA, Normal, HighMem, Movable, Device.
+    /// ia32 with HIGHMEM: DMA, Normal, HighMem, Movable (`CONFIG_ZONE_DEVICE` needs 64-bit).
     pub const IA32: ZoneLayout = ZoneLayout::new(&[
         ZoneType::Dma,
         ZoneType::Normal,
         ZoneType::HighMem,
         ZoneType::Movable,
-        ZoneType::Device,
     ]);
 
     /// A layout from a list of zone kinds in index order.

@@ -43,6 +43,7 @@ pub struct ArchSetup {
     max_low_pfn: u64,
     zone_layout: ZoneLayout,
     config_numa: bool,
+    ia32_layout: Option<oxmm::boot::Ia32Layout>,
 }
 
 impl ArchSetup {
@@ -104,6 +105,7 @@ impl ArchSetup {
         cfg.log_format = self.log_format;
         cfg.zone_layout = self.zone_layout;
         cfg.config_numa = self.config_numa;
+        cfg.ia32_layout = self.ia32_layout;
         cfg
     }
 }
@@ -763,6 +765,13 @@ pub(super) fn setup(m: &Machine) -> Result<ArchSetup, MachineError> {
         max_low_pfn,
         zone_layout: zone_layout(c.arch, &m.zones.disabled),
         config_numa: m.config_numa.unwrap_or(BootConfig::new(c.arch).config_numa),
+        ia32_layout: match (c.arch, m.kernel.fixmap_pages) {
+            (Arch::Ia32, Some(pages)) if m.kernel.pae.unwrap_or(true) => {
+                Some(oxmm::boot::Ia32Layout::pae(pages))
+            }
+            (Arch::Ia32, Some(pages)) => Some(oxmm::boot::Ia32Layout::non_pae(pages)),
+            _ => None,
+        },
     })
 }
 

@@ -481,6 +481,16 @@ pub(super) fn from_dmesg_str(text: &str, origin: &str) -> Result<Machine, Machin
                     }
                 }
             }
+        } else if let Some(rest) = msg.trim_start().strip_prefix("fixmap  : ") {
+            // x86-32 `virtual kernel memory layout:` — "fixmap  : 0x… - 0x…   ( 936 kB)".
+            if let Some(kb) = layout_kb(rest) {
+                kernel.fixmap_pages = Some(kb / 4);
+            }
+        } else if let Some(rest) = msg.trim_start().strip_prefix("pkmap   : ") {
+            // 512 PAE pkmap slots span 2048 kB; 1024 non-PAE slots 4096 kB.
+            if let Some(kb) = layout_kb(rest) {
+                kernel.pae = Some(kb == 2048);
+            }
         } else if let Some(row) = distance_row(msg) {
             dist_rows.insert(row.0, row.1);
         }
@@ -889,4 +899,16 @@ fn distance_row(s: &str) -> Option<(usize, Vec<u8>)> {
 fn origin_name(origin: &str) -> String {
     let base = origin.rsplit('/').next().unwrap_or(origin);
     base.strip_suffix(".txt").unwrap_or(base).to_string()
+}
+
+/// The size in a `virtual kernel memory layout:` line: `0x… - 0x…   ( 936 kB)` → 936.
+fn layout_kb(rest: &str) -> Option<u64> {
+    let inner = rest.split_once('(')?.1.split_once(')')?.0.trim();
+    let (v, unit) = inner.split_once(' ')?;
+    let v: u64 = v.trim().parse().ok()?;
+    match unit.trim() {
+        "kB" => Some(v),
+        "MB" => Some(v << 10),
+        _ => None,
+    }
 }

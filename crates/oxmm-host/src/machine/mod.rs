@@ -188,6 +188,14 @@ pub struct KernelDesc {
     /// `.bss`.
     #[serde(default)]
     pub bss: u64,
+    /// ia32 only: pages of the permanent fixmap, which places the `virtual kernel memory
+    /// layout:` block's areas (fixture 14's kernel has 234, i.e. `( 936 kB)`); without
+    /// it no block is printed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixmap_pages: Option<u64>,
+    /// ia32 only: `CONFIG_X86_PAE` (2 MiB pkmap area; default true).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pae: Option<bool>,
 }
 
 /// A kernel e820 edit recorded in a boot log (`e820: update …` / `e820: remove …`).

@@ -17,7 +17,7 @@ pub enum Arch {
     /// x86-64: zones DMA (< 16 MiB), DMA32 (< 4 GiB), Normal, Movable, Device.
     X86_64,
     /// 32-bit x86 with HIGHMEM (PAE): DMA, Normal (lowmem, 896 MiB by default with the
-    /// 3G/1G split), HighMem, Movable, Device.
+    /// 3G/1G split), HighMem, Movable.
     Ia32,
     /// arm64: DMA (below the smallest DMA mask, ≤ 4 GiB), DMA32, Normal, Movable, Device.
     Arm64,
