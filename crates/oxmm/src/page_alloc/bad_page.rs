@@ -1,0 +1,86 @@
+//! Checks on a page being freed (Linux: `free_page_is_bad`, `page_bad_reason`,
+//! `free_tail_page_prepare`, `bad_page`, mm/page_alloc.c).
+//!
+//! Linux reports a bad page, taints the kernel and leaks the page; here the free is
+//! refused with a [`BadPage`] naming the pfn and the reason, and nothing is changed.
+
+use core::fmt;
+
+/// Why a free was refused.
+///
+/// ```
+/// use oxmm::page_alloc::BadPageReason;
+/// assert_eq!(BadPageReason::TailPage.to_string(), "freeing a tail page of a compound page");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BadPageReason {
+    /// The page is already free (PageBuddy, or no reference left).
+    DoubleFree,
+    /// The pfn is a tail page of a compound page.
+    TailPage,
+    /// The order differs from the one the block was allocated with.
+    WrongOrder {
+        /// Order recorded at allocation.
+        allocated: u32,
+    },
+    /// The order exceeds `MAX_PAGE_ORDER`.
+    OrderTooLarge,
+    /// The pfn is not aligned to the order.
+    Misaligned,
+    /// The pfn has no descriptor, is reserved or not in a zone: not managed memory.
+    NotManaged,
+    /// Someone else still holds a reference (`_refcount` would stay non-zero).
+    NonZeroRefcount(u32),
+    /// A page inside the block is not in the state an allocated block leaves it in.
+    BadTail {
+        /// The offending page.
+        pfn: u64,
+    },
+}
+
+impl fmt::Display for BadPageReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            BadPageReason::DoubleFree => f.write_str("double free (page already free)"),
+            BadPageReason::TailPage => f.write_str("freeing a tail page of a compound page"),
+            BadPageReason::WrongOrder { allocated } => {
+                write!(f, "wrong order (allocated with order {allocated})")
+            }
+            BadPageReason::OrderTooLarge => f.write_str("order above MAX_PAGE_ORDER"),
+            BadPageReason::Misaligned => f.write_str("pfn not aligned to the order"),
+            BadPageReason::NotManaged => f.write_str("not managed memory"),
+            BadPageReason::NonZeroRefcount(r) => write!(f, "nonzero _refcount ({r})"),
+            BadPageReason::BadTail { pfn } => {
+                write!(f, "corrupted page {pfn:#x} inside the block")
+            }
+        }
+    }
+}
+
+/// A refused free: the pfn and order given, and why (Linux: "BUG: Bad page state").
+///
+/// ```
+/// use oxmm::page_alloc::{BadPage, BadPageReason};
+/// let e = BadPage { pfn: 0x1234, order: 0, reason: BadPageReason::DoubleFree };
+/// assert_eq!(e.to_string(), "Bad page state: pfn:0x1234 order:0 reason: double free (page already free)");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[doc(alias = "bad_page")]
+pub struct BadPage {
+    /// The pfn passed to the free.
+    pub pfn: u64,
+    /// The order passed to the free.
+    pub order: u32,
+    /// What is wrong.
+    pub reason: BadPageReason,
+}
+
+impl fmt::Display for BadPage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Bad page state: pfn:{:#x} order:{} reason: {}",
+            self.pfn, self.order, self.reason
+        )
+    }
+}

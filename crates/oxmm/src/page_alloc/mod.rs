@@ -1,0 +1,469 @@
+//! The page allocator: the buddy system of every zone and its entry points (Linux:
+//! mm/page_alloc.c).
+//!
+//! What exists: the buddy free lists ([`buddy`]: split on allocation, coalescing on
+//! free, Linux's head/tail placement), anti-fragmentation fallback and pageblock
+//! claiming ([`fallback`]), and [`Mm::alloc_pages`] / [`Mm::free_pages`] over the
+//! preferred node's zonelist with `__GFP_ZERO`, `__GFP_COMP`, `__GFP_THISNODE` and
+//! `ALLOC_NOFRAGMENT`, and bad-page detection on free ([`bad_page`]).
+//!
+//! Not yet: watermark checks (every zone with a free block is used), watermark boost on
+//! fallback, the high-atomic reserve, per-CPU lists and the slow path.
+//!
+//! ```
+//! use oxmm::page_alloc::fallback::fallbacks;
+//! use oxmm::mmzone::MigrateType;
+//! assert_eq!(fallbacks(MigrateType::Unmovable)[0], MigrateType::Reclaimable);
+//! ```
+
+pub mod bad_page;
+pub(crate) mod buddy;
+pub mod fallback;
+
+pub use bad_page::{BadPage, BadPageReason};
+
+use crate::gfp::{Gfp, GfpError};
+use crate::memmap::MemMap;
+use crate::mm::{BootMode, Mm};
+use crate::mmzone::{MigrateType, ZoneType, Zoneref, MAX_NR_ZONES};
+use crate::page::PG_HEAD;
+use crate::platform::Platform;
+use crate::types::{NodeId, Pfn, MAX_NUMNODES, MAX_PAGE_ORDER};
+use buddy::{Corrupt, ZoneBuddy};
+use core::fmt;
+
+/// `page->private` of a tail page of a compound page: this bit, plus the head's pfn
+/// (Linux keeps `compound_head | 1` in the tail's first list word).
+///
+/// ```
+/// assert_eq!(oxmm::page_alloc::COMPOUND_TAIL, 1 << 63);
+/// ```
+pub const COMPOUND_TAIL: u64 = 1 << 63;
+
+/// The `ALLOC_*` flags the buddy layer looks at (mm/internal.h).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct AllocFlags(u32);
+
+impl AllocFlags {
+    /// `ALLOC_NOFRAGMENT`: fall back only to whole pageblocks.
+    pub(crate) const NOFRAGMENT: AllocFlags = AllocFlags(0x100);
+    /// `ALLOC_CMA`: CMA pageblocks may serve the request.
+    pub(crate) const CMA: AllocFlags = AllocFlags(0x80);
+
+    pub(crate) const fn contains(self, o: AllocFlags) -> bool {
+        self.0 & o.0 == o.0
+    }
+}
+
+/// Why an allocation failed.
+///
+/// ```
+/// use oxmm::page_alloc::AllocError;
+/// assert_eq!(AllocError::OrderTooLarge(11).to_string(), "order 11 above MAX_PAGE_ORDER 10");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AllocError {
+    /// The order is above `MAX_PAGE_ORDER`.
+    OrderTooLarge(u32),
+    /// The GFP mask is invalid (zone modifiers or mobility).
+    BadGfp(GfpError),
+    /// The GFP mask names a zone this architecture does not have.
+    NoSuchZone(ZoneType),
+    /// The node is not online.
+    NoNode(NodeId),
+    /// No zone of the zonelist has a free block of the order.
+    NoMemory {
+        /// The order asked for.
+        order: u32,
+    },
+    /// The machine was booted without descriptors (`BootMode::DescribeOnly`).
+    NoMemMap,
+    /// The free lists are corrupted (a link to no descriptor); `Mm::check` says where.
+    Corrupted,
+}
+
+impl fmt::Display for AllocError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AllocError::OrderTooLarge(o) => {
+                write!(f, "order {o} above MAX_PAGE_ORDER {MAX_PAGE_ORDER}")
+            }
+            AllocError::BadGfp(e) => write!(f, "{e}"),
+            AllocError::NoSuchZone(z) => write!(f, "GFP zone {z} is not configured"),
+            AllocError::NoNode(n) => write!(f, "node {} is not online", n.0),
+            AllocError::NoMemory { order } => write!(f, "no free block of order {order}"),
+            AllocError::NoMemMap => f.write_str("machine booted without a memory map"),
+            AllocError::Corrupted => f.write_str("free lists corrupted"),
+        }
+    }
+}
+
+impl From<Corrupt> for AllocError {
+    fn from(_: Corrupt) -> Self {
+        AllocError::Corrupted
+    }
+}
+
+const MAX_ZONEREFS: usize = MAX_NUMNODES * MAX_NR_ZONES;
+
+impl<P: Platform> Mm<P> {
+    /// Lock zone `zi` of node `nid` for the buddy layer.
+    pub(crate) fn zone_buddy(&mut self, nid: usize, zi: usize) -> Option<ZoneBuddy<'_>> {
+        let mobility_disabled = self.mobility_disabled;
+        let geo = self.geo;
+        let zone = self.nodes.get_mut(nid)?.zones_mut().get_mut(zi)?;
+        Some(ZoneBuddy {
+            zone,
+            map: &mut self.memmap,
+            geo,
+            mobility_disabled,
+        })
+    }
+
+    /// `numa_node_id`: the node of the calling CPU. CPUs are numbered through the online
+    /// nodes in id order, each node taking its `nr_cpus`; a CPU beyond them (or a node
+    /// without memory) falls back to the first online node with memory.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// assert_eq!(mm.numa_node_id().0, 0);
+    /// ```
+    pub fn numa_node_id(&self) -> NodeId {
+        let cpu = self.platform.cpu_id();
+        let mut first = 0usize;
+        let mut seen = 0usize;
+        for n in self.nodes() {
+            seen += n.nr_cpus() as usize;
+            if cpu < seen {
+                return n.nid();
+            }
+        }
+        for n in self.nodes() {
+            if n.present_pages() > 0 {
+                first = n.nid().0 as usize;
+                break;
+            }
+        }
+        NodeId(first as u16)
+    }
+
+    /// `alloc_pages`: a block of `1 << order` pages from the calling CPU's node (see
+    /// [`Mm::alloc_pages_node`]).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mut mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::gfp::Gfp;
+    /// let free = mm.nr_free_pages();
+    /// let pfn = mm.alloc_pages(Gfp::KERNEL | Gfp::ZERO, 2).unwrap();
+    /// assert_eq!(mm.nr_free_pages(), free - 4);
+    /// mm.free_pages(pfn, 2).unwrap();
+    /// assert_eq!(mm.nr_free_pages(), free);
+    /// assert!(mm.alloc_pages(Gfp::KERNEL, 11).is_err());
+    /// ```
+    #[doc(alias = "alloc_pages_noprof")]
+    pub fn alloc_pages(&mut self, gfp: Gfp, order: u32) -> Result<Pfn, AllocError> {
+        let nid = self.numa_node_id();
+        self.alloc_pages_node(nid, gfp, order)
+    }
+
+    /// `alloc_pages_node` / `__alloc_pages` fast path without watermarks: walk `nid`'s
+    /// zonelist from the highest zone `gfp` allows, taking the first zone whose buddy
+    /// lists yield a block (`get_page_from_freelist` + `rmqueue_buddy`), then prepare
+    /// the pages (`prep_new_page`: reference, zeroing, compound marking).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr, NodeId};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mut mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::gfp::Gfp;
+    /// let pfn = mm.alloc_pages_node(NodeId(0), Gfp::DMA, 0).unwrap();
+    /// assert!(pfn.0 < 0x1000);
+    /// ```
+    #[doc(alias = "__alloc_pages_noprof")]
+    pub fn alloc_pages_node(
+        &mut self,
+        nid: NodeId,
+        gfp: Gfp,
+        order: u32,
+    ) -> Result<Pfn, AllocError> {
+        if order > MAX_PAGE_ORDER {
+            return Err(AllocError::OrderTooLarge(order));
+        }
+        let zt = gfp.zone(&self.layout).map_err(AllocError::BadGfp)?;
+        let mt = gfp
+            .migratetype(self.mobility_disabled)
+            .map_err(AllocError::BadGfp)?;
+        let highest = self.layout.index_of(zt).ok_or(AllocError::NoSuchZone(zt))?;
+        if self.node(nid).is_none() {
+            return Err(AllocError::NoNode(nid));
+        }
+        if self.mode != BootMode::Full || !self.memmap.is_accessible() {
+            return Err(AllocError::NoMemMap);
+        }
+        // The zonelist, filtered to zones the mask allows (ZONELIST_NOFALLBACK with
+        // __GFP_THISNODE).
+        let mut refs = [Zoneref {
+            nid: NodeId(0),
+            zone_idx: 0,
+        }; MAX_ZONEREFS];
+        let mut n = 0;
+        for z in self.zonelist(nid) {
+            if z.zone_idx <= highest
+                && n < MAX_ZONEREFS
+                && (!gfp.contains(Gfp::THISNODE) || z.nid == nid)
+            {
+                refs[n] = z;
+                n += 1;
+            }
+        }
+        let refs = &refs[..n];
+        let mut flags = AllocFlags::default();
+        if mt == MigrateType::Movable {
+            flags.0 |= AllocFlags::CMA.0;
+        }
+        if let Some(pref) = refs.first() {
+            if self.nofragment_applies(pref) {
+                flags.0 |= AllocFlags::NOFRAGMENT.0;
+            }
+        }
+        let online = self.nodes().count();
+        loop {
+            let nofrag = flags.contains(AllocFlags::NOFRAGMENT);
+            let mut restart = false;
+            for z in refs {
+                if nofrag && online > 1 && z.nid != refs[0].nid {
+                    // Locality beats fragmentation avoidance: retry without it.
+                    restart = true;
+                    break;
+                }
+                let Some(mut zb) = self.zone_buddy(z.nid.0 as usize, z.zone_idx) else {
+                    continue;
+                };
+                if zb.zone.managed_pages() == 0 {
+                    continue;
+                }
+                if let Some(pfn) = zb.rmqueue(order, mt, flags)? {
+                    self.prep_new_page(pfn, order, gfp);
+                    return Ok(Pfn(pfn));
+                }
+            }
+            if !nofrag && !restart {
+                return Err(AllocError::NoMemory { order });
+            }
+            flags.0 &= !AllocFlags::NOFRAGMENT.0;
+        }
+    }
+
+    /// `alloc_flags_nofragment`: with a DMA32 zone, allocations whose preferred zone
+    /// is Normal avoid splitting pageblocks of another type (on NUMA, only when the
+    /// node's DMA32 is populated).
+    fn nofragment_applies(&self, pref: &Zoneref) -> bool {
+        let (Some(normal), Some(dma32)) = (
+            self.layout.index_of(ZoneType::Normal),
+            self.layout.index_of(ZoneType::Dma32),
+        ) else {
+            return false;
+        };
+        if pref.zone_idx != normal {
+            return false;
+        }
+        let multi = self.nodes().count() > 1;
+        !multi
+            || self
+                .node(pref.nid)
+                .and_then(|n| n.zones().get(dma32))
+                .is_some_and(|z| z.is_populated())
+    }
+
+    /// `prep_new_page`: the caller's reference on the head, the order recorded on it
+    /// (so a free with another order is caught), zeroing, compound marking.
+    fn prep_new_page(&mut self, pfn: u64, order: u32, gfp: Gfp) {
+        let nr = 1u64 << order;
+        let comp = gfp.contains(Gfp::COMP) && order > 0;
+        if let Some(h) = self.memmap.page_mut(pfn) {
+            h.refcount = 1;
+            h.private = order as u64;
+            if comp {
+                h.flags |= PG_HEAD;
+            }
+        }
+        if comp {
+            for p in pfn + 1..pfn + nr {
+                if let Some(t) = self.memmap.page_mut(p) {
+                    t.private = COMPOUND_TAIL | pfn;
+                }
+            }
+        }
+        if gfp.contains(Gfp::ZERO) {
+            let phys = self.geo.pfn_to_phys(Pfn(pfn));
+            // SAFETY: the block was just taken off the free lists of a Full boot, so it
+            // is machine memory behind the direct map that nothing else references.
+            unsafe {
+                MemMap::zero_phys(
+                    self.platform.direct_map_base(),
+                    phys,
+                    nr << self.geo.shift(),
+                )
+            };
+        }
+    }
+
+    /// `__free_pages` for the last reference: check the block as `free_pages_prepare`
+    /// does, clear its allocation state and give it back to its zone's free lists with
+    /// coalescing (`free_one_page` → `split_large_buddy` → `__free_one_page`). A bad
+    /// block is refused untouched.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mut mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::gfp::Gfp;
+    /// use oxmm::page_alloc::BadPageReason;
+    /// let pfn = mm.alloc_pages(Gfp::KERNEL, 0).unwrap();
+    /// mm.free_pages(pfn, 0).unwrap();
+    /// assert_eq!(mm.free_pages(pfn, 0).unwrap_err().reason, BadPageReason::DoubleFree);
+    /// ```
+    #[doc(alias = "__free_pages")]
+    pub fn free_pages(&mut self, pfn: Pfn, order: u32) -> Result<(), BadPage> {
+        let (nid, zi) = self.free_page_checks(pfn.0, order)?;
+        let nr = 1u64 << order;
+        for p in pfn.0..pfn.0 + nr {
+            if let Some(d) = self.memmap.page_mut(p) {
+                d.refcount = 0;
+                d.private = 0;
+                d.flags &= !PG_HEAD;
+            }
+        }
+        let bad = BadPage {
+            pfn: pfn.0,
+            order,
+            reason: BadPageReason::NotManaged,
+        };
+        let mut zb = self.zone_buddy(nid, zi).ok_or(bad)?;
+        zb.free_large(pfn.0, order, false).map_err(|_| bad)
+    }
+
+    /// `free_page_is_bad` + `free_tail_page_prepare` over the whole block; returns the
+    /// block's node and zone index.
+    fn free_page_checks(&self, pfn: u64, order: u32) -> Result<(usize, usize), BadPage> {
+        let bad = |reason| BadPage { pfn, order, reason };
+        if order > MAX_PAGE_ORDER {
+            return Err(bad(BadPageReason::OrderTooLarge));
+        }
+        if pfn & ((1u64 << order) - 1) != 0 {
+            return Err(bad(BadPageReason::Misaligned));
+        }
+        if self.mode != BootMode::Full {
+            return Err(bad(BadPageReason::NotManaged));
+        }
+        let head = self
+            .memmap
+            .page(pfn)
+            .ok_or(bad(BadPageReason::NotManaged))?;
+        let (nid, zi) = (head.nid() as usize, head.zone_idx());
+        let zone = self
+            .node(NodeId(nid as u16))
+            .and_then(|n| n.zones().get(zi))
+            .ok_or(bad(BadPageReason::NotManaged))?;
+        if head.is_reserved() || !zone.spans_pfn(pfn) || !zone.spans_pfn(pfn + (1 << order) - 1) {
+            return Err(bad(BadPageReason::NotManaged));
+        }
+        if head.is_buddy() {
+            return Err(bad(BadPageReason::DoubleFree));
+        }
+        if head.private & COMPOUND_TAIL != 0 {
+            return Err(bad(BadPageReason::TailPage));
+        }
+        match head.refcount {
+            0 => return Err(bad(BadPageReason::DoubleFree)),
+            1 => {}
+            r => return Err(bad(BadPageReason::NonZeroRefcount(r - 1))),
+        }
+        if head.private != order as u64 {
+            return Err(bad(BadPageReason::WrongOrder {
+                allocated: head.private.min(u32::MAX as u64) as u32,
+            }));
+        }
+        let comp = head.flags & PG_HEAD != 0;
+        for p in pfn + 1..pfn + (1u64 << order) {
+            let ok = self.memmap.page(p).is_some_and(|t| {
+                !t.is_buddy()
+                    && !t.is_reserved()
+                    && t.refcount == 0
+                    && t.private == if comp { COMPOUND_TAIL | pfn } else { 0 }
+            });
+            if !ok {
+                return Err(bad(BadPageReason::BadTail { pfn: p }));
+            }
+        }
+        Ok((nid, zi))
+    }
+}
