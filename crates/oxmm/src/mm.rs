@@ -78,7 +78,6 @@ pub struct Mm<P: Platform> {
     pub(crate) vm_total_pages: u64,
     pub(crate) totalcma: u64,
     pub(crate) max_pfn: u64,
-    pub(crate) zeroed_holes: u64,
 }
 
 impl<P: Platform> Mm<P> {
@@ -164,7 +163,6 @@ impl<P: Platform> Mm<P> {
             vm_total_pages: 0,
             totalcma: 0,
             max_pfn: 0,
-            zeroed_holes: 0,
         };
         mm.memblock.set_page_geometry(geo);
         mm.setup_nodes(cfg)?;

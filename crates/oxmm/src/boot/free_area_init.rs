@@ -65,6 +65,7 @@ impl<P: Platform> Mm<P> {
         }
 
         let old = cfg.log_format < LogFormat::new(5, 14);
+        self.zero_resv_unavail(cfg, log);
         for nid in 0..MAX_NUMNODES {
             if !self.online[nid] {
                 continue;
@@ -118,6 +119,15 @@ impl<P: Platform> Mm<P> {
             self.nodes[nid].present = present;
             if old {
                 self.print_old_node_lines(cfg, nid, log);
+                for zi in 0..layout.len() {
+                    let Some(n) = self.stable_zone_unavailable(cfg, nid, zi) else {
+                        break;
+                    };
+                    if n != 0 {
+                        let name = layout.zones()[zi].name();
+                        info!(log, "  {} zone: {} pages in unavailable ranges", name, n);
+                    }
+                }
                 for z in self.nodes[nid].zones_mut() {
                     if z.spanned != 0 && !z.zone_type().is_highmem() {
                         z.managed = z.present.saturating_sub(old_memmap_pages(
