@@ -5,15 +5,15 @@
 use crate::boot::zones::nid_index;
 use crate::boot::{
     find_zone_movable_pfns_for_nodes, pfn_range_for_nid, zone_absent_in_node, zone_span_in_node,
-    ArchZoneRanges, BootConfig, BootError, LogFormat,
+    Arch, ArchZoneRanges, BootConfig, BootError, LogFormat,
 };
-use crate::memblock::MEMBLOCK_ALLOC_ACCESSIBLE;
+use crate::memblock::{Memblock, MEMBLOCK_ALLOC_ACCESSIBLE};
 use crate::memmap::{MemMap, NR_PAGEBLOCK_BITS};
 use crate::mm::{BootMode, Mm};
 use crate::mmzone::ZoneType;
 use crate::platform::Platform;
 use crate::printk::{Level, Log};
-use crate::types::{NodeId, PhysAddr, MAX_NUMNODES};
+use crate::types::{NodeId, PageGeometry, PhysAddr, MAX_NUMNODES};
 
 impl<P: Platform> Mm<P> {
     /// `free_area_init`: zone ranges, `ZONE_MOVABLE`, per-node spans and counts, the
@@ -65,7 +65,7 @@ impl<P: Platform> Mm<P> {
         }
 
         let old = cfg.log_format < LogFormat::new(5, 14);
-        self.zero_resv_unavail(cfg, log);
+        let acct = OldAccounting::new(self, cfg);
         for nid in 0..MAX_NUMNODES {
             if !self.online[nid] {
                 continue;
@@ -117,25 +117,13 @@ impl<P: Platform> Mm<P> {
             }
             self.nodes[nid].spanned = spanned;
             self.nodes[nid].present = present;
-            if old {
-                self.print_old_node_lines(cfg, nid, log);
+            if let Some(acct) = acct {
                 for zi in 0..layout.len() {
-                    let Some(n) = self.stable_zone_unavailable(cfg, nid, zi) else {
-                        break;
-                    };
-                    if n != 0 {
-                        let name = layout.zones()[zi].name();
-                        info!(log, "  {} zone: {} pages in unavailable ranges", name, n);
-                    }
+                    let z = &mut self.nodes[nid].zones[zi];
+                    z.managed = acct.free_size(z.zone_type(), zi, z.spanned, z.present);
                 }
-                for z in self.nodes[nid].zones_mut() {
-                    if z.spanned != 0 && !z.zone_type().is_highmem() {
-                        z.managed = z.present.saturating_sub(old_memmap_pages(
-                            z.spanned,
-                            z.present,
-                            geo.page_size(),
-                        ));
-                    }
+                if old {
+                    self.print_old_node_lines(&acct, nid, log);
                 }
             }
             for zi in 0..layout.len() {
@@ -178,62 +166,159 @@ impl<P: Platform> Mm<P> {
         Ok(())
     }
 
-    /// Pre-5.14 per-node lines (`On node N totalpages`, per-zone memmap/reserved/batch).
-    fn print_old_node_lines(&self, cfg: &BootConfig<'_>, nid: usize, log: &mut dyn Log) {
+    /// Pre-5.14 per-node lines (`On node N totalpages`, per-zone memmap/reserved/batch),
+    /// printed by `free_area_init_core` (the memmap and reserved lines) and
+    /// `zone_pcp_init` (the batch line) from the same numbers that set `managed`.
+    fn print_old_node_lines(&self, acct: &OldAccounting, nid: usize, log: &mut dyn Log) {
         let node = &self.nodes[nid];
         info!(log, "On node {} totalpages: {}", nid, node.present);
-        for z in node.zones() {
+        for (zi, z) in node.zones().iter().enumerate() {
             if z.spanned == 0 {
                 continue;
             }
-            let memmap = old_memmap_pages(z.spanned, z.present, self.geo.page_size());
             let name = z.zone_type().name();
-            let mut freesize = z.present;
-            if !z.zone_type().is_highmem() {
-                freesize = freesize.saturating_sub(memmap);
+            let memmap = acct.memmap_pages(z.spanned, z.present);
+            if !z.zone_type().is_highmem() && memmap != 0 && memmap <= z.present {
                 log.line(
                     Level::Debug,
                     format_args!("  {} zone: {} pages used for memmap", name, memmap),
                 );
             }
-            if z.idx() == 0 {
+            let after_memmap = acct.free_size_before_reserve(z.zone_type(), z.spanned, z.present);
+            if zi == 0 && after_memmap > acct.dma_reserve {
                 log.line(
                     Level::Debug,
-                    format_args!("  {} zone: 0 pages reserved", name),
+                    format_args!("  {} zone: {} pages reserved", name, acct.dma_reserve),
                 );
             }
+            // zone_pcp_init runs after managed_pages was set to the free size.
             log.line(
                 Level::Debug,
                 format_args!(
                     "  {} zone: {} pages, LIFO batch:{}",
                     name,
                     z.present,
-                    old_zone_batchsize(freesize, self.geo.page_size())
+                    acct.zone_batchsize(z.managed, self.geo.page_size())
                 ),
             );
         }
-        let _ = cfg;
     }
 }
 
-/// Pre-5.14 `calc_memmap_size` with Linux's 64-byte `struct page` (SPARSEMEM: present
-/// pages when the zone has big holes).
-fn old_memmap_pages(spanned: u64, present: u64, page_size: u64) -> u64 {
-    let pages = if spanned > present + (present >> 4) {
-        present
-    } else {
-        spanned
-    };
-    (pages * 64).div_ceil(page_size)
+/// How `free_area_init_core` set `zone->managed_pages` before Linux v6.10: the zone's
+/// present pages less its memmap (lowmem zones only) and, for zone 0, the architecture's
+/// `dma_reserve`. v6.10 (Baoquan He's series: "mm/mm_init.c: remove meaningless
+/// calculation of zone->managed_pages in free_area_init_core()", "mm/mm_init.c: remove
+/// unneeded calc_memmap_size()", "mm/mm_init.c: remove the useless dma_reserve") sets it
+/// to the present pages instead, which is what the core does for v6.10 and later.
+#[derive(Clone, Copy, Debug)]
+struct OldAccounting {
+    /// `sizeof(struct page)` of the kernel being reproduced.
+    page_desc_bytes: u64,
+    /// `PAGE_SIZE`.
+    page_size: u64,
+    /// `dma_reserve` (`set_dma_reserve`), taken from zone 0.
+    dma_reserve: u64,
+    /// `zone_batchsize`'s cap in bytes: 512 KiB before v4.19 (commit d8a759b57035 "mm,
+    /// page_alloc: double zone's batchsize" made it 1 MiB).
+    batch_cap_bytes: u64,
 }
 
-/// The pre-5.14 `LIFO batch` figure: [`crate::watermark::zone_batchsize`] without its
-/// clamp to at least 1 — old kernels printed `LIFO batch:0` for zones under 8 Ki pages
-/// (batch 1 rounds down to 2^0 − 1), as the fixtures' DMA zones show.
-fn old_zone_batchsize(present: u64, page_size: u64) -> u64 {
-    if present >> 10 < 8 {
-        0
-    } else {
-        crate::watermark::zone_batchsize(present, page_size)
+impl OldAccounting {
+    /// The accounting of `cfg`'s kernel, or `None` from v6.10 on.
+    fn new<P: Platform>(mm: &Mm<P>, cfg: &BootConfig<'_>) -> Option<Self> {
+        if cfg.log_format >= LogFormat::new(6, 10) {
+            return None;
+        }
+        let dma_reserve = if cfg.arch == Arch::X86_64 {
+            x86_dma_reserve(&mm.memblock, mm.geo)
+        } else {
+            0
+        };
+        Some(OldAccounting {
+            page_desc_bytes: linux_struct_page_bytes(cfg.arch),
+            page_size: mm.geo.page_size(),
+            dma_reserve,
+            batch_cap_bytes: if cfg.log_format < LogFormat::new(4, 19) {
+                512 << 10
+            } else {
+                1 << 20
+            },
+        })
+    }
+
+    /// `calc_memmap_size`: the zone's span (its present pages when holes make the span
+    /// over 1/16 larger, as SPARSEMEM kernels only map present sections) in
+    /// `struct page`s, rounded up to whole pages.
+    fn memmap_pages(&self, spanned: u64, present: u64) -> u64 {
+        let pages = if spanned > present + (present >> 4) {
+            present
+        } else {
+            spanned
+        };
+        (pages * self.page_desc_bytes).div_ceil(self.page_size)
+    }
+
+    /// `freesize` after the memmap: unchanged for highmem zones and when the memmap
+    /// would exceed the zone (Linux then only warns).
+    fn free_size_before_reserve(&self, t: ZoneType, spanned: u64, present: u64) -> u64 {
+        let memmap = self.memmap_pages(spanned, present);
+        if t.is_highmem() || memmap > present {
+            present
+        } else {
+            present - memmap
+        }
+    }
+
+    /// The `managed_pages` `free_area_init_core` gives zone `zi`.
+    fn free_size(&self, t: ZoneType, zi: usize, spanned: u64, present: u64) -> u64 {
+        let free = self.free_size_before_reserve(t, spanned, present);
+        if zi == 0 && free > self.dma_reserve {
+            free - self.dma_reserve
+        } else {
+            free
+        }
+    }
+
+    /// The old `zone_batchsize`: a quarter of 1/1024 of `managed`, capped, rounded to
+    /// 2^n − 1 with no floor of 1 (small zones printed `LIFO batch:0`).
+    fn zone_batchsize(&self, managed: u64, page_size: u64) -> u64 {
+        let batch = (managed >> 10).min(self.batch_cap_bytes / page_size) / 4;
+        let batch = batch.max(1);
+        let x = batch + batch / 2;
+        (1u64 << (63 - x.leading_zeros())) - 1
+    }
+}
+
+/// `memblock_find_dma_reserve` (arch/x86/mm/init.c, x86-64 only, up to v6.9): memory
+/// pages below 16 MiB (`MAX_DMA_PFN`) less the free ones (free ranges rounded inwards
+/// to whole pages). Linux computes it in `setup_arch` before `paging_init`; the core's
+/// earlier `sparse_init` allocations are top-down and do not reach below 16 MiB.
+fn x86_dma_reserve(mb: &Memblock, geo: PageGeometry) -> u64 {
+    let max_dma = (16u64 << 20) >> geo.shift();
+    let total: u64 = mb
+        .mem_pfn_ranges(geo, None)
+        .map(|(s, e, _)| e.min(max_dma) - s.min(max_dma))
+        .sum();
+    let free: u64 = mb
+        .free_ranges(None)
+        .map(|(s, e, _)| {
+            let (s, e) = (geo.phys_to_pfn_up(s).0, geo.phys_to_pfn(e).0);
+            e.min(max_dma).saturating_sub(s.min(max_dma))
+        })
+        .sum();
+    total.saturating_sub(free)
+}
+
+/// Linux's `sizeof(struct page)` for the kernel being reproduced: 64 bytes on 64-bit
+/// kernels; on 32-bit, flags, the five-word union, `_mapcount`, `_refcount` and (x86
+/// distribution kernels, CONFIG_MEMCG) the memcg pointer. x86-32 selects
+/// `HAVE_ALIGNED_STRUCT_PAGE` with SLUB, so its 36 bytes are padded to 40; 32-bit arm
+/// does not, and its board kernels are 32 bytes.
+fn linux_struct_page_bytes(arch: Arch) -> u64 {
+    match arch {
+        Arch::Ia32 => 40,
+        Arch::Arm => 32,
+        Arch::X86_64 | Arch::Arm64 | Arch::Riscv64 => 64,
     }
 }
