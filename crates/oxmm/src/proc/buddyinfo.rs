@@ -59,7 +59,9 @@ impl<P: Platform> Mm<P> {
     /// Render `/proc/pagetypeinfo` (without page_owner's mixed-blocks table): per
     /// node with memory, the pageblock geometry, the free blocks per zone, type and
     /// order (capped at 100000 as `>100000`), and the pageblocks per type. Free counts
-    /// need the lists of a Full boot; a DescribeOnly boot prints zeros there.
+    /// need the lists of a Full boot; a DescribeOnly boot prints zeros there. The CMA
+    /// type is shown only on a machine with CMA areas (standing in for `CONFIG_CMA`,
+    /// which the reference kernels of the fixtures lack).
     ///
     /// ```
     /// # use oxmm::boot::{Arch, BootConfig};
@@ -87,6 +89,12 @@ impl<P: Platform> Mm<P> {
     /// ```
     #[doc(alias = "pagetypeinfo_show")]
     pub fn pagetypeinfo(&self, w: &mut dyn Write) -> fmt::Result {
+        let cma = self.totalcma > 0;
+        let types = || {
+            MigrateType::ALL
+                .into_iter()
+                .filter(move |&t| cma || t != MigrateType::Cma)
+        };
         for node in self.nodes().filter(|n| n.present_pages() > 0) {
             let nid = node.nid();
             writeln!(w, "Page block order: {}", self.geo.pageblock_order())?;
@@ -98,7 +106,7 @@ impl<P: Platform> Mm<P> {
             }
             w.write_char('\n')?;
             for z in node.zones().iter().filter(|z| z.is_populated()) {
-                for mt in MigrateType::ALL {
+                for mt in types() {
                     write!(
                         w,
                         "Node {:>4}, zone {:>8}, type {:>12} ",
@@ -119,7 +127,7 @@ impl<P: Platform> Mm<P> {
             }
             w.write_char('\n')?;
             write!(w, "{:<23}", "Number of blocks type ")?;
-            for mt in MigrateType::ALL {
+            for mt in types() {
                 write!(w, "{:>12} ", mt.name())?;
             }
             w.write_char('\n')?;
@@ -142,8 +150,8 @@ impl<P: Platform> Mm<P> {
                     pfn += pb;
                 }
                 write!(w, "Node {}, zone {:>8} ", nid.0, z.zone_type().name())?;
-                for c in count {
-                    write!(w, "{c:>12} ")?;
+                for mt in types() {
+                    write!(w, "{:>12} ", count[mt as usize])?;
                 }
                 w.write_char('\n')?;
             }
