@@ -67,10 +67,8 @@ impl<P: Platform> Mm<P> {
         let old = cfg.log_format < LogFormat::new(5, 14);
         let acct = OldAccounting::new(self, cfg);
         self.zero_resv_unavail(cfg, log);
-        for nid in 0..MAX_NUMNODES {
-            if !self.online[nid] {
-                continue;
-            }
+        for nid in self.init_order(cfg) {
+            let Some(nid) = nid else { break };
             let (ns, ne) = pfn_range_for_nid(&self.memblock, geo, nid);
             self.nodes[nid].start_pfn = ns;
             if ns != ne {
@@ -123,16 +121,16 @@ impl<P: Platform> Mm<P> {
                     let z = &mut self.nodes[nid].zones[zi];
                     z.managed = acct.free_size(z.zone_type(), zi, z.spanned, z.present);
                 }
-            }
-            if let (true, Some(acct)) = (old, acct) {
-                self.print_old_node_lines(&acct, nid, log);
-                for zi in 0..layout.len() {
-                    let Some(n) = self.stable_zone_unavailable(cfg, nid, zi) else {
-                        break;
-                    };
-                    if n != 0 {
-                        let name = layout.zones()[zi].name();
-                        info!(log, "  {} zone: {} pages in unavailable ranges", name, n);
+                if old {
+                    self.print_old_node_lines(&acct, nid, log);
+                    for zi in 0..layout.len() {
+                        let Some(n) = self.stable_zone_unavailable(cfg, nid, zi) else {
+                            break;
+                        };
+                        if n != 0 {
+                            let name = layout.zones()[zi].name();
+                            info!(log, "  {} zone: {} pages in unavailable ranges", name, n);
+                        }
                     }
                 }
             }
@@ -174,6 +172,30 @@ impl<P: Platform> Mm<P> {
         }
         self.memmap_init(cfg, log);
         Ok(())
+    }
+
+    /// The online nodes in the order `free_area_init` sets them up, `None`-padded.
+    /// Before v5.9 x86 left memoryless nodes offline here and set them up afterwards
+    /// from `init_cpu_to_node` (`init_memory_less_node`: the zero-size
+    /// `free_area_init_node` call behind the `[mem 0x0-0x0]` line), so they come last.
+    fn init_order(&self, cfg: &BootConfig<'_>) -> [Option<usize>; MAX_NUMNODES] {
+        let late = cfg.log_format < LogFormat::new(5, 9)
+            && matches!(
+                cfg.arch,
+                crate::boot::Arch::X86_64 | crate::boot::Arch::Ia32
+            );
+        let mut order = [None; MAX_NUMNODES];
+        let mut k = 0;
+        for pass in [false, true] {
+            for nid in (0..MAX_NUMNODES).filter(|&n| self.online[n]) {
+                let (s, e) = pfn_range_for_nid(&self.memblock, self.geo, nid);
+                if (late && s == e) == pass {
+                    order[k] = Some(nid);
+                    k += 1;
+                }
+            }
+        }
+        order
     }
 
     /// Pre-5.14 per-node lines (`On node N totalpages`, per-zone memmap/reserved/batch),
