@@ -573,3 +573,36 @@ proptest! {
         prop_assert_eq!(after, snapshot);
     }
 }
+
+#[test]
+fn grouping_disabled_on_a_tiny_machine() {
+    // 8 MiB: fewer pages than pageblock_nr_pages * MIGRATE_TYPES, so
+    // page_group_by_mobility_disabled; every request is Unmovable and claims blocks.
+    let mut mb = Memblock::new();
+    mb.add(PhysAddr(0x1000), (8 << 20) - 0x1000).unwrap();
+    let mut cfg = BootConfig::new(Arch::X86_64);
+    cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    cfg.zone_limits.set(ZoneType::Dma32, 0x1000);
+    cfg.zone_limits.set(ZoneType::Normal, 0x1000);
+    let mem = VecMem(vec![0u64; (8 << 20) / 8]);
+    let mut mm = Mm::boot(mem, mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    assert!(mm.mobility_disabled());
+    let free = mm.nr_free_pages();
+    let mut got = vec![];
+    while let Ok(p) = mm.alloc_pages(Gfp::HIGHUSER_MOVABLE, 0) {
+        got.push(p);
+        // Requests are Unmovable, and stealing claims the whole pageblock.
+        assert_eq!(
+            mm.pageblock_migratetype(NodeId(0), 0, p.0),
+            Some(MigrateType::Unmovable)
+        );
+    }
+    assert_eq!(got.len() as u64, free);
+    assert_eq!(mm.nr_free_pages(), 0);
+    mm.check().unwrap();
+    for p in got {
+        mm.free_pages(p, 0).unwrap();
+    }
+    assert_eq!(mm.nr_free_pages(), free);
+    mm.check().unwrap();
+}

@@ -86,18 +86,22 @@ impl ZoneBuddy<'_> {
         None
     }
 
-    /// `prep_move_freepages_block`: the pageblock of `pfn` if it lies wholly in the
-    /// zone, with its free pages and its movable (LRU) pages.
-    fn prep_move_freepages_block(&self, pfn: u64) -> Option<(u64, u64, u64)> {
+    /// `prep_move_freepages_block`: the pfn range of `pfn`'s pageblock within the zone
+    /// (a block starting before the zone is clipped to it; one running past its end
+    /// cannot move), with its free pages and its movable (LRU) pages.
+    fn prep_move_freepages_block(&self, pfn: u64) -> Option<(u64, u64, u64, u64)> {
         let pb = self.geo.pageblock_nr_pages();
-        let start = pfn & !(pb - 1);
-        let end = start + pb - 1;
-        if !self.zone.spans_pfn(start) || !self.zone.spans_pfn(end) {
+        let mut start = pfn & !(pb - 1);
+        let end = start + pb;
+        if !self.zone.spans_pfn(start) {
+            start = self.zone.start_pfn();
+        }
+        if !self.zone.spans_pfn(end - 1) {
             return None;
         }
         let (mut free, mut movable) = (0u64, 0u64);
         let mut p = start;
-        while p <= end {
+        while p < end {
             match self.map.page(p) {
                 Some(d) if d.is_buddy() => {
                     free += 1 << d.buddy_order();
@@ -109,18 +113,17 @@ impl ZoneBuddy<'_> {
             }
             p += 1;
         }
-        Some((start, free, movable))
+        Some((start, end, free, movable))
     }
 
-    /// `__move_freepages_block`: move every free block of the pageblock at `start` from
-    /// `old`'s lists to `new`'s, then retype the pageblock.
+    /// `__move_freepages_block` + `set_pageblock_migratetype`: move every free block of
+    /// `[start, end)` from `old`'s lists to `new`'s, then retype the pageblock.
     fn move_freepages_block(
         &mut self,
-        start: u64,
+        (start, end): (u64, u64),
         old: MigrateType,
         new: MigrateType,
     ) -> Result<(), Corrupt> {
-        let end = start + self.geo.pageblock_nr_pages();
         let mut p = start;
         while p < end {
             match self.map.page(p) {
@@ -171,7 +174,7 @@ impl ZoneBuddy<'_> {
         }
         // boost_watermark() belongs here; zones carry no watermarks yet (see mod docs).
         if whole_block {
-            if let Some((start, free, movable)) = self.prep_move_freepages_block(pfn) {
+            if let Some((start, end, free, movable)) = self.prep_move_freepages_block(pfn) {
                 let alike = if start_mt == MigrateType::Movable {
                     movable
                 } else if block_mt == MigrateType::Movable {
@@ -182,7 +185,7 @@ impl ZoneBuddy<'_> {
                     0
                 };
                 if free + alike >= 1u64 << (pbo - 1) || self.mobility_disabled {
-                    self.move_freepages_block(start, block_mt, start_mt)?;
+                    self.move_freepages_block((start, end), block_mt, start_mt)?;
                     return self.rmqueue_smallest(order, start_mt);
                 }
             }
