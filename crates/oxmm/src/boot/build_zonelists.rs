@@ -39,7 +39,9 @@ impl<P: Platform> Mm<P> {
                     }
                 }
             }
-            if cfg.config_numa && cfg.log_format >= LogFormat::new(5, 12) {
+            // Printed since commit 6cf253925df7 "mm/page_alloc: print node fallback
+            // order" (mainline v5.16; RHEL 9's 5.14 kernels carry it as a backport).
+            if cfg.config_numa && cfg.log_format >= LogFormat::new(5, 16) {
                 let mut line = [0u8; 4 * MAX_NUMNODES];
                 let mut len = 0;
                 for &o in &order[..n] {
