@@ -44,6 +44,9 @@ pub struct ArchSetup {
     zone_layout: ZoneLayout,
     config_numa: bool,
     ia32_layout: Option<oxmm::boot::Ia32Layout>,
+    print_fallback_order: Option<bool>,
+    dma_reserve: Option<u64>,
+    struct_page_size: Option<u64>,
 }
 
 impl ArchSetup {
@@ -106,6 +109,9 @@ impl ArchSetup {
         cfg.zone_layout = self.zone_layout;
         cfg.config_numa = self.config_numa;
         cfg.ia32_layout = self.ia32_layout;
+        cfg.print_fallback_order = self.print_fallback_order;
+        cfg.dma_reserve = self.dma_reserve;
+        cfg.struct_page_size = self.struct_page_size;
         cfg
     }
 }
@@ -173,6 +179,16 @@ pub(super) fn validate(m: &Machine) -> Result<Checked, MachineError> {
     }
     let geo = PageGeometry::new(shift)
         .map_err(|e| err("page_size".into(), ErrorKind::BadValue, e.to_string()))?;
+    if let Some(sz) = m.kernel.struct_page_size {
+        // struct page is a handful of words; 0 would make the memmap free.
+        if !(16..=256).contains(&sz) {
+            return Err(err(
+                "kernel.struct_page_size".into(),
+                ErrorKind::BadValue,
+                format!("struct page size {sz} is not from 16 to 256 bytes"),
+            ));
+        }
+    }
     let bits = m.phys_bits();
     if !(32..=64).contains(&bits) {
         return Err(err(
@@ -772,6 +788,9 @@ pub(super) fn setup(m: &Machine) -> Result<ArchSetup, MachineError> {
             (Arch::Ia32, Some(pages)) => Some(oxmm::boot::Ia32Layout::non_pae(pages)),
             _ => None,
         },
+        print_fallback_order: m.print_fallback_order,
+        dma_reserve: m.dma_reserve,
+        struct_page_size: m.kernel.struct_page_size,
     })
 }
 

@@ -159,6 +159,9 @@ pub(super) fn from_dmesg_str(text: &str, origin: &str) -> Result<Machine, Machin
     let mut initrd: Option<(u64, u64)> = None;
     let mut arch_hint: Option<Arch> = None;
     let mut numa_kernel = false;
+    let mut prints_fallback = false;
+    // free_area_init_core's `  DMA zone: N pages reserved` (zone 0's dma_reserve).
+    let mut dma_reserve: Option<u64> = None;
     let mut movable_starts = 0usize;
     let mut in_movable = false;
     // node → the node order its `Fallback order for Node N:` line shows.
@@ -185,6 +188,14 @@ pub(super) fn from_dmesg_str(text: &str, origin: &str) -> Result<Machine, Machin
             memblock_done = true;
         }
         numa_kernel |= prints_numa(msg);
+        prints_fallback |= msg.starts_with("Fallback order for Node");
+        if dma_reserve.is_none() {
+            dma_reserve = msg
+                .trim_start()
+                .split_once(" zone: ")
+                .and_then(|(_, r)| r.strip_suffix(" pages reserved"))
+                .and_then(|n| n.parse().ok());
+        }
         // Sections that run over several lines.
         if in_zones {
             let mut w = msg.split_whitespace();
@@ -729,6 +740,12 @@ pub(super) fn from_dmesg_str(text: &str, origin: &str) -> Result<Machine, Machin
         }
     }
     m.config_numa = Some(numa_kernel);
+    // Whether this NUMA kernel prints `Fallback order` is a fact of its log: vendor
+    // kernels backport the line (RHEL 9's 5.14 has v5.16's 6cf253925df7).
+    if numa_kernel {
+        m.print_fallback_order = Some(prints_fallback);
+    }
+    m.dma_reserve = dma_reserve;
     // Distances when the log (or its header) has a full table.
     if !dist_rows.is_empty() {
         let n = dist_rows.len();

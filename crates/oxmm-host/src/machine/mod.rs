@@ -196,6 +196,11 @@ pub struct KernelDesc {
     /// ia32 only: `CONFIG_X86_PAE` (2 MiB pkmap area; default true).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pae: Option<bool>,
+    /// `sizeof(struct page)` in bytes, for kernels before v6.10 whose memmap accounting
+    /// depends on it (a 64-bit kernel without `CONFIG_MEMCG` has 56); unset: the
+    /// architecture's usual size. A boot log does not reveal it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub struct_page_size: Option<u64>,
 }
 
 /// A kernel e820 edit recorded in a boot log (`e820: update …` / `e820: remove …`).
@@ -276,6 +281,14 @@ pub struct Machine {
     /// zone`); unset: the architecture's default (x86-64 and arm64 distribution kernels).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config_numa: Option<bool>,
+    /// The kernel prints `Fallback order for Node` lines; unset: decided by version
+    /// (v5.16+). Set for kernels that backport them (RHEL 9's 5.14) or lack them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub print_fallback_order: Option<bool>,
+    /// x86-64 before v6.10: the kernel's `dma_reserve` in pages (its log's `DMA zone: N
+    /// pages reserved`); unset: computed from the reservations below 16 MiB.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dma_reserve: Option<u64>,
     /// Zone limit overrides.
     #[serde(default)]
     pub zones: ZoneOverrides,
@@ -369,6 +382,8 @@ impl Machine {
             nodes: Vec::new(),
             distances: Vec::new(),
             config_numa: None,
+            print_fallback_order: None,
+            dma_reserve: None,
             zones: ZoneOverrides::default(),
             reserve: Vec::new(),
             reserved_mem: Vec::new(),

@@ -41,7 +41,10 @@ impl<P: Platform> Mm<P> {
             }
             // Printed since commit 6cf253925df7 "mm/page_alloc: print node fallback
             // order" (mainline v5.16; RHEL 9's 5.14 kernels carry it as a backport).
-            if cfg.config_numa && cfg.log_format >= LogFormat::new(5, 16) {
+            let prints = cfg
+                .print_fallback_order
+                .unwrap_or(cfg.log_format >= LogFormat::new(5, 16));
+            if cfg.config_numa && prints {
                 let mut line = [0u8; 4 * MAX_NUMNODES];
                 let mut len = 0;
                 for &o in &order[..n] {

@@ -294,6 +294,19 @@ pub struct BootConfig<'a> {
     /// 32-bit x86 only: the kernel build facts behind the `virtual kernel memory layout:`
     /// block that `mem_init` printed (Linux up to the 4.x series); `None` prints no block.
     pub ia32_layout: Option<Ia32Layout>,
+    /// Whether this kernel prints `Fallback order for Node` lines; `None` decides by
+    /// version (mainline v5.16, commit 6cf253925df7), `Some` for kernels that carry it as
+    /// a backport (RHEL 9's 5.14) or lack it.
+    pub print_fallback_order: Option<bool>,
+    /// x86-64 before v6.10: `dma_reserve` as the kernel computed it
+    /// (`memblock_find_dma_reserve`, printed as `DMA zone: N pages reserved`); `None`
+    /// computes it from memblock's reservations below 16 MiB.
+    pub dma_reserve: Option<u64>,
+    /// Before v6.10: `sizeof(struct page)` of the kernel, for the memmap accounting of
+    /// `free_area_init_core`; `None` uses the architecture's usual size (64 bytes on
+    /// 64-bit kernels with `CONFIG_MEMCG`).
+    #[doc(alias = "sizeof(struct page)")]
+    pub struct_page_size: Option<u64>,
 }
 
 /// Build facts of a 32-bit x86 kernel that place its virtual memory areas (see
@@ -355,6 +368,9 @@ impl<'a> BootConfig<'a> {
             log_format: LogFormat::V6_12,
             config_numa: matches!(arch, Arch::X86_64 | Arch::Arm64),
             ia32_layout: None,
+            print_fallback_order: None,
+            dma_reserve: None,
+            struct_page_size: None,
         }
     }
 }

@@ -262,13 +262,15 @@ impl OldAccounting {
         if cfg.log_format >= LogFormat::new(6, 10) {
             return None;
         }
-        let dma_reserve = if cfg.arch == Arch::X86_64 {
-            x86_dma_reserve(&mm.memblock, mm.geo)
-        } else {
-            0
+        let dma_reserve = match cfg.dma_reserve {
+            Some(r) => r,
+            None if cfg.arch == Arch::X86_64 => x86_dma_reserve(&mm.memblock, mm.geo),
+            None => 0,
         };
         Some(OldAccounting {
-            page_desc_bytes: linux_struct_page_bytes(cfg.arch),
+            page_desc_bytes: cfg
+                .struct_page_size
+                .unwrap_or_else(|| linux_struct_page_bytes(cfg.arch)),
             page_size: mm.geo.page_size(),
             dma_reserve,
             batch_cap_bytes: if cfg.log_format < LogFormat::new(4, 19) {
