@@ -414,3 +414,49 @@ fn oracle_recapture_opt_in() {
         check_paths(&out.join("dmesg.txt"), Some(&out.join("zoneinfo.txt")));
     }
 }
+
+/// The importer reads the boot facts behind the closed gaps from the logs themselves, and
+/// the machine description carries them through TOML into `BootConfig`.
+#[test]
+fn importer_reads_boot_facts_from_logs() {
+    let import = |f: &str| {
+        Machine::from_dmesg_file(fixtures_dir().join("bootlogs").join(f))
+            .unwrap_or_else(|e| panic!("{f}: {e}"))
+    };
+    // RHEL 9's 5.14 prints the v5.16 `Fallback order` lines; mainline 5.11 does not.
+    let rhel = import("08-x86_64-supermicro-epyc-2node-1.5t-5.14.txt");
+    assert_eq!(rhel.print_fallback_order, Some(true));
+    let old = import("10-x86_64-sun-x4600m2-8node-128g-5.11.txt");
+    assert_eq!(old.print_fallback_order, Some(false));
+    assert_eq!(old.dma_reserve, Some(21));
+    assert_eq!(
+        import("06-x86_64-gce-vm-32g-5.4.txt").dma_reserve,
+        Some(3105)
+    );
+    // 6.19 prints no `pages reserved` line (dma_reserve is gone since v6.10).
+    assert_eq!(
+        import("01-x86_64-qemu-q35-2g-fedora-6.19.txt").dma_reserve,
+        None
+    );
+
+    let mut m = old.clone();
+    m.kernel.struct_page_size = Some(56);
+    let back = Machine::from_toml_str(&m.to_toml_string(), "roundtrip").unwrap();
+    assert_eq!(back.kernel.struct_page_size, Some(56));
+    assert_eq!(back.dma_reserve, Some(21));
+    assert_eq!(back.print_fallback_order, Some(false));
+    let setup = back.setup().unwrap();
+    let cfg = setup.boot_config();
+    assert_eq!(
+        (
+            cfg.struct_page_size,
+            cfg.dma_reserve,
+            cfg.print_fallback_order
+        ),
+        (Some(56), Some(21), Some(false))
+    );
+
+    m.kernel.struct_page_size = Some(0);
+    let e = m.validate().unwrap_err().to_string();
+    assert!(e.contains("struct_page_size") && e.contains('0'), "{e}");
+}
