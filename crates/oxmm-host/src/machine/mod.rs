@@ -502,14 +502,13 @@ impl Machine {
 
     /// Read and parse a TOML description file.
     pub fn from_toml_file(path: impl AsRef<Path>) -> Result<Machine, MachineError> {
-        let path = path.as_ref();
-        let origin = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let (origin, bytes) = read_input(path.as_ref())?;
+        let text = String::from_utf8(bytes).map_err(|e| {
             MachineError::new(
                 origin.clone(),
                 Location::Whole,
                 ErrorKind::Io,
-                format!("cannot read: {e}"),
+                format!("not UTF-8 text: {e}"),
             )
         })?;
         Self::from_toml_str(&text, &origin)
@@ -527,16 +526,8 @@ impl Machine {
 
     /// Read and import a boot log file.
     pub fn from_dmesg_file(path: impl AsRef<Path>) -> Result<Machine, MachineError> {
-        let path = path.as_ref();
-        let origin = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| {
-            MachineError::new(
-                origin.clone(),
-                Location::Whole,
-                ErrorKind::Io,
-                format!("cannot read: {e}"),
-            )
-        })?;
+        let (origin, bytes) = read_input(path.as_ref())?;
+        // Boot logs may carry stray non-UTF-8 bytes (serial consoles): keep the rest.
         Self::from_dmesg_str(&String::from_utf8_lossy(&bytes), &origin)
     }
 
@@ -558,4 +549,18 @@ pub(crate) fn parse_version(v: &str) -> Option<LogFormat> {
     let major = it.next()?.parse().ok()?;
     let minor = it.next()?.parse().ok()?;
     Some(LogFormat::new(major, minor))
+}
+
+/// Read an input file; the error names the file and the reason.
+fn read_input(path: &Path) -> Result<(String, Vec<u8>), MachineError> {
+    let origin = path.display().to_string();
+    match std::fs::read(path) {
+        Ok(bytes) => Ok((origin, bytes)),
+        Err(e) => Err(MachineError::new(
+            origin,
+            Location::Whole,
+            ErrorKind::Io,
+            format!("cannot read: {e}"),
+        )),
+    }
 }
