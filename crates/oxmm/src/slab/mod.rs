@@ -1,0 +1,131 @@
+//! The slab allocator: SLUB-design object caches and kmalloc (Linux: mm/slub.c,
+//! mm/slab_common.c, include/linux/slab.h, v6.12).
+//!
+//! What exists: slab order and object layout ([`order`], [`layout`]), kmalloc size
+//! classes and types ([`kmalloc`]), caches whose `kmem_cache` structures are objects of
+//! the `kmem_cache` cache itself ([`cache`]), with slab state in the head page
+//! descriptor, the free pointer inside free objects at Linux's offset, per-node partial
+//! lists, shrink and destroy; `/proc/slabinfo` ([`slabinfo`]).
+//!
+//! Not yet: per-CPU active slabs and per-CPU partial lists (every allocation is served
+//! from the node partial list, under the caller's `&mut`), debugging (red zones,
+//! poisoning, tracking), cache merging, freelist hardening and randomisation, bulk
+//! operations, the `GlobalAlloc` adapter.
+//!
+//! ```
+//! use oxmm::slab::kmalloc::kmalloc_index;
+//! assert_eq!(kmalloc_index(100), Some(7));
+//! ```
+
+pub mod cache;
+pub mod kmalloc;
+pub mod layout;
+pub mod order;
+pub mod slabinfo;
+
+pub use cache::{CacheId, KmemCache, SlabCaches};
+
+use crate::page_alloc::AllocError;
+use core::fmt;
+
+/// `slab_flags_t` bits with Linux's meaning (v6.12 values).
+///
+/// ```
+/// use oxmm::slab::SlabFlags;
+/// assert!(SlabFlags::HWCACHE_ALIGN.union(SlabFlags::PANIC).contains(SlabFlags::PANIC));
+/// ```
+#[doc(alias = "slab_flags_t")]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct SlabFlags(pub u32);
+
+impl SlabFlags {
+    /// `SLAB_CONSISTENCY_CHECKS`.
+    pub const CONSISTENCY_CHECKS: SlabFlags = SlabFlags(1 << 8);
+    /// `SLAB_RED_ZONE`.
+    pub const RED_ZONE: SlabFlags = SlabFlags(1 << 10);
+    /// `SLAB_POISON`.
+    pub const POISON: SlabFlags = SlabFlags(1 << 11);
+    /// `SLAB_KMALLOC`: a kmalloc cache.
+    pub const KMALLOC: SlabFlags = SlabFlags(1 << 12);
+    /// `SLAB_HWCACHE_ALIGN`: align objects on cache lines.
+    pub const HWCACHE_ALIGN: SlabFlags = SlabFlags(1 << 13);
+    /// `SLAB_CACHE_DMA`: slabs from ZONE_DMA.
+    pub const CACHE_DMA: SlabFlags = SlabFlags(1 << 14);
+    /// `SLAB_CACHE_DMA32`: slabs from ZONE_DMA32.
+    pub const CACHE_DMA32: SlabFlags = SlabFlags(1 << 15);
+    /// `SLAB_STORE_USER`.
+    pub const STORE_USER: SlabFlags = SlabFlags(1 << 16);
+    /// `SLAB_PANIC`: creation failure is fatal (here: reported at `Err` level).
+    pub const PANIC: SlabFlags = SlabFlags(1 << 18);
+    /// `SLAB_TYPESAFE_BY_RCU`.
+    pub const TYPESAFE_BY_RCU: SlabFlags = SlabFlags(1 << 19);
+    /// `SLAB_RECLAIM_ACCOUNT`: slabs are reclaimable (migrate type and SReclaimable).
+    pub const RECLAIM_ACCOUNT: SlabFlags = SlabFlags(1 << 22);
+    /// `SLAB_NO_MERGE`.
+    pub const NO_MERGE: SlabFlags = SlabFlags(1 << 25);
+
+    /// Whether every bit of `o` is set.
+    pub const fn contains(self, o: SlabFlags) -> bool {
+        self.0 & o.0 == o.0
+    }
+    /// Both sets of bits.
+    pub const fn union(self, o: SlabFlags) -> SlabFlags {
+        SlabFlags(self.0 | o.0)
+    }
+}
+
+/// Why a slab operation failed.
+///
+/// ```
+/// use oxmm::slab::SlabError;
+/// assert_eq!(SlabError::BadSize(0).to_string(), "object size 0 out of range");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SlabError {
+    /// Object size 0 or above `KMALLOC_MAX_SIZE`, or no slab order fits it.
+    BadSize(u64),
+    /// Alignment not a power of two (or too large).
+    BadAlign(u32),
+    /// Cache name empty or longer than [`cache::NAME_LEN`] bytes.
+    BadName(usize),
+    /// The cache table is full.
+    TooManyCaches,
+    /// No cache with this id.
+    NoCache(CacheId),
+    /// GFP bits a slab cannot honour (`GFP_SLAB_BUG_MASK`: `__GFP_DMA32`, `__GFP_HIGHMEM`).
+    BadGfp(u32),
+    /// The page allocator failed.
+    Alloc(AllocError),
+    /// Free of an address that is not an object of the cache (or of any kmalloc cache).
+    InvalidFree(usize),
+    /// The object is already free (it heads its slab's free list).
+    DoubleFree(usize),
+    /// `kmem_cache_destroy` refused: this many objects are still allocated.
+    ObjectsRemaining(u64),
+    /// The machine has no usable memory map.
+    NoMemMap,
+}
+
+impl fmt::Display for SlabError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SlabError::BadSize(s) => write!(f, "object size {s} out of range"),
+            SlabError::BadAlign(a) => write!(f, "alignment {a} is not a power of two"),
+            SlabError::BadName(l) => write!(f, "cache name of {l} bytes (1..=47 allowed)"),
+            SlabError::TooManyCaches => f.write_str("cache table full"),
+            SlabError::NoCache(c) => write!(f, "no cache with id {}", c.0),
+            SlabError::BadGfp(g) => write!(f, "unexpected gfp {g:#x} for a slab"),
+            SlabError::Alloc(e) => write!(f, "{e}"),
+            SlabError::InvalidFree(p) => write!(f, "free of {p:#x}: not an object of the cache"),
+            SlabError::DoubleFree(p) => write!(f, "double free of {p:#x}"),
+            SlabError::ObjectsRemaining(n) => write!(f, "{n} objects remaining"),
+            SlabError::NoMemMap => f.write_str("machine booted without a memory map"),
+        }
+    }
+}
+
+impl From<AllocError> for SlabError {
+    fn from(e: AllocError) -> Self {
+        SlabError::Alloc(e)
+    }
+}

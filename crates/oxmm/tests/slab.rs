@@ -1,0 +1,417 @@
+//! Slab allocator: order/size-class tables from REFERENCE §12, cache behaviour, kmalloc,
+//! /proc/slabinfo format, and a random alloc/free model test.
+
+use std::collections::BTreeMap;
+
+use oxmm::boot::{Arch, BootConfig};
+use oxmm::gfp::Gfp;
+use oxmm::memblock::Memblock;
+use oxmm::mm::{BootMode, Mm};
+use oxmm::mmzone::ZoneType;
+use oxmm::platform::Platform;
+use oxmm::printk::{Level, Log};
+use oxmm::slab::kmalloc::{kmalloc_index, kmalloc_index_size, kmalloc_type, KmallocType};
+use oxmm::slab::layout::Layout;
+use oxmm::slab::order::{calculate_order, order_objects, SlubParams};
+use oxmm::slab::{CacheId, SlabCaches, SlabError, SlabFlags};
+use oxmm::types::{PhysAddr, VirtAddr};
+use proptest::prelude::*;
+
+struct VecMem(Vec<u64>, usize);
+impl Platform for VecMem {
+    fn direct_map_base(&self) -> *mut u8 {
+        self.0.as_ptr() as *mut u8
+    }
+    fn cpu_id(&self) -> usize {
+        0
+    }
+    fn nr_cpus(&self) -> usize {
+        self.1
+    }
+    fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+}
+
+/// 64 MiB, one node: DMA below 16 MiB, DMA32 above.
+fn boot(cpus: usize) -> Mm<VecMem> {
+    let mut mb = Memblock::new();
+    mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    let mut cfg = BootConfig::new(Arch::X86_64);
+    cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    let mem = VecMem(vec![0u64; (64 << 20) / 8], cpus);
+    let mm = Mm::boot(mem, mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    mm.check().unwrap();
+    mm
+}
+
+#[test]
+fn calculate_order_matches_reference_table() {
+    let p = SlubParams::default();
+    // (size, [(order, objects) for 1, 4, 8, 64 CPUs])
+    let table: [(u32, [(u32, u32); 4]); 8] = [
+        (96, [(0, 42); 4]),
+        (192, [(0, 21), (0, 21), (0, 21), (1, 42)]),
+        (256, [(0, 16), (0, 16), (1, 32), (1, 32)]),
+        (512, [(0, 8), (1, 16), (2, 32), (2, 32)]),
+        (1024, [(1, 8), (2, 16), (3, 32), (3, 32)]),
+        (2048, [(2, 8), (3, 16), (3, 16), (3, 16)]),
+        (4096, [(3, 8); 4]),
+        (8192, [(3, 4); 4]),
+    ];
+    for (size, cols) in table {
+        for (cpus, (order, objs)) in [1u32, 4, 8, 64].into_iter().zip(cols) {
+            let o = calculate_order(size, cpus, &p).unwrap();
+            assert_eq!(
+                (o, order_objects(o, size, 12)),
+                (order, objs),
+                "size {size} cpus {cpus}"
+            );
+        }
+    }
+    for size in [8u32, 16, 32, 64, 128] {
+        assert_eq!(calculate_order(size, 8, &p), Ok(0));
+    }
+    // Larger than max_order: one object at its own order; beyond MAX_PAGE_ORDER: error.
+    assert_eq!(calculate_order(64 << 10, 8, &p), Ok(4));
+    assert!(calculate_order(8 << 20, 8, &p).is_err());
+}
+
+#[test]
+fn size_classes_and_types() {
+    let mut expect = Vec::new();
+    for s in 1u64..=8192 {
+        let i = kmalloc_index(s).unwrap();
+        let sz = kmalloc_index_size(i) as u64;
+        assert!(sz >= s, "size {s} index {i}");
+        expect.push(sz);
+    }
+    assert_eq!(expect[0], 8);
+    assert_eq!(expect[64], 96);
+    assert_eq!(expect[96], 128);
+    assert_eq!(expect[128], 192);
+    assert_eq!(expect[192], 256);
+    assert_eq!(expect[8191], 8192);
+    assert_eq!(kmalloc_index(0), None);
+    assert_eq!(
+        kmalloc_type(Gfp::KERNEL | Gfp::RECLAIMABLE, true, false),
+        KmallocType::Reclaim
+    );
+    assert_eq!(
+        kmalloc_type(Gfp::KERNEL | Gfp::ACCOUNT, true, false),
+        KmallocType::Normal
+    );
+    assert_eq!(
+        kmalloc_type(Gfp::KERNEL | Gfp::ACCOUNT, true, true),
+        KmallocType::Cgroup
+    );
+}
+
+#[test]
+fn layout_rules() {
+    let l = Layout::calculate(24, 8, SlabFlags::default(), false).unwrap();
+    assert_eq!((l.size, l.offset), (24, 8));
+    let l = Layout::calculate(5, 8, SlabFlags::default(), false).unwrap();
+    assert_eq!((l.size, l.offset), (8, 0));
+    let l = Layout::calculate(24, 8, SlabFlags::TYPESAFE_BY_RCU, false).unwrap();
+    assert_eq!((l.size, l.offset), (32, 24));
+    assert_eq!(
+        Layout::calculate(0, 8, SlabFlags::default(), false),
+        Err(SlabError::BadSize(0))
+    );
+    assert_eq!(
+        Layout::calculate(8, 12, SlabFlags::default(), false),
+        Err(SlabError::BadAlign(12))
+    );
+}
+
+#[derive(Default)]
+struct Lines(Vec<String>);
+impl Log for Lines {
+    fn line(&mut self, _l: Level, a: std::fmt::Arguments<'_>) {
+        self.0.push(a.to_string());
+    }
+}
+
+fn ctor(b: &mut [u8]) {
+    b.fill(0x42);
+}
+
+#[test]
+fn cache_lifecycle_and_destroy() {
+    let mut mm = boot(8);
+    let free0 = mm.nr_free_pages();
+    let mut sc = SlabCaches::init(&mut mm, SlubParams::default()).unwrap();
+    let kc = sc.cache(SlabCaches::KMEM_CACHE).unwrap();
+    assert_eq!(kc.name(), "kmem_cache");
+    let k96 = sc.kmalloc_cache(KmallocType::Normal, 1).unwrap();
+    let c = sc.cache(k96).unwrap();
+    assert_eq!(
+        (c.name(), c.size(), c.align(), c.objects_per_slab()),
+        ("kmalloc-96", 96, 32, 42)
+    );
+    assert_eq!(
+        sc.cache(sc.kmalloc_cache(KmallocType::Dma, 13).unwrap())
+            .unwrap()
+            .name(),
+        "dma-kmalloc-8k"
+    );
+
+    let id = sc
+        .kmem_cache_create(
+            &mut mm,
+            "test_ctor",
+            100,
+            0,
+            SlabFlags::HWCACHE_ALIGN,
+            Some(ctor),
+        )
+        .unwrap();
+    let c = sc.cache(id).unwrap();
+    assert_eq!((c.size(), c.offset(), c.order()), (128, 104, 0));
+    let mut objs = Vec::new();
+    for _ in 0..100 {
+        let p = sc.kmem_cache_alloc(&mut mm, id, Gfp::KERNEL).unwrap();
+        // SAFETY: a live 100-byte object.
+        let b = unsafe { std::slice::from_raw_parts(p.as_ptr(), 100) };
+        assert!(b.iter().all(|&x| x == 0x42), "constructor not run");
+        objs.push(p.as_ptr());
+    }
+    assert_eq!(sc.cache(id).unwrap().nr_slabs(), 4); // 32 per slab
+    mm.check().unwrap();
+    // Bad frees are refused without change.
+    assert_eq!(
+        sc.kmem_cache_free(&mut mm, id, objs[0].wrapping_add(8)),
+        Err(SlabError::InvalidFree(objs[0] as usize + 8))
+    );
+    assert!(matches!(
+        sc.kmem_cache_free(&mut mm, k96, objs[0]),
+        Err(SlabError::InvalidFree(_))
+    ));
+    sc.kmem_cache_free(&mut mm, id, objs[1]).unwrap();
+    assert_eq!(
+        sc.kmem_cache_free(&mut mm, id, objs[1]),
+        Err(SlabError::DoubleFree(objs[1] as usize))
+    );
+    // Destroy is refused with a Linux-style report while objects are live.
+    let mut log = Lines::default();
+    assert_eq!(
+        sc.kmem_cache_destroy(&mut mm, id, &mut log),
+        Err(SlabError::ObjectsRemaining(99))
+    );
+    assert!(log.0.iter().any(|l| l == "BUG test_ctor (Not tainted): Objects remaining in test_ctor on __kmem_cache_shutdown()"));
+    assert!(log
+        .0
+        .iter()
+        .any(|l| l.starts_with("Object 0x") && l.ends_with("@offset=0")));
+    for p in objs
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != 1)
+        .map(|(_, p)| *p)
+    {
+        sc.kmem_cache_free(&mut mm, id, p).unwrap();
+    }
+    // min_partial (5) empty slabs stay until shrink.
+    assert_eq!(sc.cache(id).unwrap().nr_slabs(), 4);
+    assert_eq!(sc.kmem_cache_shrink(&mut mm, id), Ok(4));
+    assert_eq!(sc.cache(id).unwrap().nr_slabs(), 0);
+    let p = sc
+        .kmem_cache_alloc(&mut mm, id, Gfp::KERNEL | Gfp::ZERO)
+        .unwrap();
+    // SAFETY: a live object.
+    assert!(unsafe { std::slice::from_raw_parts(p.as_ptr(), 100) }
+        .iter()
+        .all(|&x| x == 0));
+    sc.kmem_cache_free(&mut mm, id, p.as_ptr()).unwrap();
+    sc.kmem_cache_destroy(&mut mm, id, &mut log).unwrap();
+    assert!(sc.cache(id).is_none());
+    assert!(sc.kmem_cache_destroy(&mut mm, k96, &mut log).is_err());
+    mm.check().unwrap();
+    // Only the kmem_cache slabs (holding the kmalloc caches' structures) remain.
+    let kc = sc.cache(SlabCaches::KMEM_CACHE).unwrap();
+    assert_eq!(free0 - mm.nr_free_pages(), kc.nr_slabs() << kc.order());
+}
+
+#[test]
+fn kmalloc_and_kfree() {
+    let mut mm = boot(2);
+    let mut sc = SlabCaches::init(&mut mm, SlubParams::default()).unwrap();
+    let free = mm.nr_free_pages();
+    for (size, ksize) in [
+        (1u64, 8u64),
+        (65, 96),
+        (129, 192),
+        (193, 256),
+        (8192, 8192),
+        (8193, 16384),
+    ] {
+        let p = sc.kmalloc(&mut mm, size, Gfp::KERNEL).unwrap();
+        assert_eq!(sc.ksize(&mm, p.as_ptr()), Ok(ksize), "size {size}");
+        sc.kfree(&mut mm, p.as_ptr()).unwrap();
+    }
+    let z = sc.kmalloc(&mut mm, 0, Gfp::KERNEL).unwrap();
+    assert_eq!(z.as_ptr() as usize, 16);
+    sc.kfree(&mut mm, z.as_ptr()).unwrap();
+    let big = sc.kmalloc(&mut mm, 100_000, Gfp::KERNEL).unwrap();
+    assert!(sc.kfree(&mut mm, big.as_ptr().wrapping_add(4096)).is_err());
+    sc.kfree(&mut mm, big.as_ptr()).unwrap();
+    assert!(sc.kfree(&mut mm, big.as_ptr()).is_err());
+    let d = sc.kmalloc(&mut mm, 64, Gfp::KERNEL | Gfp::DMA).unwrap();
+    let base = mm.platform().direct_map_base() as usize;
+    assert!(
+        (d.as_ptr() as usize - base) < 16 << 20,
+        "dma-kmalloc object outside ZONE_DMA"
+    );
+    sc.kfree(&mut mm, d.as_ptr()).unwrap();
+    assert!(sc.kmalloc(&mut mm, (4 << 20) + 1, Gfp::KERNEL).is_err());
+    // Empty slabs stay cached below min_partial; shrinking every kmalloc cache returns them.
+    for ty in [KmallocType::Normal, KmallocType::Dma] {
+        for i in 1..14 {
+            let id = sc.kmalloc_cache(ty, i).unwrap();
+            sc.kmem_cache_shrink(&mut mm, id).unwrap();
+        }
+    }
+    assert_eq!(mm.nr_free_pages(), free);
+    mm.check().unwrap();
+}
+
+#[test]
+fn slabinfo_format() {
+    let mut mm = boot(2);
+    let mut sc = SlabCaches::init(&mut mm, SlubParams::default()).unwrap();
+    let id = sc
+        .kmem_cache_create(
+            &mut mm,
+            "fsverity_info",
+            264,
+            0,
+            SlabFlags::HWCACHE_ALIGN,
+            None,
+        )
+        .unwrap();
+    let p = sc.kmem_cache_alloc(&mut mm, id, Gfp::KERNEL).unwrap();
+    let mut s = String::new();
+    sc.slabinfo(&mm, &mut s).unwrap();
+    let fixture = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/fixtures/linux-6.12-qemu/q35-3g-smp2/slabinfo.txt"
+    ))
+    .ok();
+    let lines: Vec<&str> = s.lines().collect();
+    if let Some(f) = fixture {
+        let fl: Vec<&str> = f.lines().collect();
+        assert_eq!(lines[..2], fl[..2]);
+    }
+    assert_eq!(lines[0], "slabinfo - version: 2.1");
+    // Newest first; 2 CPUs → min_objects 12; 320-byte stride, 12 per order-0 slab.
+    assert_eq!(
+        lines[2],
+        "fsverity_info          1     12    320   12    1 : tunables    0    0    0 : slabdata      1      1      0"
+    );
+    assert!(lines.last().unwrap().starts_with("kmem_cache "));
+    assert!(s.contains("\nkmalloc-rcl-8k         0      0   8192    4    8 : tunables"));
+    sc.kmem_cache_free(&mut mm, id, p.as_ptr()).unwrap();
+}
+
+#[derive(Clone, Debug)]
+enum Op {
+    Alloc(usize),
+    Free(usize),
+    Kmalloc(u64),
+    Shrink(usize),
+}
+
+fn op() -> impl Strategy<Value = Op> {
+    prop_oneof![
+        4 => (0usize..3).prop_map(Op::Alloc),
+        4 => any::<usize>().prop_map(Op::Free),
+        2 => (1u64..20000).prop_map(Op::Kmalloc),
+        1 => (0usize..3).prop_map(Op::Shrink),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+    #[test]
+    fn random_alloc_free_matches_model(ops in prop::collection::vec(op(), 1..300)) {
+        let mut mm = boot(4);
+        let free0 = mm.nr_free_pages();
+        let mut sc = SlabCaches::init(&mut mm, SlubParams::default()).unwrap();
+        let specs = [("c24", 24u32, 0u32), ("c200", 200, 64), ("c3000", 3000, 8)];
+        let ids: Vec<CacheId> = specs.iter()
+            .map(|(n, s, a)| sc.kmem_cache_create(&mut mm, n, *s, *a, SlabFlags::default(), None).unwrap())
+            .collect();
+        // live objects: address → (cache index or usize::MAX for kmalloc, size, fill byte)
+        let mut live: BTreeMap<usize, (usize, u64, u8)> = BTreeMap::new();
+        let mut tag = 0u8;
+        for op in ops {
+            match op {
+                Op::Alloc(c) => {
+                    let p = sc.kmem_cache_alloc(&mut mm, ids[c], Gfp::KERNEL).unwrap().as_ptr() as usize;
+                    let sz = specs[c].1 as u64;
+                    // The Vec-backed direct map is only word-aligned: check the physical alignment.
+                    let base = mm.platform().direct_map_base() as usize;
+                    prop_assert_eq!((p - base) % sc.cache(ids[c]).unwrap().align() as usize, 0);
+                    tag = tag.wrapping_add(1);
+                    insert(&mut live, p, (c, sz, tag))?;
+                }
+                Op::Kmalloc(sz) => {
+                    let p = sc.kmalloc(&mut mm, sz, Gfp::KERNEL).unwrap().as_ptr() as usize;
+                    tag = tag.wrapping_add(1);
+                    insert(&mut live, p, (usize::MAX, sz, tag))?;
+                }
+                Op::Free(k) => {
+                    if live.is_empty() { continue; }
+                    let (&p, &(c, sz, t)) = live.iter().nth(k % live.len()).unwrap();
+                    // SAFETY: a live object of `sz` bytes that this test filled.
+                    let b = unsafe { std::slice::from_raw_parts(p as *const u8, sz as usize) };
+                    prop_assert!(b.iter().all(|&x| x == t), "object {:#x} overwritten", p);
+                    if c == usize::MAX {
+                        sc.kfree(&mut mm, p as *mut u8).unwrap();
+                    } else {
+                        sc.kmem_cache_free(&mut mm, ids[c], p as *mut u8).unwrap();
+                    }
+                    live.remove(&p);
+                }
+                Op::Shrink(c) => { sc.kmem_cache_shrink(&mut mm, ids[c]).unwrap(); }
+            }
+            prop_assert!(mm.check().is_ok());
+        }
+        for (i, id) in ids.iter().enumerate() {
+            let n = live.values().filter(|v| v.0 == i).count() as u64;
+            prop_assert_eq!(sc.active_objects(&mm, *id).unwrap(), n);
+        }
+        for (&p, &(c, _, _)) in &live {
+            if c == usize::MAX { sc.kfree(&mut mm, p as *mut u8).unwrap(); }
+            else { sc.kmem_cache_free(&mut mm, ids[c], p as *mut u8).unwrap(); }
+        }
+        for id in ids { sc.kmem_cache_destroy(&mut mm, id, &mut oxmm::printk::NullLog).unwrap(); }
+        for i in 1..14 {
+            let id = sc.kmalloc_cache(KmallocType::Normal, i).unwrap();
+            sc.kmem_cache_shrink(&mut mm, id).unwrap();
+        }
+        sc.kmem_cache_shrink(&mut mm, SlabCaches::KMEM_CACHE).unwrap();
+        prop_assert!(mm.check().is_ok());
+        let kc = sc.cache(SlabCaches::KMEM_CACHE).unwrap();
+        prop_assert_eq!(free0 - mm.nr_free_pages(), kc.nr_slabs() << kc.order());
+    }
+}
+
+/// Record a new live object, checking it overlaps no other, and fill it with `tag`.
+fn insert(
+    live: &mut BTreeMap<usize, (usize, u64, u8)>,
+    p: usize,
+    v: (usize, u64, u8),
+) -> Result<(), TestCaseError> {
+    if let Some((&q, &(_, qs, _))) = live.range(..=p).next_back() {
+        prop_assert!(q + qs as usize <= p, "{:#x} overlaps {:#x}+{}", p, q, qs);
+    }
+    if let Some((&q, _)) = live.range(p..).next() {
+        prop_assert!(p + v.1 as usize <= q, "{:#x}+{} overlaps {:#x}", p, v.1, q);
+    }
+    // SAFETY: a fresh object of at least `v.1` bytes.
+    unsafe { std::ptr::write_bytes(p as *mut u8, v.2, v.1 as usize) };
+    live.insert(p, v);
+    Ok(())
+}
