@@ -143,6 +143,7 @@ impl KmemCache {
         self.node.iter().map(|n| n.nr_partial as u64).sum()
     }
 
+    #[allow(clippy::too_many_arguments)]
     fn new(
         id: u16,
         name: &str,
