@@ -108,7 +108,8 @@ const fn fls(x: u32) -> u32 {
 ///
 /// ```
 /// use oxmm::slab::order::calc_slab_order;
-/// assert_eq!(calc_slab_order(192, 0, 3, 16, 12), 1);
+/// assert_eq!(calc_slab_order(192, 0, 3, 16, 12), 0);
+/// assert_eq!(calc_slab_order(192, 1, 3, 16, 12), 1);
 /// assert_eq!(calc_slab_order(3000, 0, 0, 16, 12), 1);
 /// ```
 pub fn calc_slab_order(size: u32, min_order: u32, max_order: u32, fract: u32, shift: u32) -> u32 {
