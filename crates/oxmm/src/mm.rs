@@ -78,6 +78,8 @@ pub struct Mm<P: Platform> {
     pub(crate) vm_total_pages: u64,
     pub(crate) totalcma: u64,
     pub(crate) max_pfn: u64,
+    /// The watermark tunables (`vm.min_free_kbytes`, ...).
+    pub(crate) vm: crate::sysctl::VmSysctl,
 }
 
 impl<P: Platform> Mm<P> {
@@ -163,6 +165,7 @@ impl<P: Platform> Mm<P> {
             vm_total_pages: 0,
             totalcma: 0,
             max_pfn: 0,
+            vm: crate::sysctl::VmSysctl::new(cfg.thp),
         };
         mm.memblock.set_page_geometry(geo);
         mm.setup_nodes(cfg)?;
@@ -183,6 +186,8 @@ impl<P: Platform> Mm<P> {
             VirtLayout::new(&build, &cfg.kernel, mm.max_low_pfn(cfg)).print(log);
         }
         mm.cma_init_reserved_areas(cfg)?;
+        // Initcalls after the CMA pages joined the managed counts.
+        mm.init_per_zone_wmark_min(log);
         Ok(mm)
     }
 

@@ -321,6 +321,17 @@ pub struct Zone {
     pub(crate) usemap: crate::types::PhysAddr,
     /// Size of the pageblock bitmap in bytes (0: none, the zone spans nothing).
     pub(crate) usemap_bytes: u64,
+    /// `_watermark[]` and `watermark_boost` (set by `setup_per_zone_wmarks`).
+    #[doc(alias = "_watermark")]
+    pub watermark: crate::watermark::Watermarks,
+    /// `lowmem_reserve[]`: pages kept back from requests whose highest zone is `j`.
+    pub lowmem_reserve: [u64; MAX_NR_ZONES],
+    /// `nr_reserved_highatomic`: pages in pageblocks reserved for high-order atomics.
+    pub nr_reserved_highatomic: u64,
+    /// `nr_free_highatomic`: free pages on the HighAtomic lists.
+    pub nr_free_highatomic: u64,
+    /// `ZONE_BOOSTED_WATERMARK`: a fallback boosted the watermarks; kswapd is due.
+    pub boosted_watermark: bool,
 }
 
 impl Zone {
@@ -340,6 +351,17 @@ impl Zone {
             free_cma_pages: 0,
             usemap: crate::types::PhysAddr(0),
             usemap_bytes: 0,
+            watermark: crate::watermark::Watermarks {
+                min: 0,
+                low: 0,
+                high: 0,
+                promo: 0,
+                boost: 0,
+            },
+            lowmem_reserve: [0; MAX_NR_ZONES],
+            nr_reserved_highatomic: 0,
+            nr_free_highatomic: 0,
+            boosted_watermark: false,
         }
     }
 

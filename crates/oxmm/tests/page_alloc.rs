@@ -83,9 +83,19 @@ fn boot(cma: bool) -> Mm<VecMem> {
         cfg.cma = &AREA;
     }
     let mem = VecMem(vec![0u64; (MEM_END / 8) as usize]);
-    let mm = Mm::boot(mem, mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    let mut mm = Mm::boot(mem, mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    no_watermarks(&mut mm);
     mm.check().unwrap();
     mm
+}
+
+/// These tests exercise the buddy lists down to the last page: make every zone's
+/// watermarks and lowmem reserves 0 (zones under 10000 pages get a zero step at scale
+/// factor 1), so the watermark check never refuses a page the lists hold.
+fn no_watermarks(mm: &mut Mm<VecMem>) {
+    mm.set_min_free_kbytes(0).unwrap();
+    mm.set_watermark_scale_factor(1).unwrap();
+    mm.set_lowmem_reserve_ratio(&[0, 0, 0, 0, 0]).unwrap();
 }
 
 fn zone(mm: &Mm<VecMem>, nid: u16, zi: usize) -> &oxmm::mmzone::Zone {
@@ -586,6 +596,7 @@ fn grouping_disabled_on_a_tiny_machine() {
     cfg.zone_limits.set(ZoneType::Normal, 0x1000);
     let mem = VecMem(vec![0u64; (8 << 20) / 8]);
     let mut mm = Mm::boot(mem, mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    no_watermarks(&mut mm);
     assert!(mm.mobility_disabled());
     let free = mm.nr_free_pages();
     let mut got = vec![];

@@ -18,6 +18,8 @@ pub(crate) struct ZoneBuddy<'a> {
     pub(crate) geo: PageGeometry,
     /// `page_group_by_mobility_disabled`.
     pub(crate) mobility_disabled: bool,
+    /// `watermark_boost_factor` (for `boost_watermark` on fallback).
+    pub(crate) watermark_boost_factor: u64,
 }
 
 /// The free lists contradicted themselves (a link to no descriptor). Only a corrupted
@@ -62,6 +64,9 @@ impl ZoneBuddy<'_> {
         self.zone.free_pages = self.zone.free_pages.wrapping_add_signed(nr);
         if mt == MigrateType::Cma {
             self.zone.free_cma_pages = self.zone.free_cma_pages.wrapping_add_signed(nr);
+        }
+        if mt == MigrateType::HighAtomic {
+            self.zone.nr_free_highatomic = self.zone.nr_free_highatomic.wrapping_add_signed(nr);
         }
     }
 

@@ -149,6 +149,7 @@ impl ZoneBuddy<'_> {
         order: u32,
         start_mt: MigrateType,
         whole_block: bool,
+        flags: AllocFlags,
     ) -> Result<Option<u64>, Corrupt> {
         let block_mt = self.pageblock_migratetype(pfn).ok_or(Corrupt)?;
         // A HighAtomic block seen here lost a race with its reservation: take one page
@@ -172,7 +173,10 @@ impl ZoneBuddy<'_> {
             self.account_freepages(added as i64, start_mt);
             return Ok(Some(pfn));
         }
-        // boost_watermark() belongs here; zones carry no watermarks yet (see mod docs).
+        // Fallbacks are a sign of pressure: boost so kswapd reclaims ahead of the next.
+        if self.boost_watermark() && flags.contains(AllocFlags::KSWAPD) {
+            self.zone.boosted_watermark = true;
+        }
         if whole_block {
             if let Some((start, end, free, movable)) = self.prep_move_freepages_block(pfn) {
                 let alike = if start_mt == MigrateType::Movable {
@@ -232,7 +236,7 @@ impl ZoneBuddy<'_> {
         let Some(pfn) = self.first_free(cur, fb) else {
             return Ok(None);
         };
-        let got = self.steal_suitable_fallback(pfn, cur, order, start_mt, steal)?;
+        let got = self.steal_suitable_fallback(pfn, cur, order, start_mt, steal, flags)?;
         Ok(got.map(|p| (p, fb)))
     }
 

@@ -19,6 +19,7 @@
 pub mod bad_page;
 pub(crate) mod buddy;
 pub mod fallback;
+pub mod watermark_check;
 
 pub use bad_page::{BadPage, BadPageReason};
 
@@ -40,20 +41,7 @@ use core::fmt;
 /// ```
 pub const COMPOUND_TAIL: u64 = 1 << 63;
 
-/// The `ALLOC_*` flags the buddy layer looks at (mm/internal.h).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub(crate) struct AllocFlags(u32);
-
-impl AllocFlags {
-    /// `ALLOC_NOFRAGMENT`: fall back only to whole pageblocks.
-    pub(crate) const NOFRAGMENT: AllocFlags = AllocFlags(0x100);
-    /// `ALLOC_CMA`: CMA pageblocks may serve the request.
-    pub(crate) const CMA: AllocFlags = AllocFlags(0x80);
-
-    pub(crate) const fn contains(self, o: AllocFlags) -> bool {
-        self.0 & o.0 == o.0
-    }
-}
+pub use watermark_check::AllocFlags;
 
 /// Why an allocation failed.
 ///
@@ -110,6 +98,7 @@ impl<P: Platform> Mm<P> {
     /// Lock zone `zi` of node `nid` for the buddy layer.
     pub(crate) fn zone_buddy(&mut self, nid: usize, zi: usize) -> Option<ZoneBuddy<'_>> {
         let mobility_disabled = self.mobility_disabled;
+        let watermark_boost_factor = self.vm.watermark_boost_factor;
         let geo = self.geo;
         let zone = self.nodes.get_mut(nid)?.zones_mut().get_mut(zi)?;
         Some(ZoneBuddy {
@@ -117,6 +106,7 @@ impl<P: Platform> Mm<P> {
             map: &mut self.memmap,
             geo,
             mobility_disabled,
+            watermark_boost_factor,
         })
     }
 
@@ -269,15 +259,47 @@ impl<P: Platform> Mm<P> {
             }
         }
         let refs = &refs[..n];
-        let mut flags = AllocFlags::default();
-        if mt == MigrateType::Movable {
-            flags.0 |= AllocFlags::CMA.0;
+        let movable = mt == MigrateType::Movable;
+        // Fast path (__alloc_pages): the low watermark.
+        let mut flags = AllocFlags::WMARK_LOW;
+        if movable {
+            flags |= AllocFlags::CMA;
+        }
+        if gfp.contains(Gfp::KSWAPD_RECLAIM) {
+            flags |= AllocFlags::KSWAPD;
         }
         if let Some(pref) = refs.first() {
             if self.nofragment_applies(pref) {
-                flags.0 |= AllocFlags::NOFRAGMENT.0;
+                flags |= AllocFlags::NOFRAGMENT;
             }
         }
+        if let Some(pfn) = self.get_page_from_freelist(refs, order, mt, flags, highest)? {
+            self.prep_new_page(pfn, order, gfp);
+            return Ok(Pfn(pfn));
+        }
+        // The first retry of the slow path: the min watermark with the caller's
+        // reserve rights (reclaim and compaction are not modelled yet).
+        let flags = watermark_check::gfp_to_alloc_flags(gfp, order, movable, false);
+        if let Some(pfn) = self.get_page_from_freelist(refs, order, mt, flags, highest)? {
+            self.prep_new_page(pfn, order, gfp);
+            return Ok(Pfn(pfn));
+        }
+        Err(AllocError::NoMemory { order })
+    }
+
+    /// `get_page_from_freelist`: the first zone of `refs` that passes the watermark of
+    /// `flags` (plus its `lowmem_reserve[highest_zoneidx]`) and yields a block. With
+    /// `ALLOC_NOFRAGMENT`, a zone on another node or a scan without luck restarts the
+    /// scan without it. (`ZONE_BELOW_HIGH` is not kept: the high-watermark pre-check it
+    /// guards gives the same answer as the requested mark, and only PCP tuning reads it.)
+    fn get_page_from_freelist(
+        &mut self,
+        refs: &[Zoneref],
+        order: u32,
+        mt: MigrateType,
+        mut flags: AllocFlags,
+        highest_zoneidx: usize,
+    ) -> Result<Option<u64>, AllocError> {
         let online = self.nodes().count();
         loop {
             let nofrag = flags.contains(AllocFlags::NOFRAGMENT);
@@ -294,13 +316,24 @@ impl<P: Platform> Mm<P> {
                 if zb.zone.managed_pages() == 0 {
                     continue;
                 }
+                if !flags.contains(AllocFlags::NO_WATERMARKS) {
+                    let mark = watermark_check::wmark_pages(zb.zone, flags.wmark_index());
+                    if !watermark_check::zone_watermark_fast(
+                        zb.zone,
+                        order,
+                        mark,
+                        highest_zoneidx,
+                        flags,
+                    ) {
+                        continue;
+                    }
+                }
                 if let Some(pfn) = zb.rmqueue(order, mt, flags)? {
-                    self.prep_new_page(pfn, order, gfp);
-                    return Ok(Pfn(pfn));
+                    return Ok(Some(pfn));
                 }
             }
             if !nofrag && !restart {
-                return Err(AllocError::NoMemory { order });
+                return Ok(None);
             }
             flags.0 &= !AllocFlags::NOFRAGMENT.0;
         }

@@ -1,0 +1,376 @@
+//! The `vm.*` tunables that shape the watermarks, and their recomputation (Linux:
+//! `init_per_zone_wmark_min`, `setup_per_zone_wmarks`, `setup_per_zone_lowmem_reserve`,
+//! `calculate_totalreserve_pages`, `set_recommended_min_free_kbytes`, and the sysctl
+//! handlers `min_free_kbytes_sysctl_handler`, `watermark_scale_factor_sysctl_handler`,
+//! `lowmem_reserve_ratio_sysctl_handler`; mm/page_alloc.c, mm/khugepaged.c).
+//!
+//! The arithmetic lives in [`crate::watermark`]; this module walks the zones with it.
+//!
+//! ```
+//! let t = oxmm::sysctl::VmSysctl::new(oxmm::boot::ThpMode::Never);
+//! assert_eq!(t.min_free_kbytes, 1024);
+//! assert_eq!(t.user_min_free_kbytes, -1);
+//! ```
+
+use crate::boot::ThpMode;
+use crate::mm::Mm;
+use crate::mmzone::{ZoneType, MAX_NR_ZONES};
+use crate::platform::Platform;
+use crate::printk::{Level, Log};
+use crate::watermark::{
+    calculate_min_free_kbytes, default_lowmem_reserve_ratio, lowmem_reserve,
+    thp_recommended_min_free_kbytes, zone_totalreserve, zone_watermarks, MIN_FREE_KBYTES_DEFAULT,
+    WATERMARK_BOOST_FACTOR_DEFAULT, WATERMARK_SCALE_FACTOR_DEFAULT,
+};
+use core::fmt;
+
+/// The watermark tunables and what they produced (Linux: the globals
+/// `min_free_kbytes`, `user_min_free_kbytes`, `watermark_scale_factor`,
+/// `watermark_boost_factor`, `sysctl_lowmem_reserve_ratio`, `totalreserve_pages`).
+///
+/// ```
+/// use oxmm::sysctl::VmSysctl;
+/// let t = VmSysctl::new(oxmm::boot::ThpMode::Always);
+/// assert_eq!(t.watermark_scale_factor, 10);
+/// assert_eq!(t.lowmem_reserve_ratio[2], 32);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct VmSysctl {
+    /// `vm.min_free_kbytes`.
+    pub min_free_kbytes: u64,
+    /// `user_min_free_kbytes`: −1 until the sysctl is written.
+    pub user_min_free_kbytes: i64,
+    /// `vm.watermark_scale_factor` (1/10000 of managed memory per watermark step).
+    pub watermark_scale_factor: u64,
+    /// `vm.watermark_boost_factor`.
+    pub watermark_boost_factor: u64,
+    /// `sysctl_lowmem_reserve_ratio[]` by [`ZoneType`] in enum order (HighMem included).
+    #[doc(alias = "sysctl_lowmem_reserve_ratio")]
+    pub lowmem_reserve_ratio: [u64; MAX_NR_ZONES],
+    /// `totalreserve_pages`.
+    pub totalreserve_pages: u64,
+    /// Transparent hugepages (PMD size) enabled: `always` or `madvise`.
+    pub thp: ThpMode,
+}
+
+impl VmSysctl {
+    /// Linux's compile-time defaults.
+    pub fn new(thp: ThpMode) -> VmSysctl {
+        VmSysctl {
+            min_free_kbytes: MIN_FREE_KBYTES_DEFAULT,
+            user_min_free_kbytes: -1,
+            watermark_scale_factor: WATERMARK_SCALE_FACTOR_DEFAULT,
+            watermark_boost_factor: WATERMARK_BOOST_FACTOR_DEFAULT,
+            lowmem_reserve_ratio: ZoneType::ALL.map(default_lowmem_reserve_ratio),
+            totalreserve_pages: 0,
+            thp,
+        }
+    }
+}
+
+/// A sysctl write Linux would refuse (`-EINVAL`).
+///
+/// ```
+/// use oxmm::sysctl::SysctlError;
+/// let e = SysctlError::OutOfRange { name: "watermark_scale_factor", value: 0, min: 1, max: 3000 };
+/// assert_eq!(e.to_string(), "vm.watermark_scale_factor: 0 outside 1..=3000");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SysctlError {
+    /// The value is outside the sysctl's `extra1..=extra2`.
+    OutOfRange {
+        /// The tunable (without `vm.`).
+        name: &'static str,
+        /// The value written.
+        value: i64,
+        /// Smallest accepted value.
+        min: i64,
+        /// Largest accepted value.
+        max: i64,
+    },
+    /// More values than the array has entries.
+    TooManyValues {
+        /// The tunable.
+        name: &'static str,
+        /// How many were written.
+        given: usize,
+        /// How many entries it has.
+        max: usize,
+    },
+}
+
+impl fmt::Display for SysctlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SysctlError::OutOfRange {
+                name,
+                value,
+                min,
+                max,
+            } => write!(f, "vm.{name}: {value} outside {min}..={max}"),
+            SysctlError::TooManyValues { name, given, max } => {
+                write!(f, "vm.{name}: {given} values for {max} entries")
+            }
+        }
+    }
+}
+
+/// `INT_MAX`: every tunable here is a C `int`.
+const INT_MAX: i64 = i32::MAX as i64;
+
+fn check(name: &'static str, value: i64, min: i64, max: i64) -> Result<u64, SysctlError> {
+    if value < min || value > max {
+        return Err(SysctlError::OutOfRange {
+            name,
+            value,
+            min,
+            max,
+        });
+    }
+    Ok(value as u64)
+}
+
+impl<P: Platform> Mm<P> {
+    /// The watermark tunables.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig, ThpMode};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct NoMem;
+    /// # impl oxmm::platform::Platform for NoMem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (1 << 30) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x100000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x100000);
+    /// cfg.thp = ThpMode::Never;
+    /// let mm = Mm::boot(NoMem, mb, &cfg, BootMode::DescribeOnly, &mut oxmm::printk::NullLog).unwrap();
+    /// // About 1 GiB of lowmem → about 4096 kB (REFERENCE.md §6.1).
+    /// assert!((4000..=4096).contains(&mm.sysctl().min_free_kbytes));
+    /// ```
+    pub fn sysctl(&self) -> &VmSysctl {
+        &self.vm
+    }
+
+    /// `nr_free_buffer_pages`: Σ max(0, managed − high watermark) over the zones up to
+    /// `gfp_zone(GFP_KERNEL)` of the calling CPU's zonelist.
+    pub fn nr_free_buffer_pages(&self) -> u64 {
+        let normal = self.layout.index_of(ZoneType::Normal).unwrap_or(0);
+        self.zonelist(self.numa_node_id())
+            .filter(|r| r.zone_idx <= normal)
+            .filter_map(|r| self.nodes[r.nid.0 as usize].zones().get(r.zone_idx))
+            .map(|z| z.managed_pages().saturating_sub(z.watermark.high()))
+            .sum()
+    }
+
+    /// `init_per_zone_wmark_min` followed by khugepaged's `set_recommended_min_free_kbytes`
+    /// (both run once at boot: postcore and late initcalls).
+    pub fn init_per_zone_wmark_min(&mut self, log: &mut dyn Log) {
+        self.calculate_min_free_kbytes(log);
+        self.setup_per_zone_wmarks();
+        self.setup_per_zone_lowmem_reserve();
+        self.set_recommended_min_free_kbytes(log);
+    }
+
+    /// `calculate_min_free_kbytes`: √(16 × lowmem kB), clamped to 128..=262144, unless a
+    /// user value is at least as large (then a warning, as Linux prints it).
+    pub fn calculate_min_free_kbytes(&mut self, log: &mut dyn Log) {
+        let page_kb = self.geo.page_size() >> 10;
+        let nfbp = self.nr_free_buffer_pages();
+        let new = crate::watermark::int_sqrt(nfbp * page_kb * 16) as i64;
+        if new > self.vm.user_min_free_kbytes {
+            self.vm.min_free_kbytes = calculate_min_free_kbytes(nfbp, page_kb);
+        } else {
+            log.line(
+                Level::Warning,
+                format_args!(
+                    "min_free_kbytes is not updated to {} because user defined value {} is preferred",
+                    new, self.vm.user_min_free_kbytes
+                ),
+            );
+        }
+    }
+
+    /// `set_recommended_min_free_kbytes`: with PMD THP enabled, raise `min_free_kbytes`
+    /// to keep 11 pageblocks per populated zone up to `gfp_zone(GFP_USER)` free (at most
+    /// 5 % of lowmem), then recompute the watermarks.
+    pub fn set_recommended_min_free_kbytes(&mut self, log: &mut dyn Log) {
+        if self.vm.thp == ThpMode::Never {
+            return;
+        }
+        let user_zone = self.layout.index_of(ZoneType::Normal).unwrap_or(0);
+        let nr_zones = self
+            .nodes()
+            .flat_map(|n| n.zones().iter())
+            .filter(|z| z.is_populated() && z.idx() <= user_zone)
+            .count() as u64;
+        let rec = thp_recommended_min_free_kbytes(
+            nr_zones,
+            self.geo.pageblock_nr_pages(),
+            self.nr_free_buffer_pages(),
+            self.geo.page_size() >> 10,
+        );
+        if rec > self.vm.min_free_kbytes {
+            if self.vm.user_min_free_kbytes >= 0 {
+                log.line(
+                    Level::Info,
+                    format_args!(
+                        "raising min_free_kbytes from {} to {} to help transparent hugepage allocations",
+                        self.vm.min_free_kbytes, rec
+                    ),
+                );
+            }
+            self.vm.min_free_kbytes = rec;
+        }
+        self.setup_per_zone_wmarks();
+    }
+
+    /// `setup_per_zone_wmarks` (`__setup_per_zone_wmarks`): every zone's min/low/high/promo
+    /// from `min_free_kbytes` and `watermark_scale_factor`, boost cleared; then
+    /// `calculate_totalreserve_pages`.
+    #[doc(alias = "__setup_per_zone_wmarks")]
+    pub fn setup_per_zone_wmarks(&mut self) {
+        let lowmem: u64 = self
+            .nodes()
+            .flat_map(|n| n.zones().iter())
+            .filter(|z| !matches!(z.zone_type(), ZoneType::HighMem | ZoneType::Movable))
+            .map(|z| z.managed_pages())
+            .sum();
+        let (mfk, page_kb, wsf) = (
+            self.vm.min_free_kbytes,
+            self.geo.page_size() >> 10,
+            self.vm.watermark_scale_factor,
+        );
+        for (i, node) in self.nodes.iter_mut().enumerate() {
+            if !self.online[i] {
+                continue;
+            }
+            for z in node.zones_mut() {
+                z.watermark =
+                    zone_watermarks(z.zone_type(), z.managed_pages(), lowmem, mfk, page_kb, wsf);
+            }
+        }
+        self.calculate_totalreserve_pages();
+    }
+
+    /// `setup_per_zone_lowmem_reserve`: each node's `lowmem_reserve[][]` from the ratios;
+    /// then `calculate_totalreserve_pages`.
+    pub fn setup_per_zone_lowmem_reserve(&mut self) {
+        let mut ratio = [0u64; MAX_NR_ZONES];
+        for (r, t) in ratio.iter_mut().zip(self.layout.zones()) {
+            *r = self.vm.lowmem_reserve_ratio[*t as usize];
+        }
+        for (i, node) in self.nodes.iter_mut().enumerate() {
+            if !self.online[i] {
+                continue;
+            }
+            let mut managed = [0u64; MAX_NR_ZONES];
+            let n = node.zones().len();
+            for (m, z) in managed.iter_mut().zip(node.zones()) {
+                *m = z.managed_pages();
+            }
+            let r = lowmem_reserve(&managed[..n], &ratio[..n]);
+            for (z, row) in node.zones_mut().iter_mut().zip(r.iter()) {
+                z.lowmem_reserve = *row;
+            }
+        }
+        self.calculate_totalreserve_pages();
+    }
+
+    /// `calculate_totalreserve_pages`: Σ over zones of min(max lowmem_reserve + high,
+    /// managed).
+    pub fn calculate_totalreserve_pages(&mut self) {
+        self.vm.totalreserve_pages = self
+            .nodes()
+            .flat_map(|n| n.zones().iter())
+            .map(|z| zone_totalreserve(&z.lowmem_reserve, z.watermark.high(), z.managed_pages()))
+            .sum();
+    }
+
+    /// `totalreserve_pages`.
+    pub fn totalreserve_pages(&self) -> u64 {
+        self.vm.totalreserve_pages
+    }
+
+    /// Write `vm.min_free_kbytes` (0..=INT_MAX): it becomes the user value that later
+    /// recomputations keep, and the watermarks follow.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct NoMem;
+    /// # impl oxmm::platform::Platform for NoMem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (256 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x10000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x10000);
+    /// let mut mm = Mm::boot(NoMem, mb, &cfg, BootMode::DescribeOnly, &mut oxmm::printk::NullLog).unwrap();
+    /// mm.set_min_free_kbytes(8192).unwrap();
+    /// assert_eq!(mm.sysctl().user_min_free_kbytes, 8192);
+    /// assert!(mm.set_min_free_kbytes(-1).is_err());
+    /// ```
+    #[doc(alias = "min_free_kbytes_sysctl_handler")]
+    pub fn set_min_free_kbytes(&mut self, kbytes: i64) -> Result<(), SysctlError> {
+        let v = check("min_free_kbytes", kbytes, 0, INT_MAX)?;
+        self.vm.min_free_kbytes = v;
+        self.vm.user_min_free_kbytes = v as i64;
+        self.setup_per_zone_wmarks();
+        Ok(())
+    }
+
+    /// Write `vm.watermark_scale_factor` (1..=3000) and recompute the watermarks.
+    #[doc(alias = "watermark_scale_factor_sysctl_handler")]
+    pub fn set_watermark_scale_factor(&mut self, factor: i64) -> Result<(), SysctlError> {
+        self.vm.watermark_scale_factor = check("watermark_scale_factor", factor, 1, 3000)?;
+        self.setup_per_zone_wmarks();
+        Ok(())
+    }
+
+    /// Write `vm.watermark_boost_factor` (0..=INT_MAX); it only affects later boosts.
+    pub fn set_watermark_boost_factor(&mut self, factor: i64) -> Result<(), SysctlError> {
+        self.vm.watermark_boost_factor = check("watermark_boost_factor", factor, 0, INT_MAX)?;
+        Ok(())
+    }
+
+    /// Write `vm.lowmem_reserve_ratio`: the first `ratios.len()` entries of the
+    /// configured zones (in zone-index order); values below 1 become 0, as in Linux.
+    /// Then `setup_per_zone_lowmem_reserve`.
+    #[doc(alias = "lowmem_reserve_ratio_sysctl_handler")]
+    pub fn set_lowmem_reserve_ratio(&mut self, ratios: &[i64]) -> Result<(), SysctlError> {
+        let n = self.layout.len();
+        if ratios.len() > n {
+            return Err(SysctlError::TooManyValues {
+                name: "lowmem_reserve_ratio",
+                given: ratios.len(),
+                max: n,
+            });
+        }
+        for &r in ratios {
+            check("lowmem_reserve_ratio", r, i32::MIN as i64, INT_MAX)?;
+        }
+        for (&r, t) in ratios.iter().zip(self.layout.zones()) {
+            self.vm.lowmem_reserve_ratio[*t as usize] = if r < 1 { 0 } else { r as u64 };
+        }
+        self.setup_per_zone_lowmem_reserve();
+        Ok(())
+    }
+}
