@@ -128,3 +128,74 @@ fn watermarks_are_linux_formulas_over_our_zones() {
         }
     }
 }
+
+/// The lines of `/proc/zoneinfo` the watermark renderer produces.
+fn watermark_lines(text: &str) -> Vec<String> {
+    const KEYS: [&str; 11] = [
+        "pages free",
+        "boost",
+        "min",
+        "low",
+        "high",
+        "promo",
+        "spanned",
+        "present",
+        "managed",
+        "cma",
+        "protection:",
+    ];
+    text.lines()
+        .filter(|l| {
+            l.starts_with("Node ")
+                || (l.starts_with("  ") && KEYS.iter().any(|k| l.trim_start().starts_with(k)))
+        })
+        .filter(|l| !l.starts_with("      ") || l.starts_with("        "))
+        .filter(|l| !l.trim_start().starts_with("high:"))
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The label part of a line (everything up to its first digit or `(`).
+fn label(l: &str) -> &str {
+    &l[..l
+        .find(|c: char| c.is_ascii_digit() || c == '(')
+        .unwrap_or(l.len())]
+}
+
+#[test]
+fn zoneinfo_watermark_lines_have_linux_format() {
+    for case in [
+        "q35-2g-thp-never",
+        "q35-3g-smp2",
+        "q35-4g-cma256m",
+        "q35-4g-kernelcore1g",
+        "q35-numa2-4g",
+    ] {
+        let hm = boot(case);
+        let mut ours = String::new();
+        hm.mm().zoneinfo_watermarks(&mut ours).unwrap();
+        let p = fixtures_dir()
+            .join("linux-6.12-qemu")
+            .join(case)
+            .join("zoneinfo.txt");
+        let linux = watermark_lines(&read_fixture(&p));
+        let ours: Vec<String> = ours.lines().map(str::to_owned).collect();
+        assert_eq!(ours.len(), linux.len(), "{case}: {ours:#?}\n{linux:#?}");
+        for (o, l) in ours.iter().zip(&linux) {
+            assert_eq!(label(o), label(l), "{case}");
+            // Headers, spanned and present are exact; the rest depend on managed.
+            let exact = [
+                "Node",
+                "        spanned",
+                "        present",
+                "        boost",
+            ];
+            if exact.iter().any(|k| l.starts_with(k)) {
+                assert_eq!(o, l, "{case}");
+            }
+            if l.starts_with("        protection:") {
+                assert_eq!(o.matches(", ").count(), l.matches(", ").count(), "{case}");
+            }
+        }
+    }
+}

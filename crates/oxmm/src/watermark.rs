@@ -216,8 +216,8 @@ pub const fn zone_watermarks(
 /// use oxmm::watermark::lowmem_reserve;
 /// // REFERENCE.md §6.6: DMA 3977, DMA32 746000, Normal 3350000, Movable 0, Device 0.
 /// let r = lowmem_reserve(&[3977, 746000, 3350000, 0, 0], &[256, 256, 32, 0, 0]);
-/// assert_eq!(&r[0][..5], &[0, 2914, 16000, 0, 0]);
-/// assert_eq!(&r[1][..5], &[0, 0, 13085, 0, 0]);
+/// assert_eq!(&r[0][..5], &[0, 2914, 16000, 16000, 16000]);
+/// assert_eq!(&r[1][..5], &[0, 0, 13085, 13085, 13085]);
 /// ```
 #[doc(alias = "setup_per_zone_lowmem_reserve")]
 pub fn lowmem_reserve(managed: &[u64], ratio: &[u64]) -> [[u64; MAX_NR_ZONES]; MAX_NR_ZONES] {
@@ -228,11 +228,9 @@ pub fn lowmem_reserve(managed: &[u64], ratio: &[u64]) -> [[u64; MAX_NR_ZONES]; M
         let mut acc = 0u64;
         for j in i + 1..n {
             acc += managed[j];
-            out[i][j] = if clear || managed[j] == 0 {
-                0
-            } else {
-                acc / ratio[i]
-            };
+            // v6.12 keeps the cumulative value for empty upper zones (fixtures'
+            // zoneinfo: `protection: (0, 1949, 1949, 1949, 1949)` with Normal empty).
+            out[i][j] = if clear { 0 } else { acc / ratio[i] };
         }
     }
     out

@@ -209,9 +209,9 @@ fn boot_computes_wmarks_reserve_and_totalreserve() {
             oxmm::watermark::thp_recommended_min_free_kbytes(3, 512, nfbp, 4)
         );
         assert_eq!(mfk, nfbp / 20 * 4, "the 5 % cap applies on 80 MiB");
-        for i in 0..5 {
+        for (i, &m) in managed.iter().enumerate() {
             let z = zone(&mm, i);
-            let w = oxmm::watermark::zone_watermarks(z.zone_type(), managed[i], lowmem, mfk, 4, 10);
+            let w = oxmm::watermark::zone_watermarks(z.zone_type(), m, lowmem, mfk, 4, 10);
             assert_eq!(z.watermark, w);
         }
         assert_eq!(zone(&mm, 3).watermark.min(), 32, "empty Movable");

@@ -7,3 +7,4 @@
 //! ```
 
 pub mod buddyinfo;
+pub mod zoneinfo;
