@@ -36,7 +36,7 @@ pub mod page_alloc;
 pub mod platform;
 pub mod printk;
 pub mod proc;
-pub mod sysctl;
 pub mod slab;
+pub mod sysctl;
 pub mod types;
 pub mod watermark;
