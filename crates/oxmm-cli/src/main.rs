@@ -5,6 +5,7 @@
 //! built-in profiles.
 #![warn(missing_docs)]
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,6 +13,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use oxmm::mm::BootMode;
 use oxmm::printk::Level;
+use oxmm::slab::SlabCaches;
 use oxmm_host::hosted::HostedMachine;
 use oxmm_host::machine::Machine;
 
@@ -29,7 +31,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Boot a machine and print its boot log and memory summary (the default command).
+    /// Boot a machine and print its boot log and memory summary, or the /proc files
+    /// `--proc` names (the default command).
     Boot(BootArgs),
     /// List the built-in machine profiles.
     Machines,
@@ -60,6 +63,78 @@ struct BootArgs {
     /// Prefix each line with a dmesg-style `[    0.000000] ` timestamp.
     #[arg(long)]
     timestamps: bool,
+    /// After the boot, print this /proc file instead of the boot log and summary
+    /// (repeatable). NAME: buddyinfo, pagetypeinfo, zoneinfo (the watermark lines
+    /// only for now), slabinfo, sys/vm/min_free_kbytes, sys/vm/watermark_scale_factor,
+    /// sys/vm/watermark_boost_factor, sys/vm/lowmem_reserve_ratio. All but the
+    /// sys/vm files need a full boot (not --describe-only).
+    #[arg(long = "proc", value_name = "NAME")]
+    proc_files: Vec<String>,
+}
+
+/// A `/proc` file `oxmm boot --proc` can print.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ProcFile {
+    Buddyinfo,
+    Pagetypeinfo,
+    /// Only the watermark lines of `zoneinfo_show_print` exist so far.
+    Zoneinfo,
+    Slabinfo,
+    MinFreeKbytes,
+    WatermarkScaleFactor,
+    WatermarkBoostFactor,
+    LowmemReserveRatio,
+}
+
+impl ProcFile {
+    const ALL: [ProcFile; 8] = [
+        ProcFile::Buddyinfo,
+        ProcFile::Pagetypeinfo,
+        ProcFile::Zoneinfo,
+        ProcFile::Slabinfo,
+        ProcFile::MinFreeKbytes,
+        ProcFile::WatermarkScaleFactor,
+        ProcFile::WatermarkBoostFactor,
+        ProcFile::LowmemReserveRatio,
+    ];
+
+    /// The path under `/proc`.
+    fn name(self) -> &'static str {
+        match self {
+            ProcFile::Buddyinfo => "buddyinfo",
+            ProcFile::Pagetypeinfo => "pagetypeinfo",
+            ProcFile::Zoneinfo => "zoneinfo",
+            ProcFile::Slabinfo => "slabinfo",
+            ProcFile::MinFreeKbytes => "sys/vm/min_free_kbytes",
+            ProcFile::WatermarkScaleFactor => "sys/vm/watermark_scale_factor",
+            ProcFile::WatermarkBoostFactor => "sys/vm/watermark_boost_factor",
+            ProcFile::LowmemReserveRatio => "sys/vm/lowmem_reserve_ratio",
+        }
+    }
+
+    /// `NAME` as given to `--proc`; a leading `/proc/` is accepted too.
+    fn parse(name: &str) -> anyhow::Result<ProcFile> {
+        let bare = name.strip_prefix("/proc/").unwrap_or(name);
+        ProcFile::ALL
+            .into_iter()
+            .find(|f| f.name() == bare)
+            .ok_or_else(|| {
+                let valid: Vec<&str> = ProcFile::ALL.iter().map(|f| f.name()).collect();
+                anyhow::anyhow!(
+                    "--proc: unknown file {name:?}; valid names: {}",
+                    valid.join(", ")
+                )
+            })
+    }
+
+    /// Whether the content comes from the free lists or the memmap, which a
+    /// DescribeOnly boot never fills.
+    fn needs_free_lists(self) -> bool {
+        matches!(
+            self,
+            ProcFile::Buddyinfo | ProcFile::Pagetypeinfo | ProcFile::Zoneinfo | ProcFile::Slabinfo
+        )
+    }
 }
 
 #[derive(ValueEnum, Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -136,6 +211,20 @@ fn load_machine(args: &BootArgs) -> anyhow::Result<Machine> {
 }
 
 fn boot(args: &BootArgs) -> anyhow::Result<()> {
+    // Check the names before the (possibly long) boot.
+    let files = args
+        .proc_files
+        .iter()
+        .map(|n| ProcFile::parse(n))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    if args.describe_only {
+        if let Some(f) = files.iter().find(|f| f.needs_free_lists()) {
+            anyhow::bail!(
+                "--proc {}: needs the free lists and memmap of a full boot; drop --describe-only",
+                f.name()
+            );
+        }
+    }
     let machine = load_machine(args)?;
     let mode = if args.describe_only {
         BootMode::DescribeOnly
@@ -143,6 +232,9 @@ fn boot(args: &BootArgs) -> anyhow::Result<()> {
         BootMode::Full
     };
     let hm = HostedMachine::boot(&machine, mode)?;
+    if !files.is_empty() {
+        return print_proc_files(hm, mode, &files);
+    }
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
     let max = args.log_level.max();
@@ -158,6 +250,68 @@ fn boot(args: &BootArgs) -> anyhow::Result<()> {
     }
     writeln!(out)?;
     write!(out, "{}", hm.memory_summary())?;
+    out.flush()?;
+    Ok(())
+}
+
+/// `--proc`: render each file after the boot; several are separated by `==> /proc/NAME <==`
+/// headers as `head` prints them, so that one alone is exactly the file.
+fn print_proc_files(
+    mut hm: HostedMachine,
+    mode: BootMode,
+    files: &[ProcFile],
+) -> anyhow::Result<()> {
+    // Linux has its slab caches by the time anyone reads /proc, and they take pages
+    // from the free lists: create them whatever is asked, so buddyinfo does not depend
+    // on whether slabinfo is asked too.
+    let slab = if mode == BootMode::Full {
+        Some(
+            SlabCaches::init(hm.mm_mut(), Default::default())
+                .map_err(|e| anyhow::anyhow!("creating the slab caches: {e}"))?,
+        )
+    } else {
+        None
+    };
+    let mm = hm.mm();
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    for (i, &f) in files.iter().enumerate() {
+        let mut s = String::new();
+        match f {
+            ProcFile::Buddyinfo => mm.buddyinfo(&mut s)?,
+            ProcFile::Pagetypeinfo => mm.pagetypeinfo(&mut s)?,
+            ProcFile::Zoneinfo => mm.zoneinfo_watermarks(&mut s)?,
+            ProcFile::Slabinfo => match &slab {
+                Some(slab) => slab.slabinfo(mm, &mut s)?,
+                None => anyhow::bail!("--proc slabinfo: no slab caches without a full boot"),
+            },
+            ProcFile::MinFreeKbytes => writeln!(s, "{}", mm.sysctl().min_free_kbytes)?,
+            ProcFile::WatermarkScaleFactor => {
+                writeln!(s, "{}", mm.sysctl().watermark_scale_factor)?
+            }
+            ProcFile::WatermarkBoostFactor => {
+                writeln!(s, "{}", mm.sysctl().watermark_boost_factor)?
+            }
+            ProcFile::LowmemReserveRatio => {
+                // proc_dointvec: the configured zones' entries (MAX_NR_ZONES of this
+                // kernel), tab-separated.
+                let ratios: Vec<String> = mm
+                    .zone_layout()
+                    .zones()
+                    .iter()
+                    .map(|&t| mm.sysctl().lowmem_reserve_ratio[t as usize].to_string())
+                    .collect();
+                writeln!(s, "{}", ratios.join("\t"))?
+            }
+        }
+        if files.len() > 1 {
+            if i > 0 {
+                writeln!(out)?;
+            }
+            writeln!(out, "==> /proc/{} <==", f.name())?;
+        }
+        out.write_all(s.as_bytes())?;
+    }
     out.flush()?;
     Ok(())
 }

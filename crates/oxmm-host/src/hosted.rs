@@ -242,6 +242,20 @@ impl HostedMachine {
         &self.mm
     }
 
+    /// The booted memory manager, for work after the boot (creating the slab caches,
+    /// writing sysctls).
+    ///
+    /// ```
+    /// use oxmm::mm::BootMode;
+    /// use oxmm_host::{hosted::HostedMachine, machine::Machine};
+    /// let mut hm = HostedMachine::boot(&Machine::profile("pc-8g").unwrap(), BootMode::DescribeOnly).unwrap();
+    /// hm.mm_mut().set_watermark_scale_factor(20).unwrap();
+    /// assert_eq!(hm.mm().sysctl().watermark_scale_factor, 20);
+    /// ```
+    pub fn mm_mut(&mut self) -> &mut Mm<HostPlatform> {
+        &mut self.mm
+    }
+
     /// A short text summary: per node and zone the spanned, present, managed and free
     /// pages, and totals.
     ///
