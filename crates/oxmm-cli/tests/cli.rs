@@ -1,22 +1,10 @@
 //! The `oxmm` binary end to end: default boot, every profile, options, and bad input.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn oxmm(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_oxmm"))
-        .args(args)
-        .output()
-        .expect("the oxmm binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod support;
+use support::{fixtures, oxmm, stderr, stdout};
 
 /// Bad input: non-zero exit, one clear message naming `needle`, and no panic.
 fn assert_clean_failure(o: &Output, needle: &str) {
@@ -45,10 +33,6 @@ fn tmp_file(name: &str, contents: &str) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, contents).unwrap();
     p
-}
-
-fn fixtures() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
 }
 
 #[test]

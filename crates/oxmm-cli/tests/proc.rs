@@ -2,27 +2,13 @@
 //! Linux v6.12 captures in `fixtures/linux-6.12-qemu`.
 
 use std::path::PathBuf;
-use std::process::{Command, Output};
+use std::process::Output;
 
-fn oxmm(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_oxmm"))
-        .args(args)
-        .output()
-        .expect("the oxmm binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
+mod support;
+use support::{fixtures, oxmm, stderr, stdout};
 
 fn capture(machine: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures/linux-6.12-qemu")
-        .join(machine)
+    fixtures().join("linux-6.12-qemu").join(machine)
 }
 
 /// `oxmm boot --from-dmesg <capture>/dmesg.txt` plus `extra`.

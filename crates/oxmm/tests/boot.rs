@@ -2,6 +2,9 @@
 //! `q35-numa2-4g` and `q35-4g-kernelcore1g` Linux 6.12 captures, buddy decomposition,
 //! CMA, Full vs DescribeOnly.
 
+mod support;
+use support::VecMem;
+
 use oxmm::boot::{
     Arch, BootConfig, CmaArea, CoreSize, Distances, NodeDesc, NodeInitJob, NodeInitRunner,
 };
@@ -27,26 +30,6 @@ struct NoMem;
 impl Platform for NoMem {
     fn direct_map_base(&self) -> *mut u8 {
         core::ptr::null_mut()
-    }
-    fn cpu_id(&self) -> usize {
-        0
-    }
-    fn nr_cpus(&self) -> usize {
-        1
-    }
-    fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
-}
-
-/// Vec-backed physical memory.
-struct VecMem(Vec<u64>);
-impl VecMem {
-    fn new(bytes: u64) -> Self {
-        VecMem(vec![0u64; (bytes / 8) as usize])
-    }
-}
-impl Platform for VecMem {
-    fn direct_map_base(&self) -> *mut u8 {
-        self.0.as_ptr() as *mut u8
     }
     fn cpu_id(&self) -> usize {
         0
@@ -271,7 +254,7 @@ fn full_boot_agrees_with_describe_and_checks() {
     let cfg = x86_cfg(0x10000);
     let mut l1 = VecLog::default();
     let full = Mm::boot(
-        VecMem::new(256 << 20),
+        VecMem::new(256 << 20, 1),
         small_machine(),
         &cfg,
         BootMode::Full,
@@ -351,7 +334,14 @@ fn cma_activation() {
     let mut cfg = x86_cfg(0x10000);
     cfg.cma = &cma;
     let mut log = VecLog::default();
-    let mm = Mm::boot(VecMem::new(256 << 20), mb, &cfg, BootMode::Full, &mut log).unwrap();
+    let mm = Mm::boot(
+        VecMem::new(256 << 20, 1),
+        mb,
+        &cfg,
+        BootMode::Full,
+        &mut log,
+    )
+    .unwrap();
     let z = &mm.nodes().next().unwrap().zones()[1];
     assert_eq!(z.cma_pages(), 4096);
     assert_eq!(
@@ -368,7 +358,7 @@ fn cma_activation() {
 fn check_detects_corruption() {
     let cfg = x86_cfg(0x10000);
     let mut mm = Mm::boot(
-        VecMem::new(256 << 20),
+        VecMem::new(256 << 20, 1),
         small_machine(),
         &cfg,
         BootMode::Full,
@@ -456,11 +446,18 @@ fn serial_equals_threaded(ranges: &[(u64, u64, u16)], nodes: u16) -> Vec<std::op
         mb
     };
     let mut l1 = VecLog::default();
-    let serial = Mm::boot(VecMem::new(end), machine(), &cfg, BootMode::Full, &mut l1).unwrap();
+    let serial = Mm::boot(
+        VecMem::new(end, 1),
+        machine(),
+        &cfg,
+        BootMode::Full,
+        &mut l1,
+    )
+    .unwrap();
     let mut l2 = VecLog::default();
     let runner = Threads(Default::default());
     let threaded = Mm::boot_with(
-        VecMem::new(end),
+        VecMem::new(end, 1),
         machine(),
         &cfg,
         BootMode::Full,
@@ -472,7 +469,7 @@ fn serial_equals_threaded(ranges: &[(u64, u64, u16)], nodes: u16) -> Vec<std::op
     serial.check().unwrap();
     threaded.check().unwrap();
     assert!(
-        serial.platform().0 == threaded.platform().0,
+        serial.platform().bytes() == threaded.platform().bytes(),
         "memory differs"
     );
     for (a, b) in serial.nodes().zip(threaded.nodes()) {

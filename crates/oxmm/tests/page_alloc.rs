@@ -3,6 +3,9 @@
 //! rule, GFP zone/zero/compound handling, bad-page refusal, `/proc/buddyinfo`, and a
 //! property test of random allocations and frees against a model.
 
+mod support;
+use support::VecMem;
+
 use std::collections::BTreeMap;
 
 use oxmm::boot::{Arch, BootConfig, CmaArea, Distances, NodeDesc};
@@ -13,23 +16,8 @@ use oxmm::mmzone::{MigrateType, ZoneType};
 use oxmm::page::PG_HEAD;
 use oxmm::page_alloc::{AllocError, BadPageReason, COMPOUND_TAIL};
 use oxmm::platform::Platform;
-use oxmm::types::{NodeId, Pfn, PhysAddr, VirtAddr};
+use oxmm::types::{NodeId, Pfn, PhysAddr};
 use proptest::prelude::*;
-
-/// Vec-backed physical memory.
-struct VecMem(Vec<u64>);
-impl Platform for VecMem {
-    fn direct_map_base(&self) -> *mut u8 {
-        self.0.as_ptr() as *mut u8
-    }
-    fn cpu_id(&self) -> usize {
-        0
-    }
-    fn nr_cpus(&self) -> usize {
-        2
-    }
-    fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
-}
 
 const MEM_END: u64 = 0x500_0000; // 80 MiB
 const DMA32: usize = 1;
@@ -82,7 +70,7 @@ fn boot(cma: bool) -> Mm<VecMem> {
     if cma {
         cfg.cma = &AREA;
     }
-    let mem = VecMem(vec![0u64; (MEM_END / 8) as usize]);
+    let mem = VecMem::new(MEM_END, 2);
     let mut mm = Mm::boot(mem, mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     no_watermarks(&mut mm);
     mm.check().unwrap();
@@ -594,7 +582,7 @@ fn grouping_disabled_on_a_tiny_machine() {
     cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     cfg.zone_limits.set(ZoneType::Dma32, 0x1000);
     cfg.zone_limits.set(ZoneType::Normal, 0x1000);
-    let mem = VecMem(vec![0u64; (8 << 20) / 8]);
+    let mem = VecMem::new(8 << 20, 2);
     let mut mm = Mm::boot(mem, mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     no_watermarks(&mut mm);
     assert!(mm.mobility_disabled());

@@ -1,6 +1,9 @@
 //! Slab allocator: order/size-class tables from REFERENCE §12, cache behaviour, kmalloc,
 //! /proc/slabinfo format, and a random alloc/free model test.
 
+mod support;
+use support::VecMem;
+
 use std::collections::BTreeMap;
 
 use oxmm::boot::{Arch, BootConfig};
@@ -14,22 +17,8 @@ use oxmm::slab::kmalloc::{kmalloc_index, kmalloc_index_size, kmalloc_type, Kmall
 use oxmm::slab::layout::Layout;
 use oxmm::slab::order::{calculate_order, order_objects, SlubParams};
 use oxmm::slab::{CacheId, SlabCaches, SlabError, SlabFlags};
-use oxmm::types::{PhysAddr, VirtAddr};
+use oxmm::types::PhysAddr;
 use proptest::prelude::*;
-
-struct VecMem(Vec<u64>, usize);
-impl Platform for VecMem {
-    fn direct_map_base(&self) -> *mut u8 {
-        self.0.as_ptr() as *mut u8
-    }
-    fn cpu_id(&self) -> usize {
-        0
-    }
-    fn nr_cpus(&self) -> usize {
-        self.1
-    }
-    fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
-}
 
 /// 64 MiB, one node: DMA below 16 MiB, DMA32 above.
 fn boot(cpus: usize) -> Mm<VecMem> {
@@ -39,7 +28,7 @@ fn boot(cpus: usize) -> Mm<VecMem> {
     cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    let mem = VecMem(vec![0u64; (64 << 20) / 8], cpus);
+    let mem = VecMem::new(64 << 20, cpus);
     let mm = Mm::boot(mem, mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     mm.check().unwrap();
     mm

@@ -1,6 +1,9 @@
 //! Watermarks in the zones: the §8 check and its reserve discounts, the low-watermark
 //! zone walk of the fast path, and the `vm.*` sysctl API.
 
+mod support;
+use support::VecMem;
+
 use oxmm::boot::{Arch, BootConfig, ThpMode};
 use oxmm::gfp::Gfp;
 use oxmm::memblock::Memblock;
@@ -9,24 +12,9 @@ use oxmm::mmzone::{Zone, ZoneType};
 use oxmm::page_alloc::watermark_check::{
     gfp_to_alloc_flags, zone_watermark_fast, zone_watermark_ok, AllocFlags,
 };
-use oxmm::platform::Platform;
 use oxmm::printk::{Level, Log};
 use oxmm::sysctl::SysctlError;
-use oxmm::types::{NodeId, PhysAddr, VirtAddr};
-
-struct VecMem(Vec<u64>);
-impl Platform for VecMem {
-    fn direct_map_base(&self) -> *mut u8 {
-        self.0.as_ptr() as *mut u8
-    }
-    fn cpu_id(&self) -> usize {
-        0
-    }
-    fn nr_cpus(&self) -> usize {
-        1
-    }
-    fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
-}
+use oxmm::types::{NodeId, PhysAddr};
 
 #[derive(Default)]
 struct Lines(Vec<(Level, String)>);
@@ -47,7 +35,7 @@ fn boot(mode: BootMode, thp: ThpMode) -> Mm<VecMem> {
     cfg.zone_limits.set(ZoneType::Dma32, 0x3000);
     cfg.zone_limits.set(ZoneType::Normal, 0x5000);
     cfg.thp = thp;
-    let mem = VecMem(vec![0u64; (MEM_END / 8) as usize]);
+    let mem = VecMem::new(MEM_END, 1);
     Mm::boot(mem, mb, &cfg, mode, &mut oxmm::printk::NullLog).unwrap()
 }
 
