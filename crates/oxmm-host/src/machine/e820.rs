@@ -241,42 +241,10 @@ impl E820Table {
     /// (Linux: `e820__range_update`), then sanitise. Returns the bytes changed.
     #[doc(alias = "e820__range_update")]
     pub fn range_update(&mut self, start: u64, size: u64, old: E820Type, new: E820Type) -> u64 {
-        let end = start.saturating_add(size);
         if size == 0 || old == new {
             return 0;
         }
-        let mut out = Vec::with_capacity(self.entries.len() + 2);
-        let mut changed = 0;
-        for e in &self.entries {
-            if e.ty != old || e.end() <= start || e.addr >= end {
-                out.push(*e);
-                continue;
-            }
-            let (s, t) = (e.addr.max(start), e.end().min(end));
-            if e.addr < s {
-                out.push(E820Entry {
-                    addr: e.addr,
-                    size: s - e.addr,
-                    ty: e.ty,
-                });
-            }
-            out.push(E820Entry {
-                addr: s,
-                size: t - s,
-                ty: new,
-            });
-            if t < e.end() {
-                out.push(E820Entry {
-                    addr: t,
-                    size: e.end() - t,
-                    ty: e.ty,
-                });
-            }
-            changed += t - s;
-        }
-        self.entries = out;
-        self.update_table();
-        changed
+        self.carve(start, size, Some(old), Some(new))
     }
 
     /// Remove `[start, start + size)` from entries of type `old` (or from every entry when
@@ -284,34 +252,47 @@ impl E820Table {
     /// removed.
     #[doc(alias = "e820__range_remove")]
     pub fn range_remove(&mut self, start: u64, size: u64, old: Option<E820Type>) -> u64 {
+        self.carve(start, size, old, None)
+    }
+
+    /// Cut `[start, start + size)` out of every entry of type `only` (any type when
+    /// `None`), keeping the pieces outside it, and either retype the cut part to
+    /// `retype` or drop it; then sanitise. Returns the bytes cut.
+    fn carve(
+        &mut self,
+        start: u64,
+        size: u64,
+        only: Option<E820Type>,
+        retype: Option<E820Type>,
+    ) -> u64 {
         let end = start.saturating_add(size);
-        let mut out = Vec::with_capacity(self.entries.len() + 1);
-        let mut removed = 0;
+        let mut out = Vec::with_capacity(self.entries.len() + 2);
+        let mut cut = 0;
         for e in &self.entries {
-            if old.is_some_and(|t| t != e.ty) || e.end() <= start || e.addr >= end {
+            if only.is_some_and(|t| t != e.ty) || e.end() <= start || e.addr >= end {
                 out.push(*e);
                 continue;
             }
             let (s, t) = (e.addr.max(start), e.end().min(end));
-            if e.addr < s {
-                out.push(E820Entry {
-                    addr: e.addr,
-                    size: s - e.addr,
-                    ty: e.ty,
-                });
+            let mut piece = |addr: u64, end: u64, ty: E820Type| {
+                if addr < end {
+                    out.push(E820Entry {
+                        addr,
+                        size: end - addr,
+                        ty,
+                    });
+                }
+            };
+            piece(e.addr, s, e.ty);
+            if let Some(ty) = retype {
+                piece(s, t, ty);
             }
-            if t < e.end() {
-                out.push(E820Entry {
-                    addr: t,
-                    size: e.end() - t,
-                    ty: e.ty,
-                });
-            }
-            removed += t - s;
+            piece(t, e.end(), e.ty);
+            cut += t - s;
         }
         self.entries = out;
         self.update_table();
-        removed
+        cut
     }
 
     /// x86 `trim_bios_range`: the first page becomes reserved (BIOS data) and usable RAM in
