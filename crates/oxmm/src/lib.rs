@@ -33,6 +33,7 @@ pub mod mm;
 pub mod mmzone;
 pub mod page;
 pub mod page_alloc;
+pub mod percpu;
 pub mod platform;
 pub mod printk;
 pub mod proc;

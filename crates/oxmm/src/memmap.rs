@@ -14,7 +14,9 @@
 //! A page's *memmap index* (the 32-bit list link in [`Page`]) is
 //! `rank × PAGES_PER_SECTION + (pfn mod PAGES_PER_SECTION)`.
 
-use crate::page::Page;
+use crate::page::{Page, PageState};
+use core::sync::atomic::AtomicU8;
+use core::sync::atomic::Ordering::Relaxed;
 use crate::types::{PageGeometry, PhysAddr};
 use core::mem::size_of;
 
@@ -212,20 +214,15 @@ impl MemMap {
         Some(self.base.wrapping_add(phys as usize) as *mut Page)
     }
 
-    /// `pfn_to_page` for reading.
+    /// `pfn_to_page`. Descriptors are written through their atomic fields, so a shared
+    /// reference is all anyone needs (see [`Page`]).
     #[doc(alias = "pfn_to_page")]
     pub fn page(&self, pfn: u64) -> Option<&Page> {
         let p = self.desc_ptr_by_index(self.index_of(pfn)?)?;
-        // SAFETY: `p` is a descriptor inside a memmap block this map owns; the shared
-        // borrow of `self` excludes writers.
+        // SAFETY: `p` is an initialised descriptor inside a memmap block this map owns,
+        // which lives as long as the map; `Page` is all atomics, so shared references
+        // may coexist with other threads' accesses.
         Some(unsafe { &*p })
-    }
-
-    /// `pfn_to_page` for writing.
-    pub fn page_mut(&mut self, pfn: u64) -> Option<&mut Page> {
-        let p = self.desc_ptr_by_index(self.index_of(pfn)?)?;
-        // SAFETY: as in `page`, and `&mut self` makes this the only live reference.
-        Some(unsafe { &mut *p })
     }
 
     /// The descriptor with memmap index `idx`.
@@ -233,13 +230,6 @@ impl MemMap {
         let p = self.desc_ptr_by_index(idx)?;
         // SAFETY: as in `page`.
         Some(unsafe { &*p })
-    }
-
-    /// The descriptor with memmap index `idx`, for writing.
-    pub fn page_by_index_mut(&mut self, idx: u32) -> Option<&mut Page> {
-        let p = self.desc_ptr_by_index(idx)?;
-        // SAFETY: as in `page_mut`.
-        Some(unsafe { &mut *p })
     }
 
     /// Zero `size` bytes at physical `phys` (the `zero` callback of memblock allocations).
@@ -266,9 +256,37 @@ impl MemMap {
             return None;
         }
         let byte = self.base.wrapping_add((usemap.0 + block / 2) as usize);
-        // SAFETY: the byte lies in the zone's memblock-allocated bitmap (checked above).
-        let v = unsafe { byte.read() };
+        // SAFETY: the byte lies in the zone's memblock-allocated bitmap (checked above),
+        // which is only ever accessed atomically once boot has written it.
+        let v = unsafe { AtomicU8::from_ptr(byte) }.load(Relaxed);
         Some(if block % 2 == 0 { v & 0xf } else { v >> 4 })
+    }
+
+    /// Write the 4 bits of pageblock `block` of a zone's bitmap
+    /// (`set_pfnblock_flags_mask`). Atomic, so never unsound; the caller holds the
+    /// zone (its lock, or its boot-time exclusive part) so that writers do not race.
+    pub(crate) fn set_pageblock_bits(
+        &self,
+        usemap: PhysAddr,
+        usemap_bytes: u64,
+        block: u64,
+        bits: u8,
+    ) -> bool {
+        if !self.accessible || block * NR_PAGEBLOCK_BITS / 8 >= usemap_bytes {
+            return false;
+        }
+        let byte = self.base.wrapping_add((usemap.0 + block / 2) as usize);
+        // SAFETY: the byte lies in the zone's memblock-allocated bitmap (checked above);
+        // every access to it after boot's writes is atomic.
+        let a = unsafe { AtomicU8::from_ptr(byte) };
+        let v = a.load(Relaxed);
+        let nv = if block % 2 == 0 {
+            (v & 0xf0) | (bits & 0xf)
+        } else {
+            (v & 0x0f) | (bits << 4)
+        };
+        a.store(nv, Relaxed);
+        true
     }
 
     /// The page geometry.
@@ -346,7 +364,7 @@ impl MemMapPart<'_> {
 
     /// Write `tmpl` into the descriptors of `[pfn, pfn + count)`, which must lie in one
     /// present section and in this part's interval; false (nothing written) otherwise.
-    pub(crate) fn fill(&mut self, pfn: u64, count: u64, tmpl: Page) -> bool {
+    pub(crate) fn fill(&mut self, pfn: u64, count: u64, tmpl: PageState) -> bool {
         let m = self.map;
         if count == 0 {
             return true;
@@ -364,21 +382,32 @@ impl MemMapPart<'_> {
             // are contiguous at `p`, and inside this part's interval: no other part writes
             // these descriptors, and the map is mutably borrowed by the split, so nothing
             // reads them meanwhile.
-            unsafe { p.add(i).write(tmpl) };
+            // `PageState` has `Page`'s layout with plain fields.
+            unsafe { p.add(i).cast::<PageState>().write(tmpl) };
         }
         true
     }
 
     /// Apply `f` to the descriptor with memmap index `idx` if its pfn is in this part's
     /// interval; false otherwise.
-    pub(crate) fn update(&mut self, idx: u32, f: impl FnOnce(&mut Page)) -> bool {
+    pub(crate) fn update(&mut self, idx: u32, f: impl FnOnce(&Page)) -> bool {
         let Some(p) = self.map.desc_in(idx, self.lo, self.hi) else {
             return false;
         };
-        // SAFETY: the descriptor is in this part's interval (see `fill`); the `&mut` lives
-        // only for the call of `f`, and `&mut self` keeps this part from making another.
-        f(unsafe { &mut *p });
+        // SAFETY: the descriptor is in this part's interval (see `fill`) and initialised.
+        f(unsafe { &*p });
         true
+    }
+
+    /// Append the descriptor with memmap index `idx` to `list` (whose current tail, if
+    /// any, must also be in this part's interval); false otherwise.
+    pub(crate) fn link_tail(&mut self, list: &crate::mmzone::FreeList, idx: u32) -> bool {
+        let tail = list.tail();
+        let inside = |i: u32| self.map.desc_in(i, self.lo, self.hi).is_some();
+        if !inside(idx) || (tail != Page::NIL && !inside(tail)) {
+            return false;
+        }
+        list.add(self.map, idx, true).is_some()
     }
 
     /// Read the 4 bits of pageblock `block` of a zone's bitmap.
@@ -401,22 +430,6 @@ impl MemMapPart<'_> {
         block: u64,
         bits: u8,
     ) -> bool {
-        let m = self.map;
-        if !m.accessible || block * NR_PAGEBLOCK_BITS / 8 >= usemap_bytes {
-            return false;
-        }
-        let byte = m.base.wrapping_add((usemap.0 + block / 2) as usize);
-        // SAFETY: the byte lies in the zone's memblock-allocated bitmap (checked above),
-        // which only the holder of that zone writes (caller contract above).
-        unsafe {
-            let v = byte.read();
-            let nv = if block % 2 == 0 {
-                (v & 0xf0) | (bits & 0xf)
-            } else {
-                (v & 0x0f) | (bits << 4)
-            };
-            byte.write(nv);
-        }
-        true
+        self.map.set_pageblock_bits(usemap, usemap_bytes, block, bits)
     }
 }

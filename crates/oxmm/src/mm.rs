@@ -80,6 +80,8 @@ pub struct Mm<P: Platform> {
     pub(crate) max_pfn: u64,
     /// The watermark tunables (`vm.min_free_kbytes`, ...).
     pub(crate) vm: crate::sysctl::VmSysctl,
+    /// The slow path's kswapd/reclaim/compaction/OOM hooks.
+    pub(crate) hooks: &'static dyn crate::page_alloc::AllocHooks,
 }
 
 impl<P: Platform> Mm<P> {
@@ -166,6 +168,7 @@ impl<P: Platform> Mm<P> {
             totalcma: 0,
             max_pfn: 0,
             vm: crate::sysctl::VmSysctl::new(cfg.thp),
+            hooks: &crate::page_alloc::NoHooks,
         };
         mm.memblock.set_page_geometry(geo);
         mm.setup_nodes(cfg)?;
@@ -186,6 +189,8 @@ impl<P: Platform> Mm<P> {
             VirtLayout::new(&build, &cfg.kernel, mm.max_low_pfn(cfg)).print(log);
         }
         mm.cma_init_reserved_areas(cfg)?;
+        // start_kernel: the per-CPU lists, once the buddy allocator can hold them.
+        mm.setup_per_cpu_pageset()?;
         // Initcalls after the CMA pages joined the managed counts.
         mm.init_per_zone_wmark_min(log);
         Ok(mm)
@@ -276,12 +281,6 @@ impl<P: Platform> Mm<P> {
         (i < MAX_NUMNODES && self.online[i]).then(|| &self.nodes[i])
     }
 
-    /// Mutable `NODE_DATA(nid)` (for the allocator).
-    pub fn node_mut(&mut self, nid: NodeId) -> Option<&mut Node> {
-        let i = nid.0 as usize;
-        (i < MAX_NUMNODES && self.online[i]).then(|| &mut self.nodes[i])
-    }
-
     /// The fallback zonelist of `nid` (`ZONELIST_FALLBACK`): nodes in fallback order,
     /// within each its populated zones from high to low.
     #[doc(alias = "node_zonelist")]
@@ -365,7 +364,7 @@ impl<P: Platform> Mm<P> {
     pub fn nr_free_pages(&self) -> u64 {
         self.nodes()
             .flat_map(|n| n.zones().iter())
-            .map(|z| z.free_pages)
+            .map(|z| z.free_pages())
             .sum()
     }
 
@@ -417,10 +416,76 @@ impl core::fmt::Display for CheckError {
 
 #[cfg(feature = "debug_vm")]
 impl<P: Platform> Mm<P> {
+    /// The per-CPU lists of zone `z` (the zone lock held by the caller).
+    fn check_pcp(&self, nid: usize, z: &crate::mmzone::Zone) -> Result<(), CheckError> {
+        use crate::page_alloc::pcp::{pindex_to_order, NR_PCP_LISTS};
+        let thp = self.pcp_thp_order();
+        for (cpu, pcp) in z.pcp.iter().enumerate() {
+            let st = pcp.lock.lock();
+            let mut pages = 0i64;
+            for pindex in 0..NR_PCP_LISTS {
+                let o = pindex_to_order(pindex, thp);
+                let err = |what, pfn| CheckError {
+                    what,
+                    nid,
+                    zone_idx: z.idx(),
+                    order: o,
+                    pfn,
+                };
+                let mut prev = Page::NIL;
+                let mut cur = st.lists[pindex].head();
+                let mut n = 0u64;
+                while cur != Page::NIL {
+                    let pfn = self.memmap.pfn_of(cur).ok_or(err("pcp link to no page", 0))?;
+                    let p = self
+                        .memmap
+                        .page_by_index(cur)
+                        .ok_or(err("pcp link to no page", pfn))?;
+                    if p.prev() != prev {
+                        return Err(err("pcp prev link does not match", pfn));
+                    }
+                    if p.is_buddy() || p.refcount() != 0 {
+                        return Err(err("pcp page marked buddy or referenced", pfn));
+                    }
+                    if p.zone_idx() != z.idx() || p.nid() as usize != nid {
+                        return Err(err("page on another zone's pcp list", pfn));
+                    }
+                    if pfn & ((1 << o) - 1) != 0 || !z.spans_pfn(pfn) {
+                        return Err(err("misaligned or out-of-zone pcp block", pfn));
+                    }
+                    n += 1;
+                    if n > z.spanned_pages() {
+                        return Err(err("pcp list loops", pfn));
+                    }
+                    prev = cur;
+                    cur = p.next();
+                }
+                if prev != st.lists[pindex].tail() {
+                    return Err(err("pcp list tail does not match the last entry", 0));
+                }
+                pages += (n << o) as i64;
+            }
+            if pages != st.count as i64 {
+                return Err(CheckError {
+                    what: "pcp count differs from its lists",
+                    nid,
+                    zone_idx: z.idx(),
+                    order: 0,
+                    pfn: cpu as u64,
+                });
+            }
+        }
+        Ok(())
+    }
+
     /// `CONFIG_DEBUG_VM`-style invariant check: every free list is well linked, each entry
     /// is a buddy head of the list's order, zone and pageblock type, `nr_free` and the
     /// free-page counters match the lists, no buddy head is off-list, and every pageblock
-    /// type is valid. Only a Full boot has lists to walk; DescribeOnly checks counters.
+    /// type is valid; every per-CPU list entry is an allocated-looking page (no buddy
+    /// mark, no reference) of the zone, aligned to the list's order, and each CPU's
+    /// `count` matches its lists. Only a Full boot has lists to walk; DescribeOnly checks
+    /// counters. Each zone is checked under its lock and its CPUs' locks, so the check
+    /// may run while other threads allocate.
     pub fn check(&self) -> Result<(), CheckError> {
         let full = self.mode == BootMode::Full;
         let mut heads_on_lists = 0u64;
@@ -434,8 +499,11 @@ impl<P: Platform> Mm<P> {
                     order,
                     pfn,
                 };
+                let _zone_lock = z.lock.lock();
+                self.check_pcp(nid, z)?;
                 let mut free = 0u64;
                 let mut free_cma = 0u64;
+                let mut free_highatomic = 0u64;
                 for (o, area) in z.free_area.iter().enumerate() {
                     let o = o as u32;
                     let mut blocks = 0u64;
@@ -444,7 +512,7 @@ impl<P: Platform> Mm<P> {
                             continue;
                         }
                         let mut prev = Page::NIL;
-                        let mut cur = list.head;
+                        let mut cur = list.head();
                         let mut n = 0u64;
                         while cur != Page::NIL {
                             let pfn =
@@ -456,7 +524,7 @@ impl<P: Platform> Mm<P> {
                                 o,
                                 pfn,
                             ))?;
-                            if p.prev != prev {
+                            if p.prev() != prev {
                                 return Err(err("prev link does not match", o, pfn));
                             }
                             if !p.is_buddy() {
@@ -488,9 +556,9 @@ impl<P: Platform> Mm<P> {
                                 return Err(err("free list loops", o, pfn));
                             }
                             prev = cur;
-                            cur = p.next;
+                            cur = p.next();
                         }
-                        if prev != list.tail {
+                        if prev != list.tail() {
                             return Err(err("list tail does not match the last entry", o, 0));
                         }
                         blocks += n;
@@ -500,16 +568,22 @@ impl<P: Platform> Mm<P> {
                         if mt == MigrateType::Cma as usize {
                             free_cma += n << o;
                         }
+                        if mt == MigrateType::HighAtomic as usize {
+                            free_highatomic += n << o;
+                        }
                     }
-                    if full && blocks != area.nr_free {
+                    if full && blocks != area.nr_free() {
                         return Err(err("nr_free differs from the lists", o, blocks));
                     }
                     heads_on_lists += blocks;
                 }
-                if full && (free != z.free_pages || free_cma != z.free_cma_pages) {
+                if full && (free != z.free_pages() || free_cma != z.free_cma_pages()) {
                     return Err(err("NR_FREE_PAGES differs from the lists", 0, free));
                 }
-                if z.free_pages > z.managed_pages()
+                if full && free_highatomic != z.nr_free_highatomic() {
+                    return Err(err("nr_free_highatomic differs from the lists", 0, free_highatomic));
+                }
+                if z.free_pages() > z.managed_pages()
                     || z.managed_pages() > z.present_pages() + z.cma_pages()
                 {
                     return Err(err(

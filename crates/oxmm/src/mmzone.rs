@@ -6,8 +6,12 @@
 //! zone *index* (`zone_idx`, used in zoneinfo's `protection:` array and `lowmem_reserve`)
 //! is the position in the configured list, see [`ZoneLayout`].
 
+use crate::memmap::MemMap;
+use crate::page::Page;
 use crate::types::NodeId;
 use core::fmt;
+use core::sync::atomic::Ordering::Relaxed;
+use core::sync::atomic::{AtomicI64, AtomicU32, AtomicU64};
 
 /// A kind of zone (Linux: `enum zone_type`).
 ///
@@ -236,33 +240,103 @@ impl fmt::Display for MigrateType {
     }
 }
 
-/// The head and tail of one intrusive free list, as memmap indices
-/// ([`Page::NIL`](crate::page::Page::NIL) when empty). The links themselves live in the
-/// page descriptors (`Page::next`/`Page::prev`), so a list costs 8 bytes here and no heap.
+/// The head and tail of one intrusive list of pages, as memmap indices
+/// ([`Page::NIL`] when empty). The links themselves live in the page descriptors
+/// (`Page::next`/`Page::prev`), so a list costs 8 bytes here and no heap.
+///
+/// The ends are atomics read racily (as Linux's `list_empty` on a free area is) and
+/// written only by the holder of the lock that guards the list: `zone->lock` for a
+/// zone's free lists, the per-CPU lock for a per-CPU list.
 ///
 /// ```
 /// use oxmm::mmzone::FreeList;
-/// assert!(FreeList::EMPTY.is_empty());
+/// let l = FreeList::EMPTY;
+/// assert!(l.is_empty());
+/// assert_eq!(l.head(), oxmm::page::Page::NIL);
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[doc(alias = "list_head")]
+#[derive(Debug)]
 pub struct FreeList {
-    /// First entry (taken first by the allocator).
-    pub head: u32,
-    /// Last entry (where boot-time freeing appends).
-    pub tail: u32,
+    head: AtomicU32,
+    tail: AtomicU32,
 }
 
 impl FreeList {
     /// A list with no entries.
+    #[allow(clippy::declare_interior_mutable_const)]
     pub const EMPTY: FreeList = FreeList {
-        head: crate::page::Page::NIL,
-        tail: crate::page::Page::NIL,
+        head: AtomicU32::new(Page::NIL),
+        tail: AtomicU32::new(Page::NIL),
     };
 
+    /// A list whose ends are `head` and `tail` (for building zones by hand; the
+    /// descriptors must link them).
+    pub const fn new(head: u32, tail: u32) -> FreeList {
+        FreeList {
+            head: AtomicU32::new(head),
+            tail: AtomicU32::new(tail),
+        }
+    }
+
     /// Whether the list has no entries.
-    pub const fn is_empty(&self) -> bool {
-        self.head == crate::page::Page::NIL
+    pub fn is_empty(&self) -> bool {
+        self.head() == Page::NIL
+    }
+
+    /// First entry (taken first by the allocator).
+    pub fn head(&self) -> u32 {
+        self.head.load(Relaxed)
+    }
+
+    /// Last entry.
+    pub fn tail(&self) -> u32 {
+        self.tail.load(Relaxed)
+    }
+
+    /// `list_add` / `list_add_tail`: link the page with memmap index `idx` at the head or
+    /// the tail. `None` when a link names no descriptor (a corrupted map).
+    pub(crate) fn add(&self, map: &MemMap, idx: u32, tail: bool) -> Option<()> {
+        let p = map.page_by_index(idx)?;
+        let (old_head, old_tail) = (self.head(), self.tail());
+        if tail {
+            p.set_next(Page::NIL);
+            p.set_prev(old_tail);
+            if old_tail == Page::NIL {
+                self.head.store(idx, Relaxed);
+            } else {
+                map.page_by_index(old_tail)?.set_next(idx);
+            }
+            self.tail.store(idx, Relaxed);
+        } else {
+            p.set_next(old_head);
+            p.set_prev(Page::NIL);
+            if old_head == Page::NIL {
+                self.tail.store(idx, Relaxed);
+            } else {
+                map.page_by_index(old_head)?.set_prev(idx);
+            }
+            self.head.store(idx, Relaxed);
+        }
+        Some(())
+    }
+
+    /// `list_del`: unlink the page with memmap index `idx` (which must be on this list).
+    pub(crate) fn del(&self, map: &MemMap, idx: u32) -> Option<()> {
+        let p = map.page_by_index(idx)?;
+        let (next, prev) = (p.next(), p.prev());
+        p.set_next(Page::NIL);
+        p.set_prev(Page::NIL);
+        if prev == Page::NIL {
+            self.head.store(next, Relaxed);
+        } else {
+            map.page_by_index(prev)?.set_next(next);
+        }
+        if next == Page::NIL {
+            self.tail.store(prev, Relaxed);
+        } else {
+            map.page_by_index(next)?.set_prev(prev);
+        }
+        Some(())
     }
 }
 
@@ -270,29 +344,52 @@ impl FreeList {
 ///
 /// ```
 /// use oxmm::mmzone::FreeArea;
-/// assert_eq!(FreeArea::EMPTY.nr_free, 0);
+/// assert_eq!(FreeArea::EMPTY.nr_free(), 0);
 /// ```
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
 #[doc(alias = "free_area")]
+#[derive(Debug)]
 pub struct FreeArea {
     /// `free_list[MIGRATE_TYPES]`.
     pub free_list: [FreeList; MIGRATE_TYPES],
-    /// Number of free blocks of this order over all migrate types.
-    pub nr_free: u64,
+    nr_free: AtomicU64,
 }
 
 impl FreeArea {
     /// No free blocks.
+    #[allow(clippy::declare_interior_mutable_const)]
     pub const EMPTY: FreeArea = FreeArea {
         free_list: [FreeList::EMPTY; MIGRATE_TYPES],
-        nr_free: 0,
+        nr_free: AtomicU64::new(0),
     };
+
+    /// Number of free blocks of this order over all migrate types.
+    pub fn nr_free(&self) -> u64 {
+        self.nr_free.load(Relaxed)
+    }
+
+    /// Adjust `nr_free` by `d` blocks (the zone lock held, or a zone built by hand).
+    pub fn add_nr_free(&self, d: i64) {
+        let v = self.nr_free().wrapping_add_signed(d);
+        self.nr_free.store(v, Relaxed);
+    }
 }
+
+/// `ZONE_BOOSTED_WATERMARK`: a fallback boosted the watermarks; kswapd is due.
+pub const ZONE_BOOSTED_WATERMARK: u32 = 1 << 0;
+/// `ZONE_RECLAIM_ACTIVE`: kswapd is reclaiming the zone.
+pub const ZONE_RECLAIM_ACTIVE: u32 = 1 << 1;
+/// `ZONE_BELOW_HIGH`: free pages fell below the high watermark (PCP `high` shrinks).
+pub const ZONE_BELOW_HIGH: u32 = 1 << 2;
 
 /// One zone of one node (Linux: `struct zone`).
 ///
 /// The pageblock migrate-type bitmap (Linux: `zone->pageblock_flags`, the "usemap") lives
 /// in memblock-allocated memory; the zone records where.
+///
+/// Concurrency is Linux's: [`Zone::lock`] (`zone->lock`) serialises every change to the
+/// free lists, their counters and the pageblock types; readers such as the watermark
+/// check read the atomics without it. Watermarks, `lowmem_reserve` and the pageset
+/// parameters change only with the whole machine borrowed mutably (sysctl writes).
 ///
 /// ```
 /// use oxmm::mmzone::{Zone, ZoneType};
@@ -301,7 +398,7 @@ impl FreeArea {
 /// assert_eq!(z.zone_type(), ZoneType::Normal);
 /// assert!(!z.is_populated());
 /// ```
-#[derive(Clone, Copy, Debug)]
+#[derive(Debug)]
 pub struct Zone {
     zone_type: ZoneType,
     idx: u8,
@@ -311,27 +408,36 @@ pub struct Zone {
     pub(crate) present: u64,
     pub(crate) managed: u64,
     pub(crate) cma_pages: u64,
+    /// `zone->lock`: held for every change to the free lists.
+    pub lock: spin::Mutex<()>,
     /// Per-order free areas (Linux: `zone->free_area[NR_PAGE_ORDERS]`).
     pub free_area: [FreeArea; crate::types::NR_PAGE_ORDERS],
-    /// `NR_FREE_PAGES`: free pages on every list except Isolate.
-    pub free_pages: u64,
+    /// `NR_FREE_PAGES`: free pages on every buddy list except Isolate.
+    free_pages: AtomicI64,
     /// `NR_FREE_CMA_PAGES`: free pages on the CMA lists.
-    pub free_cma_pages: u64,
+    free_cma_pages: AtomicI64,
     /// Physical address of the pageblock bitmap (4 bits per pageblock).
     pub(crate) usemap: crate::types::PhysAddr,
     /// Size of the pageblock bitmap in bytes (0: none, the zone spans nothing).
     pub(crate) usemap_bytes: u64,
-    /// `_watermark[]` and `watermark_boost` (set by `setup_per_zone_wmarks`).
+    /// `_watermark[]` (set by `setup_per_zone_wmarks`; its `boost` field is unused, see
+    /// [`Zone::watermark_boost`]).
     #[doc(alias = "_watermark")]
     pub watermark: crate::watermark::Watermarks,
+    /// `watermark_boost`: raised on fallbacks under the zone lock, read without it.
+    watermark_boost: AtomicU64,
     /// `lowmem_reserve[]`: pages kept back from requests whose highest zone is `j`.
     pub lowmem_reserve: [u64; MAX_NR_ZONES],
     /// `nr_reserved_highatomic`: pages in pageblocks reserved for high-order atomics.
-    pub nr_reserved_highatomic: u64,
+    nr_reserved_highatomic: AtomicU64,
     /// `nr_free_highatomic`: free pages on the HighAtomic lists.
-    pub nr_free_highatomic: u64,
-    /// `ZONE_BOOSTED_WATERMARK`: a fallback boosted the watermarks; kswapd is due.
-    pub boosted_watermark: bool,
+    nr_free_highatomic: AtomicI64,
+    /// `zone->flags` (`ZONE_BOOSTED_WATERMARK`, ...).
+    flags: AtomicU32,
+    /// `pageset_high_min`, `pageset_high_max`, `pageset_batch`.
+    pub(crate) pageset: crate::page_alloc::pcp::PagesetParams,
+    /// `per_cpu_pageset`: this zone's per-CPU lists (none before they are set up).
+    pub(crate) pcp: crate::percpu::PerCpu<crate::page_alloc::pcp::PerCpuPages>,
 }
 
 impl Zone {
@@ -346,9 +452,10 @@ impl Zone {
             present: 0,
             managed: 0,
             cma_pages: 0,
+            lock: spin::Mutex::new(()),
             free_area: [FreeArea::EMPTY; crate::types::NR_PAGE_ORDERS],
-            free_pages: 0,
-            free_cma_pages: 0,
+            free_pages: AtomicI64::new(0),
+            free_cma_pages: AtomicI64::new(0),
             usemap: crate::types::PhysAddr(0),
             usemap_bytes: 0,
             watermark: crate::watermark::Watermarks {
@@ -358,10 +465,13 @@ impl Zone {
                 promo: 0,
                 boost: 0,
             },
+            watermark_boost: AtomicU64::new(0),
             lowmem_reserve: [0; MAX_NR_ZONES],
-            nr_reserved_highatomic: 0,
-            nr_free_highatomic: 0,
-            boosted_watermark: false,
+            nr_reserved_highatomic: AtomicU64::new(0),
+            nr_free_highatomic: AtomicI64::new(0),
+            flags: AtomicU32::new(0),
+            pageset: crate::page_alloc::pcp::PagesetParams::BOOT,
+            pcp: crate::percpu::PerCpu::NONE,
         }
     }
 
@@ -417,12 +527,78 @@ impl Zone {
 
     /// `free_area[order].nr_free` (0 for an order above `MAX_PAGE_ORDER`).
     pub fn nr_free(&self, order: u32) -> u64 {
-        self.free_area.get(order as usize).map_or(0, |a| a.nr_free)
+        self.free_area.get(order as usize).map_or(0, |a| a.nr_free())
     }
 
-    /// `zone_page_state(zone, NR_FREE_PAGES)`.
-    pub const fn free_pages(&self) -> u64 {
-        self.free_pages
+    /// `zone_page_state(zone, NR_FREE_PAGES)` (never negative, as Linux clamps).
+    pub fn free_pages(&self) -> u64 {
+        self.free_pages.load(Relaxed).max(0) as u64
+    }
+
+    /// `zone_page_state(zone, NR_FREE_CMA_PAGES)`.
+    pub fn free_cma_pages(&self) -> u64 {
+        self.free_cma_pages.load(Relaxed).max(0) as u64
+    }
+
+    /// `zone->nr_free_highatomic`.
+    pub fn nr_free_highatomic(&self) -> u64 {
+        self.nr_free_highatomic.load(Relaxed).max(0) as u64
+    }
+
+    /// `zone->nr_reserved_highatomic`.
+    pub fn nr_reserved_highatomic(&self) -> u64 {
+        self.nr_reserved_highatomic.load(Relaxed)
+    }
+
+    pub(crate) fn set_nr_reserved_highatomic(&self, v: u64) {
+        self.nr_reserved_highatomic.store(v, Relaxed)
+    }
+
+    /// `account_freepages` (v6.12): Isolate pages are not free; CMA and HighAtomic free
+    /// pages are also counted apart. Called with the zone lock held (or at boot).
+    pub fn account_freepages(&self, nr: i64, mt: MigrateType) {
+        if mt == MigrateType::Isolate {
+            return;
+        }
+        self.free_pages.fetch_add(nr, Relaxed);
+        if mt == MigrateType::Cma {
+            self.free_cma_pages.fetch_add(nr, Relaxed);
+        } else if mt == MigrateType::HighAtomic {
+            self.nr_free_highatomic.fetch_add(nr, Relaxed);
+        }
+    }
+
+    /// `zone->watermark_boost`.
+    pub fn watermark_boost(&self) -> u64 {
+        self.watermark_boost.load(Relaxed)
+    }
+
+    /// Set `zone->watermark_boost` (the zone lock held, or kswapd's reset).
+    pub fn set_watermark_boost(&self, v: u64) {
+        self.watermark_boost.store(v, Relaxed)
+    }
+
+    /// The watermarks with the current boost (`min_wmark_pages` etc. read `.min()`...).
+    pub fn watermarks(&self) -> crate::watermark::Watermarks {
+        crate::watermark::Watermarks {
+            boost: self.watermark_boost(),
+            ..self.watermark
+        }
+    }
+
+    /// `test_bit(flag, &zone->flags)`.
+    pub fn test_flag(&self, flag: u32) -> bool {
+        self.flags.load(Relaxed) & flag != 0
+    }
+
+    /// `set_bit(flag, &zone->flags)`.
+    pub fn set_flag(&self, flag: u32) {
+        self.flags.fetch_or(flag, Relaxed);
+    }
+
+    /// `test_and_clear_bit(flag, &zone->flags)`.
+    pub fn test_and_clear_flag(&self, flag: u32) -> bool {
+        self.flags.fetch_and(!flag, Relaxed) & flag != 0
     }
 
     /// `populated_zone`: the zone has present pages.
@@ -453,7 +629,7 @@ impl Zone {
 /// assert_eq!(n.zones().len(), 5);
 /// assert_eq!(n.fallback_order().count(), 0);
 /// ```
-#[derive(Clone, Copy, Debug)]
+#[derive(Debug)]
 #[doc(alias = "pglist_data")]
 #[doc(alias = "pg_data_t")]
 pub struct Node {
@@ -471,13 +647,11 @@ pub struct Node {
 
 impl Node {
     /// An empty node with the zones of `layout`.
-    pub const fn new(nid: NodeId, layout: ZoneLayout) -> Node {
-        let mut zones = [Zone::new(ZoneType::Device, 0, nid); MAX_NR_ZONES];
-        let mut i = 0;
-        while i < layout.len() {
-            zones[i] = Zone::new(layout.zones[i], i as u8, nid);
-            i += 1;
-        }
+    pub fn new(nid: NodeId, layout: ZoneLayout) -> Node {
+        let zones = core::array::from_fn(|i| match layout.zones().get(i) {
+            Some(&t) => Zone::new(t, i as u8, nid),
+            None => Zone::new(ZoneType::Device, 0, nid),
+        });
         Node {
             nid,
             start_pfn: 0,
@@ -529,7 +703,7 @@ impl Node {
     }
 
     /// Mutable access to the zones (for the allocator).
-    pub fn zones_mut(&mut self) -> &mut [Zone] {
+    pub(crate) fn zones_mut(&mut self) -> &mut [Zone] {
         &mut self.zones[..self.nr_zones as usize]
     }
 

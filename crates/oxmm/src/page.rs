@@ -10,20 +10,19 @@
 //! machine whose map reaches 25 TiB with 512 GiB of RAM uses indices below 2^27. See
 //! [`crate::memmap`] for the conversions.
 
-/// One page frame's descriptor.
+/// A page descriptor's contents as plain values: what boot writes into fresh
+/// descriptors, and what [`Page::load`] reads back.
 ///
 /// ```
-/// use oxmm::page::Page;
-/// assert_eq!(core::mem::size_of::<Page>(), 32);
-/// let mut p = Page::default();
-/// p.set_zone_nid(2, 1);
-/// assert_eq!((p.zone_idx(), p.nid()), (2, 1));
-/// p.set_reserved();
-/// assert!(p.is_reserved());
+/// use oxmm::page::PageState;
+/// let mut s = PageState::init_single(2, 1);
+/// assert_eq!((s.zone_idx(), s.nid()), (2, 1));
+/// s.set_reserved();
+/// assert!(s.is_reserved());
 /// ```
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 #[repr(C)]
-pub struct Page {
+pub struct PageState {
     /// `page->flags`: `PG_*` bits low, zone index and node id in the high bits.
     pub flags: u64,
     /// `page->_refcount`.
@@ -37,6 +36,78 @@ pub struct Page {
     pub prev: u32,
     /// `page->private`: the buddy order of a free block, compound data, slab data.
     pub private: u64,
+}
+
+impl PageState {
+    /// `__init_single_page`: flags cleared, zone and node set, refcount 1, untyped,
+    /// unlinked.
+    #[doc(alias = "__init_single_page")]
+    pub const fn init_single(zone_idx: usize, nid: u16) -> PageState {
+        PageState {
+            flags: ((nid as u64 & NODES_MASK) << NODES_PGSHIFT)
+                | ((zone_idx as u64 & ZONES_MASK) << ZONES_PGSHIFT),
+            refcount: 1,
+            page_type: Page::TYPE_NONE,
+            next: Page::NIL,
+            prev: Page::NIL,
+            private: 0,
+        }
+    }
+
+    /// `page_zonenum`.
+    pub const fn zone_idx(&self) -> usize {
+        ((self.flags >> ZONES_PGSHIFT) & ZONES_MASK) as usize
+    }
+
+    /// `page_to_nid`.
+    pub const fn nid(&self) -> u16 {
+        ((self.flags >> NODES_PGSHIFT) & NODES_MASK) as u16
+    }
+
+    /// `PageReserved`.
+    pub const fn is_reserved(&self) -> bool {
+        self.flags & PG_RESERVED != 0
+    }
+
+    /// `__SetPageReserved`.
+    pub fn set_reserved(&mut self) {
+        self.flags |= PG_RESERVED;
+    }
+
+    /// `PageBuddy`.
+    pub const fn is_buddy(&self) -> bool {
+        self.page_type == Page::TYPE_BUDDY
+    }
+}
+
+/// One page frame's descriptor.
+///
+/// Every field is an atomic accessed with relaxed ordering (plain loads and stores on
+/// the usual machines): a descriptor is written by whoever owns the page (the zone lock
+/// for free blocks, a per-CPU list's lock, the allocating caller) while others may read
+/// it racily, as Linux's `READ_ONCE(page->...)` readers do (the buddy check of a
+/// neighbour, `/proc` walkers). Ownership hand-overs go through locks, which order them.
+///
+/// ```
+/// use oxmm::page::{Page, PageState};
+/// assert_eq!(core::mem::size_of::<Page>(), 32);
+/// let p = Page::new(PageState::init_single(2, 1));
+/// assert_eq!((p.zone_idx(), p.nid()), (2, 1));
+/// p.set_reserved();
+/// assert!(p.is_reserved());
+/// p.set_buddy(3);
+/// assert_eq!(p.buddy_order(), 3);
+/// assert_eq!(p.load().page_type, Page::TYPE_BUDDY);
+/// ```
+#[derive(Debug, Default)]
+#[repr(C)]
+pub struct Page {
+    flags: AtomicU64,
+    refcount: AtomicU32,
+    page_type: AtomicU32,
+    next: AtomicU32,
+    prev: AtomicU32,
+    private: AtomicU64,
 }
 
 /// `PG_reserved`: the page is not managed by the buddy allocator (holes, memblock
@@ -63,83 +134,179 @@ impl Page {
     #[doc(alias = "PGTY_buddy")]
     pub const TYPE_BUDDY: u32 = 0xf0 << 24;
 
-    /// `__init_single_page`: flags cleared, zone and node set, refcount 1, untyped,
-    /// unlinked.
-    #[doc(alias = "__init_single_page")]
-    pub const fn init_single(zone_idx: usize, nid: u16) -> Page {
+    /// A descriptor holding `s`.
+    pub const fn new(s: PageState) -> Page {
         Page {
-            flags: ((nid as u64 & NODES_MASK) << NODES_PGSHIFT)
-                | ((zone_idx as u64 & ZONES_MASK) << ZONES_PGSHIFT),
-            refcount: 1,
-            page_type: Page::TYPE_NONE,
-            next: Page::NIL,
-            prev: Page::NIL,
-            private: 0,
+            flags: AtomicU64::new(s.flags),
+            refcount: AtomicU32::new(s.refcount),
+            page_type: AtomicU32::new(s.page_type),
+            next: AtomicU32::new(s.next),
+            prev: AtomicU32::new(s.prev),
+            private: AtomicU64::new(s.private),
         }
+    }
+
+    /// All fields at once (each read relaxed; not a consistent snapshot of a page
+    /// someone else is changing).
+    pub fn load(&self) -> PageState {
+        PageState {
+            flags: self.flags(),
+            refcount: self.refcount(),
+            page_type: self.page_type(),
+            next: self.next(),
+            prev: self.prev(),
+            private: self.private(),
+        }
+    }
+
+    /// Overwrite all fields (the caller owns the page).
+    pub fn store(&self, s: PageState) {
+        self.flags.store(s.flags, Relaxed);
+        self.refcount.store(s.refcount, Relaxed);
+        self.page_type.store(s.page_type, Relaxed);
+        self.next.store(s.next, Relaxed);
+        self.prev.store(s.prev, Relaxed);
+        self.private.store(s.private, Relaxed);
+    }
+
+    /// `page->flags`.
+    pub fn flags(&self) -> u64 {
+        self.flags.load(Relaxed)
+    }
+
+    /// Set `page->flags` (non-atomic `__SetPage*` style: the caller owns the page).
+    pub fn set_flags(&self, v: u64) {
+        self.flags.store(v, Relaxed)
+    }
+
+    /// `page_ref_count`.
+    #[doc(alias = "page_ref_count")]
+    pub fn refcount(&self) -> u32 {
+        self.refcount.load(Relaxed)
+    }
+
+    /// `set_page_count`.
+    #[doc(alias = "set_page_count")]
+    pub fn set_refcount(&self, v: u32) {
+        self.refcount.store(v, Relaxed)
+    }
+
+    /// `page->page_type`.
+    pub fn page_type(&self) -> u32 {
+        self.page_type.load(Relaxed)
+    }
+
+    /// Set `page->page_type`.
+    pub fn set_page_type(&self, v: u32) {
+        self.page_type.store(v, Relaxed)
+    }
+
+    /// The next list entry (memmap index).
+    pub fn next(&self) -> u32 {
+        self.next.load(Relaxed)
+    }
+
+    /// Set the next list entry.
+    pub fn set_next(&self, v: u32) {
+        self.next.store(v, Relaxed)
+    }
+
+    /// The previous list entry (memmap index).
+    pub fn prev(&self) -> u32 {
+        self.prev.load(Relaxed)
+    }
+
+    /// Set the previous list entry.
+    pub fn set_prev(&self, v: u32) {
+        self.prev.store(v, Relaxed)
+    }
+
+    /// `page_private`.
+    #[doc(alias = "page_private")]
+    pub fn private(&self) -> u64 {
+        self.private.load(Relaxed)
+    }
+
+    /// `set_page_private`.
+    #[doc(alias = "set_page_private")]
+    pub fn set_private(&self, v: u64) {
+        self.private.store(v, Relaxed)
     }
 
     /// `page_zonenum`: the zone index stored in the flags.
     #[doc(alias = "page_zonenum")]
-    pub const fn zone_idx(&self) -> usize {
-        ((self.flags >> ZONES_PGSHIFT) & ZONES_MASK) as usize
+    pub fn zone_idx(&self) -> usize {
+        ((self.flags() >> ZONES_PGSHIFT) & ZONES_MASK) as usize
     }
 
     /// `page_to_nid`.
     #[doc(alias = "page_to_nid")]
-    pub const fn nid(&self) -> u16 {
-        ((self.flags >> NODES_PGSHIFT) & NODES_MASK) as u16
+    pub fn nid(&self) -> u16 {
+        ((self.flags() >> NODES_PGSHIFT) & NODES_MASK) as u16
     }
 
     /// `set_page_zone` + `set_page_node`.
-    pub fn set_zone_nid(&mut self, zone_idx: usize, nid: u16) {
-        self.flags &= !((NODES_MASK << NODES_PGSHIFT) | (ZONES_MASK << ZONES_PGSHIFT));
-        self.flags |= ((nid as u64 & NODES_MASK) << NODES_PGSHIFT)
+    pub fn set_zone_nid(&self, zone_idx: usize, nid: u16) {
+        let mut f = self.flags();
+        f &= !((NODES_MASK << NODES_PGSHIFT) | (ZONES_MASK << ZONES_PGSHIFT));
+        f |= ((nid as u64 & NODES_MASK) << NODES_PGSHIFT)
             | ((zone_idx as u64 & ZONES_MASK) << ZONES_PGSHIFT);
+        self.set_flags(f);
     }
 
     /// `PageReserved`.
     #[doc(alias = "PageReserved")]
-    pub const fn is_reserved(&self) -> bool {
-        self.flags & PG_RESERVED != 0
+    pub fn is_reserved(&self) -> bool {
+        self.flags() & PG_RESERVED != 0
     }
 
     /// `__SetPageReserved`.
     #[doc(alias = "__SetPageReserved")]
-    pub fn set_reserved(&mut self) {
-        self.flags |= PG_RESERVED;
+    pub fn set_reserved(&self) {
+        self.set_flags(self.flags() | PG_RESERVED);
     }
 
     /// `__ClearPageReserved`.
     #[doc(alias = "__ClearPageReserved")]
-    pub fn clear_reserved(&mut self) {
-        self.flags &= !PG_RESERVED;
+    pub fn clear_reserved(&self) {
+        self.set_flags(self.flags() & !PG_RESERVED);
+    }
+
+    /// `PageHead`.
+    #[doc(alias = "PageHead")]
+    pub fn is_head(&self) -> bool {
+        self.flags() & PG_HEAD != 0
     }
 
     /// `PageBuddy`: head of a free block on a buddy list.
     #[doc(alias = "PageBuddy")]
-    pub const fn is_buddy(&self) -> bool {
-        self.page_type == Page::TYPE_BUDDY
+    pub fn is_buddy(&self) -> bool {
+        self.page_type() == Page::TYPE_BUDDY
     }
 
     /// `__SetPageBuddy` + `set_buddy_order`.
     #[doc(alias = "set_buddy_order")]
-    pub fn set_buddy(&mut self, order: u32) {
-        self.page_type = Page::TYPE_BUDDY;
-        self.private = order as u64;
+    pub fn set_buddy(&self, order: u32) {
+        self.set_private(order as u64);
+        self.set_page_type(Page::TYPE_BUDDY);
     }
 
     /// `__ClearPageBuddy` + `set_page_private(page, 0)`.
     #[doc(alias = "__ClearPageBuddy")]
-    pub fn clear_buddy(&mut self) {
-        self.page_type = Page::TYPE_NONE;
-        self.private = 0;
+    pub fn clear_buddy(&self) {
+        self.set_page_type(Page::TYPE_NONE);
+        self.set_private(0);
     }
 
     /// `buddy_order`: the order of a free block (meaningful only when [`is_buddy`](Self::is_buddy)).
-    pub const fn buddy_order(&self) -> u64 {
-        self.private
+    pub fn buddy_order(&self) -> u64 {
+        self.private()
     }
 }
 
+use core::sync::atomic::Ordering::Relaxed;
+use core::sync::atomic::{AtomicU32, AtomicU64};
+
 // The descriptor-size promise in the README and ARCHITECTURE.md.
 const _: () = assert!(core::mem::size_of::<Page>() <= 32);
+const _: () = assert!(core::mem::size_of::<PageState>() == core::mem::size_of::<Page>());

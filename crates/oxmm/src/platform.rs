@@ -39,6 +39,10 @@ pub trait Platform {
     #[doc(alias = "flush_tlb_kernel_range")]
     fn flush_tlb_range(&self, start: VirtAddr, end: VirtAddr);
 
+    /// `printk` at run time (bad-page reports, allocation-failure warnings, slab
+    /// reports). The default discards the message.
+    fn printk(&self, _level: crate::printk::Level, _args: core::fmt::Arguments<'_>) {}
+
     /// `__va`: the direct-map address of `phys`.
     #[doc(alias = "__va")]
     fn phys_to_virt(&self, phys: PhysAddr) -> VirtAddr {

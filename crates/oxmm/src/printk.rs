@@ -13,6 +13,8 @@ use core::fmt;
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Debug)]
 pub enum Level {
+    /// `KERN_ALERT` (bad page reports).
+    Alert = 1,
     /// `KERN_ERR`.
     Err = 3,
     /// `KERN_WARNING`.

@@ -49,6 +49,8 @@ pub struct VmSysctl {
     pub lowmem_reserve_ratio: [u64; MAX_NR_ZONES],
     /// `totalreserve_pages`.
     pub totalreserve_pages: u64,
+    /// `vm.percpu_pagelist_high_fraction` (0: high sized by the low watermark).
+    pub percpu_pagelist_high_fraction: u64,
     /// Transparent hugepages (PMD size) enabled: `always` or `madvise`.
     pub thp: ThpMode,
 }
@@ -63,6 +65,7 @@ impl VmSysctl {
             watermark_boost_factor: WATERMARK_BOOST_FACTOR_DEFAULT,
             lowmem_reserve_ratio: ZoneType::ALL.map(default_lowmem_reserve_ratio),
             totalreserve_pages: 0,
+            percpu_pagelist_high_fraction: 0,
             thp,
         }
     }
@@ -260,6 +263,8 @@ impl<P: Platform> Mm<P> {
             }
         }
         self.calculate_totalreserve_pages();
+        // The watermarks size the per-CPU lists (high_min follows the low watermark).
+        self.zone_pcp_update_all();
     }
 
     /// `setup_per_zone_lowmem_reserve`: each node's `lowmem_reserve[][]` from the ratios;
@@ -342,6 +347,25 @@ impl<P: Platform> Mm<P> {
     pub fn set_watermark_scale_factor(&mut self, factor: i64) -> Result<(), SysctlError> {
         self.vm.watermark_scale_factor = check("watermark_scale_factor", factor, 1, 3000)?;
         self.setup_per_zone_wmarks();
+        Ok(())
+    }
+
+    /// Write `vm.percpu_pagelist_high_fraction`: 0, or at least
+    /// `MIN_PERCPU_PAGELIST_HIGH_FRACTION` (8); the per-CPU lists are resized.
+    #[doc(alias = "percpu_pagelist_high_fraction_sysctl_handler")]
+    pub fn set_percpu_pagelist_high_fraction(&mut self, fraction: i64) -> Result<(), SysctlError> {
+        let v = check("percpu_pagelist_high_fraction", fraction, 0, INT_MAX)?;
+        let min = crate::page_alloc::pcp::MIN_PERCPU_PAGELIST_HIGH_FRACTION;
+        if v != 0 && v < min {
+            return Err(SysctlError::OutOfRange {
+                name: "percpu_pagelist_high_fraction",
+                value: fraction,
+                min: min as i64,
+                max: INT_MAX as i64,
+            });
+        }
+        self.vm.percpu_pagelist_high_fraction = v;
+        self.zone_pcp_update_all();
         Ok(())
     }
 

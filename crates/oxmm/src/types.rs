@@ -48,6 +48,86 @@ pub struct NodeId(pub u16);
 /// ```
 pub const MAX_NUMNODES: usize = 64;
 
+/// A set of nodes (Linux: `nodemask_t`), one bit per node id below [`MAX_NUMNODES`].
+///
+/// ```
+/// use oxmm::types::{NodeId, NodeMask};
+/// let m = NodeMask::EMPTY.with(NodeId(0)).with(NodeId(3));
+/// assert!(m.contains(NodeId(3)) && !m.contains(NodeId(1)));
+/// assert_eq!(m.iter().map(|n| n.0).collect::<Vec<_>>(), [0, 3]);
+/// assert_eq!(m.to_string(), "0,3");
+/// assert_eq!(NodeMask::EMPTY.with(NodeId(1)).with(NodeId(2)).to_string(), "1-2");
+/// ```
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default, Debug)]
+#[doc(alias = "nodemask_t")]
+pub struct NodeMask(pub u64);
+
+impl NodeMask {
+    /// No nodes.
+    pub const EMPTY: NodeMask = NodeMask(0);
+
+    /// `node_isset`.
+    #[doc(alias = "node_isset")]
+    pub const fn contains(&self, n: NodeId) -> bool {
+        (n.0 as usize) < MAX_NUMNODES && self.0 & (1 << n.0) != 0
+    }
+
+    /// `node_set` (ids at or above [`MAX_NUMNODES`] are ignored).
+    #[doc(alias = "node_set")]
+    pub const fn with(self, n: NodeId) -> NodeMask {
+        if (n.0 as usize) < MAX_NUMNODES {
+            NodeMask(self.0 | (1 << n.0))
+        } else {
+            self
+        }
+    }
+
+    /// `nodes_weight`.
+    #[doc(alias = "nodes_weight")]
+    pub const fn weight(&self) -> u32 {
+        self.0.count_ones()
+    }
+
+    /// `nodes_empty`.
+    pub const fn is_empty(&self) -> bool {
+        self.0 == 0
+    }
+
+    /// The nodes in id order (`for_each_node_mask`).
+    pub fn iter(&self) -> impl Iterator<Item = NodeId> + '_ {
+        (0..MAX_NUMNODES as u16).filter(|&i| self.0 & (1 << i) != 0).map(NodeId)
+    }
+}
+
+impl core::fmt::Display for NodeMask {
+    /// `%*pbl`: ranges such as `0-2,5`.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut first = true;
+        let mut i = 0usize;
+        while i < MAX_NUMNODES {
+            if self.0 & (1 << i) == 0 {
+                i += 1;
+                continue;
+            }
+            let s = i;
+            while i + 1 < MAX_NUMNODES && self.0 & (1 << (i + 1)) != 0 {
+                i += 1;
+            }
+            if !first {
+                f.write_str(",")?;
+            }
+            first = false;
+            if s == i {
+                write!(f, "{s}")?;
+            } else {
+                write!(f, "{s}-{i}")?;
+            }
+            i += 1;
+        }
+        Ok(())
+    }
+}
+
 /// `PHYS_ADDR_MAX`: the largest physical address.
 ///
 /// ```

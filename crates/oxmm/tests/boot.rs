@@ -368,8 +368,8 @@ fn check_detects_corruption() {
     mm.check().unwrap();
     let head = mm.nodes().next().unwrap().zones()[1].free_area[10].free_list
         [MigrateType::Movable as usize]
-        .head;
-    mm.memmap_mut().page_by_index_mut(head).unwrap().private = 3;
+        .head();
+    mm.memmap_mut().page_by_index(head).unwrap().set_private(3);
     assert!(mm.check().is_err());
 }
 
@@ -468,14 +468,18 @@ fn serial_equals_threaded(ranges: &[(u64, u64, u16)], nodes: u16) -> Vec<std::op
     assert_eq!(l1.0, l2.0);
     serial.check().unwrap();
     threaded.check().unwrap();
-    assert!(
-        serial.platform().bytes() == threaded.platform().bytes(),
-        "memory differs"
-    );
+    let (a, b) = (serial.platform().bytes(), threaded.platform().bytes());
+    let first = a.iter().zip(b).position(|(x, y)| x != y);
+    assert!(first.is_none(), "memory differs at byte {:#x}", first.unwrap_or(0) * 8);
     for (a, b) in serial.nodes().zip(threaded.nodes()) {
         for (za, zb) in a.zones().iter().zip(b.zones()) {
             assert_eq!(za.managed_pages(), zb.managed_pages());
-            assert_eq!(za.free_area, zb.free_area);
+            for (fa, fb) in za.free_area.iter().zip(&zb.free_area) {
+                assert_eq!(fa.nr_free(), fb.nr_free());
+                for (la, lb) in fa.free_list.iter().zip(&fb.free_list) {
+                    assert_eq!((la.head(), la.tail()), (lb.head(), lb.tail()));
+                }
+            }
         }
     }
     assert!(serial.nr_free_pages() > 0);

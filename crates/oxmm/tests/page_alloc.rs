@@ -98,8 +98,8 @@ fn ends(
     order: u32,
     mt: MigrateType,
 ) -> (Option<u64>, Option<u64>) {
-    let l = zone(mm, nid, zi).free_area[order as usize].free_list[mt as usize];
-    (mm.memmap().pfn_of(l.head), mm.memmap().pfn_of(l.tail))
+    let l = &zone(mm, nid, zi).free_area[order as usize].free_list[mt as usize];
+    (mm.memmap().pfn_of(l.head()), mm.memmap().pfn_of(l.tail()))
 }
 
 const DMA32_MOVABLE: Gfp = Gfp::DMA32.union(Gfp::MOVABLE);
@@ -194,7 +194,7 @@ fn cma_pageblock_never_merges_with_movable_buddy() {
         Some(MigrateType::Cma)
     );
     assert_eq!(mm.memmap().page(cma).unwrap().buddy_order(), 9);
-    assert!(zone(&mm, 0, DMA32).free_cma_pages >= 512);
+    assert!(zone(&mm, 0, DMA32).free_cma_pages() >= 512);
     // Unmovable requests never get CMA pages.
     let taken = drain_low_orders(&mut mm);
     assert!(
@@ -212,7 +212,7 @@ fn cma_pageblock_never_merges_with_movable_buddy() {
     mm.check().unwrap();
     // Movable allocations may use CMA; unmovable ones never do.
     let z = zone(&mm, 0, DMA32);
-    let (free, cma_free) = (z.free_pages(), z.free_cma_pages);
+    let (free, cma_free) = (z.free_pages(), z.free_cma_pages());
     let mut got = vec![];
     while let Ok(p) = mm.alloc_pages_node(NodeId(0), Gfp::DMA32, 0) {
         if zone(&mm, 0, DMA32).free_pages() == 0 || got.len() > free as usize {
@@ -226,7 +226,7 @@ fn cma_pageblock_never_merges_with_movable_buddy() {
             p.0
         );
     }
-    assert_eq!(zone(&mm, 0, DMA32).free_cma_pages, cma_free);
+    assert_eq!(zone(&mm, 0, DMA32).free_cma_pages(), cma_free);
     let p = mm.alloc_pages_node(NodeId(0), DMA32_MOVABLE, 0).unwrap();
     assert_eq!(
         mm.pageblock_migratetype(NodeId(0), DMA32, p.0),
@@ -317,7 +317,7 @@ fn fallback_claims_whole_pageblocks_and_obeys_half_rule() {
 
 #[test]
 fn gfp_zones_nodes_zero_and_compound() {
-    let mut mm = boot(false);
+    let mm = boot(false);
     let dma = mm.alloc_pages(Gfp::DMA, 0).unwrap();
     assert!(dma.0 < 0x1000);
     let d32 = mm.alloc_pages(Gfp::DMA32, 3).unwrap();
@@ -372,15 +372,15 @@ fn gfp_zones_nodes_zero_and_compound() {
     let c = mm
         .alloc_pages_node(NodeId(1), Gfp::KERNEL | Gfp::COMP, 2)
         .unwrap();
-    assert!(mm.memmap().page(c.0).unwrap().flags & PG_HEAD != 0);
-    assert_eq!(mm.memmap().page(c.0).unwrap().refcount, 1);
+    assert!(mm.memmap().page(c.0).unwrap().flags() & PG_HEAD != 0);
+    assert_eq!(mm.memmap().page(c.0).unwrap().refcount(), 1);
     for t in 1..4 {
         let tp = mm.memmap().page(c.0 + t).unwrap();
-        assert_eq!(tp.private, COMPOUND_TAIL | c.0);
-        assert_eq!(tp.refcount, 0);
+        assert_eq!(tp.private(), COMPOUND_TAIL | c.0);
+        assert_eq!(tp.refcount(), 0);
     }
     mm.free_pages(c, 2).unwrap();
-    assert!(mm.memmap().page(c.0 + 1).unwrap().private == 0);
+    assert!(mm.memmap().page(c.0 + 1).unwrap().private() == 0);
     for (p, o) in [(dma, 0), (d32, 3), (k, 0), (n1, 0), (dirty, 0)] {
         mm.free_pages(p, o).unwrap();
     }
@@ -419,9 +419,9 @@ fn bad_frees_are_refused_untouched() {
     assert_eq!(reason(&mut mm, 0, 0), BadPageReason::NotManaged); // a hole
     assert_eq!(reason(&mut mm, 0x1000, 0), BadPageReason::NotManaged); // the kernel image
     assert_eq!(reason(&mut mm, 0x100_0000, 0), BadPageReason::NotManaged); // no memory
-    mm.memmap_mut().page_mut(p.0).unwrap().refcount = 2;
+    mm.memmap_mut().page(p.0).unwrap().set_refcount(2);
     assert_eq!(reason(&mut mm, p.0, 2), BadPageReason::NonZeroRefcount(1));
-    mm.memmap_mut().page_mut(p.0).unwrap().refcount = 1;
+    mm.memmap_mut().page(p.0).unwrap().set_refcount(1);
     // Nothing changed by the refused frees.
     assert_eq!(mm.nr_free_pages(), free - 8);
     mm.check().unwrap();
@@ -435,7 +435,7 @@ fn bad_frees_are_refused_untouched() {
 
 #[test]
 fn buddyinfo_format() {
-    let mut mm = boot(false);
+    let mm = boot(false);
     let mut s = String::new();
     mm.buddyinfo(&mut s).unwrap();
     let lines: Vec<&str> = s.lines().collect();
@@ -522,7 +522,7 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
     #[test]
     fn random_alloc_free_matches_model(ops in prop::collection::vec(op(), 1..120)) {
-        let mut mm = boot(false);
+        let mm = boot(false);
         let snapshot: Vec<(u64, [u64; 11])> = mm.nodes().flat_map(|n| n.zones().iter())
             .map(|z| (z.free_pages(), core::array::from_fn(|o| z.nr_free(o as u32)))).collect();
         let total = mm.nr_free_pages();
@@ -543,7 +543,7 @@ proptest! {
                             let d = mm.memmap().page(s).unwrap();
                             let limit = [0x3000, 0x1000, 0x3000][zone as usize];
                             prop_assert!(zone == 0 || s < limit);
-                            prop_assert_eq!(d.refcount, 1);
+                            prop_assert_eq!(d.refcount(), 1);
                             model.insert(s, order);
                             used += 1 << order;
                         }

@@ -45,7 +45,7 @@ fn zone(mm: &Mm<VecMem>, zi: usize) -> &Zone {
 
 fn bare_zone(free: u64, min: u64) -> Zone {
     let mut z = Zone::new(ZoneType::Normal, 2, NodeId(0));
-    z.free_pages = free;
+    z.account_freepages(free as i64, oxmm::mmzone::MigrateType::Movable);
     z.watermark.min = min;
     z
 }
@@ -80,8 +80,10 @@ fn reserve_discounts_of_section_8() {
 #[test]
 fn unusable_pages_and_lowmem_reserve() {
     let mut z = bare_zone(1100, 0);
-    z.free_cma_pages = 200;
-    z.nr_free_highatomic = 50;
+    // 1100 free of which 200 CMA and 50 HighAtomic.
+    z.account_freepages(-250, oxmm::mmzone::MigrateType::Movable);
+    z.account_freepages(200, oxmm::mmzone::MigrateType::Cma);
+    z.account_freepages(50, oxmm::mmzone::MigrateType::HighAtomic);
     // 1100 - 200 CMA - 50 HighAtomic = 850 usable without rights.
     assert!(!zone_watermark_ok(&z, 0, 850, 2, AllocFlags::default()));
     assert!(zone_watermark_ok(&z, 0, 849, 2, AllocFlags::default()));
@@ -106,16 +108,19 @@ fn unusable_pages_and_lowmem_reserve() {
 #[test]
 fn high_orders_need_a_free_block_of_a_usable_type() {
     use oxmm::mmzone::MigrateType;
-    let mut z = bare_zone(10_000, 0);
-    let mut put = |order: usize, mt: MigrateType| {
-        z.free_area[order].nr_free += 1;
-        // Only emptiness is looked at: any index marks the list non-empty.
-        z.free_area[order].free_list[mt as usize].head = 0;
-        z.free_area[order].free_list[mt as usize].tail = 0;
+    let make = |free: u64| {
+        let mut z = bare_zone(free, 0);
+        let mut put = |order: usize, mt: MigrateType| {
+            z.free_area[order].add_nr_free(1);
+            // Only emptiness is looked at: any index marks the list non-empty.
+            z.free_area[order].free_list[mt as usize] = oxmm::mmzone::FreeList::new(0, 0);
+        };
+        put(3, MigrateType::Movable);
+        put(5, MigrateType::Cma);
+        put(6, MigrateType::HighAtomic);
+        z
     };
-    put(3, MigrateType::Movable);
-    put(5, MigrateType::Cma);
-    put(6, MigrateType::HighAtomic);
+    let z = make(10_000);
     let none = AllocFlags::default();
     let ok = |z: &Zone, o, f| zone_watermark_ok(z, o, 100, 2, f);
     assert!(ok(&z, 3, none) && ok(&z, 1, none));
@@ -124,16 +129,13 @@ fn high_orders_need_a_free_block_of_a_usable_type() {
     assert!(ok(&z, 6, AllocFlags::HIGHATOMIC) && ok(&z, 6, AllocFlags::OOM));
     assert!(!ok(&z, 7, AllocFlags::HIGHATOMIC | AllocFlags::CMA));
     // The order's own pages count as unusable: free − (2^order − 1) must clear the mark.
-    let mut z2 = z;
-    z2.free_pages = 108;
-    assert!(ok(&z2, 3, none));
-    z2.free_pages = 107;
-    assert!(!ok(&z2, 3, none));
+    assert!(ok(&make(108), 3, none));
+    assert!(!ok(&make(107), 3, none));
 }
 
 #[test]
 fn fast_path_skips_a_zone_below_its_low_watermark() {
-    let mut mm = boot(BootMode::Full, ThpMode::Always);
+    let mm = boot(BootMode::Full, ThpMode::Always);
     let (dma32, normal) = (1, 2);
     let low = zone(&mm, normal).watermark.low();
     assert!(low > 0);

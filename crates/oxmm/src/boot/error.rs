@@ -65,6 +65,13 @@ pub enum BootError {
     },
     /// A Full boot needs a direct map but the platform's base is null.
     NoDirectMap,
+    /// The buddy allocator could not hold a zone's per-CPU lists.
+    PerCpuAlloc {
+        /// The zone's node.
+        nid: NodeId,
+        /// Bytes asked for.
+        bytes: u64,
+    },
     /// A CMA area is not inside one zone's memory.
     BadCmaArea {
         /// The area's base.
@@ -114,6 +121,11 @@ impl fmt::Display for BootError {
                 "{sections} present sections hold {pages} pages, more than 32-bit memmap indices can number"
             ),
             BootError::NoDirectMap => write!(f, "a Full boot needs a direct map but the platform's direct_map_base is null"),
+            BootError::PerCpuAlloc { nid, bytes } => write!(
+                f,
+                "no memory for the per-CPU page lists of node {} ({bytes} bytes)",
+                nid.0
+            ),
             BootError::BadCmaArea { base, size } => write!(
                 f,
                 "CMA area [mem {base}-{:#018x}] is not inside one zone's memory",

@@ -135,13 +135,16 @@ impl<P: Platform> Mm<P> {
                 }
             }
             for zi in 0..layout.len() {
-                let z = self.nodes[nid].zones[zi];
-                if z.spanned == 0 {
+                let (spanned, start_pfn) = {
+                    let z = &self.nodes[nid].zones[zi];
+                    (z.spanned, z.start_pfn)
+                };
+                if spanned == 0 {
                     continue;
                 }
                 // setup_usemap / usemap_size.
                 let pb = geo.pageblock_nr_pages();
-                let size = z.spanned + (z.start_pfn & (pb - 1));
+                let size = spanned + (start_pfn & (pb - 1));
                 let bits = (size.next_multiple_of(pb) >> geo.pageblock_order()) * NR_PAGEBLOCK_BITS;
                 let bytes = bits.next_multiple_of(64) / 8;
                 let base = self.platform.direct_map_base();

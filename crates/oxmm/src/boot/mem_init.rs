@@ -155,7 +155,7 @@ impl<P: Platform> Mm<P> {
         let free: u64 = self
             .nodes()
             .flat_map(|n| n.zones().iter())
-            .map(|z| z.free_pages)
+            .map(|z| z.free_pages())
             .sum();
         let high: u64 = self
             .nodes()

@@ -18,7 +18,7 @@ use crate::boot::zones::nid_index;
 use crate::memblock::{free_pages_memory, Memblock};
 use crate::memmap::MemMapPart;
 use crate::mmzone::{MigrateType, Node, Zone, MAX_NR_ZONES};
-use crate::page::Page;
+use crate::page::PageState;
 use crate::types::{PageGeometry, MAX_NUMNODES, MAX_PAGE_ORDER};
 
 /// Populated zones' pfn spans `(start, end)` of every node, copied before the jobs run so
@@ -301,7 +301,7 @@ impl<'a> NodeInitJob<'a> {
         let nodes = &mut *self.nodes;
         let first = self.first_nid;
         let mut written = 0u64;
-        let mut fill = |part: &mut MemMapPart<'_>, s: u64, e: u64, tmpl: Page| {
+        let mut fill = |part: &mut MemMapPart<'_>, s: u64, e: u64, tmpl: PageState| {
             let (s, e) = (s.max(lo), e.min(hi));
             let mut pfn = s;
             while pfn < e {
@@ -316,7 +316,7 @@ impl<'a> NodeInitJob<'a> {
             if seg.end <= lo || seg.start >= hi {
                 return;
             }
-            let mut tmpl = Page::init_single(seg.zi, seg.nid as u16);
+            let mut tmpl = PageState::init_single(seg.zi, seg.nid as u16);
             tmpl.set_reserved();
             if seg.hole {
                 for_each_memmap_chunk(ctx.memblock, ctx.geo, seg.start, seg.end, |s, e| {
@@ -502,7 +502,7 @@ pub(crate) fn free_block_boot(
     if let (true, Some(part)) = (full, part) {
         let shift = geo.pages_per_section().trailing_zeros();
         let tmpl = {
-            let mut t = Page::init_single(zone.idx(), zone.nid().0);
+            let mut t = PageState::init_single(zone.idx(), zone.nid().0);
             t.refcount = 0;
             t
         };
@@ -518,28 +518,14 @@ pub(crate) fn free_block_boot(
         let Some(idx) = part.index_of(pfn) else {
             return written;
         };
-        let list = &mut zone.free_area[order as usize].free_list[mt as usize];
-        let tail = list.tail;
-        part.update(idx, |d| {
-            d.set_buddy(order);
-            d.next = Page::NIL;
-            d.prev = tail;
-        });
-        if tail != Page::NIL {
-            part.update(tail, |t| t.next = idx);
+        let list = &zone.free_area[order as usize].free_list[mt as usize];
+        // The part owns every descriptor the list links (its zone's memory).
+        if part.link_tail(list, idx) {
+            part.update(idx, |d| d.set_buddy(order));
         }
-        if list.head == Page::NIL {
-            list.head = idx;
-        }
-        list.tail = idx;
     }
-    zone.free_area[order as usize].nr_free += 1;
+    zone.free_area[order as usize].add_nr_free(1);
     zone.managed += nr;
-    if mt == MigrateType::Cma {
-        zone.free_cma_pages += nr;
-    }
-    if mt != MigrateType::Isolate {
-        zone.free_pages += nr;
-    }
+    zone.account_freepages(nr as i64, mt);
     written
 }

@@ -36,6 +36,9 @@ pub enum BadPageReason {
         /// The offending page.
         pfn: u64,
     },
+    /// The checks passed but the free lists were found corrupted while linking the
+    /// block (see `Mm::check`).
+    Corrupted,
 }
 
 impl fmt::Display for BadPageReason {
@@ -53,6 +56,7 @@ impl fmt::Display for BadPageReason {
             BadPageReason::BadTail { pfn } => {
                 write!(f, "corrupted page {pfn:#x} inside the block")
             }
+            BadPageReason::Corrupted => f.write_str("free lists corrupted"),
         }
     }
 }
@@ -82,5 +86,52 @@ impl fmt::Display for BadPage {
             "Bad page state: pfn:{:#x} order:{} reason: {}",
             self.pfn, self.order, self.reason
         )
+    }
+}
+
+impl<P: crate::platform::Platform> crate::mm::Mm<P> {
+    /// `bad_page`: report a refused free on the platform's log, Linux-style (the
+    /// page's state as `dump_page` prints it, then the reason).
+    #[doc(alias = "bad_page")]
+    pub(crate) fn report_bad_page(&self, b: &BadPage) {
+        use crate::printk::Level::Alert;
+        let p = &self.platform;
+        p.printk(
+            Alert,
+            format_args!("BUG: Bad page state in process oxmm  pfn:{:05x}", b.pfn),
+        );
+        if let Some(d) = self.memmap.page(b.pfn) {
+            let mapcount = if d.page_type() == crate::page::Page::TYPE_NONE {
+                0
+            } else {
+                d.page_type() as i32 + 1
+            };
+            p.printk(
+                Alert,
+                format_args!(
+                    "page: refcount:{} mapcount:{} mapping:0000000000000000 index:0x0 pfn:{:#x}",
+                    d.refcount(),
+                    mapcount,
+                    b.pfn
+                ),
+            );
+            p.printk(
+                Alert,
+                format_args!("flags: {:#x}(node={} zone={})", d.flags(), d.nid(), d.zone_idx()),
+            );
+            p.printk(
+                Alert,
+                format_args!(
+                    "raw: {:016x} {:08x}{:08x} {:08x}{:08x} {:016x}",
+                    d.flags(),
+                    d.refcount(),
+                    d.page_type(),
+                    d.next(),
+                    d.prev(),
+                    d.private()
+                ),
+            );
+        }
+        p.printk(Alert, format_args!("page dumped because: {}", b.reason));
     }
 }

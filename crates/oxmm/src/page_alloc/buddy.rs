@@ -8,13 +8,14 @@
 
 use crate::memmap::MemMap;
 use crate::mmzone::{MigrateType, Zone};
-use crate::page::Page;
 use crate::types::{PageGeometry, MAX_PAGE_ORDER};
 
-/// One zone locked for the allocator, with the memory map its free lists run through.
+/// One zone locked for the allocator (its `zone->lock` held for the lifetime of this
+/// value), with the memory map its free lists run through.
 pub(crate) struct ZoneBuddy<'a> {
-    pub(crate) zone: &'a mut Zone,
-    pub(crate) map: &'a mut MemMap,
+    pub(crate) zone: &'a Zone,
+    _guard: spin::MutexGuard<'a, ()>,
+    pub(crate) map: &'a MemMap,
     pub(crate) geo: PageGeometry,
     /// `page_group_by_mobility_disabled`.
     pub(crate) mobility_disabled: bool,
@@ -25,7 +26,27 @@ pub(crate) struct ZoneBuddy<'a> {
 /// The free lists contradicted themselves (a link to no descriptor). Only a corrupted
 /// memory map produces it; `Mm::check` names the culprit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Corrupt;
+pub struct Corrupt;
+
+impl<'a> ZoneBuddy<'a> {
+    /// `spin_lock(&zone->lock)`.
+    pub(crate) fn lock(
+        zone: &'a Zone,
+        map: &'a MemMap,
+        geo: PageGeometry,
+        mobility_disabled: bool,
+        watermark_boost_factor: u64,
+    ) -> ZoneBuddy<'a> {
+        ZoneBuddy {
+            zone,
+            _guard: zone.lock.lock(),
+            map,
+            geo,
+            mobility_disabled,
+            watermark_boost_factor,
+        }
+    }
+}
 
 impl ZoneBuddy<'_> {
     fn block_of(&self, pfn: u64) -> Option<u64> {
@@ -52,22 +73,12 @@ impl ZoneBuddy<'_> {
             return false;
         };
         self.map
-            .whole()
             .set_pageblock_bits(usemap, bytes, b, (old & !0x7) | mt as u8)
     }
 
     /// `account_freepages`: Isolate pages are not free; CMA pages are also counted apart.
     pub(crate) fn account_freepages(&mut self, nr: i64, mt: MigrateType) {
-        if mt == MigrateType::Isolate {
-            return;
-        }
-        self.zone.free_pages = self.zone.free_pages.wrapping_add_signed(nr);
-        if mt == MigrateType::Cma {
-            self.zone.free_cma_pages = self.zone.free_cma_pages.wrapping_add_signed(nr);
-        }
-        if mt == MigrateType::HighAtomic {
-            self.zone.nr_free_highatomic = self.zone.nr_free_highatomic.wrapping_add_signed(nr);
-        }
+        self.zone.account_freepages(nr, mt);
     }
 
     /// `__add_to_free_list` + `set_buddy_order`: link the block at the head or the tail
@@ -80,36 +91,12 @@ impl ZoneBuddy<'_> {
         tail: bool,
     ) -> Result<(), Corrupt> {
         let idx = self.map.index_of(pfn).ok_or(Corrupt)?;
-        let area = &mut self.zone.free_area[order as usize];
-        let list = &mut area.free_list[mt as usize];
-        let (old_head, old_tail) = (list.head, list.tail);
-        {
-            let p = self.map.page_by_index_mut(idx).ok_or(Corrupt)?;
-            p.set_buddy(order);
-            if tail {
-                p.next = Page::NIL;
-                p.prev = old_tail;
-            } else {
-                p.next = old_head;
-                p.prev = Page::NIL;
-            }
-        }
-        if tail {
-            if old_tail == Page::NIL {
-                list.head = idx;
-            } else {
-                self.map.page_by_index_mut(old_tail).ok_or(Corrupt)?.next = idx;
-            }
-            list.tail = idx;
-        } else {
-            if old_head == Page::NIL {
-                list.tail = idx;
-            } else {
-                self.map.page_by_index_mut(old_head).ok_or(Corrupt)?.prev = idx;
-            }
-            list.head = idx;
-        }
-        area.nr_free += 1;
+        let area = &self.zone.free_area[order as usize];
+        area.free_list[mt as usize]
+            .add(self.map, idx, tail)
+            .ok_or(Corrupt)?;
+        self.map.page_by_index(idx).ok_or(Corrupt)?.set_buddy(order);
+        area.add_nr_free(1);
         Ok(())
     }
 
@@ -121,27 +108,12 @@ impl ZoneBuddy<'_> {
         mt: MigrateType,
     ) -> Result<(), Corrupt> {
         let idx = self.map.index_of(pfn).ok_or(Corrupt)?;
-        let (next, prev) = {
-            let p = self.map.page_by_index_mut(idx).ok_or(Corrupt)?;
-            let np = (p.next, p.prev);
-            p.clear_buddy();
-            p.next = Page::NIL;
-            p.prev = Page::NIL;
-            np
-        };
-        let area = &mut self.zone.free_area[order as usize];
-        let list = &mut area.free_list[mt as usize];
-        if prev == Page::NIL {
-            list.head = next;
-        } else {
-            self.map.page_by_index_mut(prev).ok_or(Corrupt)?.next = next;
-        }
-        if next == Page::NIL {
-            list.tail = prev;
-        } else {
-            self.map.page_by_index_mut(next).ok_or(Corrupt)?.prev = prev;
-        }
-        area.nr_free = area.nr_free.saturating_sub(1);
+        let area = &self.zone.free_area[order as usize];
+        area.free_list[mt as usize]
+            .del(self.map, idx)
+            .ok_or(Corrupt)?;
+        self.map.page_by_index(idx).ok_or(Corrupt)?.clear_buddy();
+        area.add_nr_free(-1);
         Ok(())
     }
 
@@ -162,11 +134,11 @@ impl ZoneBuddy<'_> {
 
     /// `get_page_from_free_area`: the head of `free_list[mt]` at `order`.
     pub(crate) fn first_free(&self, order: u32, mt: MigrateType) -> Option<u64> {
-        let list = self.zone.free_area.get(order as usize)?.free_list[mt as usize];
+        let list = &self.zone.free_area.get(order as usize)?.free_list[mt as usize];
         if list.is_empty() {
             return None;
         }
-        self.map.pfn_of(list.head)
+        self.map.pfn_of(list.head())
     }
 
     /// `expand`: split a block of order `high` taken off the lists down to `low`, each

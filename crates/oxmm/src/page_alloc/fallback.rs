@@ -66,7 +66,7 @@ impl ZoneBuddy<'_> {
         only_stealable: bool,
     ) -> Option<(MigrateType, bool)> {
         let area = self.zone.free_area.get(order as usize)?;
-        if area.nr_free == 0 {
+        if area.nr_free() == 0 {
             return None;
         }
         let steal = can_steal_fallback(
@@ -108,7 +108,7 @@ impl ZoneBuddy<'_> {
                     p += 1 << d.buddy_order();
                     continue;
                 }
-                Some(d) if d.flags & PG_LRU != 0 => movable += 1,
+                Some(d) if d.flags() & PG_LRU != 0 => movable += 1,
                 _ => {}
             }
             p += 1;
@@ -137,6 +137,18 @@ impl ZoneBuddy<'_> {
         }
         self.set_pageblock_migratetype(start, new);
         Ok(())
+    }
+
+    /// `move_freepages_block`: retype `pfn`'s pageblock from `old` to `new` with its free
+    /// pages; `Err` when the block runs past the zone's end.
+    pub(crate) fn move_freepages_block_checked(
+        &mut self,
+        pfn: u64,
+        old: MigrateType,
+        new: MigrateType,
+    ) -> Result<(), Corrupt> {
+        let (start, end, _, _) = self.prep_move_freepages_block(pfn).ok_or(Corrupt)?;
+        self.move_freepages_block((start, end), old, new)
     }
 
     /// `steal_suitable_fallback`: allocate `order` from the free block at `pfn` of
@@ -175,7 +187,7 @@ impl ZoneBuddy<'_> {
         }
         // Fallbacks are a sign of pressure: boost so kswapd reclaims ahead of the next.
         if self.boost_watermark() && flags.contains(AllocFlags::KSWAPD) {
-            self.zone.boosted_watermark = true;
+            self.zone.set_flag(crate::mmzone::ZONE_BOOSTED_WATERMARK);
         }
         if whole_block {
             if let Some((start, end, free, movable)) = self.prep_move_freepages_block(pfn) {
@@ -249,7 +261,7 @@ impl ZoneBuddy<'_> {
         flags: AllocFlags,
     ) -> Result<Option<u64>, Corrupt> {
         let cma = flags.contains(AllocFlags::CMA);
-        if cma && self.zone.free_cma_pages > self.zone.free_pages / 2 {
+        if cma && self.zone.free_cma_pages() > self.zone.free_pages() / 2 {
             if let Some(p) = self.rmqueue_smallest(order, MigrateType::Cma)? {
                 return Ok(Some(p));
             }

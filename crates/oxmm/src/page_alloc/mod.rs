@@ -19,6 +19,10 @@
 pub mod bad_page;
 pub(crate) mod buddy;
 pub mod fallback;
+pub mod highatomic;
+pub mod pcp;
+pub mod show_mem;
+pub mod slowpath;
 pub mod watermark_check;
 
 pub use bad_page::{BadPage, BadPageReason};
@@ -27,10 +31,13 @@ use crate::gfp::{Gfp, GfpError};
 use crate::memmap::MemMap;
 use crate::mm::{BootMode, Mm};
 use crate::mmzone::{MigrateType, ZoneType, Zoneref, MAX_NR_ZONES};
+use crate::mmzone::{ZONE_BELOW_HIGH, ZONE_BOOSTED_WATERMARK};
+pub use crate::types::NodeMask;
+pub use slowpath::{AllocContext, AllocHooks, NoHooks};
 use crate::page::PG_HEAD;
 use crate::platform::Platform;
 use crate::types::{NodeId, Pfn, MAX_NUMNODES, MAX_PAGE_ORDER};
-use buddy::{Corrupt, ZoneBuddy};
+pub use buddy::Corrupt;
 use core::fmt;
 
 /// `page->private` of a tail page of a compound page: this bit, plus the head's pfn
@@ -63,6 +70,8 @@ pub enum AllocError {
     NoMemory {
         /// The order asked for.
         order: u32,
+        /// Where the slow path gave up.
+        reason: NoMemReason,
     },
     /// The machine was booted without descriptors (`BootMode::DescribeOnly`).
     NoMemMap,
@@ -79,10 +88,45 @@ impl fmt::Display for AllocError {
             AllocError::BadGfp(e) => write!(f, "{e}"),
             AllocError::NoSuchZone(z) => write!(f, "GFP zone {z} is not configured"),
             AllocError::NoNode(n) => write!(f, "node {} is not online", n.0),
-            AllocError::NoMemory { order } => write!(f, "no free block of order {order}"),
+            AllocError::NoMemory { order, reason } => {
+                write!(f, "page allocation failure: order:{order}: {reason}")
+            }
             AllocError::NoMemMap => f.write_str("machine booted without a memory map"),
             AllocError::Corrupted => f.write_str("free lists corrupted"),
         }
+    }
+}
+
+/// Where the slow path gave up on a request.
+///
+/// ```
+/// use oxmm::page_alloc::NoMemReason;
+/// assert_eq!(NoMemReason::NoRetry.to_string(), "__GFP_NORETRY: no retry after reclaim");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NoMemReason {
+    /// The caller may not reclaim (no `__GFP_DIRECT_RECLAIM`): atomic and NOWAIT requests.
+    CannotReclaim,
+    /// `__GFP_NORETRY`: one reclaim and compaction attempt only.
+    NoRetry,
+    /// A costly order (above 3) without `__GFP_RETRY_MAYFAIL` after one round.
+    CostlyOrder,
+    /// Reclaim made no progress `MAX_RECLAIM_RETRIES` times and the OOM killer freed
+    /// nothing (or may not run for this request).
+    OutOfMemory,
+    /// `__GFP_NOFAIL`, but the hooks' retry budget ran out (Linux loops forever).
+    NoFailGaveUp,
+}
+
+impl fmt::Display for NoMemReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NoMemReason::CannotReclaim => "no free block and the caller cannot reclaim",
+            NoMemReason::NoRetry => "__GFP_NORETRY: no retry after reclaim",
+            NoMemReason::CostlyOrder => "costly order without __GFP_RETRY_MAYFAIL",
+            NoMemReason::OutOfMemory => "out of memory: reclaim and the OOM killer freed nothing",
+            NoMemReason::NoFailGaveUp => "__GFP_NOFAIL retries exhausted",
+        })
     }
 }
 
@@ -92,24 +136,9 @@ impl From<Corrupt> for AllocError {
     }
 }
 
-const MAX_ZONEREFS: usize = MAX_NUMNODES * MAX_NR_ZONES;
+pub(crate) const MAX_ZONEREFS: usize = MAX_NUMNODES * MAX_NR_ZONES;
 
 impl<P: Platform> Mm<P> {
-    /// Lock zone `zi` of node `nid` for the buddy layer.
-    pub(crate) fn zone_buddy(&mut self, nid: usize, zi: usize) -> Option<ZoneBuddy<'_>> {
-        let mobility_disabled = self.mobility_disabled;
-        let watermark_boost_factor = self.vm.watermark_boost_factor;
-        let geo = self.geo;
-        let zone = self.nodes.get_mut(nid)?.zones_mut().get_mut(zi)?;
-        Some(ZoneBuddy {
-            zone,
-            map: &mut self.memmap,
-            geo,
-            mobility_disabled,
-            watermark_boost_factor,
-        })
-    }
-
     /// `numa_node_id`: the node of the calling CPU. CPUs are numbered through the online
     /// nodes in id order, each node taking its `nr_cpus`; a CPU beyond them (or a node
     /// without memory) falls back to the first online node with memory.
@@ -187,15 +216,16 @@ impl<P: Platform> Mm<P> {
     /// assert!(mm.alloc_pages(Gfp::KERNEL, 11).is_err());
     /// ```
     #[doc(alias = "alloc_pages_noprof")]
-    pub fn alloc_pages(&mut self, gfp: Gfp, order: u32) -> Result<Pfn, AllocError> {
+    pub fn alloc_pages(&self, gfp: Gfp, order: u32) -> Result<Pfn, AllocError> {
         let nid = self.numa_node_id();
         self.alloc_pages_node(nid, gfp, order)
     }
 
-    /// `alloc_pages_node` / `__alloc_pages` fast path without watermarks: walk `nid`'s
-    /// zonelist from the highest zone `gfp` allows, taking the first zone whose buddy
-    /// lists yield a block (`get_page_from_freelist` + `rmqueue_buddy`), then prepare
-    /// the pages (`prep_new_page`: reference, zeroing, compound marking).
+    /// `alloc_pages_node` / `__alloc_pages`: walk `nid`'s zonelist from the highest zone
+    /// `gfp` allows; the fast path takes the first zone above its low watermark (plus
+    /// `lowmem_reserve`), through the calling CPU's lists for PCP orders; then the slow
+    /// path (see [`slowpath`]). The pages are prepared (`prep_new_page`: reference,
+    /// zeroing, compound marking).
     ///
     /// ```
     /// # use oxmm::boot::{Arch, BootConfig};
@@ -222,12 +252,58 @@ impl<P: Platform> Mm<P> {
     /// assert!(pfn.0 < 0x1000);
     /// ```
     #[doc(alias = "__alloc_pages_noprof")]
-    pub fn alloc_pages_node(
-        &mut self,
+    pub fn alloc_pages_node(&self, nid: NodeId, gfp: Gfp, order: u32) -> Result<Pfn, AllocError> {
+        self.alloc_pages_nodemask(nid, gfp, order, None)
+    }
+
+    /// `__alloc_pages(gfp, order, preferred_nid, nodemask)`: as
+    /// [`Mm::alloc_pages_node`], restricted to the nodes of `nodemask` when given.
+    #[doc(alias = "__alloc_pages")]
+    pub fn alloc_pages_nodemask(
+        &self,
         nid: NodeId,
         gfp: Gfp,
         order: u32,
+        nodemask: Option<&NodeMask>,
     ) -> Result<Pfn, AllocError> {
+        let ac = self.prepare_alloc_pages(nid, gfp, order, nodemask)?;
+        // Fast path (__alloc_pages): the low watermark.
+        let mut flags = AllocFlags::WMARK_LOW;
+        if ac.migratetype == MigrateType::Movable {
+            flags |= AllocFlags::CMA;
+        }
+        if gfp.contains(Gfp::KSWAPD_RECLAIM) {
+            flags |= AllocFlags::KSWAPD;
+        }
+        if let Some(pref) = ac.zonerefs().first() {
+            if self.nofragment_applies(pref) {
+                flags |= AllocFlags::NOFRAGMENT;
+            }
+        }
+        if let Some(pfn) = self.get_page_from_freelist(gfp, order, flags, &ac)? {
+            return Ok(Pfn(pfn));
+        }
+        match self.alloc_pages_slowpath(gfp, order, &ac) {
+            Ok(pfn) => Ok(Pfn(pfn)),
+            Err(e) => {
+                if let AllocError::NoMemory { .. } = e {
+                    if !gfp.contains(Gfp::NOWARN) {
+                        self.warn_alloc(gfp, order, nodemask, &e);
+                    }
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// `prepare_alloc_pages`: check the request and build its zonelist.
+    fn prepare_alloc_pages(
+        &self,
+        nid: NodeId,
+        gfp: Gfp,
+        order: u32,
+        nodemask: Option<&NodeMask>,
+    ) -> Result<AllocContext, AllocError> {
         if order > MAX_PAGE_ORDER {
             return Err(AllocError::OrderTooLarge(order));
         }
@@ -243,92 +319,85 @@ impl<P: Platform> Mm<P> {
             return Err(AllocError::NoMemMap);
         }
         // The zonelist, filtered to zones the mask allows (ZONELIST_NOFALLBACK with
-        // __GFP_THISNODE).
-        let mut refs = [Zoneref {
-            nid: NodeId(0),
-            zone_idx: 0,
-        }; MAX_ZONEREFS];
-        let mut n = 0;
+        // __GFP_THISNODE) and to the nodemask.
+        let mut ac = AllocContext {
+            refs: [Zoneref {
+                nid: NodeId(0),
+                zone_idx: 0,
+            }; MAX_ZONEREFS],
+            nr: 0,
+            highest_zoneidx: highest,
+            migratetype: mt,
+            preferred_nid: nid,
+        };
         for z in self.zonelist(nid) {
             if z.zone_idx <= highest
-                && n < MAX_ZONEREFS
+                && ac.nr < MAX_ZONEREFS
                 && (!gfp.contains(Gfp::THISNODE) || z.nid == nid)
+                && nodemask.is_none_or(|m| m.contains(z.nid))
             {
-                refs[n] = z;
-                n += 1;
+                ac.refs[ac.nr] = z;
+                ac.nr += 1;
             }
         }
-        let refs = &refs[..n];
-        let movable = mt == MigrateType::Movable;
-        // Fast path (__alloc_pages): the low watermark.
-        let mut flags = AllocFlags::WMARK_LOW;
-        if movable {
-            flags |= AllocFlags::CMA;
-        }
-        if gfp.contains(Gfp::KSWAPD_RECLAIM) {
-            flags |= AllocFlags::KSWAPD;
-        }
-        if let Some(pref) = refs.first() {
-            if self.nofragment_applies(pref) {
-                flags |= AllocFlags::NOFRAGMENT;
-            }
-        }
-        if let Some(pfn) = self.get_page_from_freelist(refs, order, mt, flags, highest)? {
-            self.prep_new_page(pfn, order, gfp);
-            return Ok(Pfn(pfn));
-        }
-        // The first retry of the slow path: the min watermark with the caller's
-        // reserve rights (reclaim and compaction are not modelled yet).
-        let flags = watermark_check::gfp_to_alloc_flags(gfp, order, movable, false);
-        if let Some(pfn) = self.get_page_from_freelist(refs, order, mt, flags, highest)? {
-            self.prep_new_page(pfn, order, gfp);
-            return Ok(Pfn(pfn));
-        }
-        Err(AllocError::NoMemory { order })
+        Ok(ac)
     }
 
-    /// `get_page_from_freelist`: the first zone of `refs` that passes the watermark of
-    /// `flags` (plus its `lowmem_reserve[highest_zoneidx]`) and yields a block. With
-    /// `ALLOC_NOFRAGMENT`, a zone on another node or a scan without luck restarts the
-    /// scan without it. (`ZONE_BELOW_HIGH` is not kept: the high-watermark pre-check it
-    /// guards gives the same answer as the requested mark, and only PCP tuning reads it.)
-    fn get_page_from_freelist(
-        &mut self,
-        refs: &[Zoneref],
+    /// The zone a zonelist entry names.
+    pub(crate) fn zone_of(&self, z: Zoneref) -> Option<&crate::mmzone::Zone> {
+        self.nodes.get(z.nid.0 as usize)?.zones().get(z.zone_idx)
+    }
+
+    /// `get_page_from_freelist`: the first zone of the zonelist that passes the watermark
+    /// of `flags` (plus its `lowmem_reserve[highest_zoneidx]`) and yields a block. A zone
+    /// found below its high watermark is marked `ZONE_BELOW_HIGH` (its per-CPU lists then
+    /// shrink). With `ALLOC_NOFRAGMENT`, a zone on another node or a scan without luck
+    /// restarts the scan without it.
+    pub(crate) fn get_page_from_freelist(
+        &self,
+        gfp: Gfp,
         order: u32,
-        mt: MigrateType,
         mut flags: AllocFlags,
-        highest_zoneidx: usize,
+        ac: &AllocContext,
     ) -> Result<Option<u64>, AllocError> {
-        let online = self.nodes().count();
+        let refs = ac.zonerefs();
+        let multi_node = self.nodes().nth(1).is_some();
+        let highest = ac.highest_zoneidx;
         loop {
             let nofrag = flags.contains(AllocFlags::NOFRAGMENT);
             let mut restart = false;
-            for z in refs {
-                if nofrag && online > 1 && z.nid != refs[0].nid {
+            for &z in refs {
+                if nofrag && multi_node && z.nid != refs[0].nid {
                     // Locality beats fragmentation avoidance: retry without it.
                     restart = true;
                     break;
                 }
-                let Some(mut zb) = self.zone_buddy(z.nid.0 as usize, z.zone_idx) else {
+                let Some(zone) = self.zone_of(z) else {
                     continue;
                 };
-                if zb.zone.managed_pages() == 0 {
+                if zone.managed_pages() == 0 {
                     continue;
                 }
-                if !flags.contains(AllocFlags::NO_WATERMARKS) {
-                    let mark = watermark_check::wmark_pages(zb.zone, flags.wmark_index());
-                    if !watermark_check::zone_watermark_fast(
-                        zb.zone,
-                        order,
-                        mark,
-                        highest_zoneidx,
-                        flags,
-                    ) {
+                let mut ok = false;
+                if !zone.test_flag(ZONE_BELOW_HIGH) {
+                    let high = zone.watermarks().high();
+                    if watermark_check::zone_watermark_fast(zone, order, high, highest, flags) {
+                        ok = true;
+                    } else {
+                        zone.set_flag(ZONE_BELOW_HIGH);
+                    }
+                }
+                if !ok && !flags.contains(AllocFlags::NO_WATERMARKS) {
+                    let mark = watermark_check::wmark_pages(zone, flags.wmark_index());
+                    if !watermark_check::zone_watermark_fast(zone, order, mark, highest, flags) {
                         continue;
                     }
                 }
-                if let Some(pfn) = zb.rmqueue(order, mt, flags)? {
+                if let Some(pfn) = self.rmqueue(zone, order, flags, ac.migratetype)? {
+                    self.prep_new_page(pfn, order, gfp);
+                    if flags.contains(AllocFlags::HIGHATOMIC) {
+                        self.reserve_highatomic_pageblock(zone, pfn, order);
+                    }
                     return Ok(Some(pfn));
                 }
             }
@@ -337,6 +406,53 @@ impl<P: Platform> Mm<P> {
             }
             flags.0 &= !AllocFlags::NOFRAGMENT.0;
         }
+    }
+
+    /// `rmqueue`: PCP orders through the calling CPU's lists, the rest (and busy lists)
+    /// from the buddy lists; a boosted zone wakes kswapd.
+    fn rmqueue(
+        &self,
+        zone: &crate::mmzone::Zone,
+        order: u32,
+        flags: AllocFlags,
+        mt: MigrateType,
+    ) -> Result<Option<u64>, AllocError> {
+        let mut got = None;
+        if pcp::pcp_allowed_order(order, self.pcp_thp_order()) {
+            got = self.rmqueue_pcplist(zone, order, mt, flags)?;
+        }
+        if got.is_none() {
+            got = self.rmqueue_buddy(zone, order, flags, mt)?;
+        }
+        if flags.contains(AllocFlags::KSWAPD) && zone.test_flag(ZONE_BOOSTED_WATERMARK) {
+            zone.test_and_clear_flag(ZONE_BOOSTED_WATERMARK);
+            self.hooks
+                .wakeup_kswapd(zone.nid(), zone.idx(), 0, zone.idx());
+        }
+        Ok(got)
+    }
+
+    /// `rmqueue_buddy`: from the buddy lists under the zone lock; the HighAtomic reserve
+    /// first for `ALLOC_HIGHATOMIC`, last for `ALLOC_OOM`/`ALLOC_NON_BLOCK` callers.
+    fn rmqueue_buddy(
+        &self,
+        zone: &crate::mmzone::Zone,
+        order: u32,
+        flags: AllocFlags,
+        mt: MigrateType,
+    ) -> Result<Option<u64>, AllocError> {
+        let mut zb = self.lock_zone(zone);
+        let mut page = None;
+        if flags.contains(AllocFlags::HIGHATOMIC) {
+            page = zb.rmqueue_smallest(order, MigrateType::HighAtomic)?;
+        }
+        if page.is_none() {
+            page = zb.rmqueue(order, mt, flags)?;
+            if page.is_none() && flags.intersects(AllocFlags(AllocFlags::OOM.0 | AllocFlags::NON_BLOCK.0)) {
+                page = zb.rmqueue_smallest(order, MigrateType::HighAtomic)?;
+            }
+        }
+        Ok(page)
     }
 
     /// `alloc_flags_nofragment`: with a DMA32 zone, allocations whose preferred zone
@@ -362,20 +478,20 @@ impl<P: Platform> Mm<P> {
 
     /// `prep_new_page`: the caller's reference on the head, the order recorded on it
     /// (so a free with another order is caught), zeroing, compound marking.
-    fn prep_new_page(&mut self, pfn: u64, order: u32, gfp: Gfp) {
+    fn prep_new_page(&self, pfn: u64, order: u32, gfp: Gfp) {
         let nr = 1u64 << order;
         let comp = gfp.contains(Gfp::COMP) && order > 0;
-        if let Some(h) = self.memmap.page_mut(pfn) {
-            h.refcount = 1;
-            h.private = order as u64;
+        if let Some(h) = self.memmap.page(pfn) {
+            h.set_refcount(1);
+            h.set_private(order as u64);
             if comp {
-                h.flags |= PG_HEAD;
+                h.set_flags(h.flags() | PG_HEAD);
             }
         }
         if comp {
             for p in pfn + 1..pfn + nr {
-                if let Some(t) = self.memmap.page_mut(p) {
-                    t.private = COMPOUND_TAIL | pfn;
+                if let Some(t) = self.memmap.page(p) {
+                    t.set_private(COMPOUND_TAIL | pfn);
                 }
             }
         }
@@ -425,23 +541,38 @@ impl<P: Platform> Mm<P> {
     /// assert_eq!(mm.free_pages(pfn, 0).unwrap_err().reason, BadPageReason::DoubleFree);
     /// ```
     #[doc(alias = "__free_pages")]
-    pub fn free_pages(&mut self, pfn: Pfn, order: u32) -> Result<(), BadPage> {
-        let (nid, zi) = self.free_page_checks(pfn.0, order)?;
+    pub fn free_pages(&self, pfn: Pfn, order: u32) -> Result<(), BadPage> {
+        let (nid, zi) = match self.free_page_checks(pfn.0, order) {
+            Ok(v) => v,
+            Err(b) => {
+                self.report_bad_page(&b);
+                return Err(b);
+            }
+        };
         let nr = 1u64 << order;
         for p in pfn.0..pfn.0 + nr {
-            if let Some(d) = self.memmap.page_mut(p) {
-                d.refcount = 0;
-                d.private = 0;
-                d.flags &= !PG_HEAD;
+            if let Some(d) = self.memmap.page(p) {
+                d.set_refcount(0);
+                d.set_private(0);
+                d.set_flags(d.flags() & !PG_HEAD);
             }
         }
         let bad = BadPage {
             pfn: pfn.0,
             order,
-            reason: BadPageReason::NotManaged,
+            reason: BadPageReason::Corrupted,
         };
-        let mut zb = self.zone_buddy(nid, zi).ok_or(bad)?;
-        zb.free_large(pfn.0, order, false).map_err(|_| bad)
+        let zone = self
+            .nodes
+            .get(nid)
+            .and_then(|n| n.zones().get(zi))
+            .ok_or(bad)?;
+        let r = if pcp::pcp_allowed_order(order, self.pcp_thp_order()) {
+            self.free_unref_page(zone, pfn.0, order)
+        } else {
+            self.lock_zone(zone).free_large(pfn.0, order, false)
+        };
+        r.map_err(|_| bad)
     }
 
     /// `free_page_is_bad` + `free_tail_page_prepare` over the whole block; returns the
@@ -472,26 +603,26 @@ impl<P: Platform> Mm<P> {
         if head.is_buddy() {
             return Err(bad(BadPageReason::DoubleFree));
         }
-        if head.private & COMPOUND_TAIL != 0 {
+        if head.private() & COMPOUND_TAIL != 0 {
             return Err(bad(BadPageReason::TailPage));
         }
-        match head.refcount {
+        match head.refcount() {
             0 => return Err(bad(BadPageReason::DoubleFree)),
             1 => {}
             r => return Err(bad(BadPageReason::NonZeroRefcount(r - 1))),
         }
-        if head.private != order as u64 {
+        if head.private() != order as u64 {
             return Err(bad(BadPageReason::WrongOrder {
-                allocated: head.private.min(u32::MAX as u64) as u32,
+                allocated: head.private().min(u32::MAX as u64) as u32,
             }));
         }
-        let comp = head.flags & PG_HEAD != 0;
+        let comp = head.flags() & PG_HEAD != 0;
         for p in pfn + 1..pfn + (1u64 << order) {
             let ok = self.memmap.page(p).is_some_and(|t| {
                 !t.is_buddy()
                     && !t.is_reserved()
-                    && t.refcount == 0
-                    && t.private == if comp { COMPOUND_TAIL | pfn } else { 0 }
+                    && t.refcount() == 0
+                    && t.private() == if comp { COMPOUND_TAIL | pfn } else { 0 }
             });
             if !ok {
                 return Err(bad(BadPageReason::BadTail { pfn: p }));

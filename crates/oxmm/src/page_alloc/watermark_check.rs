@@ -80,6 +80,13 @@ impl core::ops::BitOr for AllocFlags {
     }
 }
 
+impl core::ops::BitAnd for AllocFlags {
+    type Output = AllocFlags;
+    fn bitand(self, rhs: AllocFlags) -> AllocFlags {
+        AllocFlags(self.0 & rhs.0)
+    }
+}
+
 impl core::ops::BitOrAssign for AllocFlags {
     fn bitor_assign(&mut self, o: AllocFlags) {
         self.0 |= o.0;
@@ -93,11 +100,11 @@ impl core::ops::BitOrAssign for AllocFlags {
 /// use oxmm::types::NodeId;
 /// let mut z = Zone::new(ZoneType::Normal, 2, NodeId(0));
 /// z.watermark.low = 100;
-/// z.watermark.boost = 5;
+/// z.set_watermark_boost(5);
 /// assert_eq!(oxmm::page_alloc::watermark_check::wmark_pages(&z, 1), 105);
 /// ```
 pub fn wmark_pages(zone: &Zone, i: usize) -> u64 {
-    let w = &zone.watermark;
+    let w = zone.watermarks();
     match i {
         0 => w.min(),
         1 => w.low(),
@@ -115,7 +122,7 @@ pub fn wmark_pages(zone: &Zone, i: usize) -> u64 {
 /// use oxmm::page_alloc::watermark_check::{zone_watermark_unusable_free, AllocFlags};
 /// use oxmm::types::NodeId;
 /// let mut z = Zone::new(ZoneType::Normal, 2, NodeId(0));
-/// z.free_cma_pages = 10;
+/// z.account_freepages(10, oxmm::mmzone::MigrateType::Cma);
 /// assert_eq!(zone_watermark_unusable_free(&z, 2, AllocFlags::default()), 13);
 /// assert_eq!(zone_watermark_unusable_free(&z, 2, AllocFlags::CMA), 3);
 /// ```
@@ -123,10 +130,10 @@ pub fn wmark_pages(zone: &Zone, i: usize) -> u64 {
 pub fn zone_watermark_unusable_free(zone: &Zone, order: u32, flags: AllocFlags) -> i64 {
     let mut unusable = (1i64 << order.min(63)) - 1;
     if !flags.intersects(AllocFlags::RESERVES) {
-        unusable += zone.nr_free_highatomic as i64;
+        unusable += zone.nr_free_highatomic() as i64;
     }
     if !flags.contains(AllocFlags::CMA) {
-        unusable += zone.free_cma_pages as i64;
+        unusable += zone.free_cma_pages() as i64;
     }
     unusable
 }
@@ -186,7 +193,7 @@ pub fn zone_watermark_ok_free(
         .take(NR_PAGE_ORDERS)
         .skip(order as usize)
     {
-        if area.nr_free == 0 {
+        if area.nr_free() == 0 {
             continue;
         }
         if area.free_list[..MIGRATE_PCPTYPES]
@@ -215,7 +222,7 @@ pub fn zone_watermark_ok_free(
 /// use oxmm::page_alloc::watermark_check::{zone_watermark_ok, AllocFlags};
 /// use oxmm::types::NodeId;
 /// let mut z = Zone::new(ZoneType::Normal, 2, NodeId(0));
-/// z.free_pages = 10;
+/// z.account_freepages(10, oxmm::mmzone::MigrateType::Movable);
 /// assert!(zone_watermark_ok(&z, 0, 9, 2, AllocFlags::default()));
 /// assert!(!zone_watermark_ok(&z, 0, 10, 2, AllocFlags::default()));
 /// ```
@@ -232,7 +239,7 @@ pub fn zone_watermark_ok(
         mark,
         highest_zoneidx,
         flags,
-        zone.free_pages as i64,
+        zone.free_pages() as i64,
     )
 }
 
@@ -246,9 +253,9 @@ pub fn zone_watermark_ok(
 /// use oxmm::types::NodeId;
 /// let mut z = Zone::new(ZoneType::Normal, 2, NodeId(0));
 /// z.watermark.min = 100;
-/// z.watermark.boost = 500;
-/// z.free_pages = 150;
-/// let mark = z.watermark.min();
+/// z.set_watermark_boost(500);
+/// z.account_freepages(150, oxmm::mmzone::MigrateType::Movable);
+/// let mark = z.watermarks().min();
 /// assert!(!zone_watermark_fast(&z, 0, mark, 2, AllocFlags::WMARK_MIN));
 /// assert!(zone_watermark_fast(&z, 0, mark, 2, AllocFlags::MIN_RESERVE));
 /// ```
@@ -259,7 +266,7 @@ pub fn zone_watermark_fast(
     highest_zoneidx: usize,
     flags: AllocFlags,
 ) -> bool {
-    let free = zone.free_pages as i64;
+    let free = zone.free_pages() as i64;
     let reserve = zone
         .lowmem_reserve
         .get(highest_zoneidx)
@@ -277,7 +284,7 @@ pub fn zone_watermark_fast(
     }
     if order == 0
         && flags.contains(AllocFlags::MIN_RESERVE)
-        && zone.watermark.boost != 0
+        && zone.watermark_boost() != 0
         && flags.wmark_index() == 0
     {
         return zone_watermark_ok_free(
@@ -373,16 +380,16 @@ impl ZoneBuddy<'_> {
     /// `boost_watermark`: raise the zone's boost by a pageblock after a fallback.
     /// Returns whether it was boosted.
     pub(crate) fn boost_watermark(&mut self) -> bool {
-        let z = &mut *self.zone;
+        let z = self.zone;
         match boosted(
-            z.watermark.boost,
+            z.watermark_boost(),
             z.watermark.high,
             z.managed_pages(),
             self.geo.pageblock_nr_pages(),
             self.watermark_boost_factor,
         ) {
             Some(b) => {
-                z.watermark.boost = b;
+                z.set_watermark_boost(b);
                 true
             }
             None => false,

@@ -162,11 +162,11 @@ impl<P: Platform> Mm<P> {
     /// Blocks on one free list, counted by walking it (at most 100000, as Linux stops).
     fn free_list_len(&self, z: &crate::mmzone::Zone, order: usize, mt: MigrateType) -> u64 {
         let mut n = 0;
-        let mut cur = z.free_area[order].free_list[mt as usize].head;
+        let mut cur = z.free_area[order].free_list[mt as usize].head();
         while cur != crate::page::Page::NIL && n < 100_000 {
             n += 1;
             match self.memmap.page_by_index(cur) {
-                Some(p) => cur = p.next,
+                Some(p) => cur = p.next(),
                 None => break,
             }
         }

@@ -245,24 +245,24 @@ fn slab_of<P: Platform>(mm: &Mm<P>, addr: usize) -> Option<(u64, u16)> {
     let base = mm.platform().direct_map_base() as usize;
     let pfn = (addr.checked_sub(base)? >> mm.geometry().shift()) as u64;
     let p = mm.memmap().page(pfn)?;
-    let head = if p.page_type & 0xff00_0000 == TYPE_SLAB {
+    let head = if p.page_type() & 0xff00_0000 == TYPE_SLAB {
         pfn
-    } else if p.private & COMPOUND_TAIL != 0 {
-        p.private & !COMPOUND_TAIL
+    } else if p.private() & COMPOUND_TAIL != 0 {
+        p.private() & !COMPOUND_TAIL
     } else {
         return None;
     };
     let h = mm.memmap().page(head)?;
-    (h.page_type & 0xff00_0000 == TYPE_SLAB).then_some((head, (h.page_type & 0xffff) as u16))
+    (h.page_type() & 0xff00_0000 == TYPE_SLAB).then_some((head, (h.page_type() & 0xffff) as u16))
 }
 
 fn state<P: Platform>(mm: &Mm<P>, pfn: u64) -> SlabState {
-    SlabState::unpack(mm.memmap().page(pfn).map_or(0, |p| p.private))
+    SlabState::unpack(mm.memmap().page(pfn).map_or(0, |p| p.private()))
 }
 
 fn set_state<P: Platform>(mm: &mut Mm<P>, pfn: u64, st: SlabState) {
-    if let Some(p) = mm.memmap_mut().page_mut(pfn) {
-        p.private = st.pack();
+    if let Some(p) = mm.memmap().page(pfn) {
+        p.set_private(st.pack());
     }
 }
 
@@ -280,43 +280,43 @@ fn set_freepointer(obj: usize, offset: u32, fp: usize) {
 }
 
 fn add_partial<P: Platform>(mm: &mut Mm<P>, n: &mut KmemCacheNode, pfn: u64, tail: bool) {
-    let map = mm.memmap_mut();
+    let map = mm.memmap();
     let Some(idx) = map.index_of(pfn) else { return };
     let (prev, next) = if tail {
         (n.partial_tail, Page::NIL)
     } else {
         (Page::NIL, n.partial_head)
     };
-    if let Some(p) = map.page_by_index_mut(idx) {
-        p.prev = prev;
-        p.next = next;
+    if let Some(p) = map.page_by_index(idx) {
+        p.set_prev(prev);
+        p.set_next(next);
     }
-    match map.page_by_index_mut(prev) {
-        Some(p) => p.next = idx,
+    match map.page_by_index(prev) {
+        Some(p) => p.set_next(idx),
         None => n.partial_head = idx,
     }
-    match map.page_by_index_mut(next) {
-        Some(p) => p.prev = idx,
+    match map.page_by_index(next) {
+        Some(p) => p.set_prev(idx),
         None => n.partial_tail = idx,
     }
     n.nr_partial += 1;
 }
 
 fn remove_partial<P: Platform>(mm: &mut Mm<P>, n: &mut KmemCacheNode, pfn: u64) {
-    let map = mm.memmap_mut();
+    let map = mm.memmap();
     let Some(idx) = map.index_of(pfn) else { return };
-    let Some(p) = map.page_by_index_mut(idx) else {
+    let Some(p) = map.page_by_index(idx) else {
         return;
     };
-    let (prev, next) = (p.prev, p.next);
-    p.prev = Page::NIL;
-    p.next = Page::NIL;
-    match map.page_by_index_mut(prev) {
-        Some(p) => p.next = next,
+    let (prev, next) = (p.prev(), p.next());
+    p.set_prev(Page::NIL);
+    p.set_next(Page::NIL);
+    match map.page_by_index(prev) {
+        Some(p) => p.set_next(next),
         None => n.partial_head = next,
     }
-    match map.page_by_index_mut(next) {
-        Some(p) => p.prev = prev,
+    match map.page_by_index(next) {
+        Some(p) => p.set_prev(prev),
         None => n.partial_tail = prev,
     }
     n.nr_partial = n.nr_partial.saturating_sub(1);
@@ -359,15 +359,17 @@ fn new_slab<P: Platform>(
         set_freepointer(obj, s.layout.offset, next);
     }
     let node = mm.memmap().page(pfn).map_or(0, |p| p.nid() as usize);
-    if let Some(p) = mm.memmap_mut().page_mut(pfn) {
-        p.page_type = TYPE_SLAB | s.id as u32;
-        p.private = SlabState {
-            free: 1,
-            inuse: 0,
-            objects: objects as u16,
-            order: oo.order() as u8,
-        }
-        .pack();
+    if let Some(p) = mm.memmap().page(pfn) {
+        p.set_page_type(TYPE_SLAB | s.id as u32);
+        p.set_private(
+            SlabState {
+                free: 1,
+                inuse: 0,
+                objects: objects as u16,
+                order: oo.order() as u8,
+            }
+            .pack(),
+        );
     }
     let n = &mut s.node[node];
     n.nr_slabs += 1;
@@ -381,10 +383,10 @@ fn new_slab<P: Platform>(
 fn discard_slab<P: Platform>(s: &mut KmemCache, mm: &mut Mm<P>, pfn: u64) {
     let st = state(mm, pfn);
     let node = mm.memmap().page(pfn).map_or(0, |p| p.nid() as usize);
-    if let Some(p) = mm.memmap_mut().page_mut(pfn) {
+    if let Some(p) = mm.memmap().page(pfn) {
         // What page_alloc expects of an allocated head: untyped, order in private.
-        p.page_type = Page::TYPE_NONE;
-        p.private = st.order as u64;
+        p.set_page_type(Page::TYPE_NONE);
+        p.set_private(st.order as u64);
     }
     let n = &mut s.node[node];
     n.nr_slabs = n.nr_slabs.saturating_sub(1);
@@ -702,7 +704,7 @@ impl SlabCaches {
         for node in 0..MAX_NUMNODES {
             let mut cur = s.node[node].partial_head;
             while let Some(pfn) = mm.memmap().pfn_of(cur).filter(|_| cur != Page::NIL) {
-                cur = mm.memmap().page(pfn).map_or(Page::NIL, |p| p.next);
+                cur = mm.memmap().page(pfn).map_or(Page::NIL, |p| p.next());
                 let st = state(mm, pfn);
                 if st.inuse == 0 {
                     remove_partial(mm, &mut s.node[node], pfn);
@@ -723,7 +725,7 @@ impl SlabCaches {
             while let Some(pfn) = mm.memmap().pfn_of(cur).filter(|_| cur != Page::NIL) {
                 let st = state(mm, pfn);
                 free += (st.objects - st.inuse) as u64;
-                cur = mm.memmap().page(pfn).map_or(Page::NIL, |p| p.next);
+                cur = mm.memmap().page(pfn).map_or(Page::NIL, |p| p.next());
             }
         }
         Ok(s.total_objects() - free)
@@ -787,7 +789,7 @@ impl SlabCaches {
             while let Some(pfn) = mm.memmap().pfn_of(cur).filter(|_| cur != Page::NIL) {
                 let st = state(mm, pfn);
                 let start = pfn_addr(mm, pfn);
-                cur = mm.memmap().page(pfn).map_or(Page::NIL, |p| p.next);
+                cur = mm.memmap().page(pfn).map_or(Page::NIL, |p| p.next());
                 if st.inuse == 0 {
                     continue;
                 }
@@ -921,10 +923,10 @@ impl SlabCaches {
         }
         let pfn = (off >> shift) as u64;
         let p = mm.memmap().page(pfn).ok_or(SlabError::InvalidFree(addr))?;
-        if p.flags & PG_HEAD == 0 || p.private & COMPOUND_TAIL != 0 || p.refcount == 0 {
+        if p.flags() & PG_HEAD == 0 || p.private() & COMPOUND_TAIL != 0 || p.refcount() == 0 {
             return Err(SlabError::InvalidFree(addr));
         }
-        Ok((pfn, p.private as u32))
+        Ok((pfn, p.private() as u32))
     }
 
     /// `ksize`: the usable bytes of a kmalloc'ed or cache object.

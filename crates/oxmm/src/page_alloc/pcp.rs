@@ -1,0 +1,693 @@
+//! Per-CPU page lists (v6.12: `struct per_cpu_pages`, `rmqueue_pcplist`,
+//! `nr_pcp_alloc`, `free_unref_page_commit`, `nr_pcp_high`, `nr_pcp_free`,
+//! `free_pcppages_bulk`, `rmqueue_bulk`, `drain_pages_zone`,
+//! `zone_set_pageset_high_and_batch`; mm/page_alloc.c).
+//!
+//! Each zone has, per CPU, lists for the three PCP migrate types at orders 0..=3 plus
+//! two THP lists (unmovable/reclaimable and movable at the PMD order). Allocations of
+//! those orders take a page from the calling CPU's list, refilling it in one batch
+//! under the zone lock; frees put the page on the list and, once `count` reaches
+//! `high`, give a batch back. `high` is tuned at run time between `high_min` (from the
+//! low watermark) and `high_max` (an eighth of the zone split over the node's CPUs),
+//! as in Linux 6.7+. Each CPU's lists have their own lock, taken with try-lock: when it
+//! is busy (a drain from another CPU) the request goes straight to the buddy lists.
+
+use super::buddy::{Corrupt, ZoneBuddy};
+use super::AllocFlags;
+use crate::memmap::MemMap;
+use crate::mm::Mm;
+use crate::mmzone::{FreeList, MigrateType, Zone, MIGRATE_PCPTYPES, ZONE_BELOW_HIGH};
+use crate::mmzone::{ZONE_RECLAIM_ACTIVE, MAX_NR_ZONES};
+use crate::platform::Platform;
+use crate::watermark::{zone_batchsize, zone_highsize};
+
+/// `PAGE_ALLOC_COSTLY_ORDER`: above this order, allocations are "costly".
+///
+/// ```
+/// assert_eq!(oxmm::page_alloc::pcp::PAGE_ALLOC_COSTLY_ORDER, 3);
+/// ```
+pub const PAGE_ALLOC_COSTLY_ORDER: u32 = 3;
+/// `NR_LOWORDER_PCP_LISTS`.
+///
+/// ```
+/// assert_eq!(oxmm::page_alloc::pcp::NR_LOWORDER_PCP_LISTS, 12);
+/// ```
+pub const NR_LOWORDER_PCP_LISTS: usize = MIGRATE_PCPTYPES * (PAGE_ALLOC_COSTLY_ORDER as usize + 1);
+/// `NR_PCP_LISTS`: the low-order lists plus the two THP lists.
+///
+/// ```
+/// assert_eq!(oxmm::page_alloc::pcp::NR_PCP_LISTS, 14);
+/// ```
+pub const NR_PCP_LISTS: usize = NR_LOWORDER_PCP_LISTS + 2;
+/// `CONFIG_PCP_BATCH_SCALE_MAX` (default 5).
+///
+/// ```
+/// assert_eq!(oxmm::page_alloc::pcp::PCP_BATCH_SCALE_MAX, 5);
+/// ```
+pub const PCP_BATCH_SCALE_MAX: u32 = 5;
+/// `MIN_PERCPU_PAGELIST_HIGH_FRACTION`.
+///
+/// ```
+/// assert_eq!(oxmm::page_alloc::pcp::MIN_PERCPU_PAGELIST_HIGH_FRACTION, 8);
+/// ```
+pub const MIN_PERCPU_PAGELIST_HIGH_FRACTION: u64 = 8;
+/// `PCPF_PREV_FREE_HIGH_ORDER`: the previous free was of a high order.
+pub const PCPF_PREV_FREE_HIGH_ORDER: u8 = 1 << 0;
+/// `PCPF_FREE_HIGH_BATCH`: the CPU's cache slice holds a batch of high-order frees.
+pub const PCPF_FREE_HIGH_BATCH: u8 = 1 << 1;
+
+/// A zone's pageset parameters (`zone->pageset_high_min`, `pageset_high_max`,
+/// `pageset_batch`).
+///
+/// ```
+/// use oxmm::page_alloc::pcp::PagesetParams;
+/// assert_eq!(PagesetParams::BOOT.batch, 1);
+/// assert_eq!(PagesetParams::BOOT.high_max, 0);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PagesetParams {
+    /// `high_min`.
+    pub high_min: u32,
+    /// `high_max`.
+    pub high_max: u32,
+    /// `batch`.
+    pub batch: u32,
+}
+
+impl PagesetParams {
+    /// `BOOT_PAGESET_HIGH` / `BOOT_PAGESET_BATCH`: lists effectively disabled.
+    pub const BOOT: PagesetParams = PagesetParams {
+        high_min: 0,
+        high_max: 0,
+        batch: 1,
+    };
+}
+
+/// One CPU's lists of one zone, behind the lock (`struct per_cpu_pages` minus its lock).
+///
+/// ```
+/// use oxmm::page_alloc::pcp::{PcpState, PagesetParams};
+/// let s = PcpState::new(PagesetParams::BOOT);
+/// assert_eq!((s.count, s.high, s.batch), (0, 0, 1));
+/// ```
+#[derive(Debug)]
+pub struct PcpState {
+    /// Pages on the lists.
+    pub count: i32,
+    /// The current high limit (tuned between `high_min` and `high_max`).
+    pub high: i32,
+    /// `high_min`.
+    pub high_min: i32,
+    /// `high_max`.
+    pub high_max: i32,
+    /// Chunk size for buddy add/remove.
+    pub batch: i32,
+    /// `PCPF_*` flags.
+    pub flags: u8,
+    /// Batch-allocation scale (grows with consecutive allocations).
+    pub alloc_factor: u8,
+    /// Pages freed since the last allocation (decays on allocation).
+    pub free_count: i32,
+    /// The lists, indexed by [`order_to_pindex`].
+    pub lists: [FreeList; NR_PCP_LISTS],
+}
+
+impl PcpState {
+    /// `per_cpu_pages_init` + `pageset_update`.
+    pub const fn new(p: PagesetParams) -> PcpState {
+        PcpState {
+            count: 0,
+            high: 0,
+            high_min: p.high_min as i32,
+            high_max: p.high_max as i32,
+            batch: p.batch as i32,
+            flags: 0,
+            alloc_factor: 0,
+            free_count: 0,
+            lists: [FreeList::EMPTY; NR_PCP_LISTS],
+        }
+    }
+}
+
+/// `struct per_cpu_pages`: one CPU's lists of one zone with their own lock (each CPU's
+/// on its own cache lines, see [`crate::percpu::stride_of`]).
+///
+/// ```
+/// use oxmm::page_alloc::pcp::{PerCpuPages, PagesetParams};
+/// let p = PerCpuPages::new(PagesetParams::BOOT);
+/// assert!(p.lock.try_lock().is_some());
+/// ```
+#[derive(Debug)]
+#[doc(alias = "per_cpu_pages")]
+pub struct PerCpuPages {
+    /// `pcp->lock` and what it protects.
+    pub lock: spin::Mutex<PcpState>,
+}
+
+impl PerCpuPages {
+    /// Lists with parameters `p`, empty.
+    pub const fn new(p: PagesetParams) -> PerCpuPages {
+        PerCpuPages {
+            lock: spin::Mutex::new(PcpState::new(p)),
+        }
+    }
+}
+
+/// `pcp_allowed_order`: orders up to `PAGE_ALLOC_COSTLY_ORDER`, and the THP order.
+///
+/// ```
+/// use oxmm::page_alloc::pcp::pcp_allowed_order;
+/// assert!(pcp_allowed_order(3, 9));
+/// assert!(!pcp_allowed_order(4, 9));
+/// assert!(pcp_allowed_order(9, 9));
+/// ```
+pub const fn pcp_allowed_order(order: u32, thp_order: u32) -> bool {
+    order <= PAGE_ALLOC_COSTLY_ORDER || order == thp_order
+}
+
+/// `order_to_pindex`: `MIGRATE_PCPTYPES * order + mt` for low orders; the THP order uses
+/// list 12 (unmovable and reclaimable) or 13 (movable).
+///
+/// ```
+/// use oxmm::mmzone::MigrateType;
+/// use oxmm::page_alloc::pcp::order_to_pindex;
+/// assert_eq!(order_to_pindex(MigrateType::Reclaimable, 1), 5);
+/// assert_eq!(order_to_pindex(MigrateType::Movable, 9), 13);
+/// assert_eq!(order_to_pindex(MigrateType::Unmovable, 9), 12);
+/// ```
+pub const fn order_to_pindex(mt: MigrateType, order: u32) -> usize {
+    if order > PAGE_ALLOC_COSTLY_ORDER {
+        NR_LOWORDER_PCP_LISTS + matches!(mt, MigrateType::Movable) as usize
+    } else {
+        MIGRATE_PCPTYPES * order as usize + mt as usize
+    }
+}
+
+/// `pindex_to_order`.
+///
+/// ```
+/// use oxmm::page_alloc::pcp::pindex_to_order;
+/// assert_eq!(pindex_to_order(5, 9), 1);
+/// assert_eq!(pindex_to_order(13, 9), 9);
+/// ```
+pub const fn pindex_to_order(pindex: usize, thp_order: u32) -> u32 {
+    if pindex >= NR_LOWORDER_PCP_LISTS {
+        thp_order
+    } else {
+        (pindex / MIGRATE_PCPTYPES) as u32
+    }
+}
+
+/// `nr_pcp_alloc`: how many blocks of `order` to move from the buddy lists into an
+/// empty list. Raises `high` towards `high_max` while the zone is above its high
+/// watermark, and doubles the order-0 batch for each refill without a free between.
+///
+/// ```
+/// use oxmm::page_alloc::pcp::{nr_pcp_alloc, PagesetParams, PcpState};
+/// let mut s = PcpState::new(PagesetParams { high_min: 480, high_max: 11656, batch: 63 });
+/// assert_eq!(nr_pcp_alloc(&mut s, false, 0), 63);
+/// assert_eq!((s.high, s.alloc_factor), (480 + 63, 1));
+/// assert_eq!(nr_pcp_alloc(&mut s, false, 0), 126);
+/// assert_eq!(nr_pcp_alloc(&mut s, false, 2), 15);
+/// ```
+pub fn nr_pcp_alloc(pcp: &mut PcpState, zone_below_high: bool, order: u32) -> i32 {
+    let base_batch = pcp.batch;
+    let (high_min, high_max) = (pcp.high_min, pcp.high_max);
+    pcp.high = pcp.high.clamp(high_min.min(high_max), high_max.max(high_min));
+    let mut high = pcp.high;
+    // PCP disabled or a boot pageset.
+    if high < base_batch {
+        return 1;
+    }
+    let mut batch = if order != 0 {
+        base_batch
+    } else {
+        base_batch << pcp.alloc_factor
+    };
+    // With a larger high, fewer refills from the zone would be needed.
+    if high_min != high_max && !zone_below_high {
+        high = (high + batch).min(high_max);
+        pcp.high = high;
+    }
+    if order == 0 {
+        let max_nr_alloc = (high - pcp.count - base_batch).max(base_batch);
+        if batch <= max_nr_alloc && (pcp.alloc_factor as u32) < PCP_BATCH_SCALE_MAX {
+            pcp.alloc_factor += 1;
+        }
+        batch = batch.min(max_nr_alloc);
+    }
+    // Scale by order, but a batch of 1 (boot pageset, tiny zone) stays 1.
+    if batch > 1 {
+        batch = (batch >> order).max(2);
+    }
+    batch
+}
+
+/// `nr_pcp_free`: how many pages to give back once `count` reached `high`: at least a
+/// batch, growing with consecutive frees, leaving a batch on the lists.
+///
+/// ```
+/// use oxmm::page_alloc::pcp::{nr_pcp_free, PagesetParams, PcpState};
+/// let mut s = PcpState::new(PagesetParams { high_min: 480, high_max: 480, batch: 63 });
+/// s.free_count = 300;
+/// assert_eq!(nr_pcp_free(&s, 63, 480, false), 300);
+/// s.free_count = 10;
+/// assert_eq!(nr_pcp_free(&s, 63, 480, false), 63);
+/// ```
+pub fn nr_pcp_free(pcp: &PcpState, batch: i32, high: i32, free_high: bool) -> i32 {
+    if free_high {
+        return pcp.count.min(batch << PCP_BATCH_SCALE_MAX);
+    }
+    if high < batch {
+        return 1;
+    }
+    let (min_nr_free, max_nr_free) = (batch, high - batch);
+    pcp.free_count.max(min_nr_free).min(max_nr_free.max(min_nr_free))
+}
+
+/// `nr_pcp_high`: the limit `count` is checked against on free, tuning `high`: down
+/// while the zone is below its high watermark or under reclaim, up when a batch of
+/// frees no longer fits.
+///
+/// ```
+/// use oxmm::page_alloc::pcp::{nr_pcp_high, PagesetParams, PcpState};
+/// let mut s = PcpState::new(PagesetParams { high_min: 100, high_max: 1000, batch: 10 });
+/// s.high = 500;
+/// assert_eq!(nr_pcp_high(&mut s, 0, 10, false), 500);
+/// s.free_count = 50;
+/// s.count = 120;
+/// assert_eq!(nr_pcp_high(&mut s, oxmm::mmzone::ZONE_BELOW_HIGH, 10, false), 120);
+/// assert_eq!(s.high, 450);
+/// ```
+pub fn nr_pcp_high(pcp: &mut PcpState, zone_flags: u32, batch: i32, free_high: bool) -> i32 {
+    let (high_min, high_max) = (pcp.high_min, pcp.high_max);
+    pcp.high = pcp.high.clamp(high_min.min(high_max), high_max.max(high_min));
+    let high = pcp.high;
+    if high == 0 {
+        return 0;
+    }
+    if free_high {
+        pcp.high = (high - (batch << PCP_BATCH_SCALE_MAX)).max(high_min);
+        return 0;
+    }
+    // Under reclaim, keep few pages on the lists.
+    if zone_flags & ZONE_RECLAIM_ACTIVE != 0 {
+        let free_count = pcp.free_count.max(batch);
+        pcp.high = (high - free_count).max(high_min);
+        return (batch << 2).min(pcp.high);
+    }
+    if high_min == high_max {
+        return high;
+    }
+    if zone_flags & ZONE_BELOW_HIGH != 0 {
+        let free_count = pcp.free_count.max(batch);
+        pcp.high = (high - free_count).max(high_min);
+        return pcp.count.max(high_min);
+    }
+    if pcp.count >= high {
+        // Large enough to hold a batch of frees.
+        let need_high = pcp.free_count + batch;
+        if pcp.high < need_high {
+            pcp.high = need_high.clamp(high_min, high_max);
+        }
+    }
+    high
+}
+
+/// A zone's buddy lists held under `zone->lock` for PCP refills and drains.
+fn lock_zone<'a>(mm_map: &'a MemMap, zone: &'a Zone, geo: crate::types::PageGeometry, mobility_disabled: bool, boost_factor: u64) -> ZoneBuddy<'a> {
+    ZoneBuddy::lock(zone, mm_map, geo, mobility_disabled, boost_factor)
+}
+
+impl<P: Platform> Mm<P> {
+    /// The THP order of the per-CPU lists (`HPAGE_PMD_ORDER`; here the pageblock order).
+    pub(crate) fn pcp_thp_order(&self) -> u32 {
+        self.geo.pageblock_order()
+    }
+
+    pub(crate) fn lock_zone<'a>(&'a self, zone: &'a Zone) -> ZoneBuddy<'a> {
+        lock_zone(
+            &self.memmap,
+            zone,
+            self.geo,
+            self.mobility_disabled,
+            self.vm.watermark_boost_factor,
+        )
+    }
+
+    /// `rmqueue_pcplist`: a block of `order` from the calling CPU's list of `zone`,
+    /// refilled from the buddy lists when empty. `Ok(None)`: the lists are busy (a
+    /// drain holds them) or the zone had nothing; the caller goes to the buddy lists.
+    pub(crate) fn rmqueue_pcplist(
+        &self,
+        zone: &Zone,
+        order: u32,
+        mt: MigrateType,
+        flags: AllocFlags,
+    ) -> Result<Option<u64>, Corrupt> {
+        let Some(pcp) = zone.pcp.get(self.platform.cpu_id()) else {
+            return Ok(None);
+        };
+        let Some(mut st) = pcp.lock.try_lock() else {
+            return Ok(None);
+        };
+        // An allocation shrinks the next free batch (see nr_pcp_free).
+        st.free_count >>= 1;
+        let pindex = order_to_pindex(mt, order);
+        if st.lists[pindex].is_empty() {
+            let batch = nr_pcp_alloc(&mut st, zone.test_flag(ZONE_BELOW_HIGH), order);
+            let alloced = self.rmqueue_bulk(zone, order, batch, &st.lists[pindex], mt, flags)?;
+            st.count += alloced << order;
+            if st.lists[pindex].is_empty() {
+                return Ok(None);
+            }
+        }
+        let list = &st.lists[pindex];
+        let idx = list.head();
+        list.del(&self.memmap, idx).ok_or(Corrupt)?;
+        st.count -= 1 << order;
+        Ok(Some(self.memmap.pfn_of(idx).ok_or(Corrupt)?))
+    }
+
+    /// `rmqueue_bulk`: up to `count` blocks of `order` from the buddy lists to the tail
+    /// of `list`, under the zone lock once. Returns how many.
+    fn rmqueue_bulk(
+        &self,
+        zone: &Zone,
+        order: u32,
+        count: i32,
+        list: &FreeList,
+        mt: MigrateType,
+        flags: AllocFlags,
+    ) -> Result<i32, Corrupt> {
+        let mut zb = self.lock_zone(zone);
+        let mut i = 0;
+        while i < count {
+            let Some(pfn) = zb.rmqueue(order, mt, flags)? else {
+                break;
+            };
+            let idx = self.memmap.index_of(pfn).ok_or(Corrupt)?;
+            // Split halves come back in pfn order; the tail keeps the list that way.
+            list.add(&self.memmap, idx, true).ok_or(Corrupt)?;
+            i += 1;
+        }
+        Ok(i)
+    }
+
+    /// `free_unref_page` for a block of a PCP order whose checks passed: onto the calling
+    /// CPU's list (HighAtomic and CMA blocks on the movable list; Isolate blocks and busy
+    /// lists straight to the buddy lists).
+    pub(crate) fn free_unref_page(&self, zone: &Zone, pfn: u64, order: u32) -> Result<(), Corrupt> {
+        let mut mt = self.block_migratetype(zone, pfn).ok_or(Corrupt)?;
+        if mt as usize >= MIGRATE_PCPTYPES {
+            if mt == MigrateType::Isolate {
+                return self.lock_zone(zone).free_one_page(pfn, order, mt, false);
+            }
+            mt = MigrateType::Movable;
+        }
+        let pcp = zone.pcp.get(self.platform.cpu_id());
+        match pcp.and_then(|p| p.lock.try_lock()) {
+            Some(mut st) => self.free_unref_page_commit(zone, &mut st, pfn, mt, order),
+            None => {
+                let mt = self.block_migratetype(zone, pfn).ok_or(Corrupt)?;
+                self.lock_zone(zone).free_one_page(pfn, order, mt, false)
+            }
+        }
+    }
+
+    /// `get_pfnblock_migratetype` for a pfn of `zone`.
+    pub(crate) fn block_migratetype(&self, zone: &Zone, pfn: u64) -> Option<MigrateType> {
+        let o = self.geo.pageblock_order();
+        let b = (pfn >> o).checked_sub(zone.start_pfn >> o)?;
+        let bits = self.memmap.pageblock_bits(zone.usemap, zone.usemap_bytes, b)?;
+        MigrateType::from_u8(bits & 0x7)
+    }
+
+    /// `free_unref_page_commit`.
+    fn free_unref_page_commit(
+        &self,
+        zone: &Zone,
+        st: &mut PcpState,
+        pfn: u64,
+        mt: MigrateType,
+        order: u32,
+    ) -> Result<(), Corrupt> {
+        // A free shrinks the next allocation batch (see nr_pcp_alloc).
+        st.alloc_factor >>= 1;
+        let pindex = order_to_pindex(mt, order);
+        let idx = self.memmap.index_of(pfn).ok_or(Corrupt)?;
+        st.lists[pindex].add(&self.memmap, idx, false).ok_or(Corrupt)?;
+        st.count += 1 << order;
+        let batch = st.batch;
+        // High orders other than THP fragment: limit how many a freeing-only CPU keeps.
+        let mut free_high = false;
+        if order != 0 && order <= PAGE_ALLOC_COSTLY_ORDER {
+            free_high = st.free_count >= batch
+                && st.flags & PCPF_PREV_FREE_HIGH_ORDER != 0
+                && (st.flags & PCPF_FREE_HIGH_BATCH == 0 || st.count >= batch);
+            st.flags |= PCPF_PREV_FREE_HIGH_ORDER;
+        } else if st.flags & PCPF_PREV_FREE_HIGH_ORDER != 0 {
+            st.flags &= !PCPF_PREV_FREE_HIGH_ORDER;
+        }
+        if st.free_count < (batch << PCP_BATCH_SCALE_MAX) {
+            st.free_count += 1 << order;
+        }
+        let zflags = self.zone_flags(zone);
+        let high = nr_pcp_high(st, zflags, batch, free_high);
+        if st.count >= high {
+            let n = nr_pcp_free(st, batch, high, free_high);
+            self.free_pcppages_bulk(zone, n, st, pindex)?;
+            if zone.test_flag(ZONE_BELOW_HIGH) {
+                let mark = zone.watermarks().high();
+                let top = self.layout.len().saturating_sub(1).min(MAX_NR_ZONES - 1);
+                if super::watermark_check::zone_watermark_ok(zone, 0, mark, top, AllocFlags::default()) {
+                    zone.test_and_clear_flag(ZONE_BELOW_HIGH);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn zone_flags(&self, zone: &Zone) -> u32 {
+        let mut f = 0;
+        for b in [ZONE_BELOW_HIGH, ZONE_RECLAIM_ACTIVE] {
+            if zone.test_flag(b) {
+                f |= b;
+            }
+        }
+        f
+    }
+
+    /// `free_pcppages_bulk`: give `count` pages back from the lists, round-robin from
+    /// `pindex` (which goes first), each list from its tail (the coldest pages), under
+    /// the zone lock once.
+    pub(crate) fn free_pcppages_bulk(
+        &self,
+        zone: &Zone,
+        count: i32,
+        st: &mut PcpState,
+        pindex: usize,
+    ) -> Result<(), Corrupt> {
+        let mut count = count.min(st.count);
+        if count <= 0 {
+            return Ok(());
+        }
+        let thp = self.pcp_thp_order();
+        let mut zb = self.lock_zone(zone);
+        let mut p = pindex + NR_PCP_LISTS - 1;
+        while count > 0 {
+            // The next non-empty list, starting with `pindex`.
+            let mut tries = 0;
+            loop {
+                p = (p + 1) % NR_PCP_LISTS;
+                if !st.lists[p].is_empty() {
+                    break;
+                }
+                tries += 1;
+                if tries > NR_PCP_LISTS {
+                    // `count` says there are pages but no list has any.
+                    return Err(Corrupt);
+                }
+            }
+            let order = pindex_to_order(p, thp);
+            let nr = 1i32 << order;
+            loop {
+                let list = &st.lists[p];
+                let idx = list.tail();
+                list.del(&self.memmap, idx).ok_or(Corrupt)?;
+                count -= nr;
+                st.count -= nr;
+                let pfn = self.memmap.pfn_of(idx).ok_or(Corrupt)?;
+                let mt = zb.pageblock_migratetype(pfn).ok_or(Corrupt)?;
+                zb.free_one_page(pfn, order, mt, false)?;
+                if count <= 0 || st.lists[p].is_empty() {
+                    break;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `drain_pages_zone`: empty CPU `cpu`'s lists of `zone` into the buddy lists (a
+    /// batch at a time, so other CPUs get the zone lock in between).
+    pub fn drain_pages_zone(&self, cpu: usize, zone: &Zone) -> Result<(), Corrupt> {
+        let Some(pcp) = zone.pcp.get(cpu) else {
+            return Ok(());
+        };
+        loop {
+            let mut st = pcp.lock.lock();
+            let count = st.count;
+            if count == 0 {
+                return Ok(());
+            }
+            let to_drain = count.min(st.batch << PCP_BATCH_SCALE_MAX);
+            self.free_pcppages_bulk(zone, to_drain, &mut st, 0)?;
+        }
+    }
+
+    /// `drain_local_pages` / `drain_pages`: empty CPU `cpu`'s lists of every zone.
+    pub fn drain_pages(&self, cpu: usize) -> Result<(), Corrupt> {
+        for n in self.nodes() {
+            for z in n.zones().iter().filter(|z| z.is_populated()) {
+                self.drain_pages_zone(cpu, z)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// `drain_all_pages`: empty every CPU's lists of `zone` (all zones with `None`).
+    pub fn drain_all_pages(&self, zone: Option<&Zone>) -> Result<(), Corrupt> {
+        for cpu in 0..self.platform.nr_cpus() {
+            match zone {
+                Some(z) => self.drain_pages_zone(cpu, z)?,
+                None => self.drain_pages(cpu)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// `zone_set_pageset_high_and_batch` for every populated zone (Linux runs it from
+    /// `setup_per_zone_wmarks` and the `percpu_pagelist_high_fraction` sysctl):
+    /// batch from the managed pages, `high_min` from the low watermark and `high_max`
+    /// from an eighth of the zone, both split over the node's CPUs (a fixed high with a
+    /// non-zero fraction).
+    #[doc(alias = "zone_set_pageset_high_and_batch")]
+    pub(crate) fn zone_pcp_update_all(&mut self) {
+        let page_size = self.geo.page_size();
+        let online = self.platform.nr_cpus() as u64;
+        let fraction = self.vm.percpu_pagelist_high_fraction;
+        for i in 0..self.nodes.len() {
+            if !self.online[i] {
+                continue;
+            }
+            let node_cpus = self.nodes[i].nr_cpus as u64;
+            for z in self.nodes[i].zones_mut() {
+                if !z.is_populated() {
+                    continue;
+                }
+                let batch = zone_batchsize(z.managed_pages(), page_size).max(1);
+                let low = z.watermark.low;
+                let managed = z.managed_pages();
+                let (high_min, high_max) = if fraction != 0 {
+                    let h = zone_highsize(low, managed, batch, fraction, node_cpus, online);
+                    (h, h)
+                } else {
+                    (
+                        zone_highsize(low, managed, batch, 0, node_cpus, online),
+                        zone_highsize(
+                            low,
+                            managed,
+                            batch,
+                            MIN_PERCPU_PAGELIST_HIGH_FRACTION,
+                            node_cpus,
+                            online,
+                        ),
+                    )
+                };
+                let p = PagesetParams {
+                    high_min: high_min.min(i32::MAX as u64) as u32,
+                    high_max: high_max.min(i32::MAX as u64) as u32,
+                    batch: batch.min(i32::MAX as u64) as u32,
+                };
+                if z.pageset == p {
+                    continue;
+                }
+                z.pageset = p;
+                for pcp in z.pcp.iter() {
+                    let mut st = pcp.lock.lock();
+                    st.batch = p.batch as i32;
+                    st.high_min = p.high_min as i32;
+                    st.high_max = p.high_max as i32;
+                }
+            }
+        }
+    }
+}
+
+impl<P: Platform> Mm<P> {
+    /// `setup_per_cpu_pageset`: give every populated zone its per-CPU lists, one
+    /// [`PerCpuPages`] per possible CPU, in pages taken from the buddy allocator of the
+    /// zone's node (Linux: `alloc_percpu`), then size them
+    /// (`zone_set_pageset_high_and_batch`). A description-only boot has no lists.
+    pub(crate) fn setup_per_cpu_pageset(&mut self) -> Result<(), crate::boot::BootError> {
+        if self.mode != crate::mm::BootMode::Full || !self.memmap.is_accessible() {
+            return Ok(());
+        }
+        let nr_cpus = self.platform.nr_cpus().max(1);
+        let bytes = (nr_cpus * crate::percpu::stride_of::<PerCpuPages>()) as u64;
+        let pages = bytes.div_ceil(self.geo.page_size());
+        let order = pages.next_power_of_two().trailing_zeros();
+        let mut blocks = [[None::<u64>; MAX_NR_ZONES]; crate::types::MAX_NUMNODES];
+        for (i, node) in self.nodes.iter().enumerate() {
+            if !self.online[i] {
+                continue;
+            }
+            for (zi, z) in node.zones().iter().enumerate() {
+                if !z.is_populated() || z.managed_pages() == 0 {
+                    continue;
+                }
+                let gfp = crate::gfp::Gfp::KERNEL | crate::gfp::Gfp::ZERO;
+                let pfn = self
+                    .alloc_pages_node(node.nid(), gfp, order)
+                    .or_else(|_| self.alloc_pages(gfp, order))
+                    .map_err(|_| crate::boot::BootError::PerCpuAlloc {
+                        nid: node.nid(),
+                        bytes,
+                    })?;
+                blocks[i][zi] = Some(pfn.0);
+            }
+        }
+        let base = self.platform.direct_map_base();
+        for (i, row) in blocks.iter().enumerate() {
+            for (zi, b) in row.iter().enumerate() {
+                let Some(pfn) = b else {
+                    continue;
+                };
+                let phys = self.geo.pfn_to_phys(crate::types::Pfn(*pfn));
+                let ptr = base.wrapping_add(phys.0 as usize) as *mut PerCpuPages;
+                let z = &mut self.nodes[i].zones_mut()[zi];
+                let params = z.pageset;
+                if ptr.align_offset(core::mem::align_of::<PerCpuPages>()) != 0 {
+                    return Err(crate::boot::BootError::NoDirectMap);
+                }
+                // SAFETY: the block was just allocated for this purpose, is aligned for
+                // `PerCpuPages` (checked), holds `nr_cpus` strides and is never freed: it
+                // lives in machine memory as long as this `Mm`.
+                z.pcp = unsafe {
+                    crate::percpu::PerCpu::init(ptr, nr_cpus, |_| PerCpuPages::new(params))
+                };
+            }
+        }
+        self.zone_pcp_update_all();
+        Ok(())
+    }
+
+    /// Pages on every CPU's lists of every zone (Linux's `free_pcp` in `show_mem`).
+    pub fn nr_pcp_pages(&self) -> u64 {
+        self.nodes()
+            .flat_map(|n| n.zones().iter())
+            .flat_map(|z| z.pcp.iter())
+            .map(|p| p.lock.lock().count.max(0) as u64)
+            .sum()
+    }
+}

@@ -1,0 +1,145 @@
+//! `show_free_areas` (v6.12 mm/show_mem.c): the per-zone part of the memory report
+//! printed after an allocation failure.
+
+use crate::gfp::Gfp;
+use crate::mm::Mm;
+use crate::mmzone::MigrateType;
+use crate::platform::Platform;
+use crate::printk::Level;
+use crate::types::NR_PAGE_ORDERS;
+use core::fmt::Write;
+
+/// `show_migration_types`' letters, in migrate-type order.
+///
+/// ```
+/// use oxmm::mmzone::MigrateType;
+/// assert_eq!(oxmm::page_alloc::show_mem::migration_type_letter(MigrateType::Reclaimable), 'E');
+/// ```
+pub const fn migration_type_letter(mt: MigrateType) -> char {
+    match mt {
+        MigrateType::Unmovable => 'U',
+        MigrateType::Movable => 'M',
+        MigrateType::Reclaimable => 'E',
+        MigrateType::HighAtomic => 'H',
+        MigrateType::Cma => 'C',
+        MigrateType::Isolate => 'I',
+    }
+}
+
+/// A fixed buffer a line is formatted into (the core has no heap); overflow truncates.
+struct Line {
+    buf: [u8; 1024],
+    len: usize,
+}
+
+impl Line {
+    fn new() -> Line {
+        Line {
+            buf: [0; 1024],
+            len: 0,
+        }
+    }
+    fn as_str(&self) -> &str {
+        core::str::from_utf8(&self.buf[..self.len]).unwrap_or("")
+    }
+}
+
+impl Write for Line {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let n = s.len().min(self.buf.len() - self.len);
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        Ok(())
+    }
+}
+
+impl<P: Platform> Mm<P> {
+    /// `show_free_areas`: per populated zone its free pages, watermarks, sizes and
+    /// per-CPU pages, its `lowmem_reserve[]`, then its free blocks per order with their
+    /// migrate types. Zones above the request's highest zone are skipped, as Linux's
+    /// `show_mem_node_skip` filter does.
+    pub fn show_free_areas(&self, gfp: Gfp) {
+        let kb = self.geo.page_size() >> 10;
+        let max_zone = gfp
+            .zone(&self.layout)
+            .ok()
+            .and_then(|t| self.layout.index_of(t))
+            .unwrap_or(usize::MAX);
+        let p = &self.platform;
+        p.printk(Level::Warning, format_args!("Mem-Info:"));
+        let cpu = p.cpu_id();
+        for node in self.nodes() {
+            for z in node.zones().iter().filter(|z| z.is_populated()) {
+                if z.idx() > max_zone {
+                    continue;
+                }
+                let (mut free_pcp, mut local_pcp) = (0u64, 0u64);
+                for (c, pcp) in z.pcp.iter().enumerate() {
+                    let n = pcp.lock.lock().count.max(0) as u64;
+                    free_pcp += n;
+                    if c == cpu {
+                        local_pcp = n;
+                    }
+                }
+                let w = z.watermarks();
+                p.printk(
+                    Level::Warning,
+                    format_args!(
+                        "Node {} {} free:{}kB boost:{}kB min:{}kB low:{}kB high:{}kB \
+                         reserved_highatomic:{}KB active_anon:0kB inactive_anon:0kB \
+                         active_file:0kB inactive_file:0kB unevictable:0kB writepending:0kB \
+                         present:{}kB managed:{}kB mlocked:0kB bounce:0kB free_pcp:{}kB \
+                         local_pcp:{}kB free_cma:{}kB",
+                        node.nid().0,
+                        z.zone_type().name(),
+                        z.free_pages() * kb,
+                        w.boost * kb,
+                        w.min() * kb,
+                        w.low() * kb,
+                        w.high() * kb,
+                        z.nr_reserved_highatomic() * kb,
+                        z.present_pages() * kb,
+                        z.managed_pages() * kb,
+                        free_pcp * kb,
+                        local_pcp * kb,
+                        z.free_cma_pages() * kb,
+                    ),
+                );
+                let mut l = Line::new();
+                let _ = l.write_str("lowmem_reserve[]:");
+                for r in &z.lowmem_reserve[..self.layout.len()] {
+                    let _ = write!(l, " {r}");
+                }
+                p.printk(Level::Warning, format_args!("{}", l.as_str()));
+            }
+        }
+        for node in self.nodes() {
+            for z in node.zones().iter().filter(|z| z.is_populated()) {
+                if z.idx() > max_zone {
+                    continue;
+                }
+                let mut l = Line::new();
+                let _ = write!(l, "Node {} {}: ", node.nid().0, z.zone_type().name());
+                let _guard = z.lock.lock();
+                let mut total = 0u64;
+                for order in 0..NR_PAGE_ORDERS {
+                    let area = &z.free_area[order];
+                    let nr = area.nr_free();
+                    total += nr << order;
+                    let _ = write!(l, "{}*{}kB ", nr, kb << order);
+                    if nr != 0 {
+                        let _ = l.write_str("(");
+                        for mt in MigrateType::ALL {
+                            if !area.free_list[mt as usize].is_empty() {
+                                let _ = l.write_char(migration_type_letter(mt));
+                            }
+                        }
+                        let _ = l.write_str(") ");
+                    }
+                }
+                let _ = write!(l, "= {}kB", total * kb);
+                p.printk(Level::Warning, format_args!("{}", l.as_str()));
+            }
+        }
+    }
+}

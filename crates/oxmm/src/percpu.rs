@@ -1,0 +1,90 @@
+//! Per-CPU data carved out of machine memory (Linux: `alloc_percpu`, `per_cpu_ptr`).
+//!
+//! Next to [`crate::memmap`], the only module that turns raw pointers into references:
+//! a [`PerCpu<T>`] is one `T` per possible CPU in pages the page allocator handed out at
+//! boot, reached through the direct map.
+
+use core::fmt;
+
+/// One `T` per CPU, in machine memory owned by the [`Mm`](crate::mm::Mm) whose zone or
+/// node holds this handle. Empty until boot sets it up.
+///
+/// ```
+/// use oxmm::percpu::PerCpu;
+/// let p: PerCpu<u64> = PerCpu::NONE;
+/// assert!(p.get(0).is_none());
+/// assert_eq!(p.nr_cpus(), 0);
+/// ```
+#[doc(alias = "alloc_percpu")]
+pub struct PerCpu<T> {
+    ptr: *const T,
+    nr: usize,
+}
+
+/// Bytes between two CPUs' slots: a whole number of cache lines, so CPUs never share
+/// one (the memory itself need only be aligned for `T`).
+///
+/// ```
+/// assert_eq!(oxmm::percpu::stride_of::<u64>(), 64);
+/// assert_eq!(oxmm::percpu::stride_of::<[u8; 65]>(), 128);
+/// ```
+pub const fn stride_of<T>() -> usize {
+    core::mem::size_of::<T>().next_multiple_of(64)
+}
+
+// SAFETY: a `PerCpu<T>` only hands out `&T`; sharing it is sharing `&T`s, sound when
+// `T: Sync`. The memory is the machine's, owned by the same `Mm` as the handle.
+unsafe impl<T: Sync> Sync for PerCpu<T> {}
+// SAFETY: as for `Sync`; moving the handle does not move the memory.
+unsafe impl<T: Sync> Send for PerCpu<T> {}
+
+impl<T> PerCpu<T> {
+    /// No per-CPU data (before boot sets it up, or a description-only boot).
+    pub const NONE: PerCpu<T> = PerCpu {
+        ptr: core::ptr::null(),
+        nr: 0,
+    };
+
+    /// Write `init(cpu)` into `nr` consecutive slots at `ptr` and take them over.
+    ///
+    /// # Safety
+    /// `ptr` must be aligned for `T` and valid for writes of `nr *`
+    /// [`stride_of::<T>()`](stride_of) bytes, in memory nothing else uses and that
+    /// outlives the handle (machine memory allocated for this purpose and never freed
+    /// while the owning `Mm` lives).
+    pub(crate) unsafe fn init(ptr: *mut T, nr: usize, mut init: impl FnMut(usize) -> T) -> Self {
+        for cpu in 0..nr {
+            // SAFETY: in bounds (stride × nr bytes) and aligned: the stride is a multiple
+            // of 64, hence of `T`'s alignment.
+            unsafe { ptr.byte_add(cpu * stride_of::<T>()).write(init(cpu)) };
+        }
+        PerCpu { ptr, nr }
+    }
+
+    /// `per_cpu_ptr(ptr, cpu)`.
+    #[doc(alias = "per_cpu_ptr")]
+    pub fn get(&self, cpu: usize) -> Option<&T> {
+        if cpu >= self.nr {
+            return None;
+        }
+        // SAFETY: `cpu < nr` slots were initialised in `init` and live as long as the
+        // owning machine, which outlives `&self`.
+        Some(unsafe { &*self.ptr.byte_add(cpu * stride_of::<T>()) })
+    }
+
+    /// Number of CPUs with a slot.
+    pub const fn nr_cpus(&self) -> usize {
+        self.nr
+    }
+
+    /// Every CPU's slot, in CPU order.
+    pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
+        (0..self.nr).filter_map(|c| self.get(c))
+    }
+}
+
+impl<T> fmt::Debug for PerCpu<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "PerCpu({} CPUs)", self.nr)
+    }
+}
