@@ -15,10 +15,10 @@
 //! `rank × PAGES_PER_SECTION + (pfn mod PAGES_PER_SECTION)`.
 
 use crate::page::{Page, PageState};
-use core::sync::atomic::AtomicU8;
-use core::sync::atomic::Ordering::Relaxed;
 use crate::types::{PageGeometry, PhysAddr};
 use core::mem::size_of;
+use core::sync::atomic::AtomicU8;
+use core::sync::atomic::Ordering::Relaxed;
 
 /// Section-table value of a section without memory.
 ///
@@ -430,6 +430,7 @@ impl MemMapPart<'_> {
         block: u64,
         bits: u8,
     ) -> bool {
-        self.map.set_pageblock_bits(usemap, usemap_bytes, block, bits)
+        self.map
+            .set_pageblock_bits(usemap, usemap_bytes, block, bits)
     }
 }

@@ -82,6 +82,8 @@ pub struct Mm<P: Platform> {
     pub(crate) vm: crate::sysctl::VmSysctl,
     /// The slow path's kswapd/reclaim/compaction/OOM hooks.
     pub(crate) hooks: &'static dyn crate::page_alloc::AllocHooks,
+    /// Pages the per-CPU areas took from the buddy allocator (`pcpu_nr_pages`).
+    pub(crate) pcpu_pages: u64,
 }
 
 impl<P: Platform> Mm<P> {
@@ -169,6 +171,7 @@ impl<P: Platform> Mm<P> {
             max_pfn: 0,
             vm: crate::sysctl::VmSysctl::new(cfg.thp),
             hooks: &crate::page_alloc::NoHooks,
+            pcpu_pages: 0,
         };
         mm.memblock.set_page_geometry(geo);
         mm.setup_nodes(cfg)?;
@@ -436,7 +439,10 @@ impl<P: Platform> Mm<P> {
                 let mut cur = st.lists[pindex].head();
                 let mut n = 0u64;
                 while cur != Page::NIL {
-                    let pfn = self.memmap.pfn_of(cur).ok_or(err("pcp link to no page", 0))?;
+                    let pfn = self
+                        .memmap
+                        .pfn_of(cur)
+                        .ok_or(err("pcp link to no page", 0))?;
                     let p = self
                         .memmap
                         .page_by_index(cur)
@@ -581,7 +587,11 @@ impl<P: Platform> Mm<P> {
                     return Err(err("NR_FREE_PAGES differs from the lists", 0, free));
                 }
                 if full && free_highatomic != z.nr_free_highatomic() {
-                    return Err(err("nr_free_highatomic differs from the lists", 0, free_highatomic));
+                    return Err(err(
+                        "nr_free_highatomic differs from the lists",
+                        0,
+                        free_highatomic,
+                    ));
                 }
                 if z.free_pages() > z.managed_pages()
                     || z.managed_pages() > z.present_pages() + z.cma_pages()

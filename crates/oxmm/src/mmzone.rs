@@ -527,7 +527,9 @@ impl Zone {
 
     /// `free_area[order].nr_free` (0 for an order above `MAX_PAGE_ORDER`).
     pub fn nr_free(&self, order: u32) -> u64 {
-        self.free_area.get(order as usize).map_or(0, |a| a.nr_free())
+        self.free_area
+            .get(order as usize)
+            .map_or(0, |a| a.nr_free())
     }
 
     /// `zone_page_state(zone, NR_FREE_PAGES)` (never negative, as Linux clamps).

@@ -361,7 +361,7 @@ impl<P: Platform> Mm<P> {
                 name: "percpu_pagelist_high_fraction",
                 value: fraction,
                 min: min as i64,
-                max: INT_MAX as i64,
+                max: INT_MAX,
             });
         }
         self.vm.percpu_pagelist_high_fraction = v;

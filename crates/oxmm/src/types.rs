@@ -95,7 +95,9 @@ impl NodeMask {
 
     /// The nodes in id order (`for_each_node_mask`).
     pub fn iter(&self) -> impl Iterator<Item = NodeId> + '_ {
-        (0..MAX_NUMNODES as u16).filter(|&i| self.0 & (1 << i) != 0).map(NodeId)
+        (0..MAX_NUMNODES as u16)
+            .filter(|&i| self.0 & (1 << i) != 0)
+            .map(NodeId)
     }
 }
 

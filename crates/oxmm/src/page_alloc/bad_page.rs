@@ -117,7 +117,12 @@ impl<P: crate::platform::Platform> crate::mm::Mm<P> {
             );
             p.printk(
                 Alert,
-                format_args!("flags: {:#x}(node={} zone={})", d.flags(), d.nid(), d.zone_idx()),
+                format_args!(
+                    "flags: {:#x}(node={} zone={})",
+                    d.flags(),
+                    d.nid(),
+                    d.zone_idx()
+                ),
             );
             p.printk(
                 Alert,

@@ -98,7 +98,8 @@ impl<P: Platform> Mm<P> {
                     zone.set_nr_reserved_highatomic(zone.nr_reserved_highatomic() - size);
                 }
                 let released = if order < self.geo.pageblock_order() {
-                    zb.move_freepages_block_checked(pfn, mt, ac.migratetype).is_ok()
+                    zb.move_freepages_block_checked(pfn, mt, ac.migratetype)
+                        .is_ok()
                 } else {
                     let ok = zb.move_to_free_list(pfn, order, mt, ac.migratetype).is_ok();
                     let mut p = pfn;

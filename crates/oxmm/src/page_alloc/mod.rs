@@ -32,13 +32,13 @@ use crate::memmap::MemMap;
 use crate::mm::{BootMode, Mm};
 use crate::mmzone::{MigrateType, ZoneType, Zoneref, MAX_NR_ZONES};
 use crate::mmzone::{ZONE_BELOW_HIGH, ZONE_BOOSTED_WATERMARK};
-pub use crate::types::NodeMask;
-pub use slowpath::{AllocContext, AllocHooks, NoHooks};
 use crate::page::PG_HEAD;
 use crate::platform::Platform;
+pub use crate::types::NodeMask;
 use crate::types::{NodeId, Pfn, MAX_NUMNODES, MAX_PAGE_ORDER};
 pub use buddy::Corrupt;
 use core::fmt;
+pub use slowpath::{AllocContext, AllocHooks, NoHooks};
 
 /// `page->private` of a tail page of a compound page: this bit, plus the head's pfn
 /// (Linux keeps `compound_head | 1` in the tail's first list word).
@@ -334,7 +334,7 @@ impl<P: Platform> Mm<P> {
             if z.zone_idx <= highest
                 && ac.nr < MAX_ZONEREFS
                 && (!gfp.contains(Gfp::THISNODE) || z.nid == nid)
-                && nodemask.is_none_or(|m| m.contains(z.nid))
+                && nodemask.map_or(true, |m| m.contains(z.nid))
             {
                 ac.refs[ac.nr] = z;
                 ac.nr += 1;
@@ -448,7 +448,9 @@ impl<P: Platform> Mm<P> {
         }
         if page.is_none() {
             page = zb.rmqueue(order, mt, flags)?;
-            if page.is_none() && flags.intersects(AllocFlags(AllocFlags::OOM.0 | AllocFlags::NON_BLOCK.0)) {
+            if page.is_none()
+                && flags.intersects(AllocFlags(AllocFlags::OOM.0 | AllocFlags::NON_BLOCK.0))
+            {
                 page = zb.rmqueue_smallest(order, MigrateType::HighAtomic)?;
             }
         }

@@ -17,7 +17,7 @@ use super::AllocFlags;
 use crate::memmap::MemMap;
 use crate::mm::Mm;
 use crate::mmzone::{FreeList, MigrateType, Zone, MIGRATE_PCPTYPES, ZONE_BELOW_HIGH};
-use crate::mmzone::{ZONE_RECLAIM_ACTIVE, MAX_NR_ZONES};
+use crate::mmzone::{MAX_NR_ZONES, ZONE_RECLAIM_ACTIVE};
 use crate::platform::Platform;
 use crate::watermark::{zone_batchsize, zone_highsize};
 
@@ -213,7 +213,9 @@ pub const fn pindex_to_order(pindex: usize, thp_order: u32) -> u32 {
 pub fn nr_pcp_alloc(pcp: &mut PcpState, zone_below_high: bool, order: u32) -> i32 {
     let base_batch = pcp.batch;
     let (high_min, high_max) = (pcp.high_min, pcp.high_max);
-    pcp.high = pcp.high.clamp(high_min.min(high_max), high_max.max(high_min));
+    pcp.high = pcp
+        .high
+        .clamp(high_min.min(high_max), high_max.max(high_min));
     let mut high = pcp.high;
     // PCP disabled or a boot pageset.
     if high < base_batch {
@@ -262,7 +264,9 @@ pub fn nr_pcp_free(pcp: &PcpState, batch: i32, high: i32, free_high: bool) -> i3
         return 1;
     }
     let (min_nr_free, max_nr_free) = (batch, high - batch);
-    pcp.free_count.max(min_nr_free).min(max_nr_free.max(min_nr_free))
+    pcp.free_count
+        .max(min_nr_free)
+        .min(max_nr_free.max(min_nr_free))
 }
 
 /// `nr_pcp_high`: the limit `count` is checked against on free, tuning `high`: down
@@ -281,7 +285,9 @@ pub fn nr_pcp_free(pcp: &PcpState, batch: i32, high: i32, free_high: bool) -> i3
 /// ```
 pub fn nr_pcp_high(pcp: &mut PcpState, zone_flags: u32, batch: i32, free_high: bool) -> i32 {
     let (high_min, high_max) = (pcp.high_min, pcp.high_max);
-    pcp.high = pcp.high.clamp(high_min.min(high_max), high_max.max(high_min));
+    pcp.high = pcp
+        .high
+        .clamp(high_min.min(high_max), high_max.max(high_min));
     let high = pcp.high;
     if high == 0 {
         return 0;
@@ -315,7 +321,13 @@ pub fn nr_pcp_high(pcp: &mut PcpState, zone_flags: u32, batch: i32, free_high: b
 }
 
 /// A zone's buddy lists held under `zone->lock` for PCP refills and drains.
-fn lock_zone<'a>(mm_map: &'a MemMap, zone: &'a Zone, geo: crate::types::PageGeometry, mobility_disabled: bool, boost_factor: u64) -> ZoneBuddy<'a> {
+fn lock_zone<'a>(
+    mm_map: &'a MemMap,
+    zone: &'a Zone,
+    geo: crate::types::PageGeometry,
+    mobility_disabled: bool,
+    boost_factor: u64,
+) -> ZoneBuddy<'a> {
     ZoneBuddy::lock(zone, mm_map, geo, mobility_disabled, boost_factor)
 }
 
@@ -419,7 +431,9 @@ impl<P: Platform> Mm<P> {
     pub(crate) fn block_migratetype(&self, zone: &Zone, pfn: u64) -> Option<MigrateType> {
         let o = self.geo.pageblock_order();
         let b = (pfn >> o).checked_sub(zone.start_pfn >> o)?;
-        let bits = self.memmap.pageblock_bits(zone.usemap, zone.usemap_bytes, b)?;
+        let bits = self
+            .memmap
+            .pageblock_bits(zone.usemap, zone.usemap_bytes, b)?;
         MigrateType::from_u8(bits & 0x7)
     }
 
@@ -436,7 +450,9 @@ impl<P: Platform> Mm<P> {
         st.alloc_factor >>= 1;
         let pindex = order_to_pindex(mt, order);
         let idx = self.memmap.index_of(pfn).ok_or(Corrupt)?;
-        st.lists[pindex].add(&self.memmap, idx, false).ok_or(Corrupt)?;
+        st.lists[pindex]
+            .add(&self.memmap, idx, false)
+            .ok_or(Corrupt)?;
         st.count += 1 << order;
         let batch = st.batch;
         // High orders other than THP fragment: limit how many a freeing-only CPU keeps.
@@ -460,7 +476,13 @@ impl<P: Platform> Mm<P> {
             if zone.test_flag(ZONE_BELOW_HIGH) {
                 let mark = zone.watermarks().high();
                 let top = self.layout.len().saturating_sub(1).min(MAX_NR_ZONES - 1);
-                if super::watermark_check::zone_watermark_ok(zone, 0, mark, top, AllocFlags::default()) {
+                if super::watermark_check::zone_watermark_ok(
+                    zone,
+                    0,
+                    mark,
+                    top,
+                    AllocFlags::default(),
+                ) {
                     zone.test_and_clear_flag(ZONE_BELOW_HIGH);
                 }
             }
@@ -566,6 +588,45 @@ impl<P: Platform> Mm<P> {
         Ok(())
     }
 
+    /// `zone_pcp_disable`: set every CPU's `high` limits to 0 and `batch` to 1, then
+    /// drain: from now on each allocation takes exactly one block from the buddy lists
+    /// and each free gives it straight back, so the zone behaves as if it had no
+    /// per-CPU lists (memory offlining and `alloc_contig_range` rely on this). A later
+    /// watermark or `percpu_pagelist_high_fraction` change re-sizes the lists.
+    pub fn zone_pcp_disable(&self, zone: &Zone) -> Result<(), Corrupt> {
+        for pcp in zone.pcp.iter() {
+            let mut st = pcp.lock.lock();
+            st.high_min = 0;
+            st.high_max = 0;
+            st.batch = 1;
+        }
+        for cpu in 0..zone.pcp.nr_cpus() {
+            self.drain_pages_zone(cpu, zone)?;
+        }
+        Ok(())
+    }
+
+    /// `zone_pcp_enable`: back to the zone's computed pageset parameters.
+    pub fn zone_pcp_enable(&self, zone: &Zone) {
+        let p = zone.pageset;
+        for pcp in zone.pcp.iter() {
+            let mut st = pcp.lock.lock();
+            st.high_min = p.high_min as i32;
+            st.high_max = p.high_max as i32;
+            st.batch = p.batch as i32;
+        }
+    }
+
+    /// [`Mm::zone_pcp_disable`] for every populated zone.
+    pub fn pcp_disable_all(&self) -> Result<(), Corrupt> {
+        for n in self.nodes() {
+            for z in n.zones() {
+                self.zone_pcp_disable(z)?;
+            }
+        }
+        Ok(())
+    }
+
     /// `zone_set_pageset_high_and_batch` for every populated zone (Linux runs it from
     /// `setup_per_zone_wmarks` and the `percpu_pagelist_high_fraction` sysctl):
     /// batch from the managed pages, `high_min` from the low watermark and `high_max`
@@ -655,6 +716,7 @@ impl<P: Platform> Mm<P> {
                         bytes,
                     })?;
                 blocks[i][zi] = Some(pfn.0);
+                self.pcpu_pages += 1 << order;
             }
         }
         let base = self.platform.direct_map_base();
@@ -680,6 +742,12 @@ impl<P: Platform> Mm<P> {
         }
         self.zone_pcp_update_all();
         Ok(())
+    }
+
+    /// `pcpu_nr_pages`: pages the per-CPU areas hold (meminfo's `Percpu`).
+    #[doc(alias = "pcpu_nr_pages")]
+    pub fn percpu_pages(&self) -> u64 {
+        self.pcpu_pages
     }
 
     /// Pages on every CPU's lists of every zone (Linux's `free_pcp` in `show_mem`).

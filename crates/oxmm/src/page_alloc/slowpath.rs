@@ -88,8 +88,7 @@ pub enum CompactResult {
 /// ```
 pub trait AllocHooks: Sync {
     /// `wakeup_kswapd` for zone `zone_idx` of `nid`.
-    fn wakeup_kswapd(&self, _nid: NodeId, _zone_idx: usize, _order: u32, _highest_zoneidx: usize) {
-    }
+    fn wakeup_kswapd(&self, _nid: NodeId, _zone_idx: usize, _order: u32, _highest_zoneidx: usize) {}
 
     /// `try_to_compact_pages`.
     fn try_to_compact_pages(&self, _gfp: Gfp, _order: u32) -> CompactResult {
@@ -203,9 +202,7 @@ impl<P: Platform> Mm<P> {
             return Ok(p);
         }
         // Costly and unmovable high orders try compaction before reclaim.
-        if can_direct_reclaim
-            && (costly || (order > 0 && !movable))
-            && !gfp.contains(Gfp::MEMALLOC)
+        if can_direct_reclaim && (costly || (order > 0 && !movable)) && !gfp.contains(Gfp::MEMALLOC)
         {
             let (page, result) = self.direct_compact(gfp, order, alloc_flags, ac)?;
             if let Some(p) = page {
@@ -227,7 +224,11 @@ impl<P: Platform> Mm<P> {
             if gfp.contains(Gfp::MEMALLOC) && !gfp.contains(Gfp::NOMEMALLOC) {
                 alloc_flags = AllocFlags::NO_WATERMARKS
                     | (alloc_flags & AllocFlags::KSWAPD)
-                    | if movable { AllocFlags::CMA } else { AllocFlags::default() };
+                    | if movable {
+                        AllocFlags::CMA
+                    } else {
+                        AllocFlags::default()
+                    };
             }
             if let Some(p) = self.get_page_from_freelist(gfp, order, alloc_flags, ac)? {
                 return Ok(p);
@@ -249,7 +250,13 @@ impl<P: Platform> Mm<P> {
             if costly && !gfp.contains(Gfp::RETRY_MAYFAIL) {
                 nopage!(NoMemReason::CostlyOrder);
             }
-            if self.should_reclaim_retry(order, ac, alloc_flags, progress > 0, &mut no_progress_loops) {
+            if self.should_reclaim_retry(
+                order,
+                ac,
+                alloc_flags,
+                progress > 0,
+                &mut no_progress_loops,
+            ) {
                 continue;
             }
             let (page, oom_progress) = self.may_oom(gfp, order, ac)?;
@@ -339,7 +346,10 @@ impl<P: Platform> Mm<P> {
         }
         self.unreserve_highatomic_pageblock(ac, false);
         self.drain_all_pages(None)?;
-        Ok((self.get_page_from_freelist(gfp, order, flags, ac)?, progress))
+        Ok((
+            self.get_page_from_freelist(gfp, order, flags, ac)?,
+            progress,
+        ))
     }
 
     /// `should_reclaim_retry`: another round while some zone could meet the min
