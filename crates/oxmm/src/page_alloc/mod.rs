@@ -210,8 +210,9 @@ impl<P: Platform> Mm<P> {
     /// use oxmm::gfp::Gfp;
     /// let free = mm.nr_free_pages();
     /// let pfn = mm.alloc_pages(Gfp::KERNEL | Gfp::ZERO, 2).unwrap();
-    /// assert_eq!(mm.nr_free_pages(), free - 4);
     /// mm.free_pages(pfn, 2).unwrap();
+    /// // The block may sit on this CPU's per-CPU list until drained.
+    /// mm.drain_all_pages(None).unwrap();
     /// assert_eq!(mm.nr_free_pages(), free);
     /// assert!(mm.alloc_pages(Gfp::KERNEL, 11).is_err());
     /// ```
