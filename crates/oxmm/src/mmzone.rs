@@ -520,6 +520,17 @@ impl Zone {
         self.managed
     }
 
+    /// `zone->per_cpu_pageset`: the zone's per-CPU lists (empty before boot sets them
+    /// up, and on a description-only boot).
+    pub fn per_cpu_pageset(&self) -> &crate::percpu::PerCpu<crate::page_alloc::pcp::PerCpuPages> {
+        &self.pcp
+    }
+
+    /// `pageset_high_min`, `pageset_high_max`, `pageset_batch`.
+    pub fn pageset_params(&self) -> crate::page_alloc::pcp::PagesetParams {
+        self.pageset
+    }
+
     /// `zone->cma_pages`: pages of activated CMA areas in this zone.
     pub const fn cma_pages(&self) -> u64 {
         self.cma_pages

@@ -10,6 +10,7 @@ pub struct VecMem {
     cpus: usize,
 }
 
+#[allow(dead_code)] // not every test file builds a VecMem
 impl VecMem {
     /// `bytes` of physical memory starting at address 0, on a machine with `cpus` CPUs.
     pub fn new(bytes: u64, cpus: usize) -> Self {
@@ -37,4 +38,56 @@ impl Platform for VecMem {
         self.cpus
     }
     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+}
+
+std::thread_local! {
+    static THIS_CPU: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// Run the calling thread as CPU `cpu` of every [`ThreadMem`] machine.
+#[allow(dead_code)]
+pub fn set_this_cpu(cpu: usize) {
+    THIS_CPU.with(|c| c.set(cpu));
+}
+
+/// Like [`VecMem`], but the CPU id is the calling thread's (see [`set_this_cpu`]), so
+/// threads get per-CPU lists of their own, and `printk` lines are kept.
+#[allow(dead_code)]
+pub struct ThreadMem {
+    mem: Vec<u64>,
+    cpus: usize,
+    log: std::sync::Mutex<Vec<String>>,
+}
+
+#[allow(dead_code)]
+impl ThreadMem {
+    /// `bytes` of physical memory starting at address 0, on a machine with `cpus` CPUs.
+    pub fn new(bytes: u64, cpus: usize) -> Self {
+        ThreadMem {
+            mem: vec![0u64; bytes.div_ceil(8) as usize],
+            cpus,
+            log: Default::default(),
+        }
+    }
+
+    /// The run-time log lines so far (and forget them).
+    pub fn take_log(&self) -> Vec<String> {
+        std::mem::take(&mut *self.log.lock().unwrap())
+    }
+}
+
+impl Platform for ThreadMem {
+    fn direct_map_base(&self) -> *mut u8 {
+        self.mem.as_ptr() as *mut u8
+    }
+    fn cpu_id(&self) -> usize {
+        THIS_CPU.with(|c| c.get()) % self.cpus
+    }
+    fn nr_cpus(&self) -> usize {
+        self.cpus
+    }
+    fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    fn printk(&self, _level: oxmm::printk::Level, args: std::fmt::Arguments<'_>) {
+        self.log.lock().unwrap().push(args.to_string());
+    }
 }

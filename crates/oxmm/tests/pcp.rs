@@ -1,0 +1,517 @@
+//! Per-CPU page lists, the high-atomic reserve, the slow path and concurrency of the
+//! page allocator.
+
+mod support;
+use support::{set_this_cpu, ThreadMem};
+
+use oxmm::boot::{Arch, BootConfig, NodeDesc};
+use oxmm::gfp::Gfp;
+use oxmm::memblock::{Memblock, MemblockFlags};
+use oxmm::mm::{BootMode, Mm};
+use oxmm::mmzone::{MigrateType, ZoneType};
+use oxmm::page_alloc::pcp::{order_to_pindex, PCP_BATCH_SCALE_MAX};
+use oxmm::page_alloc::{AllocError, AllocHooks, NoMemReason};
+use oxmm::platform::Platform;
+use oxmm::types::{NodeId, Pfn, PhysAddr};
+use oxmm::watermark::{zone_batchsize, zone_highsize};
+
+const DMA32: usize = 1;
+const NORMAL: usize = 2;
+
+/// One node, `mib` MiB from 4 KiB (DMA up to 16 MiB, DMA32 above), `cpus` CPUs.
+fn boot(mib: u64, cpus: usize) -> Mm<ThreadMem> {
+    let end = mib << 20;
+    let mut mb = Memblock::new();
+    mb.add(PhysAddr(0x1000), end - 0x1000).unwrap();
+    mb.reserve(PhysAddr(0x100_0000), 0x20_0000).unwrap();
+    let mut cfg = BootConfig::new(Arch::X86_64);
+    cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    cfg.zone_limits.set(ZoneType::Dma32, end >> 12);
+    cfg.zone_limits.set(ZoneType::Normal, end >> 12);
+    cfg.nr_cpus = cpus as u32;
+    let mem = ThreadMem::new(end, cpus);
+    let mm = Mm::boot(mem, mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    mm.check().unwrap();
+    mm
+}
+
+/// Two nodes of `mib` MiB each (node 0: DMA + DMA32, node 1: Normal), two CPUs each.
+fn boot_numa(mib: u64) -> Mm<ThreadMem> {
+    static NODES: [NodeDesc; 2] = [
+        NodeDesc {
+            nid: NodeId(0),
+            nr_cpus: 2,
+        },
+        NodeDesc {
+            nid: NodeId(1),
+            nr_cpus: 2,
+        },
+    ];
+    static DIST: [u8; 4] = [10, 20, 20, 10];
+    let size = mib << 20;
+    let mut mb = Memblock::new();
+    mb.add_node(
+        PhysAddr(0x1000),
+        size - 0x1000,
+        NodeId(0),
+        MemblockFlags::empty(),
+    )
+    .unwrap();
+    mb.add_node(PhysAddr(size), size, NodeId(1), MemblockFlags::empty())
+        .unwrap();
+    let mut cfg = BootConfig::new(Arch::X86_64);
+    cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    cfg.zone_limits.set(ZoneType::Dma32, size >> 12);
+    cfg.zone_limits.set(ZoneType::Normal, (2 * size) >> 12);
+    cfg.nodes = &NODES;
+    cfg.distances = oxmm::boot::Distances::new(2, &DIST).unwrap();
+    let mm = Mm::boot(
+        ThreadMem::new(2 * size, 4),
+        mb,
+        &cfg,
+        BootMode::Full,
+        &mut oxmm::printk::NullLog,
+    )
+    .unwrap();
+    mm.check().unwrap();
+    mm
+}
+
+fn zone(mm: &Mm<ThreadMem>, nid: u16, zi: usize) -> &oxmm::mmzone::Zone {
+    &mm.node(NodeId(nid)).unwrap().zones()[zi]
+}
+
+#[test]
+fn pagesets_are_sized_like_linux() {
+    let mm = boot(512, 2);
+    let z = zone(&mm, 0, DMA32);
+    let batch = zone_batchsize(z.managed_pages(), 4096);
+    let low = z.watermarks().low;
+    let high_min = zone_highsize(low, z.managed_pages(), batch, 0, 2, 2);
+    let high_max = zone_highsize(low, z.managed_pages(), batch, 8, 2, 2);
+    for cpu in 0..2 {
+        let st = z.per_cpu_pageset().get(cpu).unwrap().lock.lock();
+        assert_eq!(
+            (st.batch, st.high_min, st.high_max),
+            (batch as i32, high_min as i32, high_max as i32)
+        );
+        assert!(high_min < high_max);
+    }
+}
+
+#[test]
+fn refill_takes_a_batch_and_free_returns_to_the_list() {
+    let mm = boot(512, 2);
+    set_this_cpu(1);
+    let z = zone(&mm, 0, DMA32);
+    let batch = z.per_cpu_pageset().get(1).unwrap().lock.lock().batch;
+    let free0 = z.free_pages();
+    let p = mm.alloc_pages(Gfp::KERNEL, 0).unwrap();
+    {
+        let st = z.per_cpu_pageset().get(1).unwrap().lock.lock();
+        // nr_pcp_alloc: one batch at alloc_factor 0, then the factor grows.
+        assert_eq!(st.count, batch - 1);
+        assert_eq!(st.alloc_factor, 1);
+        assert!(st.high > st.high_min);
+        assert_eq!(z.per_cpu_pageset().get(0).unwrap().lock.lock().count, 0);
+    }
+    assert_eq!(z.free_pages(), free0 - batch as u64);
+    mm.check().unwrap();
+    // The page comes back to the head of its list, not to the buddy lists.
+    mm.free_pages(p, 0).unwrap();
+    {
+        let st = z.per_cpu_pageset().get(1).unwrap().lock.lock();
+        assert_eq!(st.count, batch);
+        assert_eq!(st.alloc_factor, 0);
+        let list = &st.lists[order_to_pindex(MigrateType::Unmovable, 0)];
+        assert_eq!(mm.memmap().pfn_of(list.head()), Some(p.0));
+    }
+    assert_eq!(z.free_pages(), free0 - batch as u64);
+    mm.check().unwrap();
+    // A second allocation takes the hot page back.
+    assert_eq!(mm.alloc_pages(Gfp::KERNEL, 0).unwrap(), p);
+    mm.free_pages(p, 0).unwrap();
+    mm.drain_all_pages(None).unwrap();
+    assert_eq!(z.free_pages(), free0);
+    mm.check().unwrap();
+}
+
+#[test]
+fn frees_above_high_go_back_in_batches() {
+    let mm = boot(512, 1);
+    let z = zone(&mm, 0, DMA32);
+    let (batch, high_max) = {
+        let st = z.per_cpu_pageset().get(0).unwrap().lock.lock();
+        (st.batch, st.high_max)
+    };
+    let n = (high_max as usize) * 2;
+    let pages: Vec<Pfn> = (0..n)
+        .map(|_| {
+            mm.alloc_pages(Gfp::HIGHUSER_MOVABLE - Gfp::HIGHMEM, 0)
+                .unwrap()
+        })
+        .collect();
+    mm.check().unwrap();
+    let mut max_count = 0;
+    for p in pages {
+        mm.free_pages(p, 0).unwrap();
+        let st = z.per_cpu_pageset().get(0).unwrap().lock.lock();
+        assert!(
+            st.count <= st.high.max(st.high_min) + batch,
+            "count {} high {}",
+            st.count,
+            st.high
+        );
+        assert!(st.free_count <= (batch << PCP_BATCH_SCALE_MAX) + 1);
+        max_count = max_count.max(st.count);
+    }
+    // The lists filled up to a high limit and were trimmed, never beyond high_max.
+    assert!(max_count >= batch && max_count <= high_max + batch);
+    mm.check().unwrap();
+}
+
+#[test]
+fn thp_order_uses_its_own_list_and_costly_orders_bypass() {
+    let mm = boot(512, 1);
+    let z = zone(&mm, 0, DMA32);
+    let thp = Gfp::TRANSHUGE - Gfp::HIGHMEM;
+    let p = mm.alloc_pages(thp, 9).unwrap();
+    mm.free_pages(p, 9).unwrap();
+    {
+        let st = z.per_cpu_pageset().get(0).unwrap().lock.lock();
+        let l = &st.lists[order_to_pindex(MigrateType::Movable, 9)];
+        assert_eq!(mm.memmap().pfn_of(l.head()), Some(p.0));
+        assert_eq!(st.count % 512, 0);
+    }
+    // Order 5 is neither a PCP order nor the THP order: straight to the buddy lists.
+    let before = z.per_cpu_pageset().get(0).unwrap().lock.lock().count;
+    let q = mm.alloc_pages(Gfp::KERNEL, 5).unwrap();
+    mm.free_pages(q, 5).unwrap();
+    assert_eq!(
+        z.per_cpu_pageset().get(0).unwrap().lock.lock().count,
+        before
+    );
+    mm.check().unwrap();
+}
+
+#[test]
+fn percpu_pagelist_high_fraction_fixes_high() {
+    let mut mm = boot(512, 2);
+    assert!(mm.set_percpu_pagelist_high_fraction(7).is_err());
+    mm.set_percpu_pagelist_high_fraction(8).unwrap();
+    let z = zone(&mm, 0, DMA32);
+    let st = z.per_cpu_pageset().get(0).unwrap().lock.lock();
+    let want = (z.managed_pages() / 8 / 2).max(st.batch as u64 * 4);
+    assert_eq!((st.high_min as u64, st.high_max as u64), (want, want));
+}
+
+#[test]
+fn busy_lists_fall_back_to_the_buddy_lists() {
+    let mm = boot(512, 1);
+    let z = zone(&mm, 0, DMA32);
+    let free0 = z.free_pages();
+    // Hold CPU 0's lock as a concurrent drain would: the request goes to the buddy.
+    let guard = z.per_cpu_pageset().get(0).unwrap().lock.lock();
+    let p = mm.alloc_pages(Gfp::KERNEL, 0).unwrap();
+    assert_eq!(z.free_pages(), free0 - 1);
+    mm.free_pages(p, 0).unwrap();
+    assert_eq!(z.free_pages(), free0);
+    drop(guard);
+    mm.check().unwrap();
+}
+
+/// Linux's `reserve_highatomic_pageblock`: a high-order atomic request served in the
+/// slow path sets its pageblock aside, up to 1 % of the zone; `unreserve` gives it back.
+#[test]
+fn highatomic_reserve_is_taken_and_released() {
+    let mut mm = boot(512, 1);
+    mm.pcp_disable_all().unwrap();
+    let z = zone(&mm, 0, DMA32);
+    // Push the low watermark above the free pages so the fast path fails and the
+    // atomic request is served at its reserve level (min − min/2 − min/4).
+    let free = z.free_pages();
+    let kb = (free * 4) * 100 / 90; // min ≈ free × 0.9: between min/4 and low
+    mm.set_min_free_kbytes(kb as i64).unwrap();
+    let z = zone(&mm, 0, DMA32);
+    assert!(z.free_pages() < z.watermarks().low());
+    assert_eq!(z.nr_reserved_highatomic(), 0);
+    let p = mm.alloc_pages(Gfp::ATOMIC, 2).unwrap();
+    assert_eq!(z.nr_reserved_highatomic(), 512);
+    assert_eq!(
+        mm.pageblock_migratetype(NodeId(0), DMA32, p.0),
+        Some(MigrateType::HighAtomic)
+    );
+    assert!(z.nr_free_highatomic() > 0);
+    mm.check().unwrap();
+    // An ordinary request may not use the reserve (unusable free pages).
+    let wm = oxmm::page_alloc::watermark_check::zone_watermark_unusable_free(
+        z,
+        0,
+        oxmm::page_alloc::AllocFlags::default(),
+    );
+    assert!(wm >= z.nr_free_highatomic() as i64);
+    mm.free_pages(p, 2).unwrap();
+    mm.check().unwrap();
+}
+
+#[test]
+fn nowait_failure_is_reported_like_warn_alloc() {
+    let mm = boot(64, 1);
+    let mut held = vec![];
+    // GFP_NOWAIT implies __GFP_NOWARN (v6.8+).
+    assert!(Gfp::NOWAIT.contains(Gfp::NOWARN));
+    loop {
+        match mm.alloc_pages(Gfp::NOWAIT, 0) {
+            Ok(p) => held.push(p),
+            Err(AllocError::NoMemory { order, reason }) => {
+                assert_eq!((order, reason), (0, NoMemReason::CannotReclaim));
+                break;
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+    assert!(
+        mm.platform().take_log().is_empty(),
+        "__GFP_NOWARN prints nothing"
+    );
+    // GFP_ATOMIC reaches deeper into the reserves, then fails loudly.
+    while let Ok(p) = mm.alloc_pages(Gfp::ATOMIC | Gfp::NOWARN, 0) {
+        held.push(p);
+    }
+    let e = mm.alloc_pages(Gfp::ATOMIC, 0).unwrap_err();
+    assert!(matches!(
+        e,
+        AllocError::NoMemory {
+            order: 0,
+            reason: NoMemReason::CannotReclaim
+        }
+    ));
+    let log = mm.platform().take_log();
+    assert_eq!(
+        log[0],
+        format!(
+            "oxmm: page allocation failure: order:0, mode:{:#x}(GFP_ATOMIC), nodemask=(null)",
+            Gfp::ATOMIC.bits()
+        )
+    );
+    assert_eq!(log[1], "Mem-Info:");
+    assert!(log.iter().any(|l| l.starts_with("Node 0 DMA32 free:")));
+    assert!(log.iter().any(|l| l.starts_with("lowmem_reserve[]: 0 ")));
+    let buddy = log
+        .iter()
+        .find(|l| l.starts_with("Node 0 DMA32: "))
+        .unwrap();
+    assert!(buddy.contains("*4kB ") && buddy.ends_with("kB"), "{buddy}");
+    // GFP_KERNEL may use more of the reserves, but nothing reclaims: out of memory.
+    while let Ok(p) = mm.alloc_pages(Gfp::KERNEL | Gfp::NOWARN, 0) {
+        held.push(p);
+    }
+    let e = mm.alloc_pages(Gfp::KERNEL | Gfp::NOWARN, 0).unwrap_err();
+    assert_eq!(
+        e,
+        AllocError::NoMemory {
+            order: 0,
+            reason: NoMemReason::OutOfMemory
+        }
+    );
+    let e = mm
+        .alloc_pages(Gfp::KERNEL | Gfp::NORETRY | Gfp::NOWARN, 0)
+        .unwrap_err();
+    assert!(matches!(
+        e,
+        AllocError::NoMemory {
+            reason: NoMemReason::NoRetry,
+            ..
+        }
+    ));
+    let e = mm.alloc_pages(Gfp::KERNEL | Gfp::NOWARN, 4).unwrap_err();
+    assert!(matches!(
+        e,
+        AllocError::NoMemory {
+            reason: NoMemReason::CostlyOrder,
+            ..
+        }
+    ));
+    for p in held {
+        mm.free_pages(p, 0).unwrap();
+    }
+    mm.check().unwrap();
+}
+
+/// Reclaim hooks that give back pages a test parked in a shared list.
+struct ParkedReclaim(std::sync::Mutex<Vec<(usize, u64)>>);
+
+impl AllocHooks for ParkedReclaim {
+    fn try_to_free_pages(&self, _gfp: Gfp, _order: u32) -> u64 {
+        // Hand one parked page to the "reclaimer" channel: the test frees it.
+        let mut v = self.0.lock().unwrap();
+        v.first_mut().map_or(0, |e| {
+            e.0 += 1;
+            1
+        })
+    }
+}
+
+#[test]
+fn nofail_retries_until_memory_comes_back() {
+    static HOOKS: std::sync::OnceLock<ParkedReclaim> = std::sync::OnceLock::new();
+    let hooks = HOOKS.get_or_init(|| ParkedReclaim(Default::default()));
+    // Straight into the Arc: the machine is a few hundred KiB, keep it off the stack.
+    let mut mm = std::sync::Arc::new(boot(64, 1));
+    std::sync::Arc::get_mut(&mut mm)
+        .unwrap()
+        .set_alloc_hooks(hooks);
+    let mut held = vec![];
+    while let Ok(p) = mm.alloc_pages(Gfp::KERNEL | Gfp::NOWARN, 0) {
+        held.push(p);
+    }
+    let last = held.pop().unwrap();
+    let m2 = mm.clone();
+    // Another thread frees a page once reclaim has been asked for one.
+    let t = std::thread::spawn(move || {
+        while hooks.0.lock().unwrap().first().map_or(0, |e| e.0) == 0 {
+            std::thread::yield_now();
+        }
+        m2.free_pages(last, 0).unwrap();
+    });
+    hooks.0.lock().unwrap().push((0, last.0));
+    let p = mm.alloc_pages(Gfp::KERNEL | Gfp::NOFAIL, 0).unwrap();
+    t.join().unwrap();
+    held.push(p);
+    for p in held {
+        mm.free_pages(p, 0).unwrap();
+    }
+    mm.check().unwrap();
+}
+
+/// Threads × random allocations and frees of all orders, types, zones and nodes, half
+/// of the frees done by another thread (remote frees): every page is written with its
+/// owner's tag and verified when freed; a page map proves no page is handed out twice;
+/// at the end every page is back.
+#[test]
+fn threads_never_share_a_page_and_everything_returns() {
+    use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
+    let mm = std::sync::Arc::new(boot_numa(96));
+    mm.drain_all_pages(None).unwrap();
+    let free0 = mm.nr_free_pages();
+    let max_pfn = mm.max_pfn() as usize;
+    let owner: std::sync::Arc<Vec<AtomicU8>> =
+        std::sync::Arc::new((0..max_pfn).map(|_| AtomicU8::new(0)).collect());
+    let (tx, rx) = std::sync::mpsc::channel::<(Pfn, u32, u8)>();
+    let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+    let base = mm.platform().direct_map_base() as usize;
+    let threads = 4;
+    let handles: Vec<_> = (0..threads)
+        .map(|t| {
+            let (mm, owner, tx, rx) = (mm.clone(), owner.clone(), tx.clone(), rx.clone());
+            std::thread::spawn(move || {
+                set_this_cpu(t);
+                let tag = t as u8 + 1;
+                let mut rng = 0x9e37_79b9_7f4a_7c15u64 ^ (t as u64) << 32;
+                let mut mine: Vec<(Pfn, u32, u8)> = vec![];
+                let verify_free = |p: Pfn, o: u32, tag: u8| {
+                    for i in 0..1u64 << o {
+                        let pfn = p.0 + i;
+                        let addr = base + (pfn as usize) * 4096;
+                        // SAFETY: the page is allocated to this test and mapped.
+                        let w = unsafe { (addr as *const u64).read() };
+                        assert_eq!(w, (tag as u64) << 56 | pfn, "page {pfn:#x} overwritten");
+                        assert_eq!(owner[pfn as usize].swap(0, Relaxed), tag);
+                    }
+                    mm.free_pages(p, o).unwrap();
+                };
+                for step in 0..20_000 {
+                    rng ^= rng << 13;
+                    rng ^= rng >> 7;
+                    rng ^= rng << 17;
+                    if rng % 3 != 0 || mine.is_empty() {
+                        let order = match rng >> 60 {
+                            0 => 9,
+                            1 => ((rng >> 20) % 11) as u32,
+                            _ => ((rng >> 20) % 4) as u32,
+                        };
+                        let gfp = match (rng >> 8) % 4 {
+                            0 => Gfp::KERNEL,
+                            1 => Gfp::HIGHUSER_MOVABLE,
+                            2 => Gfp::KERNEL | Gfp::RECLAIMABLE,
+                            _ => Gfp::DMA32,
+                        } | Gfp::NOWARN;
+                        let nid = NodeId(((rng >> 4) % 2) as u16);
+                        if let Ok(p) = mm.alloc_pages_node(nid, gfp, order) {
+                            for i in 0..1u64 << order {
+                                let pfn = p.0 + i;
+                                assert_eq!(
+                                    owner[pfn as usize].swap(tag, Relaxed),
+                                    0,
+                                    "page {pfn:#x} handed out twice"
+                                );
+                                let addr = base + (pfn as usize) * 4096;
+                                // SAFETY: the page was just allocated to this thread.
+                                unsafe { (addr as *mut u64).write((tag as u64) << 56 | pfn) };
+                            }
+                            mine.push((p, order, tag));
+                        }
+                    } else {
+                        let i = (rng as usize >> 3) % mine.len();
+                        let b = mine.swap_remove(i);
+                        if step % 2 == 0 {
+                            tx.send(b).unwrap();
+                        } else {
+                            verify_free(b.0, b.1, b.2);
+                        }
+                    }
+                    // Free what others sent (remote frees).
+                    while let Ok(b) = rx.lock().unwrap().try_recv() {
+                        verify_free(b.0, b.1, b.2);
+                    }
+                }
+                for b in mine {
+                    verify_free(b.0, b.1, b.2);
+                }
+            })
+        })
+        .collect();
+    drop(tx);
+    for h in handles {
+        h.join().unwrap();
+    }
+    while let Ok(b) = rx.lock().unwrap().try_recv() {
+        for i in 0..1u64 << b.1 {
+            owner[(b.0 .0 + i) as usize].store(0, Relaxed);
+        }
+        mm.free_pages(b.0, b.1).unwrap();
+    }
+    mm.check().unwrap();
+    mm.drain_all_pages(None).unwrap();
+    mm.check().unwrap();
+    assert_eq!(mm.nr_free_pages(), free0);
+    assert!(owner.iter().all(|o| o.load(Relaxed) == 0));
+}
+
+#[test]
+fn drained_lists_leave_the_buddy_whole_again() {
+    let mm = boot_numa(32);
+    for cpu in 0..4 {
+        set_this_cpu(cpu);
+        let v: Vec<_> = (0..100)
+            .map(|i| {
+                mm.alloc_pages_node(NodeId((i % 2) as u16), Gfp::KERNEL, (i % 4) as u32)
+                    .unwrap()
+            })
+            .collect();
+        for (i, p) in v.into_iter().enumerate() {
+            mm.free_pages(p, (i % 4) as u32).unwrap();
+        }
+    }
+    set_this_cpu(0);
+    assert!(mm.nr_pcp_pages() > 0);
+    mm.check().unwrap();
+    let z = zone(&mm, 1, NORMAL);
+    for cpu in 0..4 {
+        mm.drain_pages_zone(cpu, z).unwrap();
+        assert_eq!(z.per_cpu_pageset().get(cpu).unwrap().lock.lock().count, 0);
+    }
+    mm.drain_all_pages(None).unwrap();
+    assert_eq!(mm.nr_pcp_pages(), 0);
+    mm.check().unwrap();
+}
