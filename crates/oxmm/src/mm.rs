@@ -147,32 +147,105 @@ impl<P: Platform> Mm<P> {
         log: &mut dyn Log,
         runner: &dyn NodeInitRunner,
     ) -> Result<Self, BootError> {
+        let mut slot = core::mem::MaybeUninit::uninit();
+        Self::boot_in_place(&mut slot, platform, memblock, cfg, mode, log, runner)?;
+        // SAFETY: `boot_in_place` returned Ok, so it initialised the whole slot.
+        Ok(unsafe { slot.assume_init() })
+    }
+
+    /// [`Mm::boot_with`] building the machine directly in `slot` (a `Box`, a static):
+    /// an `Mm` is a few hundred KiB (per-node and per-zone state for `MAX_NUMNODES`
+    /// nodes), too big for small stacks such as a kernel's. On error the slot is left
+    /// uninitialised (everything moved in was dropped).
+    ///
+    /// ```
+    /// use oxmm::boot::{Arch, BootConfig, SerialRunner};
+    /// use oxmm::memblock::Memblock;
+    /// use oxmm::mm::{BootMode, Mm};
+    /// use oxmm::mmzone::ZoneType;
+    /// use oxmm::types::PhysAddr;
+    /// # struct NoMem;
+    /// # impl oxmm::platform::Platform for NoMem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// # }
+    /// let mut mb = Memblock::new();
+    /// mb.add(PhysAddr(0x1000), (256 << 20) - 0x1000).unwrap();
+    /// let mut cfg = BootConfig::new(Arch::X86_64);
+    /// cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// cfg.zone_limits.set(ZoneType::Dma32, 0x10000);
+    /// cfg.zone_limits.set(ZoneType::Normal, 0x10000);
+    /// let mut slot = Box::new(core::mem::MaybeUninit::uninit());
+    /// let log = &mut oxmm::printk::NullLog;
+    /// let mm = Mm::boot_in_place(&mut slot, NoMem, mb, &cfg, BootMode::DescribeOnly, log, &SerialRunner)
+    ///     .unwrap();
+    /// assert!(mm.nr_free_pages() > 0);
+    /// ```
+    pub fn boot_in_place<'s>(
+        slot: &'s mut core::mem::MaybeUninit<Self>,
+        platform: P,
+        memblock: Memblock,
+        cfg: &BootConfig<'_>,
+        mode: BootMode,
+        log: &mut dyn Log,
+        runner: &dyn NodeInitRunner,
+    ) -> Result<&'s mut Self, BootError> {
         let geo = cfg.geometry;
         let layout = cfg.zone_layout;
-        let mut mm = Mm {
-            platform,
-            memblock,
-            geo,
-            layout,
-            arch: cfg.arch,
-            mode,
-            nodes: core::array::from_fn(|i| Node::new(NodeId(i as u16), layout)),
-            online: [false; MAX_NUMNODES],
-            memmap: MemMap::empty(geo),
-            ranges: ArchZoneRanges {
+        let p = slot.as_mut_ptr();
+        // SAFETY: `p` points to the caller's slot, valid for writes of an `Mm`; every
+        // field is written exactly once through raw field pointers (no reference to the
+        // uninitialised whole is formed), the node array one element at a time so that
+        // no node table ever sits on the stack.
+        let mm = unsafe {
+            use core::ptr::addr_of_mut;
+            addr_of_mut!((*p).platform).write(platform);
+            addr_of_mut!((*p).memblock).write(memblock);
+            addr_of_mut!((*p).geo).write(geo);
+            addr_of_mut!((*p).layout).write(layout);
+            addr_of_mut!((*p).arch).write(cfg.arch);
+            addr_of_mut!((*p).mode).write(mode);
+            let nodes = addr_of_mut!((*p).nodes) as *mut Node;
+            for i in 0..MAX_NUMNODES {
+                nodes.add(i).write(Node::new(NodeId(i as u16), layout));
+            }
+            addr_of_mut!((*p).online).write([false; MAX_NUMNODES]);
+            addr_of_mut!((*p).memmap).write(MemMap::empty(geo));
+            addr_of_mut!((*p).ranges).write(ArchZoneRanges {
                 lowest: [0; crate::mmzone::MAX_NR_ZONES],
                 highest: [0; crate::mmzone::MAX_NR_ZONES],
-            },
-            movable: MovableInfo::default(),
-            policy_zone: 0,
-            mobility_disabled: false,
-            vm_total_pages: 0,
-            totalcma: 0,
-            max_pfn: 0,
-            vm: crate::sysctl::VmSysctl::new(cfg.thp),
-            hooks: &crate::page_alloc::NoHooks,
-            pcpu_pages: 0,
+            });
+            addr_of_mut!((*p).movable).write(MovableInfo::default());
+            addr_of_mut!((*p).policy_zone).write(0);
+            addr_of_mut!((*p).mobility_disabled).write(false);
+            addr_of_mut!((*p).vm_total_pages).write(0);
+            addr_of_mut!((*p).totalcma).write(0);
+            addr_of_mut!((*p).max_pfn).write(0);
+            addr_of_mut!((*p).vm).write(crate::sysctl::VmSysctl::new(cfg.thp));
+            addr_of_mut!((*p).hooks).write(&crate::page_alloc::NoHooks);
+            addr_of_mut!((*p).pcpu_pages).write(0);
+            &mut *p
         };
+        if let Err(e) = mm.boot_steps(cfg, mode, log, runner) {
+            // SAFETY: the slot is fully initialised; drop it and leave it uninitialised.
+            unsafe { core::ptr::drop_in_place(p) };
+            return Err(e);
+        }
+        Ok(mm)
+    }
+
+    /// The boot sequence proper, on an initialised but empty machine.
+    fn boot_steps(
+        &mut self,
+        cfg: &BootConfig<'_>,
+        mode: BootMode,
+        log: &mut dyn Log,
+        runner: &dyn NodeInitRunner,
+    ) -> Result<(), BootError> {
+        let geo = cfg.geometry;
+        let mm = self;
         mm.memblock.set_page_geometry(geo);
         mm.setup_nodes(cfg)?;
         if cfg.arch == Arch::Ia32 {
@@ -196,7 +269,7 @@ impl<P: Platform> Mm<P> {
         mm.setup_per_cpu_pageset()?;
         // Initcalls after the CMA pages joined the managed counts.
         mm.init_per_zone_wmark_min(log);
-        Ok(mm)
+        Ok(())
     }
 
     fn setup_nodes(&mut self, cfg: &BootConfig<'_>) -> Result<(), BootError> {

@@ -2,7 +2,7 @@
 //! page allocator.
 
 mod support;
-use support::{set_this_cpu, ThreadMem};
+use support::{boot_boxed, set_this_cpu, ThreadMem};
 
 use oxmm::boot::{Arch, BootConfig, NodeDesc};
 use oxmm::gfp::Gfp;
@@ -19,7 +19,7 @@ const DMA32: usize = 1;
 const NORMAL: usize = 2;
 
 /// One node, `mib` MiB from 4 KiB (DMA up to 16 MiB, DMA32 above), `cpus` CPUs.
-fn boot(mib: u64, cpus: usize) -> Mm<ThreadMem> {
+fn boot(mib: u64, cpus: usize) -> Box<Mm<ThreadMem>> {
     let end = mib << 20;
     let mut mb = Memblock::new();
     mb.add(PhysAddr(0x1000), end - 0x1000).unwrap();
@@ -29,14 +29,13 @@ fn boot(mib: u64, cpus: usize) -> Mm<ThreadMem> {
     cfg.zone_limits.set(ZoneType::Dma32, end >> 12);
     cfg.zone_limits.set(ZoneType::Normal, end >> 12);
     cfg.nr_cpus = cpus as u32;
-    let mem = ThreadMem::new(end, cpus);
-    let mm = Mm::boot(mem, mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    let mm = boot_boxed(ThreadMem::new(end, cpus), mb, &cfg, BootMode::Full);
     mm.check().unwrap();
     mm
 }
 
 /// Two nodes of `mib` MiB each (node 0: DMA + DMA32, node 1: Normal), two CPUs each.
-fn boot_numa(mib: u64) -> Mm<ThreadMem> {
+fn boot_numa(mib: u64) -> Box<Mm<ThreadMem>> {
     static NODES: [NodeDesc; 2] = [
         NodeDesc {
             nid: NodeId(0),
@@ -65,14 +64,7 @@ fn boot_numa(mib: u64) -> Mm<ThreadMem> {
     cfg.zone_limits.set(ZoneType::Normal, (2 * size) >> 12);
     cfg.nodes = &NODES;
     cfg.distances = oxmm::boot::Distances::new(2, &DIST).unwrap();
-    let mm = Mm::boot(
-        ThreadMem::new(2 * size, 4),
-        mb,
-        &cfg,
-        BootMode::Full,
-        &mut oxmm::printk::NullLog,
-    )
-    .unwrap();
+    let mm = boot_boxed(ThreadMem::new(2 * size, 4), mb, &cfg, BootMode::Full);
     mm.check().unwrap();
     mm
 }
@@ -357,7 +349,7 @@ fn nofail_retries_until_memory_comes_back() {
     static HOOKS: std::sync::OnceLock<ParkedReclaim> = std::sync::OnceLock::new();
     let hooks = HOOKS.get_or_init(|| ParkedReclaim(Default::default()));
     // Straight into the Arc: the machine is a few hundred KiB, keep it off the stack.
-    let mut mm = std::sync::Arc::new(boot(64, 1));
+    let mut mm = std::sync::Arc::<Mm<ThreadMem>>::from(boot(64, 1));
     std::sync::Arc::get_mut(&mut mm)
         .unwrap()
         .set_alloc_hooks(hooks);
@@ -391,7 +383,7 @@ fn nofail_retries_until_memory_comes_back() {
 #[test]
 fn threads_never_share_a_page_and_everything_returns() {
     use std::sync::atomic::{AtomicU8, Ordering::Relaxed};
-    let mm = std::sync::Arc::new(boot_numa(96));
+    let mm = std::sync::Arc::<Mm<ThreadMem>>::from(boot_numa(96));
     mm.drain_all_pages(None).unwrap();
     let free0 = mm.nr_free_pages();
     let max_pfn = mm.max_pfn() as usize;
@@ -514,4 +506,92 @@ fn drained_lists_leave_the_buddy_whole_again() {
     mm.drain_all_pages(None).unwrap();
     assert_eq!(mm.nr_pcp_pages(), 0);
     mm.check().unwrap();
+}
+
+mod model {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Alloc {
+            cpu: usize,
+            nid: u16,
+            gfp: u8,
+            order: u32,
+        },
+        Free {
+            cpu: usize,
+            pick: usize,
+        },
+        Drain {
+            cpu: usize,
+        },
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            6 => (0..4usize, 0..2u16, 0..5u8, prop_oneof![4 => 0..4u32, 1 => 0..11u32, 1 => Just(9u32)])
+                .prop_map(|(cpu, nid, gfp, order)| Op::Alloc { cpu, nid, gfp, order }),
+            4 => (0..4usize, any::<usize>()).prop_map(|(cpu, pick)| Op::Free { cpu, pick }),
+            1 => (0..4usize).prop_map(|cpu| Op::Drain { cpu }),
+        ]
+    }
+
+    fn gfp_of(g: u8) -> Gfp {
+        match g {
+            0 => Gfp::KERNEL,
+            1 => Gfp::HIGHUSER_MOVABLE,
+            2 => Gfp::KERNEL | Gfp::RECLAIMABLE,
+            3 => Gfp::DMA32 | Gfp::MOVABLE,
+            _ => Gfp::ATOMIC,
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+        /// With the per-CPU lists on: blocks never overlap, every page is either free in
+        /// the buddy lists, on a per-CPU list or allocated, and `check()` holds after
+        /// every step.
+        #[test]
+        fn random_ops_with_pcp_match_model(ops in proptest::collection::vec(op(), 1..120)) {
+            let mm = std::sync::Arc::<Mm<ThreadMem>>::from(boot_numa(16));
+            let total = mm.nr_free_pages() + mm.nr_pcp_pages();
+            let mut live: Vec<(u64, u32)> = vec![];
+            let mut taken = std::collections::BTreeMap::<u64, u64>::new();
+            for op in ops {
+                match op {
+                    Op::Alloc { cpu, nid, gfp, order } => {
+                        set_this_cpu(cpu);
+                        if let Ok(p) = mm.alloc_pages_node(NodeId(nid), gfp_of(gfp) | Gfp::NOWARN, order) {
+                            let (s, e) = (p.0, p.0 + (1 << order));
+                            prop_assert_eq!(s % (1 << order), 0);
+                            if let Some((&ps, &pe)) = taken.range(..e).next_back() {
+                                prop_assert!(pe <= s || ps >= e, "overlap {:#x}+{} with {:#x}..{:#x}", s, order, ps, pe);
+                            }
+                            taken.insert(s, e);
+                            live.push((p.0, order));
+                        }
+                    }
+                    Op::Free { cpu, pick } => {
+                        if live.is_empty() { continue; }
+                        set_this_cpu(cpu);
+                        let (p, o) = live.swap_remove(pick % live.len());
+                        taken.remove(&p);
+                        mm.free_pages(Pfn(p), o).unwrap();
+                    }
+                    Op::Drain { cpu } => mm.drain_pages(cpu).unwrap(),
+                }
+                mm.check().unwrap();
+                let used: u64 = live.iter().map(|&(_, o)| 1u64 << o).sum();
+                prop_assert_eq!(mm.nr_free_pages() + mm.nr_pcp_pages() + used, total);
+            }
+            for (p, o) in live {
+                mm.free_pages(Pfn(p), o).unwrap();
+            }
+            mm.drain_all_pages(None).unwrap();
+            mm.check().unwrap();
+            prop_assert_eq!(mm.nr_free_pages(), total);
+        }
+    }
 }

@@ -91,3 +91,27 @@ impl Platform for ThreadMem {
         self.log.lock().unwrap().push(args.to_string());
     }
 }
+
+/// Boot straight into a `Box` (a machine is a few hundred KiB: keep it off test stacks).
+#[allow(dead_code)]
+pub fn boot_boxed<P: Platform>(
+    platform: P,
+    mb: oxmm::memblock::Memblock,
+    cfg: &oxmm::boot::BootConfig<'_>,
+    mode: oxmm::mm::BootMode,
+) -> Box<oxmm::mm::Mm<P>> {
+    let mut slot: Box<std::mem::MaybeUninit<oxmm::mm::Mm<P>>> =
+        Box::new(std::mem::MaybeUninit::uninit());
+    oxmm::mm::Mm::boot_in_place(
+        &mut slot,
+        platform,
+        mb,
+        cfg,
+        mode,
+        &mut oxmm::printk::NullLog,
+        &oxmm::boot::SerialRunner,
+    )
+    .unwrap();
+    // SAFETY: boot_in_place succeeded, so the slot is initialised.
+    unsafe { Box::from_raw(Box::into_raw(slot).cast()) }
+}
