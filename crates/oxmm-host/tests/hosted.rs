@@ -98,7 +98,7 @@ fn memory_summary_adds_up() {
     );
     let c = counts(&hm);
     let total_present: u64 = c.iter().map(|z| z.4).sum();
-    let total_free: u64 = c.iter().map(|z| z.6).sum();
+    let total_free = hm.mm().nr_free_pages();
     let total = s
         .lines()
         .find(|l| l.trim_start().starts_with("total"))
