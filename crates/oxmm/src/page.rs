@@ -233,6 +233,28 @@ impl Page {
         self.private.store(v, Relaxed)
     }
 
+    /// `page->private` read with acquire ordering: what a successful
+    /// [`cmpxchg_private`](Self::cmpxchg_private) of another thread published is visible.
+    pub fn private_acquire(&self) -> u64 {
+        self.private.load(core::sync::atomic::Ordering::Acquire)
+    }
+
+    /// Compare-and-swap of `page->private` (the slab allocator's `slab_update_freelist`:
+    /// free list and counters packed in one word): `Ok(old)` when it held `old` and now
+    /// holds `new`, else `Err(current)`.
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState};
+    /// let p = Page::new(PageState::default());
+    /// assert_eq!(p.cmpxchg_private(0, 5), Ok(0));
+    /// assert_eq!(p.cmpxchg_private(0, 6), Err(5));
+    /// ```
+    #[doc(alias = "cmpxchg_double_slab")]
+    pub fn cmpxchg_private(&self, old: u64, new: u64) -> Result<u64, u64> {
+        use core::sync::atomic::Ordering::{AcqRel, Acquire};
+        self.private.compare_exchange(old, new, AcqRel, Acquire)
+    }
+
     /// `page_zonenum`: the zone index stored in the flags.
     #[doc(alias = "page_zonenum")]
     pub fn zone_idx(&self) -> usize {

@@ -1,30 +1,40 @@
-//! Object caches (Linux: `struct kmem_cache`, `kmem_cache_create`, `slab_alloc_node`,
-//! `__slab_free`, `__kmem_cache_shrink`, `kmem_cache_destroy`; mm/slub.c, v6.12).
+//! Object caches (Linux: `struct kmem_cache`, `struct kmem_cache_node`,
+//! `struct kmem_cache_cpu`, `kmem_cache_init`/`bootstrap`, `kmem_cache_create`,
+//! `find_mergeable`, `__kmem_cache_shrink`, `kmem_cache_destroy`; mm/slub.c and
+//! mm/slab_common.c, v6.12).
 //!
-//! No heap: every `KmemCache` is an object of the `kmem_cache` cache, which allocates its
-//! own structure at [`SlabCaches::init`] (Linux's `bootstrap`). A slab is a block from
-//! the buddy allocator (compound when order > 0); its state lives in the head page's
-//! descriptor: `page_type` = `PGTY_slab` plus the cache id, `private` = free-list head
-//! (object index + 1), `inuse`, `objects` and the order; `next`/`prev` link it on its
-//! node's partial list. A free object holds the address of the next free object at the
-//! cache's free-pointer offset.
+//! No heap: every `KmemCache` is an object of the `kmem_cache` cache and every
+//! `KmemCacheNode` an object of the `kmem_cache_node` cache; both caches allocate their
+//! own structures at [`SlabCaches::init`] (Linux's `bootstrap`). Per-CPU state
+//! ([`KmemCacheCpu`]) lives in page blocks the registry takes from the buddy allocator,
+//! one slot per cache id and CPU (Linux's percpu allocator's role).
+//!
+//! A slab is a block from the buddy allocator (compound when order > 0); its state lives
+//! in the head page's descriptor: `page_type` = `PGTY_slab` plus the cache id,
+//! `private` = the [`SlabWord`] (free-list head, `inuse`, `objects`, `frozen`, order)
+//! updated with compare-and-swap; `next`/`prev` link it on its node's partial list or
+//! (`next` only) on a CPU's partial list. A free object holds the address of the next
+//! free object at the cache's free-pointer offset.
 
+use super::hooks::kmem_cache_debug;
 use super::kmalloc::{
-    self, kmalloc_index, kmalloc_index_size, kmalloc_size_name, kmalloc_type, KmallocType,
-    NR_KMALLOC_INDICES, NR_KMALLOC_TYPES, ZERO_SIZE_PTR,
+    self, kmalloc_index_size, kmalloc_size_name, KmallocType, NR_KMALLOC_INDICES, NR_KMALLOC_TYPES,
 };
-use super::layout::{calculate_alignment, Layout};
+use super::layout::{calculate_alignment, Layout, WORD};
 use super::order::{calculate_order, get_order, min_partial, Oo, SlubParams};
+use super::slub;
+use super::stat::{SlubStats, StatItem, NR_SLUB_STAT_ITEMS};
 use super::{SlabError, SlabFlags};
 use crate::gfp::Gfp;
 use crate::mm::Mm;
 use crate::mmzone::ZoneType;
-use crate::page::{Page, PG_HEAD};
-use crate::page_alloc::COMPOUND_TAIL;
+use crate::page::Page;
 use crate::platform::Platform;
 use crate::printk::{Level, Log};
-use crate::types::{NodeId, Pfn, MAX_NUMNODES};
+use crate::types::{NodeId, MAX_NUMNODES};
 use core::fmt::Write;
+use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use core::sync::atomic::{AtomicI32, AtomicPtr, AtomicU16, AtomicU32, AtomicU64, AtomicUsize};
 
 /// Longest cache name kept (bytes).
 pub const NAME_LEN: usize = 47;
@@ -33,7 +43,16 @@ pub const MAX_CACHES: usize = 256;
 /// `PGTY_slab << 24` (v6.12 `enum pagetype`); the low 24 bits hold the cache id.
 #[doc(alias = "PGTY_slab")]
 pub const TYPE_SLAB: u32 = 0xf5 << 24;
-const NO_ID: u16 = u16::MAX;
+/// `PG_workingset`, which v6.12 reuses on slabs as "on its node's partial list"
+/// (`slab_test_node_partial`).
+#[doc(alias = "slab_test_node_partial")]
+pub const PG_SLAB_NODE_PARTIAL: u64 = 1 << 9;
+pub(crate) const NO_ID: u16 = u16::MAX;
+/// "No slab" in per-CPU state and chains.
+pub(crate) const NO_SLAB: u64 = u64::MAX;
+/// Caches whose per-CPU slots share one block.
+const CHUNK_CACHES: usize = 16;
+const NR_CHUNKS: usize = MAX_CACHES / CHUNK_CACHES;
 
 /// A cache's id: its slot in [`SlabCaches`], also recorded in each slab's descriptor.
 ///
@@ -43,50 +62,182 @@ const NO_ID: u16 = u16::MAX;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct CacheId(pub u16);
 
-/// `struct kmem_cache_node`: one node's partial list and slab counts.
-#[doc(alias = "kmem_cache_node")]
-#[derive(Clone, Copy, Debug)]
-struct KmemCacheNode {
-    partial_head: u32,
-    partial_tail: u32,
-    nr_partial: u32,
-    nr_slabs: u64,
-    total_objects: u64,
-}
-
-impl KmemCacheNode {
-    const EMPTY: KmemCacheNode = KmemCacheNode {
-        partial_head: Page::NIL,
-        partial_tail: Page::NIL,
-        nr_partial: 0,
-        nr_slabs: 0,
-        total_objects: 0,
-    };
-}
-
 /// Constructor run on every object when its slab is created.
 pub type Ctor = fn(&mut [u8]);
 
-/// `struct kmem_cache`: one cache of equal-sized objects.
+/// The slab state SLUB keeps in `struct slab` (`freelist` plus the `counters` word:
+/// `inuse:16, objects:15, frozen:1`), packed in the head descriptor's `private` so that
+/// one compare-and-swap updates it (`slab_update_freelist`).
+///
+/// ```
+/// use oxmm::slab::cache::SlabWord;
+/// let w = SlabWord { free: 3, inuse: 7, objects: 32, frozen: true, order: 1 };
+/// assert_eq!(SlabWord::unpack(w.pack()), w);
+/// assert_eq!(w.pack() >> 63, 0); // never looks like a compound tail
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SlabWord {
+    /// `slab->freelist` as object index + 1; 0 when empty.
+    pub free: u16,
+    /// `slab->inuse`: objects not on `slab->freelist` (allocated or on a CPU freelist).
+    pub inuse: u16,
+    /// `slab->objects`.
+    pub objects: u16,
+    /// `slab->frozen`: the slab is some CPU's active slab.
+    pub frozen: bool,
+    /// The block's order.
+    pub order: u8,
+}
+
+impl SlabWord {
+    /// The packed form.
+    pub const fn pack(self) -> u64 {
+        self.free as u64
+            | (self.inuse as u64) << 16
+            | ((self.objects as u64) & 0x7fff) << 32
+            | (self.frozen as u64) << 47
+            | ((self.order as u64) & 0xf) << 48
+    }
+    /// Unpack a `private` value.
+    pub const fn unpack(v: u64) -> SlabWord {
+        SlabWord {
+            free: v as u16,
+            inuse: (v >> 16) as u16,
+            objects: ((v >> 32) & 0x7fff) as u16,
+            frozen: (v >> 47) & 1 != 0,
+            order: ((v >> 48) & 0xf) as u8,
+        }
+    }
+}
+
+/// The state behind a CPU's lock (`struct kmem_cache_cpu` minus `lock` and `stat`).
+#[derive(Debug)]
+pub(crate) struct CpuSlab {
+    /// Address of the next object to hand out (0: none).
+    pub(crate) freelist: usize,
+    /// Head pfn of the active (frozen) slab, or [`NO_SLAB`].
+    pub(crate) slab: u64,
+    /// First slab of the CPU's partial list (linked through `next`), or [`NO_SLAB`].
+    pub(crate) partial: u64,
+    /// Slabs on the partial list (Linux keeps it in the first slab's `slabs`).
+    pub(crate) partial_slabs: u32,
+}
+
+/// `struct kmem_cache_cpu`: one CPU's active slab, free list and partial slabs behind a
+/// spin lock (Linux's `local_lock`), and the `CONFIG_SLUB_STATS` counters.
+///
+/// ```
+/// assert_eq!(core::mem::size_of::<oxmm::slab::cache::KmemCacheCpu>() % 64, 0);
+/// ```
+#[doc(alias = "kmem_cache_cpu")]
+#[repr(C, align(64))]
+pub struct KmemCacheCpu {
+    pub(crate) lock: spin::Mutex<CpuSlab>,
+    stats: [AtomicU32; NR_SLUB_STAT_ITEMS],
+}
+
+impl KmemCacheCpu {
+    fn new() -> KmemCacheCpu {
+        KmemCacheCpu {
+            lock: spin::Mutex::new(CpuSlab {
+                freelist: 0,
+                slab: NO_SLAB,
+                partial: NO_SLAB,
+                partial_slabs: 0,
+            }),
+            stats: [const { AtomicU32::new(0) }; NR_SLUB_STAT_ITEMS],
+        }
+    }
+
+    /// `stat(s, item)`: a per-CPU increment (a plain read-modify-write, as
+    /// `raw_cpu_inc`: two threads running as the same CPU may lose a count).
+    #[inline(always)]
+    pub(crate) fn stat(&self, item: StatItem) {
+        let a = &self.stats[item as usize];
+        a.store(a.load(Relaxed).wrapping_add(1), Relaxed);
+    }
+}
+
+/// A node's partial list (memmap indices of head pages).
+#[derive(Debug)]
+pub(crate) struct PartialList {
+    pub(crate) head: u32,
+    pub(crate) tail: u32,
+}
+
+/// `struct kmem_cache_node`: one node's partial slabs under `list_lock`, and its slab
+/// counts.
+///
+/// ```
+/// assert!(core::mem::size_of::<oxmm::slab::cache::KmemCacheNode>() <= 64);
+/// ```
+#[doc(alias = "kmem_cache_node")]
+pub struct KmemCacheNode {
+    pub(crate) list_lock: spin::Mutex<PartialList>,
+    /// `n->nr_partial` (changed under `list_lock`, read racily as Linux does).
+    pub(crate) nr_partial: AtomicU32,
+    /// `n->nr_slabs`.
+    pub(crate) nr_slabs: AtomicU64,
+    /// `n->total_objects`.
+    pub(crate) total_objects: AtomicU64,
+}
+
+impl KmemCacheNode {
+    /// `init_kmem_cache_node`.
+    pub(crate) const fn new() -> KmemCacheNode {
+        KmemCacheNode {
+            list_lock: spin::Mutex::new(PartialList {
+                head: Page::NIL,
+                tail: Page::NIL,
+            }),
+            nr_partial: AtomicU32::new(0),
+            nr_slabs: AtomicU64::new(0),
+            total_objects: AtomicU64::new(0),
+        }
+    }
+    /// Slabs on the partial list.
+    pub fn nr_partial(&self) -> u32 {
+        self.nr_partial.load(Relaxed)
+    }
+    /// `node_nr_slabs`.
+    pub fn nr_slabs(&self) -> u64 {
+        self.nr_slabs.load(Relaxed)
+    }
+    /// `node_nr_objs`.
+    pub fn total_objects(&self) -> u64 {
+        self.total_objects.load(Relaxed)
+    }
+}
+
+/// `struct kmem_cache`: one cache of equal-sized objects. Immutable once created except
+/// for the merge bookkeeping (`refcount`, `object_size`, `inuse`) and the list link.
 ///
 /// ```
 /// assert!(core::mem::size_of::<oxmm::slab::KmemCache>() < 4096);
 /// ```
 #[doc(alias = "kmem_cache")]
-#[derive(Clone, Copy)]
 pub struct KmemCache {
     name: [u8; NAME_LEN],
     name_len: u8,
-    layout: Layout,
+    pub(crate) layout: Layout,
+    object_size: AtomicU32,
+    inuse: AtomicU32,
     flags: SlabFlags,
-    ctor: Option<Ctor>,
-    oo: Oo,
-    min: Oo,
+    pub(crate) ctor: Option<Ctor>,
+    pub(crate) oo: Oo,
+    pub(crate) min: Oo,
     min_partial: u32,
-    allocflags: Gfp,
+    cpu_partial: u32,
+    pub(crate) cpu_partial_slabs: u32,
+    pub(crate) allocflags: Gfp,
     id: u16,
-    next: u16,
-    node: [KmemCacheNode; MAX_NUMNODES],
+    next: AtomicU16,
+    refcount: AtomicI32,
+    nr_cpus: u32,
+    /// Address of CPU 0's [`KmemCacheCpu`]; CPU `i`'s follows `i` slots later.
+    cpu_base: usize,
+    /// Addresses of the per-node structures (0 for nodes without memory).
+    node: [AtomicUsize; MAX_NUMNODES],
 }
 
 impl KmemCache {
@@ -98,9 +249,13 @@ impl KmemCache {
     pub fn id(&self) -> CacheId {
         CacheId(self.id)
     }
-    /// `s->object_size`.
+    /// `s->object_size` (grown by merged aliases).
     pub fn object_size(&self) -> u32 {
-        self.layout.object_size
+        self.object_size.load(Relaxed)
+    }
+    /// `s->inuse`: bytes of an object before the free pointer / metadata.
+    pub fn inuse(&self) -> u32 {
+        self.inuse.load(Relaxed)
     }
     /// `s->size`: the object stride.
     pub fn size(&self) -> u32 {
@@ -130,19 +285,81 @@ impl KmemCache {
     pub fn min_partial(&self) -> u32 {
         self.min_partial
     }
+    /// `s->cpu_partial`: objects a CPU's partial list aims at (`set_cpu_partial`).
+    pub fn cpu_partial(&self) -> u32 {
+        self.cpu_partial
+    }
+    /// `s->cpu_partial_slabs`: the CPU partial list's length limit in slabs.
+    pub fn cpu_partial_slabs(&self) -> u32 {
+        self.cpu_partial_slabs
+    }
+    /// `s->refcount`: users of the cache (merged aliases add one each; −1 = never merged).
+    pub fn refcount(&self) -> i32 {
+        self.refcount.load(Relaxed)
+    }
+    /// `get_node(s, nid)`.
+    pub fn node(&self, nid: usize) -> Option<&KmemCacheNode> {
+        let a = self.node.get(nid)?.load(Acquire);
+        // SAFETY: a non-zero entry is the address of an initialised `KmemCacheNode`
+        // object of the `kmem_cache_node` cache, freed only after this cache is gone.
+        (a != 0).then(|| unsafe { &*(a as *const KmemCacheNode) })
+    }
+    pub(crate) fn set_node(&self, nid: usize, addr: usize) {
+        if let Some(a) = self.node.get(nid) {
+            a.store(addr, Release);
+        }
+    }
+    /// The per-node structures that exist, with their node ids.
+    pub fn nodes(&self) -> impl Iterator<Item = (usize, &KmemCacheNode)> + '_ {
+        (0..MAX_NUMNODES).filter_map(move |i| self.node(i).map(|n| (i, n)))
+    }
     /// Slabs on all nodes (`node_nr_slabs` summed).
     pub fn nr_slabs(&self) -> u64 {
-        self.node.iter().map(|n| n.nr_slabs).sum()
+        self.nodes().map(|(_, n)| n.nr_slabs()).sum()
     }
     /// Objects in all slabs (`node_nr_objs` summed).
     pub fn total_objects(&self) -> u64 {
-        self.node.iter().map(|n| n.total_objects).sum()
+        self.nodes().map(|(_, n)| n.total_objects()).sum()
     }
     /// Slabs on all node partial lists.
     pub fn nr_partial(&self) -> u64 {
-        self.node.iter().map(|n| n.nr_partial as u64).sum()
+        self.nodes().map(|(_, n)| n.nr_partial() as u64).sum()
+    }
+    /// CPU `cpu`'s slot (`per_cpu_ptr(s->cpu_slab, cpu)`), folded into range.
+    pub(crate) fn cpu_slot(&self, cpu: usize) -> &KmemCacheCpu {
+        let cpu = cpu % self.nr_cpus.max(1) as usize;
+        // SAFETY: `cpu_base` addresses `nr_cpus` initialised slots in a per-CPU block
+        // the registry never frees, written when this cache was created.
+        unsafe { &*((self.cpu_base + cpu * core::mem::size_of::<KmemCacheCpu>()) as *const _) }
+    }
+    /// The SLUB counters summed over the CPUs.
+    ///
+    /// ```no_run
+    /// # fn f(s: &oxmm::slab::KmemCache) {
+    /// use oxmm::slab::stat::StatItem;
+    /// let st = s.stats();
+    /// assert!(st.get(StatItem::AllocSlowpath) <= st.get(StatItem::AllocFastpath) + st.get(StatItem::AllocSlowpath));
+    /// # }
+    /// ```
+    pub fn stats(&self) -> SlubStats {
+        let mut out = SlubStats::default();
+        for cpu in 0..self.nr_cpus as usize {
+            let c = self.cpu_slot(cpu);
+            for (o, a) in out.0.iter_mut().zip(c.stats.iter()) {
+                *o += a.load(Relaxed) as u64;
+            }
+        }
+        out
+    }
+    /// One counter for one CPU (`/sys/kernel/slab/<cache>/<stat>` shows ` C<cpu>=<n>`).
+    pub fn stat_cpu(&self, item: StatItem, cpu: usize) -> u64 {
+        if cpu >= self.nr_cpus as usize {
+            return 0;
+        }
+        self.cpu_slot(cpu).stats[item as usize].load(Relaxed) as u64
     }
 
+    /// `create_cache` → `do_kmem_cache_create` without the node structures.
     #[allow(clippy::too_many_arguments)]
     fn new(
         id: u16,
@@ -153,6 +370,7 @@ impl KmemCache {
         ctor: Option<Ctor>,
         params: &SlubParams,
         cpus: u32,
+        cpu_base: usize,
     ) -> Result<KmemCache, SlabError> {
         if name.is_empty() || name.len() > NAME_LEN {
             return Err(SlabError::BadName(name.len()));
@@ -180,340 +398,167 @@ impl KmemCache {
         }
         let mut n = [0u8; NAME_LEN];
         n[..name.len()].copy_from_slice(name.as_bytes());
-        Ok(KmemCache {
+        let mut s = KmemCache {
             name: n,
             name_len: name.len() as u8,
             layout,
+            object_size: AtomicU32::new(layout.object_size),
+            inuse: AtomicU32::new(layout.inuse),
             flags,
             ctor,
             oo,
             min: Oo::make(get_order(layout.size as u64, sh), layout.size, sh),
             min_partial: min_partial(layout.size),
+            cpu_partial: 0,
+            cpu_partial_slabs: 0,
             allocflags,
             id,
-            next: NO_ID,
-            node: [KmemCacheNode::EMPTY; MAX_NUMNODES],
-        })
+            next: AtomicU16::new(NO_ID),
+            refcount: AtomicI32::new(1),
+            nr_cpus: cpus,
+            cpu_base,
+            node: [const { AtomicUsize::new(0) }; MAX_NUMNODES],
+        };
+        s.set_cpu_partial(params.page_shift);
+        Ok(s)
+    }
+
+    /// `set_cpu_partial` + `slub_set_cpu_partial`: objects kept on a CPU's partial list
+    /// by object size, as a slab count assuming half-full slabs; none for debug caches.
+    fn set_cpu_partial(&mut self, page_shift: u32) {
+        let size = self.layout.size;
+        let nr_objects = if kmem_cache_debug(self) {
+            0
+        } else if size >= 1 << page_shift {
+            6
+        } else if size >= 1024 {
+            24
+        } else if size >= 256 {
+            52
+        } else {
+            120
+        };
+        self.cpu_partial = nr_objects;
+        self.cpu_partial_slabs = (nr_objects * 2).div_ceil(self.oo.objects());
+    }
+
+    /// `slab_unmergeable`.
+    #[doc(alias = "slab_unmergeable")]
+    fn unmergeable(&self, nomerge: bool) -> bool {
+        nomerge
+            || self.flags.0 & SLAB_NEVER_MERGE.0 != 0
+            || self.ctor.is_some()
+            || self.refcount() < 0
     }
 }
 
-/// Slab state packed in the head descriptor's `private`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct SlabState {
-    /// Index + 1 of the first free object; 0 when the slab is full.
-    free: u16,
-    inuse: u16,
-    objects: u16,
-    order: u8,
-}
+/// `SLAB_NEVER_MERGE`.
+pub const SLAB_NEVER_MERGE: SlabFlags = SlabFlags(
+    SlabFlags::RED_ZONE.0
+        | SlabFlags::POISON.0
+        | SlabFlags::STORE_USER.0
+        | SlabFlags::TRACE.0
+        | SlabFlags::TYPESAFE_BY_RCU.0
+        | SlabFlags::NOLEAKTRACE.0
+        | SlabFlags::FAILSLAB.0
+        | SlabFlags::NO_MERGE.0,
+);
+/// `SLAB_MERGE_SAME`: flags two caches must agree on to merge.
+pub const SLAB_MERGE_SAME: SlabFlags = SlabFlags(
+    SlabFlags::RECLAIM_ACCOUNT.0
+        | SlabFlags::CACHE_DMA.0
+        | SlabFlags::CACHE_DMA32.0
+        | SlabFlags::ACCOUNT.0,
+);
 
-impl SlabState {
-    fn pack(self) -> u64 {
-        self.free as u64
-            | (self.inuse as u64) << 16
-            | (self.objects as u64) << 32
-            | (self.order as u64) << 48
-    }
-    fn unpack(v: u64) -> SlabState {
-        SlabState {
-            free: v as u16,
-            inuse: (v >> 16) as u16,
-            objects: (v >> 32) as u16,
-            order: (v >> 48) as u8,
-        }
-    }
-}
-
-/// The cache registry (`slab_caches`, `kmem_cache`, `kmalloc_caches`). It holds only
-/// ids and pointers into managed memory; the caches themselves live in slabs.
+/// The cache registry (`slab_caches`, `slab_mutex`, `kmem_cache`, `kmalloc_caches`).
+/// It holds only ids and addresses in managed memory; the caches live in slabs. Every
+/// operation takes `&self` and may run on any thread; using a cache while another
+/// thread destroys it is the caller's bug, as in Linux.
 pub struct SlabCaches {
-    caches: [*mut KmemCache; MAX_CACHES],
-    head: u16,
+    caches: [AtomicPtr<KmemCache>; MAX_CACHES],
+    head: AtomicU16,
+    /// `slab_mutex`: creation, destruction and walks of the cache list.
+    mutex: spin::Mutex<()>,
     kmalloc: [[u16; NR_KMALLOC_INDICES]; NR_KMALLOC_TYPES],
-    params: SlubParams,
-    has_dma: bool,
+    pub(crate) params: SlubParams,
+    pub(crate) has_dma: bool,
+    nr_cpus: u32,
+    cpu_chunks: [AtomicUsize; NR_CHUNKS],
+    chunk_order: u32,
+    percpu_pages: AtomicU64,
 }
 
 /// Direct-map address of `pfn`.
-fn pfn_addr<P: Platform>(mm: &Mm<P>, pfn: u64) -> usize {
+#[inline(always)]
+pub(crate) fn pfn_addr<P: Platform>(mm: &Mm<P>, pfn: u64) -> usize {
     mm.platform().direct_map_base() as usize + ((pfn as usize) << mm.geometry().shift())
-}
-
-/// The slab head pfn and cache id of the slab holding `addr`, or `None` if the page is
-/// not part of a slab.
-fn slab_of<P: Platform>(mm: &Mm<P>, addr: usize) -> Option<(u64, u16)> {
-    let base = mm.platform().direct_map_base() as usize;
-    let pfn = (addr.checked_sub(base)? >> mm.geometry().shift()) as u64;
-    let p = mm.memmap().page(pfn)?;
-    let head = if p.page_type() & 0xff00_0000 == TYPE_SLAB {
-        pfn
-    } else if p.private() & COMPOUND_TAIL != 0 {
-        p.private() & !COMPOUND_TAIL
-    } else {
-        return None;
-    };
-    let h = mm.memmap().page(head)?;
-    (h.page_type() & 0xff00_0000 == TYPE_SLAB).then_some((head, (h.page_type() & 0xffff) as u16))
-}
-
-fn state<P: Platform>(mm: &Mm<P>, pfn: u64) -> SlabState {
-    SlabState::unpack(mm.memmap().page(pfn).map_or(0, |p| p.private()))
-}
-
-fn set_state<P: Platform>(mm: &mut Mm<P>, pfn: u64, st: SlabState) {
-    if let Some(p) = mm.memmap().page(pfn) {
-        p.set_private(st.pack());
-    }
-}
-
-/// Read the free pointer stored in the object at `obj`.
-fn get_freepointer(obj: usize, offset: u32) -> usize {
-    // SAFETY: `obj` is an object of a live slab (a block this cache owns in the direct
-    // map) and `offset + 8 <= s->size`, so the word lies inside it.
-    unsafe { core::ptr::read_unaligned((obj + offset as usize) as *const usize) }
-}
-
-/// Store the free pointer `fp` in the free object at `obj`.
-fn set_freepointer(obj: usize, offset: u32, fp: usize) {
-    // SAFETY: as in `get_freepointer`; the object is free, so no caller holds it.
-    unsafe { core::ptr::write_unaligned((obj + offset as usize) as *mut usize, fp) }
-}
-
-fn add_partial<P: Platform>(mm: &mut Mm<P>, n: &mut KmemCacheNode, pfn: u64, tail: bool) {
-    let map = mm.memmap();
-    let Some(idx) = map.index_of(pfn) else { return };
-    let (prev, next) = if tail {
-        (n.partial_tail, Page::NIL)
-    } else {
-        (Page::NIL, n.partial_head)
-    };
-    if let Some(p) = map.page_by_index(idx) {
-        p.set_prev(prev);
-        p.set_next(next);
-    }
-    match map.page_by_index(prev) {
-        Some(p) => p.set_next(idx),
-        None => n.partial_head = idx,
-    }
-    match map.page_by_index(next) {
-        Some(p) => p.set_prev(idx),
-        None => n.partial_tail = idx,
-    }
-    n.nr_partial += 1;
-}
-
-fn remove_partial<P: Platform>(mm: &mut Mm<P>, n: &mut KmemCacheNode, pfn: u64) {
-    let map = mm.memmap();
-    let Some(idx) = map.index_of(pfn) else { return };
-    let Some(p) = map.page_by_index(idx) else {
-        return;
-    };
-    let (prev, next) = (p.prev(), p.next());
-    p.set_prev(Page::NIL);
-    p.set_next(Page::NIL);
-    match map.page_by_index(prev) {
-        Some(p) => p.set_next(next),
-        None => n.partial_head = next,
-    }
-    match map.page_by_index(next) {
-        Some(p) => p.set_prev(prev),
-        None => n.partial_tail = prev,
-    }
-    n.nr_partial = n.nr_partial.saturating_sub(1);
-}
-
-/// `allocate_slab` + `shuffle_freelist` (in order): a fresh slab of `s` on a node near
-/// `nid`, its objects constructed and chained; returns its head pfn.
-fn new_slab<P: Platform>(
-    s: &mut KmemCache,
-    mm: &mut Mm<P>,
-    nid: NodeId,
-    gfp: Gfp,
-) -> Result<u64, SlabError> {
-    let strip = Gfp::DMA | Gfp::DMA32 | Gfp::HIGHMEM | Gfp::MOVABLE | Gfp::RECLAIMABLE;
-    let base = (gfp - strip - Gfp::ZERO) | s.allocflags;
-    // Try the preferred order quietly, then the smallest order that holds one object.
-    let (pfn, oo) = match mm.alloc_pages_node(nid, base | Gfp::NOWARN | Gfp::NORETRY, s.oo.order())
-    {
-        Ok(p) => (p.0, s.oo),
-        Err(_) => (mm.alloc_pages_node(nid, base, s.min.order())?.0, s.min),
-    };
-    let objects = oo.objects();
-    let start = pfn_addr(mm, pfn);
-    let size = s.layout.size as usize;
-    for i in 0..objects as usize {
-        let obj = start + i * size;
-        if let Some(ctor) = s.ctor {
-            // SAFETY: the block was just allocated for this slab; object i spans
-            // `object_size` bytes inside it and nothing else refers to it.
-            let body = unsafe {
-                core::slice::from_raw_parts_mut(obj as *mut u8, s.layout.object_size as usize)
-            };
-            ctor(body);
-        }
-        let next = if i + 1 < objects as usize {
-            obj + size
-        } else {
-            0
-        };
-        set_freepointer(obj, s.layout.offset, next);
-    }
-    let node = mm.memmap().page(pfn).map_or(0, |p| p.nid() as usize);
-    if let Some(p) = mm.memmap().page(pfn) {
-        p.set_page_type(TYPE_SLAB | s.id as u32);
-        p.set_private(
-            SlabState {
-                free: 1,
-                inuse: 0,
-                objects: objects as u16,
-                order: oo.order() as u8,
-            }
-            .pack(),
-        );
-    }
-    let n = &mut s.node[node];
-    n.nr_slabs += 1;
-    n.total_objects += objects as u64;
-    add_partial(mm, n, pfn, false);
-    Ok(pfn)
-}
-
-/// `discard_slab`: give an empty slab (already off the partial list) back to the buddy
-/// allocator.
-fn discard_slab<P: Platform>(s: &mut KmemCache, mm: &mut Mm<P>, pfn: u64) {
-    let st = state(mm, pfn);
-    let node = mm.memmap().page(pfn).map_or(0, |p| p.nid() as usize);
-    if let Some(p) = mm.memmap().page(pfn) {
-        // What page_alloc expects of an allocated head: untyped, order in private.
-        p.set_page_type(Page::TYPE_NONE);
-        p.set_private(st.order as u64);
-    }
-    let n = &mut s.node[node];
-    n.nr_slabs = n.nr_slabs.saturating_sub(1);
-    n.total_objects = n.total_objects.saturating_sub(st.objects as u64);
-    // The block came from alloc_pages with this order; a refusal would be a page
-    // allocator bug, and the pages are then leaked rather than reused.
-    let _ = mm.free_pages(Pfn(pfn), st.order as u32);
-}
-
-/// `slab_alloc_node` without per-CPU slabs: the first slab on the node's partial list,
-/// or a new one.
-fn slab_alloc<P: Platform>(
-    s: &mut KmemCache,
-    mm: &mut Mm<P>,
-    gfp: Gfp,
-) -> Result<usize, SlabError> {
-    if gfp.intersects(Gfp::DMA32 | Gfp::HIGHMEM) {
-        return Err(SlabError::BadGfp(gfp.bits()));
-    }
-    let nid = mm.numa_node_id();
-    let node = nid.0 as usize % MAX_NUMNODES;
-    let pfn = match mm.memmap().pfn_of(s.node[node].partial_head) {
-        Some(p) if s.node[node].partial_head != Page::NIL => p,
-        _ => new_slab(s, mm, nid, gfp)?,
-    };
-    let node = mm.memmap().page(pfn).map_or(0, |p| p.nid() as usize);
-    let mut st = state(mm, pfn);
-    let start = pfn_addr(mm, pfn);
-    let size = s.layout.size as usize;
-    if st.free == 0 {
-        return Err(SlabError::InvalidFree(start));
-    }
-    let obj = start + (st.free as usize - 1) * size;
-    let fp = get_freepointer(obj, s.layout.offset);
-    let end = start + st.objects as usize * size;
-    st.free = if fp == 0 {
-        0
-    } else if fp >= start && fp < end && (fp - start) % size == 0 {
-        ((fp - start) / size + 1) as u16
-    } else {
-        // A corrupted free pointer: isolate the rest of the slab's free list.
-        0
-    };
-    st.inuse += 1;
-    set_state(mm, pfn, st);
-    if st.free == 0 {
-        remove_partial(mm, &mut s.node[node], pfn);
-    }
-    if gfp.contains(Gfp::ZERO) {
-        // SAFETY: the object was just taken off the free list; it spans `object_size`
-        // bytes of this slab's block.
-        unsafe { core::ptr::write_bytes(obj as *mut u8, 0, s.layout.object_size as usize) };
-    }
-    Ok(obj)
-}
-
-/// `__slab_free` without per-CPU slabs.
-fn slab_free<P: Platform>(
-    s: &mut KmemCache,
-    mm: &mut Mm<P>,
-    pfn: u64,
-    addr: usize,
-) -> Result<(), SlabError> {
-    let mut st = state(mm, pfn);
-    let start = pfn_addr(mm, pfn);
-    let size = s.layout.size as usize;
-    let off = addr.wrapping_sub(start);
-    if addr < start || off % size != 0 || off / size >= st.objects as usize {
-        return Err(SlabError::InvalidFree(addr));
-    }
-    let idx = off / size;
-    if st.inuse == 0 || st.free as usize == idx + 1 {
-        return Err(SlabError::DoubleFree(addr));
-    }
-    let was_full = st.free == 0;
-    let head = if was_full {
-        0
-    } else {
-        start + (st.free as usize - 1) * size
-    };
-    set_freepointer(addr, s.layout.offset, head);
-    st.free = (idx + 1) as u16;
-    st.inuse -= 1;
-    set_state(mm, pfn, st);
-    let node = mm.memmap().page(pfn).map_or(0, |p| p.nid() as usize);
-    if st.inuse == 0 && s.node[node].nr_partial >= s.min_partial {
-        if !was_full {
-            remove_partial(mm, &mut s.node[node], pfn);
-        }
-        discard_slab(s, mm, pfn);
-    } else if was_full {
-        add_partial(mm, &mut s.node[node], pfn, true);
-    }
-    Ok(())
 }
 
 impl SlabCaches {
     /// The id of the `kmem_cache` cache (which holds every cache's structure).
     pub const KMEM_CACHE: CacheId = CacheId(0);
+    /// The id of the `kmem_cache_node` cache (which holds the per-node structures).
+    pub const KMEM_CACHE_NODE: CacheId = CacheId(1);
 
-    /// `kmem_cache_init` + `create_kmalloc_caches`: bootstrap the `kmem_cache` cache
-    /// inside its own first slab, then create the kmalloc caches of every type the
-    /// machine has (normal, reclaimable, DMA with a DMA zone), 96 and 192 first.
+    /// `kmem_cache_init` + `create_kmalloc_caches`: bootstrap `kmem_cache_node` (its
+    /// own per-node structures taken straight from its first slabs, as
+    /// `early_kmem_cache_node_alloc`), then `kmem_cache` (node structures from
+    /// `kmem_cache_node`), then move both into objects of `kmem_cache` (`bootstrap`);
+    /// then the kmalloc caches of every type the machine has (normal, reclaimable, DMA
+    /// with a DMA zone), 96 and 192 first.
     ///
     /// ```no_run
-    /// # fn f<P: oxmm::platform::Platform>(mm: &mut oxmm::mm::Mm<P>) {
+    /// # fn f<P: oxmm::platform::Platform>(mm: &oxmm::mm::Mm<P>) {
     /// let slab = oxmm::slab::SlabCaches::init(mm, Default::default()).unwrap();
     /// assert_eq!(slab.cache(oxmm::slab::SlabCaches::KMEM_CACHE).unwrap().name(), "kmem_cache");
     /// # }
     /// ```
     #[doc(alias = "kmem_cache_init")]
-    pub fn init<P: Platform>(mm: &mut Mm<P>, params: SlubParams) -> Result<SlabCaches, SlabError> {
+    pub fn init<P: Platform>(mm: &Mm<P>, params: SlubParams) -> Result<SlabCaches, SlabError> {
         if !mm.memmap().is_accessible() {
             return Err(SlabError::NoMemMap);
         }
         let mut params = params;
         params.page_shift = mm.geometry().shift();
-        let mut sc = SlabCaches {
-            caches: [core::ptr::null_mut(); MAX_CACHES],
-            head: NO_ID,
+        let cpus = mm.platform().nr_cpus().max(1) as u32;
+        let chunk_bytes =
+            CHUNK_CACHES as u64 * cpus as u64 * core::mem::size_of::<KmemCacheCpu>() as u64;
+        let sc = SlabCaches {
+            caches: [const { AtomicPtr::new(core::ptr::null_mut()) }; MAX_CACHES],
+            head: AtomicU16::new(NO_ID),
+            mutex: spin::Mutex::new(()),
             kmalloc: [[NO_ID; NR_KMALLOC_INDICES]; NR_KMALLOC_TYPES],
             params,
             has_dma: mm.zone_layout().index_of(ZoneType::Dma).is_some(),
+            nr_cpus: cpus,
+            cpu_chunks: [const { AtomicUsize::new(0) }; NR_CHUNKS],
+            chunk_order: get_order(chunk_bytes, params.page_shift),
+            percpu_pages: AtomicU64::new(0),
         };
-        let cpus = mm.platform().nr_cpus().max(1) as u32;
-        let mut boot = KmemCache::new(
+        let mut sc = sc;
+        // kmem_cache_node, its node structures carved from its own fresh slabs.
+        let kcn_size = core::mem::size_of::<KmemCacheNode>() as u32;
+        let kcn_base = sc.cpu_slots(mm, Self::KMEM_CACHE_NODE.0)?;
+        let boot_kcn = KmemCache::new(
+            Self::KMEM_CACHE_NODE.0,
+            "kmem_cache_node",
+            kcn_size,
             0,
+            SlabFlags::HWCACHE_ALIGN,
+            None,
+            &params,
+            cpus,
+            kcn_base,
+        )?;
+        boot_kcn.refcount.store(-1, Relaxed);
+        for nid in memory_nodes(mm) {
+            slub::early_kmem_cache_node_alloc(mm, &boot_kcn, nid)?;
+        }
+        // kmem_cache, node structures from kmem_cache_node.
+        let kc_base = sc.cpu_slots(mm, Self::KMEM_CACHE.0)?;
+        let boot_kc = KmemCache::new(
+            Self::KMEM_CACHE.0,
             "kmem_cache",
             core::mem::size_of::<KmemCache>() as u32,
             0,
@@ -521,13 +566,15 @@ impl SlabCaches {
             None,
             &params,
             cpus,
+            kc_base,
         )?;
-        let obj = slab_alloc(&mut boot, mm, Gfp::NOWAIT)?;
-        // SAFETY: `obj` is a fresh object of `s->size >= size_of::<KmemCache>()` bytes,
-        // aligned to 64 (HWCACHE_ALIGN) and owned by the cache from now on.
-        unsafe { core::ptr::write(obj as *mut KmemCache, boot) };
-        sc.caches[0] = obj as *mut KmemCache;
-        sc.head = 0;
+        boot_kc.refcount.store(-1, Relaxed);
+        init_kmem_cache_nodes(mm, &boot_kcn, &boot_kc)?;
+        // bootstrap: both structures become objects of kmem_cache. Slabs name their
+        // cache by id and the per-CPU and per-node data are outside the structure, so
+        // a plain move is all Linux's fix-ups amount to here.
+        let kc = sc.bootstrap(mm, &boot_kc, bitwise_copy(&boot_kc), Self::KMEM_CACHE)?;
+        sc.bootstrap(mm, kc, boot_kcn, Self::KMEM_CACHE_NODE)?;
         let mut name: heapless_name::Name = Default::default();
         for ty in KmallocType::ALL {
             let (tf, wanted) = match ty {
@@ -545,7 +592,7 @@ impl SlabCaches {
                 let _ = write!(name, "{}{}", ty.prefix(), kmalloc_size_name(idx));
                 // kmalloc objects are aligned to the largest power of two dividing the size.
                 let align = 1u32 << size.trailing_zeros();
-                let id = sc.kmem_cache_create(
+                let id = sc.create_cache(
                     mm,
                     name.as_str(),
                     size,
@@ -559,9 +606,59 @@ impl SlabCaches {
         Ok(sc)
     }
 
+    /// Move a boot-time structure into an object of `kc` and register it.
+    fn bootstrap<'a, P: Platform>(
+        &'a self,
+        mm: &Mm<P>,
+        kc: &KmemCache,
+        boot: KmemCache,
+        id: CacheId,
+    ) -> Result<&'a KmemCache, SlabError> {
+        let obj = slub::slab_alloc_node(mm, kc, Gfp::NOWAIT, None)?;
+        // SAFETY: a fresh `kmem_cache` object: `s->size >= size_of::<KmemCache>()`
+        // bytes, aligned to 64 (HWCACHE_ALIGN), owned by the registry from now on.
+        unsafe { core::ptr::write(obj as *mut KmemCache, boot) };
+        self.caches[id.0 as usize].store(obj as *mut KmemCache, Release);
+        // bootstrap: list_add(&s->list, &slab_caches).
+        let p = obj as *const KmemCache;
+        // SAFETY: just written above.
+        let s = unsafe { &*p };
+        s.next.store(self.head.load(Relaxed), Relaxed);
+        self.head.store(id.0, Relaxed);
+        Ok(s)
+    }
+
+    /// The per-CPU slots of cache id `id` (allocating their block on first use), reset.
+    fn cpu_slots<P: Platform>(&self, mm: &Mm<P>, id: u16) -> Result<usize, SlabError> {
+        let chunk = id as usize / CHUNK_CACHES;
+        let mut base = self.cpu_chunks[chunk].load(Acquire);
+        if base == 0 {
+            let pfn = mm.alloc_pages(Gfp::KERNEL | Gfp::ZERO, self.chunk_order)?;
+            base = pfn_addr(mm, pfn.0);
+            self.cpu_chunks[chunk].store(base, Release);
+            self.percpu_pages.fetch_add(1 << self.chunk_order, Relaxed);
+        }
+        let sz = core::mem::size_of::<KmemCacheCpu>();
+        let first = base + (id as usize % CHUNK_CACHES) * self.nr_cpus as usize * sz;
+        for cpu in 0..self.nr_cpus as usize {
+            // SAFETY: the slot lies inside the chunk (CHUNK_CACHES × nr_cpus slots of
+            // `sz` bytes), 64-aligned (page-aligned base, `sz` a multiple of 64); no
+            // cache uses id `id` while it is being (re)created under `slab_mutex`.
+            unsafe {
+                core::ptr::write((first + cpu * sz) as *mut KmemCacheCpu, KmemCacheCpu::new())
+            };
+        }
+        Ok(first)
+    }
+
+    /// Pages taken for the per-CPU slots (never given back, like percpu chunks).
+    pub fn percpu_pages(&self) -> u64 {
+        self.percpu_pages.load(Relaxed)
+    }
+
     fn get(&self, id: CacheId) -> Result<*mut KmemCache, SlabError> {
-        match self.caches.get(id.0 as usize) {
-            Some(p) if !p.is_null() => Ok(*p),
+        match self.caches.get(id.0 as usize).map(|p| p.load(Acquire)) {
+            Some(p) if !p.is_null() => Ok(p),
             _ => Err(SlabError::NoCache(id)),
         }
     }
@@ -575,24 +672,31 @@ impl SlabCaches {
     /// ```
     pub fn cache(&self, id: CacheId) -> Option<&KmemCache> {
         // SAFETY: a non-null table entry points to a live `KmemCache` object in a slab of
-        // the `kmem_cache` cache; it is only written through `&mut self`.
+        // the `kmem_cache` cache; it is freed only by `kmem_cache_destroy`, after which
+        // using the id is the caller's bug (Linux's use-after-destroy).
         self.get(id).ok().map(|p| unsafe { &*p })
     }
 
-    fn cache_mut(&mut self, id: CacheId) -> Result<&mut KmemCache, SlabError> {
-        let p = self.get(id)?;
-        // SAFETY: as in `cache`; `&mut self` makes this the only reference.
-        Ok(unsafe { &mut *p })
+    pub(crate) fn cache_ref(&self, id: CacheId) -> Result<&KmemCache, SlabError> {
+        self.cache(id).ok_or(SlabError::NoCache(id))
     }
 
-    /// Caches newest first (the `slab_caches` list order).
-    pub fn iter(&self) -> impl Iterator<Item = &KmemCache> + '_ {
-        let mut cur = self.head;
-        core::iter::from_fn(move || {
-            let c = self.cache(CacheId(cur))?;
-            cur = c.next;
-            Some(c)
-        })
+    /// Caches newest first (the `slab_caches` list order). Holds `slab_mutex` while
+    /// `f` runs on each.
+    pub fn for_each(&self, mut f: impl FnMut(&KmemCache)) {
+        let _g = self.mutex.lock();
+        let mut cur = self.head.load(Relaxed);
+        while let Some(c) = self.cache(CacheId(cur)) {
+            f(c);
+            cur = c.next.load(Relaxed);
+        }
+    }
+
+    /// Number of caches (aliases not counted).
+    pub fn nr_caches(&self) -> usize {
+        let mut n = 0;
+        self.for_each(|_| n += 1);
+        n
     }
 
     /// The kmalloc cache of `ty` for cache index `index`.
@@ -609,151 +713,247 @@ impl SlabCaches {
         (id != NO_ID).then_some(CacheId(id))
     }
 
-    /// `kmem_cache_create(name, size, align, flags, ctor)`: a new cache, its structure
-    /// allocated from the `kmem_cache` cache. No slab is allocated until the first object.
+    #[inline(always)]
+    pub(crate) fn kmalloc_id(&self, ty: KmallocType, index: usize) -> u16 {
+        self.kmalloc[ty as usize][index]
+    }
+
+    /// `find_mergeable`: an existing cache that can serve objects of `size`/`align`/
+    /// `flags` (oldest first, as Linux walks `slab_caches` in reverse).
+    fn find_mergeable(
+        &self,
+        size: u32,
+        align: u32,
+        flags: SlabFlags,
+        ctor: bool,
+    ) -> Option<&KmemCache> {
+        if self.params.nomerge || ctor {
+            return None;
+        }
+        let size = size.checked_next_multiple_of(WORD)?;
+        let align = calculate_alignment(flags, align, size);
+        let size = size.checked_next_multiple_of(align)?;
+        if flags.0 & SLAB_NEVER_MERGE.0 != 0 {
+            return None;
+        }
+        let mut ids = [NO_ID; MAX_CACHES];
+        let mut n = 0;
+        let mut cur = self.head.load(Relaxed);
+        while let Some(c) = self.cache(CacheId(cur)) {
+            ids[n] = cur;
+            n += 1;
+            cur = c.next.load(Relaxed);
+        }
+        ids[..n]
+            .iter()
+            .rev()
+            .filter_map(|&i| self.cache(CacheId(i)))
+            .find(|s| {
+                !s.unmergeable(self.params.nomerge)
+                    && size <= s.size()
+                    && flags.0 & SLAB_MERGE_SAME.0 == s.flags.0 & SLAB_MERGE_SAME.0
+                    && s.size() & !(align - 1) == s.size()
+                    && s.size() - size < WORD
+            })
+    }
+
+    /// `kmem_cache_create(name, size, align, flags, ctor)`: a cache for objects of
+    /// `size` bytes. A compatible existing cache is reused as Linux merges caches
+    /// (`__kmem_cache_alias`: its id is returned and its `refcount` raised) unless
+    /// `SLAB_NO_MERGE`, a constructor, debug flags or `slab_nomerge` prevent it.
+    /// Otherwise a new structure comes from the `kmem_cache` cache, with per-node
+    /// structures from `kmem_cache_node`. No slab is allocated until the first object.
+    /// On failure Linux's warning (or, with `SLAB_PANIC`, its panic message) is logged.
     ///
     /// ```no_run
-    /// # fn f<P: oxmm::platform::Platform>(mm: &mut oxmm::mm::Mm<P>, slab: &mut oxmm::slab::SlabCaches) {
+    /// # fn f<P: oxmm::platform::Platform>(mm: &oxmm::mm::Mm<P>, slab: &oxmm::slab::SlabCaches) {
     /// use oxmm::slab::SlabFlags;
     /// let id = slab.kmem_cache_create(mm, "test", 100, 0, SlabFlags::HWCACHE_ALIGN, None).unwrap();
     /// assert_eq!(slab.cache(id).unwrap().size(), 128);
     /// # }
     /// ```
     pub fn kmem_cache_create<P: Platform>(
-        &mut self,
-        mm: &mut Mm<P>,
+        &self,
+        mm: &Mm<P>,
         name: &str,
         size: u32,
         align: u32,
         flags: SlabFlags,
         ctor: Option<Ctor>,
     ) -> Result<CacheId, SlabError> {
-        let id = (1..MAX_CACHES)
-            .find(|&i| self.caches[i].is_null())
+        let r = self.kmem_cache_create_inner(mm, name, size, align, flags, ctor);
+        if let Err(e) = r {
+            let errno = match e {
+                SlabError::Alloc(_) | SlabError::TooManyCaches => -12,
+                _ => -22,
+            };
+            if flags.contains(SlabFlags::PANIC) {
+                mm.platform().printk(
+                    Level::Alert,
+                    format_args!("Kernel panic - not syncing: kmem_cache_create: Failed to create slab '{name}'. Error {errno}"),
+                );
+            } else {
+                mm.platform().printk(
+                    Level::Warning,
+                    format_args!("kmem_cache_create({name}) failed with error {errno}"),
+                );
+            }
+        }
+        r
+    }
+
+    fn kmem_cache_create_inner<P: Platform>(
+        &self,
+        mm: &Mm<P>,
+        name: &str,
+        size: u32,
+        align: u32,
+        flags: SlabFlags,
+        ctor: Option<Ctor>,
+    ) -> Result<CacheId, SlabError> {
+        if name.is_empty() || name.len() > NAME_LEN {
+            return Err(SlabError::BadName(name.len()));
+        }
+        if size == 0 || size as u64 > kmalloc::KMALLOC_MAX_SIZE {
+            return Err(SlabError::BadSize(size as u64));
+        }
+        if align != 0 && !align.is_power_of_two() {
+            return Err(SlabError::BadAlign(align));
+        }
+        // Only the flags a caller may pass (SLAB_FLAGS_PERMITTED): not SLAB_KMALLOC.
+        let flags = SlabFlags(flags.0 & !SlabFlags::KMALLOC.0);
+        let _g = self.mutex.lock();
+        if let Some(s) = self.find_mergeable(size, align, flags, ctor.is_some()) {
+            // __kmem_cache_alias: clear the whole (larger) object on kzalloc.
+            s.refcount.fetch_add(1, Relaxed);
+            s.object_size.fetch_max(size, Relaxed);
+            s.inuse.fetch_max(size.next_multiple_of(WORD), Relaxed);
+            return Ok(s.id());
+        }
+        self.create_cache_locked(mm, name, size, align, flags, ctor)
+    }
+
+    /// `create_cache` without merging (kmalloc caches, `create_boot_cache`).
+    fn create_cache<P: Platform>(
+        &self,
+        mm: &Mm<P>,
+        name: &str,
+        size: u32,
+        align: u32,
+        flags: SlabFlags,
+        ctor: Option<Ctor>,
+    ) -> Result<CacheId, SlabError> {
+        let _g = self.mutex.lock();
+        self.create_cache_locked(mm, name, size, align, flags, ctor)
+    }
+
+    fn create_cache_locked<P: Platform>(
+        &self,
+        mm: &Mm<P>,
+        name: &str,
+        size: u32,
+        align: u32,
+        flags: SlabFlags,
+        ctor: Option<Ctor>,
+    ) -> Result<CacheId, SlabError> {
+        let id = (0..MAX_CACHES)
+            .find(|&i| self.caches[i].load(Relaxed).is_null())
             .ok_or(SlabError::TooManyCaches)? as u16;
-        let cpus = mm.platform().nr_cpus().max(1) as u32;
-        let mut c = KmemCache::new(id, name, size, align, flags, ctor, &self.params, cpus)?;
-        c.next = self.head;
-        let kc = self.cache_mut(Self::KMEM_CACHE)?;
-        let obj = slab_alloc(kc, mm, Gfp::KERNEL)?;
+        let base = self.cpu_slots(mm, id)?;
+        let c = KmemCache::new(
+            id,
+            name,
+            size,
+            align,
+            flags,
+            ctor,
+            &self.params,
+            self.nr_cpus,
+            base,
+        )?;
+        let kcn = self.cache_ref(Self::KMEM_CACHE_NODE)?;
+        let kc = self.cache_ref(Self::KMEM_CACHE)?;
+        init_kmem_cache_nodes(mm, kcn, &c)?;
+        let obj = match slub::slab_alloc_node(mm, kc, Gfp::KERNEL, None) {
+            Ok(o) => o,
+            Err(e) => {
+                free_kmem_cache_nodes(mm, kcn, &c);
+                return Err(e);
+            }
+        };
+        c.next.store(self.head.load(Relaxed), Relaxed);
         // SAFETY: a fresh `kmem_cache` object, large and aligned enough for a KmemCache.
         unsafe { core::ptr::write(obj as *mut KmemCache, c) };
-        self.caches[id as usize] = obj as *mut KmemCache;
-        self.head = id;
+        self.caches[id as usize].store(obj as *mut KmemCache, Release);
+        self.head.store(id, Relaxed);
         Ok(CacheId(id))
     }
 
-    /// `kmem_cache_alloc`: one object of cache `id` (zeroed with `__GFP_ZERO`).
+    /// `kmem_cache_shrink` / `__kmem_cache_do_shrink`: flush every CPU's slabs, free
+    /// the empty slabs of the partial lists and sort the rest fullest first; returns
+    /// the pages given back.
     ///
     /// ```no_run
-    /// # fn f<P: oxmm::platform::Platform>(mm: &mut oxmm::mm::Mm<P>, slab: &mut oxmm::slab::SlabCaches, id: oxmm::slab::CacheId) {
-    /// let p = slab.kmem_cache_alloc(mm, id, oxmm::gfp::Gfp::KERNEL).unwrap();
-    /// slab.kmem_cache_free(mm, id, p.as_ptr()).unwrap();
-    /// # }
-    /// ```
-    #[doc(alias = "kmem_cache_alloc_noprof")]
-    pub fn kmem_cache_alloc<P: Platform>(
-        &mut self,
-        mm: &mut Mm<P>,
-        id: CacheId,
-        gfp: Gfp,
-    ) -> Result<core::ptr::NonNull<u8>, SlabError> {
-        let s = self.cache_mut(id)?;
-        let a = slab_alloc(s, mm, gfp)?;
-        core::ptr::NonNull::new(a as *mut u8).ok_or(SlabError::InvalidFree(0))
-    }
-
-    /// `kmem_cache_free`: return `ptr` to cache `id`; a pointer that is not an object of
-    /// that cache, or an object already free, is refused and nothing changes.
-    ///
-    /// ```no_run
-    /// # fn f<P: oxmm::platform::Platform>(mm: &mut oxmm::mm::Mm<P>, slab: &mut oxmm::slab::SlabCaches, id: oxmm::slab::CacheId) {
-    /// assert!(slab.kmem_cache_free(mm, id, 8 as *mut u8).is_err());
-    /// # }
-    /// ```
-    pub fn kmem_cache_free<P: Platform>(
-        &mut self,
-        mm: &mut Mm<P>,
-        id: CacheId,
-        ptr: *mut u8,
-    ) -> Result<(), SlabError> {
-        let addr = ptr as usize;
-        let (pfn, cid) = slab_of(mm, addr).ok_or(SlabError::InvalidFree(addr))?;
-        if cid != id.0 {
-            return Err(SlabError::InvalidFree(addr));
-        }
-        let s = self.cache_mut(id)?;
-        slab_free(s, mm, pfn, addr)
-    }
-
-    /// `kmem_cache_shrink` / `__kmem_cache_shrink`: free every empty slab on the partial
-    /// lists; returns the pages given back.
-    ///
-    /// ```no_run
-    /// # fn f<P: oxmm::platform::Platform>(mm: &mut oxmm::mm::Mm<P>, slab: &mut oxmm::slab::SlabCaches, id: oxmm::slab::CacheId) {
+    /// # fn f<P: oxmm::platform::Platform>(mm: &oxmm::mm::Mm<P>, slab: &oxmm::slab::SlabCaches, id: oxmm::slab::CacheId) {
     /// let pages = slab.kmem_cache_shrink(mm, id).unwrap();
     /// # }
     /// ```
     pub fn kmem_cache_shrink<P: Platform>(
-        &mut self,
-        mm: &mut Mm<P>,
+        &self,
+        mm: &Mm<P>,
         id: CacheId,
     ) -> Result<u64, SlabError> {
-        let s = self.cache_mut(id)?;
-        let mut freed = 0;
-        for node in 0..MAX_NUMNODES {
-            let mut cur = s.node[node].partial_head;
-            while let Some(pfn) = mm.memmap().pfn_of(cur).filter(|_| cur != Page::NIL) {
-                cur = mm.memmap().page(pfn).map_or(Page::NIL, |p| p.next());
-                let st = state(mm, pfn);
-                if st.inuse == 0 {
-                    remove_partial(mm, &mut s.node[node], pfn);
-                    discard_slab(s, mm, pfn);
-                    freed += 1u64 << st.order;
-                }
-            }
-        }
-        Ok(freed)
+        let s = self.cache_ref(id)?;
+        slub::flush_all(mm, s);
+        Ok(slub::shrink_partial(mm, s))
     }
 
-    /// Objects allocated from cache `id` (all objects minus the free ones on partial lists).
+    /// `count_partial(n, count_free)` over the nodes: objects of cache `id` not free on
+    /// a node partial list — `/proc/slabinfo`'s `active_objs`, which counts objects
+    /// cached on CPU slabs as active, as Linux does.
     pub fn active_objects<P: Platform>(&self, mm: &Mm<P>, id: CacheId) -> Result<u64, SlabError> {
-        let s = self.cache(id).ok_or(SlabError::NoCache(id))?;
-        let mut free = 0u64;
-        for n in &s.node {
-            let mut cur = n.partial_head;
-            while let Some(pfn) = mm.memmap().pfn_of(cur).filter(|_| cur != Page::NIL) {
-                let st = state(mm, pfn);
-                free += (st.objects - st.inuse) as u64;
-                cur = mm.memmap().page(pfn).map_or(Page::NIL, |p| p.next());
-            }
-        }
-        Ok(s.total_objects() - free)
+        let s = self.cache_ref(id)?;
+        Ok(s.total_objects()
+            .saturating_sub(slub::count_partial_free(mm, s)))
     }
 
-    /// `kmem_cache_destroy`: with live objects, report them like Linux
-    /// (`Objects remaining in <name> on __kmem_cache_shutdown()`, one `Object 0x… @offset=…`
-    /// line each) and refuse; otherwise free every slab and the cache structure. The
-    /// `kmem_cache` and kmalloc caches are permanent.
+    /// `kmem_cache_destroy`: drop one reference; the last one shuts the cache down
+    /// (`__kmem_cache_shutdown`: flush the CPUs, free empty slabs). With live objects,
+    /// Linux's report (`Objects remaining in <name> on __kmem_cache_shutdown()`, one
+    /// `Object 0x… @offset=…` line each) and warning are printed and the destroy is
+    /// refused (the cache stays usable; Linux leaks it instead). The `kmem_cache`,
+    /// `kmem_cache_node` and kmalloc caches are permanent.
     ///
     /// ```no_run
-    /// # fn f<P: oxmm::platform::Platform>(mm: &mut oxmm::mm::Mm<P>, slab: &mut oxmm::slab::SlabCaches, id: oxmm::slab::CacheId) {
+    /// # fn f<P: oxmm::platform::Platform>(mm: &oxmm::mm::Mm<P>, slab: &oxmm::slab::SlabCaches, id: oxmm::slab::CacheId) {
     /// slab.kmem_cache_destroy(mm, id, &mut oxmm::printk::NullLog).unwrap();
     /// # }
     /// ```
     pub fn kmem_cache_destroy<P: Platform>(
-        &mut self,
-        mm: &mut Mm<P>,
+        &self,
+        mm: &Mm<P>,
         id: CacheId,
         log: &mut dyn Log,
     ) -> Result<(), SlabError> {
-        let s = *self.cache(id).ok_or(SlabError::NoCache(id))?;
-        if id == Self::KMEM_CACHE || s.flags.contains(SlabFlags::KMALLOC) {
+        let _g = self.mutex.lock();
+        let s = self.cache_ref(id)?;
+        // A merged alias only drops its reference; the last reference of a permanent
+        // cache (kmem_cache, kmem_cache_node, kmalloc) is never dropped.
+        if s.refcount() > 1 {
+            s.refcount.fetch_sub(1, Relaxed);
+            return Ok(());
+        }
+        if id == Self::KMEM_CACHE
+            || id == Self::KMEM_CACHE_NODE
+            || s.flags.contains(SlabFlags::KMALLOC)
+        {
             return Err(SlabError::NoCache(id));
         }
-        let live = self.active_objects(mm, id)?;
-        if live > 0 {
-            self.report_remaining(mm, &s, log);
+        s.refcount.fetch_sub(1, Relaxed);
+        slub::flush_all(mm, s);
+        let remaining = slub::free_partial(mm, s, log);
+        if remaining > 0 || s.nr_slabs() > 0 {
+            s.refcount.fetch_add(1, Relaxed);
             log.line(
                 Level::Warning,
                 format_args!(
@@ -761,185 +961,80 @@ impl SlabCaches {
                     s.name()
                 ),
             );
+            let live = s
+                .total_objects()
+                .saturating_sub(slub::count_partial_free(mm, s));
             return Err(SlabError::ObjectsRemaining(live));
         }
-        self.kmem_cache_shrink(mm, id)?;
+        // list_del(&s->list)
         let mut prev = NO_ID;
-        let mut cur = self.head;
+        let mut cur = self.head.load(Relaxed);
         while cur != NO_ID && cur != id.0 {
             prev = cur;
-            cur = self.cache(CacheId(cur)).map_or(NO_ID, |c| c.next);
+            cur = self
+                .cache(CacheId(cur))
+                .map_or(NO_ID, |c| c.next.load(Relaxed));
         }
-        if prev == NO_ID {
-            self.head = s.next;
-        } else {
-            self.cache_mut(CacheId(prev))?.next = s.next;
+        let next = s.next.load(Relaxed);
+        match self.cache(CacheId(prev)) {
+            Some(p) if prev != NO_ID => p.next.store(next, Relaxed),
+            _ => self.head.store(next, Relaxed),
         }
-        let p = self.caches[id.0 as usize];
-        self.caches[id.0 as usize] = core::ptr::null_mut();
-        self.kmem_cache_free(mm, Self::KMEM_CACHE, p as *mut u8)
+        let kcn = self.cache_ref(Self::KMEM_CACHE_NODE)?;
+        free_kmem_cache_nodes(mm, kcn, s);
+        let p = self.caches[id.0 as usize].swap(core::ptr::null_mut(), AcqRelOrd);
+        let kc = self.cache_ref(Self::KMEM_CACHE)?;
+        slub::slab_free_checked(mm, kc, p as usize)
     }
+}
 
-    /// `slab_err` + `list_slab_objects` for every partial slab with objects in use.
-    /// (Full slabs are not listed: like SLUB without `SLAB_STORE_USER`, they are on no list.)
-    fn report_remaining<P: Platform>(&self, mm: &Mm<P>, s: &KmemCache, log: &mut dyn Log) {
-        let size = s.layout.size as usize;
-        for n in &s.node {
-            let mut cur = n.partial_head;
-            while let Some(pfn) = mm.memmap().pfn_of(cur).filter(|_| cur != Page::NIL) {
-                let st = state(mm, pfn);
-                let start = pfn_addr(mm, pfn);
-                cur = mm.memmap().page(pfn).map_or(Page::NIL, |p| p.next());
-                if st.inuse == 0 {
-                    continue;
-                }
-                let mut free = [0u64; 512];
-                let mut f = st.free as usize;
-                let mut guard = 0;
-                while f != 0 && guard < st.objects {
-                    let obj = start + (f - 1) * size;
-                    if f - 1 < 32768 {
-                        free[(f - 1) / 64] |= 1 << ((f - 1) % 64);
-                    }
-                    let fp = get_freepointer(obj, s.layout.offset);
-                    f = if fp >= start && fp < start + st.objects as usize * size {
-                        (fp - start) / size + 1
-                    } else {
-                        0
-                    };
-                    guard += 1;
-                }
-                log.line(Level::Err, format_args!("============================================================================="));
-                log.line(
-                    Level::Err,
-                    format_args!(
-                        "BUG {} (Not tainted): Objects remaining in {} on __kmem_cache_shutdown()",
-                        s.name(),
-                        s.name()
-                    ),
-                );
-                log.line(Level::Err, format_args!("-----------------------------------------------------------------------------"));
-                log.line(Level::Err, format_args!(""));
-                log.line(
-                    Level::Err,
-                    format_args!(
-                        "Slab {:#x} objects={} used={} fp={:#x} flags=slab",
-                        start,
-                        st.objects,
-                        st.inuse,
-                        if st.free == 0 {
-                            0
-                        } else {
-                            start + (st.free as usize - 1) * size
-                        }
-                    ),
-                );
-                for i in 0..st.objects as usize {
-                    if free[i / 64] & (1 << (i % 64)) == 0 {
-                        log.line(
-                            Level::Err,
-                            format_args!("Object {:#x} @offset={}", start + i * size, i * size),
-                        );
-                    }
-                }
+use core::sync::atomic::Ordering::AcqRel as AcqRelOrd;
+
+/// The boot `kmem_cache` allocates its own new home, so it is copied rather than moved.
+fn bitwise_copy(s: &KmemCache) -> KmemCache {
+    // SAFETY: a bitwise copy of a fully initialised structure without `Drop`; the
+    // original is not used after the copy is stored, so one copy is ever live.
+    unsafe { core::ptr::read(s) }
+}
+
+/// Nodes with memory (`N_NORMAL_MEMORY`): the ones that get per-node structures.
+fn memory_nodes<P: Platform>(mm: &Mm<P>) -> impl Iterator<Item = NodeId> + '_ {
+    mm.nodes()
+        .filter(|n| n.present_pages() > 0)
+        .map(|n| n.nid())
+}
+
+/// `init_kmem_cache_nodes`: one `KmemCacheNode` object from `kcn` per node with memory.
+fn init_kmem_cache_nodes<P: Platform>(
+    mm: &Mm<P>,
+    kcn: &KmemCache,
+    s: &KmemCache,
+) -> Result<(), SlabError> {
+    for nid in memory_nodes(mm) {
+        let obj = match slub::slab_alloc_node(mm, kcn, Gfp::KERNEL, Some(nid)) {
+            Ok(o) => o,
+            Err(e) => {
+                free_kmem_cache_nodes(mm, kcn, s);
+                return Err(e);
             }
-        }
+        };
+        // SAFETY: a fresh object of the kmem_cache_node cache, sized and aligned for
+        // a KmemCacheNode (HWCACHE_ALIGN), owned by `s` from now on.
+        unsafe { core::ptr::write(obj as *mut KmemCacheNode, KmemCacheNode::new()) };
+        s.node[nid.0 as usize].store(obj, Release);
     }
+    Ok(())
+}
 
-    /// `kmalloc(size, gfp)`: an object of the size class of `size` from the cache family
-    /// `gfp` selects; above 8 KiB a compound block from the page allocator; `size` 0
-    /// gives [`ZERO_SIZE_PTR`].
-    ///
-    /// ```no_run
-    /// # fn f<P: oxmm::platform::Platform>(mm: &mut oxmm::mm::Mm<P>, slab: &mut oxmm::slab::SlabCaches) {
-    /// let p = slab.kmalloc(mm, 100, oxmm::gfp::Gfp::KERNEL).unwrap();
-    /// assert_eq!(slab.ksize(mm, p.as_ptr()), Ok(128));
-    /// slab.kfree(mm, p.as_ptr()).unwrap();
-    /// # }
-    /// ```
-    #[doc(alias = "__kmalloc_noprof")]
-    pub fn kmalloc<P: Platform>(
-        &mut self,
-        mm: &mut Mm<P>,
-        size: u64,
-        gfp: Gfp,
-    ) -> Result<core::ptr::NonNull<u8>, SlabError> {
-        if size == 0 {
-            return core::ptr::NonNull::new(ZERO_SIZE_PTR as *mut u8).ok_or(SlabError::BadSize(0));
+/// `free_kmem_cache_nodes`.
+fn free_kmem_cache_nodes<P: Platform>(mm: &Mm<P>, kcn: &KmemCache, s: &KmemCache) {
+    for a in &s.node {
+        let obj = a.swap(0, AcqRelOrd);
+        if obj != 0 {
+            // The object came from `kcn`; a refusal would mean a corrupted slab, and
+            // the object is then leaked rather than reused.
+            let _ = slub::slab_free_checked(mm, kcn, obj);
         }
-        if size > kmalloc::KMALLOC_MAX_SIZE {
-            return Err(SlabError::BadSize(size));
-        }
-        match kmalloc_index(size) {
-            Some(idx) => {
-                let ty = kmalloc_type(gfp, self.has_dma, false);
-                let id = self
-                    .kmalloc_cache(ty, idx)
-                    .ok_or(SlabError::BadSize(size))?;
-                self.kmem_cache_alloc(mm, id, gfp - Gfp::DMA)
-            }
-            None => {
-                // __kmalloc_large_node: a compound block, freed by kfree via its head.
-                let order = get_order(size, mm.geometry().shift());
-                let pfn = mm.alloc_pages(gfp | Gfp::COMP, order)?;
-                let a = pfn_addr(mm, pfn.0);
-                core::ptr::NonNull::new(a as *mut u8).ok_or(SlabError::BadSize(size))
-            }
-        }
-    }
-
-    /// `kfree`: free anything [`kmalloc`](Self::kmalloc) returned (null and
-    /// `ZERO_SIZE_PTR` are ignored); other pointers are refused.
-    ///
-    /// ```no_run
-    /// # fn f<P: oxmm::platform::Platform>(mm: &mut oxmm::mm::Mm<P>, slab: &mut oxmm::slab::SlabCaches) {
-    /// slab.kfree(mm, core::ptr::null_mut()).unwrap();
-    /// # }
-    /// ```
-    pub fn kfree<P: Platform>(&mut self, mm: &mut Mm<P>, ptr: *mut u8) -> Result<(), SlabError> {
-        let addr = ptr as usize;
-        if addr <= ZERO_SIZE_PTR {
-            return Ok(());
-        }
-        if let Some((pfn, id)) = slab_of(mm, addr) {
-            let s = self.cache_mut(CacheId(id))?;
-            if !s.flags.contains(SlabFlags::KMALLOC) {
-                return Err(SlabError::InvalidFree(addr));
-            }
-            return slab_free(s, mm, pfn, addr);
-        }
-        let (pfn, order) = self.large_block(mm, addr)?;
-        mm.free_pages(Pfn(pfn), order)
-            .map_err(|_| SlabError::InvalidFree(addr))
-    }
-
-    /// A large kmalloc block at `addr`: its pfn and order.
-    fn large_block<P: Platform>(&self, mm: &Mm<P>, addr: usize) -> Result<(u64, u32), SlabError> {
-        let base = mm.platform().direct_map_base() as usize;
-        let shift = mm.geometry().shift();
-        let off = addr.checked_sub(base).ok_or(SlabError::InvalidFree(addr))?;
-        if off & ((1 << shift) - 1) != 0 {
-            return Err(SlabError::InvalidFree(addr));
-        }
-        let pfn = (off >> shift) as u64;
-        let p = mm.memmap().page(pfn).ok_or(SlabError::InvalidFree(addr))?;
-        if p.flags() & PG_HEAD == 0 || p.private() & COMPOUND_TAIL != 0 || p.refcount() == 0 {
-            return Err(SlabError::InvalidFree(addr));
-        }
-        Ok((pfn, p.private() as u32))
-    }
-
-    /// `ksize`: the usable bytes of a kmalloc'ed or cache object.
-    pub fn ksize<P: Platform>(&self, mm: &Mm<P>, ptr: *mut u8) -> Result<u64, SlabError> {
-        let addr = ptr as usize;
-        if let Some((_, id)) = slab_of(mm, addr) {
-            return Ok(self
-                .cache(CacheId(id))
-                .ok_or(SlabError::InvalidFree(addr))?
-                .size() as u64);
-        }
-        let (_, order) = self.large_block(mm, addr)?;
-        Ok(mm.geometry().page_size() << order)
     }
 }
 
@@ -980,22 +1075,5 @@ mod heapless_name {
             self.len = end;
             Ok(())
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn slab_state_round_trips() {
-        let st = SlabState {
-            free: 7,
-            inuse: 32767,
-            objects: 32767,
-            order: 3,
-        };
-        assert_eq!(SlabState::unpack(st.pack()), st);
-        assert_eq!(st.pack() & COMPOUND_TAIL, 0);
     }
 }

@@ -2,28 +2,35 @@
 //! mm/slab_common.c, include/linux/slab.h, v6.12).
 //!
 //! What exists: slab order and object layout ([`order`], [`layout`]), kmalloc size
-//! classes and types ([`kmalloc`]), caches whose `kmem_cache` structures are objects of
-//! the `kmem_cache` cache itself ([`cache`]), with slab state in the head page
-//! descriptor, the free pointer inside free objects at Linux's offset, per-node partial
-//! lists, shrink and destroy; `/proc/slabinfo` ([`slabinfo`]).
+//! classes and types ([`kmalloc`]), the cache registry with bootstrapping, merging,
+//! shrink and destroy ([`cache`]), v6.12's concurrent SLUB paths — per-CPU active slab
+//! and partial list behind a per-CPU lock, per-node partial lists, slab state in the
+//! head page descriptor updated by compare-and-swap, remote frees without a global lock
+//! ([`slub`]) — the object and kmalloc API ([`api`]), a typed front end ([`typed`]),
+//! `CONFIG_SLUB_STATS` counters ([`stat`]), the debug hook points ([`hooks`]) and
+//! `/proc/slabinfo` ([`slabinfo`]).
 //!
-//! Not yet: per-CPU active slabs and per-CPU partial lists (every allocation is served
-//! from the node partial list, under the caller's `&mut`), debugging (red zones,
-//! poisoning, tracking), cache merging, freelist hardening and randomisation, bulk
-//! operations, the `GlobalAlloc` adapter.
+//! Not yet: the debug checks themselves (red zones, poisoning, tracking), freelist
+//! hardening and randomisation.
 //!
 //! ```
 //! use oxmm::slab::kmalloc::kmalloc_index;
 //! assert_eq!(kmalloc_index(100), Some(7));
 //! ```
 
+pub mod api;
 pub mod cache;
+pub mod hooks;
 pub mod kmalloc;
 pub mod layout;
 pub mod order;
 pub mod slabinfo;
+pub mod slub;
+pub mod stat;
+pub mod typed;
 
 pub use cache::{CacheId, KmemCache, SlabCaches};
+pub use typed::{SlabBox, TypedCache};
 
 use crate::page_alloc::AllocError;
 use core::fmt;
@@ -59,6 +66,14 @@ impl SlabFlags {
     pub const PANIC: SlabFlags = SlabFlags(1 << 18);
     /// `SLAB_TYPESAFE_BY_RCU`.
     pub const TYPESAFE_BY_RCU: SlabFlags = SlabFlags(1 << 19);
+    /// `SLAB_TRACE`.
+    pub const TRACE: SlabFlags = SlabFlags(1 << 21);
+    /// `SLAB_NOLEAKTRACE`.
+    pub const NOLEAKTRACE: SlabFlags = SlabFlags(1 << 23);
+    /// `SLAB_FAILSLAB`.
+    pub const FAILSLAB: SlabFlags = SlabFlags(1 << 24);
+    /// `SLAB_ACCOUNT`.
+    pub const ACCOUNT: SlabFlags = SlabFlags(1 << 26);
     /// `SLAB_RECLAIM_ACCOUNT`: slabs are reclaimable (migrate type and SReclaimable).
     pub const RECLAIM_ACCOUNT: SlabFlags = SlabFlags(1 << 22);
     /// `SLAB_NO_MERGE`.

@@ -19,6 +19,7 @@ pub const MAX_PARTIAL: u32 = 10;
 /// ```
 /// let p = oxmm::slab::order::SlubParams::default();
 /// assert_eq!((p.min_order, p.max_order, p.min_objects, p.page_shift), (0, 3, 0, 12));
+/// assert!(!p.nomerge);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SlubParams {
@@ -30,6 +31,8 @@ pub struct SlubParams {
     pub min_objects: u32,
     /// `PAGE_SHIFT`.
     pub page_shift: u32,
+    /// `slab_nomerge` (boot option `slab_nomerge`): no cache merging.
+    pub nomerge: bool,
 }
 
 impl Default for SlubParams {
@@ -39,6 +42,7 @@ impl Default for SlubParams {
             max_order: 3,
             min_objects: 0,
             page_shift: 12,
+            nomerge: false,
         }
     }
 }

@@ -51,9 +51,13 @@ impl SlabCaches {
     #[doc(alias = "slab_show")]
     pub fn slabinfo<P: Platform>(&self, mm: &Mm<P>, w: &mut dyn fmt::Write) -> fmt::Result {
         w.write_str(SLABINFO_HEADER)?;
-        for c in self.iter() {
+        let mut r = Ok(());
+        self.for_each(|c| {
+            if r.is_err() {
+                return;
+            }
             let active = self.active_objects(mm, c.id()).unwrap_or(0);
-            slabinfo_row(
+            r = slabinfo_row(
                 w,
                 c.name(),
                 active,
@@ -62,8 +66,9 @@ impl SlabCaches {
                 c.objects_per_slab(),
                 c.order(),
                 c.nr_slabs(),
-            )?;
-        }
+            );
+        });
+        r?;
         Ok(())
     }
 }

@@ -1,0 +1,104 @@
+//! Where SLUB's debugging and hardening checks run (Linux: `setup_slab_debug`,
+//! `setup_object_debug`, `init_object`, `alloc_debug_processing`,
+//! `free_debug_processing`, `slab_post_alloc_hook`, `slab_free_hook`; mm/slub.c, v6.12).
+//!
+//! The allocator calls these at Linux's call sites. Caches without debug flags
+//! ([`kmem_cache_debug`] false) never reach the debug ones: their allocations and frees
+//! go through the per-CPU paths, and these bodies reduce to nothing. The checks
+//! themselves (red zones, poisoning, tracking) belong in `slab/debug.rs`.
+//!
+//! ```
+//! use oxmm::slab::{hooks::SLAB_DEBUG_FLAGS, SlabFlags};
+//! assert!(SLAB_DEBUG_FLAGS.contains(SlabFlags::RED_ZONE));
+//! ```
+
+use super::cache::KmemCache;
+use super::SlabFlags;
+use crate::mm::Mm;
+use crate::platform::Platform;
+
+/// `SLAB_DEBUG_FLAGS`: the flags that make a cache a debug cache.
+pub const SLAB_DEBUG_FLAGS: SlabFlags = SlabFlags(
+    SlabFlags::RED_ZONE.0
+        | SlabFlags::POISON.0
+        | SlabFlags::STORE_USER.0
+        | SlabFlags::TRACE.0
+        | SlabFlags::CONSISTENCY_CHECKS.0,
+);
+
+/// A slab as the hooks see it: head pfn, first object's address, object count.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SlabRef {
+    /// Head page frame.
+    pub pfn: u64,
+    /// Address of object 0 (the slab's first byte in the direct map).
+    pub start: usize,
+    /// Objects the slab holds.
+    pub objects: u32,
+}
+
+/// `kmem_cache_debug(s)`: whether `s` takes the debug paths (no per-CPU slabs).
+#[inline(always)]
+pub fn kmem_cache_debug(s: &KmemCache) -> bool {
+    s.flags().0 & SLAB_DEBUG_FLAGS.0 != 0
+}
+
+/// `setup_slab_debug`: a new slab's memory before its objects are set up (poisoning).
+#[inline(always)]
+pub(crate) fn setup_slab_debug<P: Platform>(_mm: &Mm<P>, s: &KmemCache, _slab: SlabRef) {
+    if !kmem_cache_debug(s) {}
+}
+
+/// `setup_object` → `setup_object_debug` / `init_object(s, obj, SLUB_RED_INACTIVE)`:
+/// each object of a new slab, before the constructor runs.
+#[inline(always)]
+pub(crate) fn setup_object_debug<P: Platform>(_mm: &Mm<P>, s: &KmemCache, _obj: usize) {
+    if !kmem_cache_debug(s) {}
+}
+
+/// `alloc_debug_processing`: checks on an object leaving a debug cache's slab (under the
+/// node's `list_lock`); `false` isolates the slab and fails the allocation.
+#[inline(always)]
+pub(crate) fn alloc_debug_processing<P: Platform>(
+    _mm: &Mm<P>,
+    s: &KmemCache,
+    _slab: SlabRef,
+    _obj: usize,
+) -> bool {
+    let _ = kmem_cache_debug(s);
+    true
+}
+
+/// `free_debug_processing`: checks on `cnt` objects from `head` to `tail` returning to a
+/// debug cache's slab (under the node's `list_lock`); `false` refuses the free (the
+/// objects are leaked, the slab left alone).
+#[inline(always)]
+pub(crate) fn free_debug_processing<P: Platform>(
+    _mm: &Mm<P>,
+    s: &KmemCache,
+    _slab: SlabRef,
+    _head: usize,
+    _tail: usize,
+    _cnt: &mut u32,
+) -> bool {
+    let _ = kmem_cache_debug(s);
+    true
+}
+
+/// `slab_post_alloc_hook`: after any allocation; zeroes the object when `init`
+/// (`__GFP_ZERO`, or `init_on_alloc`).
+#[inline(always)]
+pub(crate) fn slab_post_alloc_hook(s: &KmemCache, obj: usize, init: bool) {
+    if init {
+        // SAFETY: `obj` was just allocated from `s`: `object_size` bytes owned by the
+        // caller and nobody else.
+        unsafe { core::ptr::write_bytes(obj as *mut u8, 0, s.object_size() as usize) };
+    }
+}
+
+/// `slab_free_hook`: before an object is freed (`init_on_free` clearing, KFENCE/KASAN
+/// in Linux); `false` keeps the object from being freed.
+#[inline(always)]
+pub(crate) fn slab_free_hook(_s: &KmemCache, _obj: usize) -> bool {
+    true
+}

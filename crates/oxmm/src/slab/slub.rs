@@ -1,0 +1,1288 @@
+//! SLUB's allocation and free paths (Linux: `slab_alloc_node`, `___slab_alloc`,
+//! `get_partial_node`, `put_cpu_partial`, `__put_partials`, `deactivate_slab`,
+//! `do_slab_free`, `__slab_free`, `flush_all`, `__kmem_cache_do_shrink`,
+//! `free_partial`, `kmem_cache_alloc_bulk`, `kmem_cache_free_bulk`; mm/slub.c, v6.12).
+//!
+//! Fast path: the calling CPU's lock, pop/push on its free list when the object's slab
+//! is the CPU's active slab. Slow path as v6.12: refill from the active slab's own
+//! free list, then the CPU partial list, then the node partial list (taking up to half
+//! of `cpu_partial_slabs` more slabs to the CPU), then a new slab. Frees to any other
+//! slab push onto the slab's free list with a compare-and-swap on the slab word; only
+//! list changes (a slab becoming empty, or full → partial) take the node's `list_lock`.
+//! Lock order: a node's `list_lock` is never taken while a CPU lock is held.
+//!
+//! Debug caches (see [`hooks`](super::hooks)) bypass the CPU slabs: every allocation
+//! and free runs under the node's `list_lock` with the debug checks
+//! (`alloc_single_from_partial`, `alloc_single_from_new_slab`, `free_to_partial_list`).
+
+use super::cache::{
+    pfn_addr, CpuSlab, KmemCache, KmemCacheCpu, KmemCacheNode, PartialList, SlabWord, NO_SLAB,
+    PG_SLAB_NODE_PARTIAL, TYPE_SLAB,
+};
+use super::hooks::{self, kmem_cache_debug, SlabRef};
+use super::stat::StatItem;
+use super::SlabError;
+use crate::gfp::Gfp;
+use crate::mm::Mm;
+use crate::page::Page;
+use crate::page_alloc::COMPOUND_TAIL;
+use crate::platform::Platform;
+use crate::printk::{Level, Log};
+use crate::types::{NodeId, Pfn, MAX_NUMNODES};
+use core::sync::atomic::Ordering::Relaxed;
+
+/// `SHRINK_PROMOTE_MAX`.
+const SHRINK_PROMOTE_MAX: usize = 32;
+
+/// The slab head pfn and cache id of the slab holding `addr`, or `None` if the page is
+/// not part of a slab.
+pub(crate) fn slab_of<P: Platform>(mm: &Mm<P>, addr: usize) -> Option<(u64, u16)> {
+    let base = mm.platform().direct_map_base() as usize;
+    let pfn = (addr.checked_sub(base)? >> mm.geometry().shift()) as u64;
+    let p = mm.memmap().page(pfn)?;
+    let head = if p.page_type() & 0xff00_0000 == TYPE_SLAB {
+        return Some((pfn, (p.page_type() & 0xffff) as u16));
+    } else if p.private() & COMPOUND_TAIL != 0 {
+        p.private() & !COMPOUND_TAIL
+    } else {
+        return None;
+    };
+    let h = mm.memmap().page(head)?;
+    (h.page_type() & 0xff00_0000 == TYPE_SLAB).then_some((head, (h.page_type() & 0xffff) as u16))
+}
+
+#[inline(always)]
+fn page<P: Platform>(mm: &Mm<P>, pfn: u64) -> Option<&Page> {
+    mm.memmap().page(pfn)
+}
+
+#[inline(always)]
+fn word<P: Platform>(mm: &Mm<P>, pfn: u64) -> SlabWord {
+    SlabWord::unpack(page(mm, pfn).map_or(0, |p| p.private_acquire()))
+}
+
+/// `slab_nid`.
+#[inline(always)]
+fn slab_nid<P: Platform>(mm: &Mm<P>, pfn: u64) -> usize {
+    page(mm, pfn).map_or(0, |p| p.nid() as usize)
+}
+
+/// The node structure a slab belongs to (its page's node; the first existing one if
+/// that node has none, which only a machine short of local memory at boot produces).
+fn node_of<'a, P: Platform>(mm: &Mm<P>, s: &'a KmemCache, pfn: u64) -> &'a KmemCacheNode {
+    let nid = slab_nid(mm, pfn);
+    match s.node(nid) {
+        Some(n) => n,
+        None => s.nodes().next().map(|(_, n)| n).unwrap_or(&EMPTY_NODE),
+    }
+}
+
+static EMPTY_NODE: KmemCacheNode = KmemCacheNode::new();
+
+#[inline(always)]
+fn this_cpu<'a, P: Platform>(mm: &Mm<P>, s: &'a KmemCache) -> &'a KmemCacheCpu {
+    s.cpu_slot(mm.platform().cpu_id())
+}
+
+/// `get_freepointer`: the next free object after the free object `obj`.
+#[inline(always)]
+pub(crate) fn get_freepointer(s: &KmemCache, obj: usize) -> usize {
+    // SAFETY: `obj` is a free object of a live slab of `s` (a block the cache owns in
+    // the direct map) and `offset + 8 <= s->size`, so the word lies inside it.
+    unsafe { core::ptr::read_unaligned((obj + s.layout.offset as usize) as *const usize) }
+}
+
+/// `set_freepointer`: store `fp` in the free object `obj`.
+#[inline(always)]
+pub(crate) fn set_freepointer(s: &KmemCache, obj: usize, fp: usize) {
+    // SAFETY: as in `get_freepointer`; the object is free, so no caller holds it.
+    unsafe { core::ptr::write_unaligned((obj + s.layout.offset as usize) as *mut usize, fp) }
+}
+
+/// Object index + 1 of `addr` in the slab starting at `start` (0 for 0).
+#[inline(always)]
+fn to_idx(s: &KmemCache, start: usize, addr: usize) -> u16 {
+    if addr == 0 {
+        0
+    } else {
+        ((addr - start) / s.layout.size as usize + 1) as u16
+    }
+}
+
+/// Address of object index + 1 `idx` (0 for 0).
+#[inline(always)]
+fn to_addr(s: &KmemCache, start: usize, idx: u16) -> usize {
+    if idx == 0 {
+        0
+    } else {
+        start + (idx as usize - 1) * s.layout.size as usize
+    }
+}
+
+/// Whether `fp` may be a free pointer of the slab at `start` (`check_valid_pointer`).
+#[inline(always)]
+fn valid_pointer(s: &KmemCache, start: usize, objects: u16, fp: usize) -> bool {
+    fp == 0
+        || (fp >= start
+            && fp < start + objects as usize * s.layout.size as usize
+            && (fp - start) % s.layout.size as usize == 0)
+}
+
+#[inline(always)]
+fn node_match<P: Platform>(mm: &Mm<P>, pfn: u64, node: Option<NodeId>) -> bool {
+    node.map_or(true, |n| slab_nid(mm, pfn) == n.0 as usize)
+}
+
+// ---- CPU partial chains (through `page->next`) ----
+
+fn chain_next<P: Platform>(mm: &Mm<P>, pfn: u64) -> u64 {
+    let map = mm.memmap();
+    match map.page(pfn).map(|p| p.next()) {
+        Some(idx) if idx != Page::NIL => map.pfn_of(idx).unwrap_or(NO_SLAB),
+        _ => NO_SLAB,
+    }
+}
+
+fn set_chain_next<P: Platform>(mm: &Mm<P>, pfn: u64, next: u64) {
+    let map = mm.memmap();
+    let idx = if next == NO_SLAB {
+        Page::NIL
+    } else {
+        map.index_of(next).unwrap_or(Page::NIL)
+    };
+    if let Some(p) = map.page(pfn) {
+        p.set_next(idx);
+    }
+}
+
+// ---- node partial lists (under `list_lock`) ----
+
+/// `add_partial` / `__add_partial`.
+fn add_partial<P: Platform>(
+    mm: &Mm<P>,
+    n: &KmemCacheNode,
+    l: &mut PartialList,
+    pfn: u64,
+    tail: bool,
+) {
+    let map = mm.memmap();
+    let Some(idx) = map.index_of(pfn) else { return };
+    let (prev, next) = if tail {
+        (l.tail, Page::NIL)
+    } else {
+        (Page::NIL, l.head)
+    };
+    if let Some(p) = map.page_by_index(idx) {
+        p.set_prev(prev);
+        p.set_next(next);
+        p.set_flags(p.flags() | PG_SLAB_NODE_PARTIAL);
+    }
+    match map.page_by_index(prev).filter(|_| prev != Page::NIL) {
+        Some(p) => p.set_next(idx),
+        None => l.head = idx,
+    }
+    match map.page_by_index(next).filter(|_| next != Page::NIL) {
+        Some(p) => p.set_prev(idx),
+        None => l.tail = idx,
+    }
+    n.nr_partial.fetch_add(1, Relaxed);
+}
+
+/// `remove_partial`.
+fn remove_partial<P: Platform>(mm: &Mm<P>, n: &KmemCacheNode, l: &mut PartialList, pfn: u64) {
+    let map = mm.memmap();
+    let Some(p) = map.page(pfn) else { return };
+    let (prev, next) = (p.prev(), p.next());
+    p.set_prev(Page::NIL);
+    p.set_next(Page::NIL);
+    p.set_flags(p.flags() & !PG_SLAB_NODE_PARTIAL);
+    match map.page_by_index(prev).filter(|_| prev != Page::NIL) {
+        Some(q) => q.set_next(next),
+        None => l.head = next,
+    }
+    match map.page_by_index(next).filter(|_| next != Page::NIL) {
+        Some(q) => q.set_prev(prev),
+        None => l.tail = prev,
+    }
+    n.nr_partial.fetch_sub(1, Relaxed);
+}
+
+fn list_first<P: Platform>(mm: &Mm<P>, idx: u32) -> Option<u64> {
+    if idx == Page::NIL {
+        None
+    } else {
+        mm.memmap().pfn_of(idx)
+    }
+}
+
+fn list_next<P: Platform>(mm: &Mm<P>, pfn: u64) -> Option<u64> {
+    list_first(mm, page(mm, pfn)?.next())
+}
+
+// ---- slab creation and disposal ----
+
+/// `allocate_slab`: a fresh slab of `s` (not yet counted on its node), objects set up
+/// (`setup_object`: debug init, constructor) and chained in order; free list = all
+/// objects, `inuse` 0, not frozen.
+fn new_slab<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    gfp: Gfp,
+    node: Option<NodeId>,
+) -> Result<u64, SlabError> {
+    let strip = Gfp::DMA | Gfp::DMA32 | Gfp::HIGHMEM | Gfp::MOVABLE | Gfp::RECLAIMABLE | Gfp::ZERO;
+    let base = (gfp - strip) | s.allocflags;
+    let nid = node.unwrap_or_else(|| mm.numa_node_id());
+    // The preferred order quietly, without costly reclaim; then the smallest order.
+    let mut first = (base | Gfp::NOWARN | Gfp::NORETRY) - Gfp::NOFAIL;
+    if first.contains(Gfp::DIRECT_RECLAIM) && s.oo.order() > s.min.order() {
+        first = (first | Gfp::NOMEMALLOC) - Gfp::RECLAIM;
+    }
+    let (pfn, oo) = match mm.alloc_pages_node(nid, first, s.oo.order()) {
+        Ok(p) => (p.0, s.oo),
+        Err(e) if s.min.order() == s.oo.order() => return Err(e.into()),
+        Err(_) => {
+            let p = mm.alloc_pages_node(nid, base, s.min.order())?;
+            this_cpu(mm, s).stat(StatItem::OrderFallback);
+            (p.0, s.min)
+        }
+    };
+    let objects = oo.objects();
+    let start = pfn_addr(mm, pfn);
+    let size = s.layout.size as usize;
+    let slab = SlabRef {
+        pfn,
+        start,
+        objects,
+    };
+    hooks::setup_slab_debug(mm, s, slab);
+    for i in 0..objects as usize {
+        let obj = start + i * size;
+        hooks::setup_object_debug(mm, s, obj);
+        if let Some(ctor) = s.ctor {
+            // SAFETY: the block was just allocated for this slab; object i spans
+            // `object_size` bytes inside it and nothing else refers to it.
+            let body = unsafe {
+                core::slice::from_raw_parts_mut(obj as *mut u8, s.layout.object_size as usize)
+            };
+            ctor(body);
+        }
+        let next = if i + 1 < objects as usize {
+            obj + size
+        } else {
+            0
+        };
+        set_freepointer(s, obj, next);
+    }
+    if let Some(p) = page(mm, pfn) {
+        p.set_page_type(TYPE_SLAB | s.id().0 as u32);
+        p.set_next(Page::NIL);
+        p.set_prev(Page::NIL);
+        p.cmpxchg_private(
+            p.private(),
+            SlabWord {
+                free: 1,
+                inuse: 0,
+                objects: objects as u16,
+                frozen: false,
+                order: oo.order() as u8,
+            }
+            .pack(),
+        )
+        .ok();
+    }
+    Ok(pfn)
+}
+
+/// `inc_slabs_node`.
+fn inc_slabs_node(n: &KmemCacheNode, objects: u16) {
+    n.nr_slabs.fetch_add(1, Relaxed);
+    n.total_objects.fetch_add(objects as u64, Relaxed);
+}
+
+/// `discard_slab`: uncount an empty slab (on no list) and give it back to the buddy
+/// allocator.
+fn discard_slab<P: Platform>(mm: &Mm<P>, s: &KmemCache, pfn: u64) {
+    let w = word(mm, pfn);
+    let n = node_of(mm, s, pfn);
+    n.nr_slabs.fetch_sub(1, Relaxed);
+    n.total_objects.fetch_sub(w.objects as u64, Relaxed);
+    if let Some(p) = page(mm, pfn) {
+        // What page_alloc expects of an allocated head: untyped, order in private.
+        p.set_page_type(Page::TYPE_NONE);
+        p.set_flags(p.flags() & !PG_SLAB_NODE_PARTIAL);
+        p.set_next(Page::NIL);
+        p.set_prev(Page::NIL);
+        p.set_private(w.order as u64);
+    }
+    // The block came from alloc_pages with this order; a refusal would be a page
+    // allocator bug, and the pages are then leaked rather than reused.
+    let _ = mm.free_pages(Pfn(pfn), w.order as u32);
+}
+
+/// `early_kmem_cache_node_alloc`: the first `kmem_cache_node` object of node `nid`
+/// becomes that node's own structure for the `kmem_cache_node` cache.
+pub(crate) fn early_kmem_cache_node_alloc<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    nid: NodeId,
+) -> Result<(), SlabError> {
+    let pfn = new_slab(mm, s, Gfp::NOWAIT, Some(nid))?;
+    let p = page(mm, pfn).ok_or(SlabError::NoMemMap)?;
+    let start = pfn_addr(mm, pfn);
+    let mut w = word(mm, pfn);
+    let obj = to_addr(s, start, w.free);
+    w.free = to_idx(s, start, get_freepointer(s, obj));
+    w.inuse = 1;
+    p.set_private(w.pack());
+    // SAFETY: object 0 of a slab nobody else knows yet, sized and aligned for a
+    // KmemCacheNode (HWCACHE_ALIGN); it belongs to the cache from now on.
+    unsafe { core::ptr::write(obj as *mut KmemCacheNode, KmemCacheNode::new()) };
+    s.set_node(nid.0 as usize, obj);
+    let n = node_of(mm, s, pfn);
+    inc_slabs_node(n, w.objects);
+    let mut l = n.list_lock.lock();
+    add_partial(mm, n, &mut l, pfn, false);
+    Ok(())
+}
+
+// ---- allocation ----
+
+/// `slab_alloc_node`: one object of `s`, near `node` if given.
+pub(crate) fn slab_alloc_node<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    gfp: Gfp,
+    node: Option<NodeId>,
+) -> Result<usize, SlabError> {
+    if gfp.intersects(Gfp::DMA32 | Gfp::HIGHMEM) {
+        // GFP_SLAB_BUG_MASK
+        return Err(SlabError::BadGfp(gfp.bits()));
+    }
+    let obj = if kmem_cache_debug(s) {
+        alloc_debug(mm, s, gfp, node)?
+    } else {
+        let c = this_cpu(mm, s);
+        let mut g = c.lock.lock();
+        let obj = g.freelist;
+        if obj != 0 && g.slab != NO_SLAB && node_match(mm, g.slab, node) {
+            g.freelist = get_freepointer(s, obj);
+            drop(g);
+            c.stat(StatItem::AllocFastpath);
+            obj
+        } else {
+            slab_alloc_slow(mm, s, c, g, gfp, node)?
+        }
+    };
+    hooks::slab_post_alloc_hook(s, obj, gfp.contains(Gfp::ZERO));
+    Ok(obj)
+}
+
+/// `get_freelist`: take the active slab's own free list (remote frees), freezing it
+/// if non-empty, unfreezing it if empty.
+fn get_freelist<P: Platform>(mm: &Mm<P>, s: &KmemCache, c: &KmemCacheCpu, pfn: u64) -> usize {
+    let Some(p) = page(mm, pfn) else { return 0 };
+    loop {
+        let old = p.private_acquire();
+        let mut w = SlabWord::unpack(old);
+        let fl = w.free;
+        w.free = 0;
+        w.inuse = w.objects;
+        w.frozen = fl != 0;
+        if p.cmpxchg_private(old, w.pack()).is_ok() {
+            return to_addr(s, pfn_addr(mm, pfn), fl);
+        }
+        c.stat(StatItem::CmpxchgDoubleFail);
+    }
+}
+
+/// `___slab_alloc` (entered with the CPU lock held).
+fn slab_alloc_slow<'a, P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    c: &'a KmemCacheCpu,
+    g: spin::MutexGuard<'a, CpuSlab>,
+    gfp: Gfp,
+    node: Option<NodeId>,
+) -> Result<usize, SlabError> {
+    let mut g = g;
+    c.stat(StatItem::AllocSlowpath);
+    'reread: loop {
+        if g.slab != NO_SLAB {
+            if !node_match(mm, g.slab, node) {
+                c.stat(StatItem::AllocNodeMismatch);
+                let (slab, fl) = (g.slab, g.freelist);
+                g.slab = NO_SLAB;
+                g.freelist = 0;
+                drop(g);
+                deactivate_slab(mm, s, c, slab, fl);
+                g = c.lock.lock();
+            } else if g.freelist != 0 {
+                let fl = g.freelist;
+                return Ok(load_freelist(s, &mut g, fl));
+            } else {
+                let fl = get_freelist(mm, s, c, g.slab);
+                if fl == 0 {
+                    g.slab = NO_SLAB;
+                    c.stat(StatItem::DeactivateBypass);
+                } else {
+                    c.stat(StatItem::AllocRefill);
+                    return Ok(load_freelist(s, &mut g, fl));
+                }
+            }
+        }
+        // new_slab: the CPU partial list.
+        while g.partial != NO_SLAB {
+            if g.slab != NO_SLAB {
+                continue 'reread;
+            }
+            let slab = g.partial;
+            g.partial = chain_next(mm, slab);
+            g.partial_slabs = g.partial_slabs.saturating_sub(1);
+            if node_match(mm, slab, node) {
+                let fl = get_freelist(mm, s, c, slab);
+                if fl != 0 {
+                    g.slab = slab;
+                    c.stat(StatItem::CpuPartialAlloc);
+                    return Ok(load_freelist(s, &mut g, fl));
+                }
+                // Full after all: it stays unfrozen on no list, as full slabs do.
+                continue;
+            }
+            drop(g);
+            set_chain_next(mm, slab, NO_SLAB);
+            put_partials(mm, s, c, slab);
+            g = c.lock.lock();
+        }
+        drop(g);
+        // new_objects
+        let (slab, fl) = match get_partial(mm, s, c, node, gfp) {
+            Some(slab) => {
+                let fl = freeze_slab(mm, s, c, slab);
+                if fl == 0 {
+                    g = c.lock.lock();
+                    continue 'reread;
+                }
+                (slab, fl)
+            }
+            None => {
+                let slab = new_slab(mm, s, gfp, node)?;
+                c.stat(StatItem::AllocSlab);
+                // No other reference to the slab yet: take all its objects.
+                let p = page(mm, slab).ok_or(SlabError::NoMemMap)?;
+                let mut w = SlabWord::unpack(p.private());
+                let fl = to_addr(s, pfn_addr(mm, slab), w.free);
+                w.free = 0;
+                w.inuse = w.objects;
+                w.frozen = true;
+                p.set_private(w.pack());
+                inc_slabs_node(node_of(mm, s, slab), w.objects);
+                (slab, fl)
+            }
+        };
+        // retry_load_slab
+        loop {
+            g = c.lock.lock();
+            if g.slab != NO_SLAB {
+                let (fs, ffl) = (g.slab, g.freelist);
+                g.slab = NO_SLAB;
+                g.freelist = 0;
+                drop(g);
+                deactivate_slab(mm, s, c, fs, ffl);
+                c.stat(StatItem::CpuslabFlush);
+                continue;
+            }
+            g.slab = slab;
+            return Ok(load_freelist(s, &mut g, fl));
+        }
+    }
+}
+
+/// `load_freelist`: hand out `fl`, keep the rest as the CPU free list.
+#[inline(always)]
+fn load_freelist(s: &KmemCache, g: &mut CpuSlab, fl: usize) -> usize {
+    g.freelist = get_freepointer(s, fl);
+    fl
+}
+
+/// `freeze_slab`: take a partial slab's whole free list for a CPU.
+fn freeze_slab<P: Platform>(mm: &Mm<P>, s: &KmemCache, c: &KmemCacheCpu, pfn: u64) -> usize {
+    get_freelist(mm, s, c, pfn)
+}
+
+/// `get_partial`: a slab from `node`'s partial list (or the local node's), else from
+/// any node's with more than `min_partial` slabs (`get_any_partial`, without its
+/// random skip), unless `__GFP_THISNODE` with a node.
+fn get_partial<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    c: &KmemCacheCpu,
+    node: Option<NodeId>,
+    gfp: Gfp,
+) -> Option<u64> {
+    let search = node.unwrap_or_else(|| mm.numa_node_id()).0 as usize;
+    if let Some(slab) = get_partial_node(mm, s, c, search) {
+        return Some(slab);
+    }
+    if node.is_some() && gfp.contains(Gfp::THISNODE) {
+        return None;
+    }
+    for (nid, n) in s.nodes() {
+        if nid != search && n.nr_partial() > s.min_partial() {
+            if let Some(slab) = get_partial_node(mm, s, c, nid) {
+                return Some(slab);
+            }
+        }
+    }
+    None
+}
+
+/// `get_partial_node`: the first slab of the node's partial list, plus up to half of
+/// `cpu_partial_slabs` more moved to this CPU's partial list.
+fn get_partial_node<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    c: &KmemCacheCpu,
+    nid: usize,
+) -> Option<u64> {
+    let n = s.node(nid)?;
+    if n.nr_partial() == 0 {
+        return None;
+    }
+    let mut first = NO_SLAB;
+    let mut extra = NO_SLAB;
+    let mut partial_slabs = 0;
+    {
+        let mut l = n.list_lock.lock();
+        let mut cur = list_first(mm, l.head);
+        while let Some(slab) = cur {
+            cur = list_next(mm, slab);
+            remove_partial(mm, n, &mut l, slab);
+            if first == NO_SLAB {
+                first = slab;
+                c.stat(StatItem::AllocFromPartial);
+                if s.cpu_partial_slabs() == 0 {
+                    break;
+                }
+            } else {
+                set_chain_next(mm, slab, extra);
+                extra = slab;
+                c.stat(StatItem::CpuPartialNode);
+                partial_slabs += 1;
+                if partial_slabs > s.cpu_partial_slabs() / 2 {
+                    break;
+                }
+            }
+        }
+    }
+    // put_cpu_partial(s, slab, 0) for each, after the list lock.
+    while extra != NO_SLAB {
+        let next = chain_next(mm, extra);
+        put_cpu_partial(mm, s, c, extra, false);
+        extra = next;
+    }
+    (first != NO_SLAB).then_some(first)
+}
+
+/// `put_cpu_partial`: push `slab` on the CPU's partial list; with `drain`, a full list
+/// is first handed back to the nodes.
+fn put_cpu_partial<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    c: &KmemCacheCpu,
+    slab: u64,
+    drain: bool,
+) {
+    let mut g = c.lock.lock();
+    let mut to_put = NO_SLAB;
+    let mut slabs = 0;
+    if g.partial != NO_SLAB {
+        if drain && g.partial_slabs >= s.cpu_partial_slabs() {
+            to_put = g.partial;
+            g.partial = NO_SLAB;
+        } else {
+            slabs = g.partial_slabs;
+        }
+    }
+    set_chain_next(mm, slab, g.partial);
+    g.partial = slab;
+    g.partial_slabs = slabs + 1;
+    drop(g);
+    if to_put != NO_SLAB {
+        put_partials(mm, s, c, to_put);
+        c.stat(StatItem::CpuPartialDrain);
+    }
+}
+
+/// `__put_partials`: a chain of (unfrozen) CPU partial slabs back to their nodes'
+/// lists; empty ones beyond `min_partial` are freed.
+fn put_partials<P: Platform>(mm: &Mm<P>, s: &KmemCache, c: &KmemCacheCpu, chain: u64) {
+    let mut cur = chain;
+    while cur != NO_SLAB {
+        let slab = cur;
+        cur = chain_next(mm, slab);
+        let n = node_of(mm, s, slab);
+        let mut l = n.list_lock.lock();
+        if word(mm, slab).inuse == 0 && n.nr_partial() >= s.min_partial() {
+            drop(l);
+            c.stat(StatItem::DeactivateEmpty);
+            discard_slab(mm, s, slab);
+            c.stat(StatItem::FreeSlab);
+        } else {
+            add_partial(mm, n, &mut l, slab, true);
+            c.stat(StatItem::FreeAddPartial);
+        }
+    }
+}
+
+/// `deactivate_slab`: give a CPU's active slab back, splicing the CPU free list
+/// `freelist` onto the slab's own and unfreezing it; then on its node's partial list,
+/// freed if empty beyond `min_partial`, or on no list if full.
+fn deactivate_slab<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    c: &KmemCacheCpu,
+    pfn: u64,
+    freelist: usize,
+) {
+    let Some(p) = page(mm, pfn) else { return };
+    let n = node_of(mm, s, pfn);
+    let start = pfn_addr(mm, pfn);
+    let mut tail = false;
+    if SlabWord::unpack(p.private_acquire()).free != 0 {
+        c.stat(StatItem::DeactivateRemoteFrees);
+        tail = true;
+    }
+    // Stage one: count the CPU list, find its tail (stop at a corrupted pointer).
+    let objects = SlabWord::unpack(p.private()).objects;
+    let mut free_delta = 0u16;
+    let mut ftail = 0usize;
+    let mut it = freelist;
+    while it != 0 && free_delta < objects {
+        let next = get_freepointer(s, it);
+        ftail = it;
+        free_delta += 1;
+        if !valid_pointer(s, start, objects, next) {
+            // freelist_corrupted: isolate the rest of the list.
+            set_freepointer(s, it, 0);
+            break;
+        }
+        it = next;
+    }
+    // Stage two: unfreeze, splicing the CPU list in front of the slab's.
+    let new = loop {
+        let old = p.private_acquire();
+        let w = SlabWord::unpack(old);
+        let mut new = w;
+        new.frozen = false;
+        if ftail != 0 {
+            new.inuse = w.inuse.saturating_sub(free_delta);
+            set_freepointer(s, ftail, to_addr(s, start, w.free));
+            new.free = to_idx(s, start, freelist);
+        }
+        if p.cmpxchg_private(old, new.pack()).is_ok() {
+            break new;
+        }
+        c.stat(StatItem::CmpxchgDoubleFail);
+    };
+    // Stage three.
+    if new.inuse == 0 && n.nr_partial() >= s.min_partial() {
+        c.stat(StatItem::DeactivateEmpty);
+        discard_slab(mm, s, pfn);
+        c.stat(StatItem::FreeSlab);
+    } else if new.free != 0 {
+        let mut l = n.list_lock.lock();
+        add_partial(mm, n, &mut l, pfn, tail);
+        drop(l);
+        c.stat(if tail {
+            StatItem::DeactivateToTail
+        } else {
+            StatItem::DeactivateToHead
+        });
+    } else {
+        c.stat(StatItem::DeactivateFull);
+    }
+}
+
+// ---- debug caches: everything under the node's list_lock ----
+
+fn alloc_debug<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    gfp: Gfp,
+    node: Option<NodeId>,
+) -> Result<usize, SlabError> {
+    let c = this_cpu(mm, s);
+    c.stat(StatItem::AllocSlowpath);
+    let search = node.unwrap_or_else(|| mm.numa_node_id()).0 as usize;
+    let any = !(node.is_some() && gfp.contains(Gfp::THISNODE));
+    for nid in core::iter::once(search).chain((0..MAX_NUMNODES).filter(|&i| any && i != search)) {
+        let Some(n) = s.node(nid) else { continue };
+        if n.nr_partial() == 0 {
+            continue;
+        }
+        let mut l = n.list_lock.lock();
+        let mut cur = list_first(mm, l.head);
+        while let Some(slab) = cur {
+            cur = list_next(mm, slab);
+            if let Some(obj) = alloc_single_from_partial(mm, s, n, &mut l, slab) {
+                c.stat(StatItem::AllocFromPartial);
+                return Ok(obj);
+            }
+        }
+    }
+    let slab = new_slab(mm, s, gfp, node)?;
+    c.stat(StatItem::AllocSlab);
+    alloc_single_from_new_slab(mm, s, slab).ok_or(SlabError::InvalidFree(0))
+}
+
+/// `alloc_single_from_partial`.
+fn alloc_single_from_partial<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    n: &KmemCacheNode,
+    l: &mut PartialList,
+    pfn: u64,
+) -> Option<usize> {
+    let p = page(mm, pfn)?;
+    let start = pfn_addr(mm, pfn);
+    let mut w = SlabWord::unpack(p.private());
+    let obj = to_addr(s, start, w.free);
+    if obj == 0 {
+        remove_partial(mm, n, l, pfn);
+        return None;
+    }
+    let fp = get_freepointer(s, obj);
+    let slab = SlabRef {
+        pfn,
+        start,
+        objects: w.objects as u32,
+    };
+    if !valid_pointer(s, start, w.objects, fp) || !hooks::alloc_debug_processing(mm, s, slab, obj) {
+        // The slab is isolated: off the list, never used again.
+        remove_partial(mm, n, l, pfn);
+        return None;
+    }
+    w.free = to_idx(s, start, fp);
+    w.inuse += 1;
+    p.set_private(w.pack());
+    if w.inuse == w.objects {
+        remove_partial(mm, n, l, pfn);
+    }
+    Some(obj)
+}
+
+/// `alloc_single_from_new_slab`.
+fn alloc_single_from_new_slab<P: Platform>(mm: &Mm<P>, s: &KmemCache, pfn: u64) -> Option<usize> {
+    let p = page(mm, pfn)?;
+    let start = pfn_addr(mm, pfn);
+    let mut w = SlabWord::unpack(p.private());
+    let obj = to_addr(s, start, w.free);
+    w.free = to_idx(s, start, get_freepointer(s, obj));
+    w.inuse = 1;
+    let slab = SlabRef {
+        pfn,
+        start,
+        objects: w.objects as u32,
+    };
+    if !hooks::alloc_debug_processing(mm, s, slab, obj) {
+        return None;
+    }
+    p.set_private(w.pack());
+    let n = node_of(mm, s, pfn);
+    let mut l = n.list_lock.lock();
+    if w.inuse != w.objects {
+        add_partial(mm, n, &mut l, pfn, false);
+    }
+    inc_slabs_node(n, w.objects);
+    Some(obj)
+}
+
+/// `free_to_partial_list`: a debug cache's free of `cnt` objects `head`..`tail`.
+fn free_to_partial_list<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    pfn: u64,
+    head: usize,
+    tail: usize,
+    cnt: u32,
+) -> Result<(), SlabError> {
+    let c = this_cpu(mm, s);
+    let Some(p) = page(mm, pfn) else {
+        return Err(SlabError::InvalidFree(head));
+    };
+    let n = node_of(mm, s, pfn);
+    let start = pfn_addr(mm, pfn);
+    let slab = SlabRef {
+        pfn,
+        start,
+        objects: SlabWord::unpack(p.private()).objects as u32,
+    };
+    let mut l = n.list_lock.lock();
+    let mut cnt = cnt;
+    if !hooks::free_debug_processing(mm, s, slab, head, tail, &mut cnt) {
+        return Err(SlabError::InvalidFree(head));
+    }
+    let mut w = SlabWord::unpack(p.private());
+    if w.free == to_idx(s, start, head) || (w.inuse as u32) < cnt {
+        return Err(SlabError::DoubleFree(head));
+    }
+    let prior = w.free;
+    w.inuse -= cnt as u16;
+    set_freepointer(s, tail, to_addr(s, start, prior));
+    w.free = to_idx(s, start, head);
+    p.set_private(w.pack());
+    let discard = w.inuse == 0 && n.nr_partial() >= s.min_partial();
+    if prior == 0 {
+        if !discard {
+            add_partial(mm, n, &mut l, pfn, true);
+            c.stat(StatItem::FreeAddPartial);
+        }
+    } else if discard {
+        remove_partial(mm, n, &mut l, pfn);
+        c.stat(StatItem::FreeRemovePartial);
+    }
+    drop(l);
+    if discard {
+        c.stat(StatItem::FreeSlab);
+        discard_slab(mm, s, pfn);
+    }
+    Ok(())
+}
+
+// ---- free ----
+
+/// Check that `addr` is an object of `s` (`virt_to_slab` + `cache_from_obj` + object
+/// alignment): its slab's head pfn.
+#[inline(always)]
+pub(crate) fn check_object<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    addr: usize,
+) -> Result<u64, SlabError> {
+    let (pfn, id) = slab_of(mm, addr).ok_or(SlabError::InvalidFree(addr))?;
+    if id != s.id().0 {
+        return Err(SlabError::InvalidFree(addr));
+    }
+    let start = pfn_addr(mm, pfn);
+    let off = addr - start;
+    let objects = word(mm, pfn).objects as usize;
+    if off % s.layout.size as usize != 0 || off / s.layout.size as usize >= objects {
+        return Err(SlabError::InvalidFree(addr));
+    }
+    Ok(pfn)
+}
+
+/// `slab_free` after validating `addr` as an object of `s`.
+pub(crate) fn slab_free_checked<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    addr: usize,
+) -> Result<(), SlabError> {
+    let pfn = check_object(mm, s, addr)?;
+    if !hooks::slab_free_hook(s, addr) {
+        return Ok(());
+    }
+    do_slab_free(mm, s, pfn, addr, addr, 1)
+}
+
+/// `do_slab_free`: `cnt` objects chained `head`..`tail` of slab `pfn`. The CPU's
+/// active slab takes them on its free list; any other slab through `__slab_free`.
+pub(crate) fn do_slab_free<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    pfn: u64,
+    head: usize,
+    tail: usize,
+    cnt: u32,
+) -> Result<(), SlabError> {
+    if kmem_cache_debug(s) {
+        this_cpu(mm, s).stat(StatItem::FreeSlowpath);
+        return free_to_partial_list(mm, s, pfn, head, tail, cnt);
+    }
+    let c = this_cpu(mm, s);
+    let mut g = c.lock.lock();
+    if g.slab == pfn {
+        // set_freepointer's naive double-free check (CONFIG_SLAB_FREELIST_HARDENED).
+        if g.freelist == head {
+            return Err(SlabError::DoubleFree(head));
+        }
+        set_freepointer(s, tail, g.freelist);
+        g.freelist = head;
+        drop(g);
+        c.stat(StatItem::FreeFastpath);
+        return Ok(());
+    }
+    drop(g);
+    slab_free_slow(mm, s, c, pfn, head, tail, cnt)
+}
+
+/// `__slab_free`.
+fn slab_free_slow<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    c: &KmemCacheCpu,
+    pfn: u64,
+    head: usize,
+    tail: usize,
+    cnt: u32,
+) -> Result<(), SlabError> {
+    c.stat(StatItem::FreeSlowpath);
+    let p = page(mm, pfn).ok_or(SlabError::InvalidFree(head))?;
+    let n = node_of(mm, s, pfn);
+    let start = pfn_addr(mm, pfn);
+    let head_idx = to_idx(s, start, head);
+    let (w, new, lock, on_node_partial) = loop {
+        let old = p.private_acquire();
+        let w = SlabWord::unpack(old);
+        if w.free == head_idx || (w.inuse as u32) < cnt {
+            return Err(SlabError::DoubleFree(head));
+        }
+        set_freepointer(s, tail, to_addr(s, start, w.free));
+        let mut new = w;
+        new.inuse -= cnt as u16;
+        new.free = head_idx;
+        let mut lock = None;
+        let mut on_node_partial = false;
+        if new.inuse == 0 && !w.frozen && w.free != 0 {
+            // Needs to be taken off a list: serialise with list changes.
+            let l = n.list_lock.lock();
+            on_node_partial = p.flags() & PG_SLAB_NODE_PARTIAL != 0;
+            lock = Some(l);
+        }
+        if p.cmpxchg_private(old, new.pack()).is_ok() {
+            break (w, new, lock, on_node_partial);
+        }
+        c.stat(StatItem::CmpxchgDoubleFail);
+    };
+    let prior = w.free;
+    let Some(mut l) = lock else {
+        if w.frozen {
+            c.stat(StatItem::FreeFrozen);
+        } else if prior == 0 {
+            // A full slab got its first free object: onto this CPU's partial list.
+            put_cpu_partial(mm, s, c, pfn, true);
+            c.stat(StatItem::CpuPartialFree);
+        }
+        return Ok(());
+    };
+    // Partially empty but on a CPU's partial list, not the node's: leave it.
+    if prior != 0 && !on_node_partial {
+        return Ok(());
+    }
+    if new.inuse == 0 && n.nr_partial() >= s.min_partial() {
+        remove_partial(mm, n, &mut l, pfn);
+        c.stat(StatItem::FreeRemovePartial);
+        drop(l);
+        c.stat(StatItem::FreeSlab);
+        discard_slab(mm, s, pfn);
+    }
+    Ok(())
+}
+
+// ---- flushing, shrinking, shutdown ----
+
+/// `flush_cpu_slab` for every CPU (`flush_all`): deactivate each active slab and put
+/// each partial list back on the nodes.
+pub(crate) fn flush_all<P: Platform>(mm: &Mm<P>, s: &KmemCache) {
+    if kmem_cache_debug(s) {
+        return;
+    }
+    for cpu in 0..mm.platform().nr_cpus().max(1) {
+        let c = s.cpu_slot(cpu);
+        let mut g = c.lock.lock();
+        let (slab, fl, partial) = (g.slab, g.freelist, g.partial);
+        g.slab = NO_SLAB;
+        g.freelist = 0;
+        g.partial = NO_SLAB;
+        g.partial_slabs = 0;
+        drop(g);
+        if slab != NO_SLAB {
+            deactivate_slab(mm, s, c, slab, fl);
+            c.stat(StatItem::CpuslabFlush);
+        }
+        if partial != NO_SLAB {
+            put_partials(mm, s, c, partial);
+        }
+    }
+}
+
+/// The node lists' empty slabs freed and the others sorted fullest first (the list
+/// part of `__kmem_cache_do_shrink`); returns the pages freed.
+pub(crate) fn shrink_partial<P: Platform>(mm: &Mm<P>, s: &KmemCache) -> u64 {
+    let mut freed = 0;
+    for (_, n) in s.nodes() {
+        let mut discard = NO_SLAB;
+        {
+            let mut l = n.list_lock.lock();
+            let mut promote = [(NO_SLAB, NO_SLAB); SHRINK_PROMOTE_MAX];
+            let mut rest = NO_SLAB;
+            let mut rest_tail = NO_SLAB;
+            let mut cur = list_first(mm, l.head);
+            while let Some(slab) = cur {
+                cur = list_next(mm, slab);
+                remove_partial(mm, n, &mut l, slab);
+                let w = word(mm, slab);
+                let free = (w.objects - w.inuse.min(w.objects)) as usize;
+                if free == w.objects as usize {
+                    set_chain_next(mm, slab, discard);
+                    discard = slab;
+                } else if (1..=SHRINK_PROMOTE_MAX).contains(&free) {
+                    // list_move: to the front of its bucket.
+                    let b = &mut promote[free - 1];
+                    set_chain_next(mm, slab, b.0);
+                    if b.0 == NO_SLAB {
+                        b.1 = slab;
+                    }
+                    b.0 = slab;
+                } else {
+                    set_chain_next(mm, slab, NO_SLAB);
+                    if rest == NO_SLAB {
+                        rest = slab;
+                    } else {
+                        set_chain_next(mm, rest_tail, slab);
+                    }
+                    rest_tail = slab;
+                }
+            }
+            // Rebuild: fewest free objects first, then the rest in their old order.
+            for &(first, _) in promote.iter().chain(core::iter::once(&(rest, rest_tail))) {
+                let mut cur = first;
+                while cur != NO_SLAB {
+                    let next = chain_next(mm, cur);
+                    add_partial(mm, n, &mut l, cur, true);
+                    cur = next;
+                }
+            }
+        }
+        while discard != NO_SLAB {
+            let next = chain_next(mm, discard);
+            freed += 1u64 << word(mm, discard).order;
+            discard_slab(mm, s, discard);
+            discard = next;
+        }
+    }
+    freed
+}
+
+/// `count_partial(n, count_free)` summed over the nodes.
+pub(crate) fn count_partial_free<P: Platform>(mm: &Mm<P>, s: &KmemCache) -> u64 {
+    let mut free = 0u64;
+    for (_, n) in s.nodes() {
+        let l = n.list_lock.lock();
+        let mut cur = list_first(mm, l.head);
+        while let Some(slab) = cur {
+            let w = word(mm, slab);
+            free += w.objects.saturating_sub(w.inuse) as u64;
+            cur = list_next(mm, slab);
+        }
+    }
+    free
+}
+
+/// `free_partial`: free the empty partial slabs, report the objects of the others
+/// (`list_slab_objects`); returns the slabs left.
+pub(crate) fn free_partial<P: Platform>(mm: &Mm<P>, s: &KmemCache, log: &mut dyn Log) -> u64 {
+    let mut left = 0;
+    for (_, n) in s.nodes() {
+        let mut discard = NO_SLAB;
+        {
+            let mut l = n.list_lock.lock();
+            let mut cur = list_first(mm, l.head);
+            while let Some(slab) = cur {
+                cur = list_next(mm, slab);
+                if word(mm, slab).inuse == 0 {
+                    remove_partial(mm, n, &mut l, slab);
+                    set_chain_next(mm, slab, discard);
+                    discard = slab;
+                } else {
+                    list_slab_objects(mm, s, slab, log);
+                    left += 1;
+                }
+            }
+        }
+        while discard != NO_SLAB {
+            let next = chain_next(mm, discard);
+            discard_slab(mm, s, discard);
+            discard = next;
+        }
+    }
+    left
+}
+
+/// `slab_err` + `list_slab_objects`: the "Objects remaining" report of one slab.
+fn list_slab_objects<P: Platform>(mm: &Mm<P>, s: &KmemCache, pfn: u64, log: &mut dyn Log) {
+    let w = word(mm, pfn);
+    let start = pfn_addr(mm, pfn);
+    let size = s.layout.size as usize;
+    let mut free = [0u64; 512];
+    let mut f = to_addr(s, start, w.free);
+    let mut guard = 0;
+    while f != 0 && guard < w.objects {
+        let i = (f - start) / size;
+        if i < 32768 {
+            free[i / 64] |= 1 << (i % 64);
+        }
+        let fp = get_freepointer(s, f);
+        f = if valid_pointer(s, start, w.objects, fp) {
+            fp
+        } else {
+            0
+        };
+        guard += 1;
+    }
+    let name = s.name();
+    log.line(
+        Level::Err,
+        format_args!(
+            "============================================================================="
+        ),
+    );
+    log.line(
+        Level::Err,
+        format_args!(
+            "BUG {name} (Not tainted): Objects remaining in {name} on __kmem_cache_shutdown()"
+        ),
+    );
+    log.line(
+        Level::Err,
+        format_args!(
+            "-----------------------------------------------------------------------------"
+        ),
+    );
+    log.line(Level::Err, format_args!(""));
+    log.line(
+        Level::Err,
+        format_args!(
+            "Slab {:#x} objects={} used={} fp={:#x} flags=slab",
+            start,
+            w.objects,
+            w.inuse,
+            to_addr(s, start, w.free)
+        ),
+    );
+    for i in 0..w.objects as usize {
+        if free[i / 64] & (1 << (i % 64)) == 0 {
+            log.line(
+                Level::Err,
+                format_args!("Object {:#x} @offset={}", start + i * size, i * size),
+            );
+        }
+    }
+}
+
+// ---- bulk ----
+
+/// `kmem_cache_alloc_bulk`: fill `out` under one CPU lock hold where the CPU list
+/// allows; all or nothing.
+pub(crate) fn alloc_bulk<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    gfp: Gfp,
+    out: &mut [*mut u8],
+) -> Result<usize, SlabError> {
+    let mut i = 0;
+    let r = (|| {
+        if kmem_cache_debug(s) {
+            while i < out.len() {
+                out[i] = slab_alloc_node(mm, s, gfp, None)? as *mut u8;
+                i += 1;
+            }
+            return Ok(());
+        }
+        let c = this_cpu(mm, s);
+        while i < out.len() {
+            let mut g = c.lock.lock();
+            while i < out.len() && g.freelist != 0 && g.slab != NO_SLAB {
+                let obj = g.freelist;
+                g.freelist = get_freepointer(s, obj);
+                out[i] = obj as *mut u8;
+                i += 1;
+                c.stat(StatItem::AllocFastpath);
+            }
+            if i < out.len() {
+                out[i] = slab_alloc_slow(mm, s, c, g, gfp, None)? as *mut u8;
+                i += 1;
+            }
+        }
+        Ok(())
+    })();
+    match r {
+        Ok(()) => {
+            for &p in out.iter() {
+                hooks::slab_post_alloc_hook(s, p as usize, gfp.contains(Gfp::ZERO));
+            }
+            Ok(out.len())
+        }
+        Err(e) => {
+            for p in &mut out[..i] {
+                let _ = slab_free_checked(mm, s, *p as usize);
+                *p = core::ptr::null_mut();
+            }
+            Err(e)
+        }
+    }
+}
+
+/// `kmem_cache_free_bulk` with `build_detached_freelist`: objects of one slab are
+/// chained and freed together (looking ahead past at most 3 others, as Linux). Null
+/// entries are skipped; every entry is validated before anything is freed, and
+/// processed entries are set to null.
+pub(crate) fn free_bulk<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    objs: &mut [*mut u8],
+) -> Result<(), SlabError> {
+    for &p in objs.iter().filter(|p| !p.is_null()) {
+        check_object(mm, s, p as usize)?;
+    }
+    let mut size = objs.len();
+    while size > 0 {
+        // build_detached_freelist
+        size -= 1;
+        let obj = objs[size] as usize;
+        objs[size] = core::ptr::null_mut();
+        if obj == 0 {
+            continue;
+        }
+        let pfn = check_object(mm, s, obj)?;
+        if !hooks::slab_free_hook(s, obj) {
+            continue;
+        }
+        // The first object is the detached list's tail; later ones go in front.
+        let tail = obj;
+        let mut chain_head = obj;
+        let mut cnt = 1u32;
+        set_freepointer(s, obj, 0);
+        let mut lookahead = 3;
+        let mut j = size;
+        while j > 0 {
+            j -= 1;
+            let o = objs[j] as usize;
+            if o == 0 {
+                continue;
+            }
+            if slab_of(mm, o).map(|x| x.0) == Some(pfn) {
+                if o == obj || o == chain_head {
+                    return Err(SlabError::DoubleFree(o));
+                }
+                if hooks::slab_free_hook(s, o) {
+                    set_freepointer(s, o, chain_head);
+                    chain_head = o;
+                    cnt += 1;
+                }
+                objs[j] = core::ptr::null_mut();
+                if j + 1 == size {
+                    size -= 1;
+                }
+            } else {
+                lookahead -= 1;
+                if lookahead == 0 {
+                    break;
+                }
+            }
+        }
+        do_slab_free(mm, s, pfn, chain_head, tail, cnt)?;
+    }
+    Ok(())
+}
