@@ -149,23 +149,23 @@ fn four_threads_free_each_others_objects() {
                     if mine.len() > 64 {
                         for (p, len, o, s, c) in mine.drain(..32) {
                             verify(p, len, o, s);
-                            free(&**mm, sc, p, c);
+                            free(mm, sc, p, c);
                         }
                     }
                     while let Ok((p, len, o, s, c)) = rx.try_recv() {
                         verify(p, len, o, s);
-                        free(&**mm, sc, p, c);
+                        free(mm, sc, p, c);
                     }
                 }
                 for (p, len, o, s, c) in mine {
                     verify(p, len, o, s);
-                    free(&**mm, sc, p, c);
+                    free(mm, sc, p, c);
                 }
                 drop(tx);
                 // Whatever is still in flight to us, once every sender is done.
                 for (p, len, o, s, c) in rx {
                     verify(p, len, o, s);
-                    free(&**mm, sc, p, c);
+                    free(mm, sc, p, c);
                 }
             });
         }
