@@ -16,6 +16,7 @@ use oxmm::printk::{Level, Log};
 use oxmm::slab::kmalloc::{kmalloc_index, kmalloc_index_size, kmalloc_type, KmallocType};
 use oxmm::slab::layout::Layout;
 use oxmm::slab::order::{calculate_order, order_objects, SlubParams};
+use oxmm::slab::stat::StatItem;
 use oxmm::slab::{CacheId, SlabCaches, SlabError, SlabFlags};
 use oxmm::types::PhysAddr;
 use proptest::prelude::*;
@@ -418,4 +419,382 @@ fn insert(
 fn free_now(mm: &Mm<VecMem>) -> u64 {
     mm.drain_all_pages(None).unwrap();
     mm.nr_free_pages()
+}
+
+#[test]
+fn bootstrap_caches_are_objects_of_kmem_cache() {
+    let mm = boot(2);
+    let sc = SlabCaches::init(&mm, SlubParams::default()).unwrap();
+    let kc = sc.cache(SlabCaches::KMEM_CACHE).unwrap();
+    let kcn = sc.cache(SlabCaches::KMEM_CACHE_NODE).unwrap();
+    assert_eq!((kc.name(), kcn.name()), ("kmem_cache", "kmem_cache_node"));
+    // Linux's kmem_cache_node objects are 64 bytes (one cache line).
+    assert_eq!(kcn.size(), 64);
+    // Every cache structure, kmem_cache's own included, is an object of kmem_cache.
+    for id in [SlabCaches::KMEM_CACHE, SlabCaches::KMEM_CACHE_NODE] {
+        let c = sc.cache(id).unwrap() as *const _ as *mut u8;
+        assert_eq!(sc.ksize(&mm, c), Ok(kc.size() as u64));
+        assert!(matches!(
+            sc.kmem_cache_free(&mm, SlabCaches::KMEM_CACHE_NODE, c),
+            Err(SlabError::InvalidFree(_))
+        ));
+    }
+    // Permanent caches are never destroyed.
+    let mut log = Lines::default();
+    assert!(sc
+        .kmem_cache_destroy(&mm, SlabCaches::KMEM_CACHE, &mut log)
+        .is_err());
+    assert!(sc
+        .kmem_cache_destroy(&mm, SlabCaches::KMEM_CACHE_NODE, &mut log)
+        .is_err());
+    // 1 + 1 + 13 kmalloc caches of each of the three types.
+    assert_eq!(sc.nr_caches(), 2 + 3 * 13);
+    mm.check().unwrap();
+}
+
+#[test]
+fn caches_merge_as_linux_finds_them_mergeable() {
+    let mm = boot(2);
+    let sc = SlabCaches::init(&mm, SlubParams::default()).unwrap();
+    let k256 = sc.kmalloc_cache(KmallocType::Normal, 8).unwrap();
+    let rcl256 = sc.kmalloc_cache(KmallocType::Reclaim, 8).unwrap();
+    let n0 = sc.nr_caches();
+    // 250 bytes → 256 with word alignment: kmalloc-256 serves it.
+    let a = sc
+        .kmem_cache_create(&mm, "alias250", 250, 0, SlabFlags::default(), None)
+        .unwrap();
+    assert_eq!(a, k256);
+    assert_eq!(sc.cache(k256).unwrap().refcount(), 2);
+    // SLAB_RECLAIM_ACCOUNT must match (SLAB_MERGE_SAME).
+    let r = sc
+        .kmem_cache_create(&mm, "rcl", 256, 0, SlabFlags::RECLAIM_ACCOUNT, None)
+        .unwrap();
+    assert_eq!(r, rcl256);
+    // 240 bytes: 256 - 240 >= 8, too much waste: a cache of its own.
+    let own = sc
+        .kmem_cache_create(&mm, "own240", 240, 0, SlabFlags::default(), None)
+        .unwrap();
+    assert_ne!(own, k256);
+    // A second 240-byte cache merges with the first.
+    assert_eq!(
+        sc.kmem_cache_create(&mm, "again240", 236, 0, SlabFlags::default(), None),
+        Ok(own)
+    );
+    // Never merged: SLAB_NO_MERGE, a constructor, debug flags, an alignment the
+    // candidate does not have.
+    for (flags, ctor, align) in [
+        (SlabFlags::NO_MERGE, None, 0),
+        (SlabFlags::default(), Some(ctor as fn(&mut [u8])), 0),
+        (SlabFlags::POISON, None, 0),
+        (SlabFlags::default(), None, 512),
+    ] {
+        let id = sc
+            .kmem_cache_create(&mm, "solo", 256, align, flags, ctor)
+            .unwrap();
+        assert_ne!(id, k256);
+        sc.kmem_cache_destroy(&mm, id, &mut oxmm::printk::NullLog)
+            .unwrap();
+    }
+    assert_eq!(sc.nr_caches(), n0 + 1);
+    // Destroying an alias only drops its reference.
+    sc.kmem_cache_destroy(&mm, a, &mut oxmm::printk::NullLog)
+        .unwrap();
+    assert_eq!(sc.cache(k256).unwrap().refcount(), 1);
+    assert!(sc
+        .kmem_cache_destroy(&mm, k256, &mut oxmm::printk::NullLog)
+        .is_err());
+    sc.kmem_cache_destroy(&mm, own, &mut oxmm::printk::NullLog)
+        .unwrap();
+    assert!(sc.cache(own).is_some(), "one reference left");
+    sc.kmem_cache_destroy(&mm, own, &mut oxmm::printk::NullLog)
+        .unwrap();
+    assert!(sc.cache(own).is_none());
+    // slab_nomerge turns merging off.
+    let mm2 = boot(2);
+    let p = SlubParams {
+        nomerge: true,
+        ..SlubParams::default()
+    };
+    let sc2 = SlabCaches::init(&mm2, p).unwrap();
+    let b = sc2
+        .kmem_cache_create(&mm2, "alias250", 250, 0, SlabFlags::default(), None)
+        .unwrap();
+    assert_ne!(b, sc2.kmalloc_cache(KmallocType::Normal, 8).unwrap());
+}
+
+#[test]
+fn slub_stats_count_fast_and_slow_paths() {
+    let mm = boot(2);
+    let sc = SlabCaches::init(&mm, SlubParams::default()).unwrap();
+    let id = sc
+        .kmem_cache_create(&mm, "stats64", 64, 0, SlabFlags::NO_MERGE, None)
+        .unwrap();
+    let c = sc.cache(id).unwrap();
+    // set_cpu_partial: 64-byte objects → 120 objects, as slabs of 64 half-full: 4.
+    assert_eq!((c.cpu_partial(), c.cpu_partial_slabs()), (120, 4));
+    let p = sc.kmem_cache_alloc(&mm, id, Gfp::KERNEL).unwrap();
+    let st = c.stats();
+    assert_eq!(
+        (
+            st.get(StatItem::AllocSlowpath),
+            st.get(StatItem::AllocSlab),
+            st.get(StatItem::AllocFastpath)
+        ),
+        (1, 1, 0)
+    );
+    sc.kmem_cache_free(&mm, id, p.as_ptr()).unwrap();
+    let q = sc.kmem_cache_alloc(&mm, id, Gfp::KERNEL).unwrap();
+    assert_eq!(q, p, "LIFO on the CPU free list");
+    let st = c.stats();
+    assert_eq!(
+        (
+            st.get(StatItem::FreeFastpath),
+            st.get(StatItem::AllocFastpath)
+        ),
+        (1, 1)
+    );
+    // Fill the slab and more: the first slab goes full; freeing into it then puts it
+    // on the CPU partial list (cpu_partial_free).
+    let mut v: Vec<_> = (0..100)
+        .map(|_| sc.kmem_cache_alloc(&mm, id, Gfp::KERNEL).unwrap())
+        .collect();
+    v.push(q);
+    let st = c.stats();
+    assert_eq!(st.get(StatItem::AllocSlab), 2);
+    // The exhausted slab is dropped without deactivation (no remote frees to take).
+    assert_eq!(st.get(StatItem::DeactivateBypass), 1);
+    sc.kmem_cache_free(&mm, id, v[0].as_ptr()).unwrap();
+    let st = c.stats();
+    assert_eq!(
+        (
+            st.get(StatItem::FreeSlowpath),
+            st.get(StatItem::CpuPartialFree)
+        ),
+        (1, 1)
+    );
+    for p in &v[1..] {
+        sc.kmem_cache_free(&mm, id, p.as_ptr()).unwrap();
+    }
+    assert_eq!(sc.kmem_cache_shrink(&mm, id), Ok(2));
+    let st = c.stats();
+    assert!(st.get(StatItem::CpuslabFlush) >= 1);
+    assert_eq!(
+        st.get(StatItem::FreeSlab),
+        0,
+        "shrink discards without stat"
+    );
+    assert_eq!(
+        StatItem::ALL.map(|i| i.name())[..4],
+        [
+            "alloc_fastpath",
+            "alloc_slowpath",
+            "free_fastpath",
+            "free_slowpath"
+        ]
+    );
+    sc.kmem_cache_destroy(&mm, id, &mut oxmm::printk::NullLog)
+        .unwrap();
+}
+
+#[test]
+fn bulk_alloc_and_free() {
+    let mm = boot(2);
+    let free0 = free_now(&mm);
+    let sc = SlabCaches::init(&mm, SlubParams::default()).unwrap();
+    let id = sc
+        .kmem_cache_create(&mm, "bulk", 100, 0, SlabFlags::NO_MERGE, None)
+        .unwrap();
+    let mut v = vec![std::ptr::null_mut(); 300];
+    assert_eq!(
+        sc.kmem_cache_alloc_bulk(&mm, id, Gfp::KERNEL | Gfp::ZERO, &mut v),
+        Ok(300)
+    );
+    let mut sorted = v.clone();
+    sorted.sort();
+    sorted.dedup();
+    assert_eq!(sorted.len(), 300);
+    for &p in &v {
+        // SAFETY: live 100-byte objects.
+        assert!(unsafe { std::slice::from_raw_parts(p, 100) }
+            .iter()
+            .all(|&b| b == 0));
+    }
+    // A bad entry refuses the whole batch, before anything is freed.
+    let mut bad = v.clone();
+    bad[7] = bad[7].wrapping_add(4);
+    assert!(matches!(
+        sc.kmem_cache_free_bulk(&mm, id, &mut bad),
+        Err(SlabError::InvalidFree(_))
+    ));
+    sc.kmem_cache_shrink(&mm, id).unwrap();
+    assert_eq!(sc.active_objects(&mm, id), Ok(300));
+    sc.kmem_cache_free_bulk(&mm, id, &mut v).unwrap();
+    assert!(v.iter().all(|p| p.is_null()));
+    sc.kmem_cache_shrink(&mm, id).unwrap();
+    assert_eq!(sc.active_objects(&mm, id), Ok(0));
+    sc.kmem_cache_destroy(&mm, id, &mut oxmm::printk::NullLog)
+        .unwrap();
+    sc.kmem_cache_shrink(&mm, SlabCaches::KMEM_CACHE).unwrap();
+    sc.kmem_cache_shrink(&mm, SlabCaches::KMEM_CACHE_NODE)
+        .unwrap();
+    assert_eq!(free0 - free_now(&mm), baseline_pages(&sc));
+    mm.check().unwrap();
+}
+
+#[test]
+fn kmalloc_family() {
+    let mm = boot(2);
+    let sc = SlabCaches::init(&mm, SlubParams::default()).unwrap();
+    // kzalloc zeroes whatever the object held before.
+    let p = sc.kmalloc(&mm, 64, Gfp::KERNEL).unwrap();
+    // SAFETY: a live 64-byte object.
+    unsafe { std::ptr::write_bytes(p.as_ptr(), 0xaa, 64) };
+    sc.kfree(&mm, p.as_ptr()).unwrap();
+    let z = sc.kzalloc(&mm, 64, Gfp::KERNEL).unwrap();
+    assert_eq!(z, p);
+    // SAFETY: a live 64-byte object.
+    assert!(unsafe { std::slice::from_raw_parts(z.as_ptr(), 64) }
+        .iter()
+        .all(|&b| b == 0));
+    // kcalloc checks the multiplication.
+    assert_eq!(
+        sc.kcalloc(&mm, 1 << 33, 1 << 33, Gfp::KERNEL),
+        Err(SlabError::BadSize(u64::MAX))
+    );
+    let a = sc.kcalloc(&mm, 10, 12, Gfp::KERNEL).unwrap();
+    assert_eq!(sc.ksize(&mm, a.as_ptr()), Ok(128));
+    // krealloc: in place while ksize holds it, else moved with the contents.
+    // SAFETY: `a` is a live 120-byte kmalloc object.
+    unsafe { std::ptr::write_bytes(a.as_ptr(), 0x5c, 120) };
+    // SAFETY: `a` is live and unused elsewhere.
+    let b = unsafe { sc.krealloc(&mm, a.as_ptr(), 128, Gfp::KERNEL) }.unwrap();
+    assert_eq!(a, b);
+    // SAFETY: as above.
+    let c = unsafe { sc.krealloc(&mm, b.as_ptr(), 20000, Gfp::KERNEL) }.unwrap();
+    assert_ne!(b, c);
+    assert_eq!(sc.ksize(&mm, c.as_ptr()), Ok(32768)); // order 3
+                                                      // SAFETY: `c` holds at least 120 bytes copied from `b`.
+    assert!(unsafe { std::slice::from_raw_parts(c.as_ptr(), 120) }
+        .iter()
+        .all(|&x| x == 0x5c));
+    assert!(
+        sc.kfree(&mm, b.as_ptr()).is_err(),
+        "moved: the old object is free"
+    );
+    // Large blocks: only the head address is a valid kfree.
+    assert!(matches!(
+        sc.kfree(&mm, c.as_ptr().wrapping_add(4096)),
+        Err(SlabError::InvalidFree(_))
+    ));
+    // SAFETY: `c` is live.
+    let d = unsafe { sc.krealloc(&mm, c.as_ptr(), 0, Gfp::KERNEL) }.unwrap();
+    assert_eq!(d.as_ptr() as usize, oxmm::slab::kmalloc::ZERO_SIZE_PTR);
+    // kfree rejects pointers into the middle of objects and non-slab memory.
+    let e = sc.kmalloc(&mm, 100, Gfp::KERNEL).unwrap();
+    assert!(matches!(
+        sc.kfree(&mm, e.as_ptr().wrapping_add(1)),
+        Err(SlabError::InvalidFree(_))
+    ));
+    let base = mm.platform().direct_map_base();
+    assert!(matches!(
+        sc.kfree(&mm, base.wrapping_add(0x2000)),
+        Err(SlabError::InvalidFree(_))
+    ));
+    sc.kfree(&mm, e.as_ptr()).unwrap();
+    assert_eq!(
+        sc.kfree(&mm, e.as_ptr()),
+        Err(SlabError::DoubleFree(e.as_ptr() as usize))
+    );
+    // kfree takes objects of any cache (as v6.12 does).
+    let id = sc
+        .kmem_cache_create(&mm, "kfreeable", 40, 0, SlabFlags::NO_MERGE, None)
+        .unwrap();
+    let o = sc.kmem_cache_alloc(&mm, id, Gfp::KERNEL).unwrap();
+    sc.kfree(&mm, o.as_ptr()).unwrap();
+    // GFP bits a slab cannot honour.
+    assert!(matches!(
+        sc.kmem_cache_alloc(&mm, id, Gfp::KERNEL | Gfp::HIGHMEM),
+        Err(SlabError::BadGfp(_))
+    ));
+    mm.check().unwrap();
+}
+
+#[test]
+fn typed_cache_owns_values() {
+    use oxmm::slab::TypedCache;
+    use std::rc::Rc;
+    let mm = boot(2);
+    let sc = SlabCaches::init(&mm, SlubParams::default()).unwrap();
+    struct Node {
+        key: u64,
+        _tag: Rc<()>,
+    }
+    let c = TypedCache::<Node, VecMem>::new(&sc, &mm, "typed_node", SlabFlags::NO_MERGE).unwrap();
+    assert_eq!(sc.cache(c.id()).unwrap().size(), 16);
+    let tag = Rc::new(());
+    let mut boxes: Vec<_> = (0..50)
+        .map(|k| {
+            c.alloc(Node {
+                key: k,
+                _tag: tag.clone(),
+            })
+            .unwrap()
+        })
+        .collect();
+    assert_eq!(Rc::strong_count(&tag), 51);
+    boxes[3].key = 99;
+    assert_eq!(
+        boxes.iter().map(|b| b.key).sum::<u64>(),
+        (0..50).sum::<u64>() - 3 + 99
+    );
+    for b in &boxes {
+        assert_eq!(b.as_ptr() as usize % 8, 0);
+    }
+    drop(boxes);
+    assert_eq!(Rc::strong_count(&tag), 1, "values dropped with their boxes");
+    c.destroy(&mut oxmm::printk::NullLog).unwrap();
+}
+
+#[test]
+fn debug_caches_bypass_the_cpu_slabs() {
+    let mm = boot(2);
+    let sc = SlabCaches::init(&mm, SlubParams::default()).unwrap();
+    let id = sc
+        .kmem_cache_create(
+            &mm,
+            "dbg",
+            64,
+            0,
+            SlabFlags::CONSISTENCY_CHECKS.union(SlabFlags::NO_MERGE),
+            None,
+        )
+        .unwrap();
+    let c = sc.cache(id).unwrap();
+    assert_eq!(
+        c.cpu_partial_slabs(),
+        0,
+        "no CPU partial list for debug caches"
+    );
+    let v: Vec<_> = (0..200)
+        .map(|_| sc.kmem_cache_alloc(&mm, id, Gfp::KERNEL).unwrap())
+        .collect();
+    sc.kmem_cache_free(&mm, id, v[5].as_ptr()).unwrap();
+    assert_eq!(
+        sc.kmem_cache_free(&mm, id, v[5].as_ptr()),
+        Err(SlabError::DoubleFree(v[5].as_ptr() as usize))
+    );
+    let st = c.stats();
+    assert_eq!(st.get(StatItem::AllocFastpath), 0);
+    assert_eq!(st.get(StatItem::AllocSlowpath), 200);
+    // Every free object is on a node partial list: slabinfo's count is exact.
+    assert_eq!(sc.active_objects(&mm, id), Ok(199));
+    for (i, p) in v.iter().enumerate() {
+        if i != 5 {
+            sc.kmem_cache_free(&mm, id, p.as_ptr()).unwrap();
+        }
+    }
+    assert_eq!(sc.active_objects(&mm, id), Ok(0));
+    sc.kmem_cache_destroy(&mm, id, &mut oxmm::printk::NullLog)
+        .unwrap();
+    mm.check().unwrap();
 }

@@ -168,10 +168,13 @@ pub(crate) struct PartialList {
 /// `struct kmem_cache_node`: one node's partial slabs under `list_lock`, and its slab
 /// counts.
 ///
+/// A cache line of its own, as Linux's (the `list_lock` is contended).
+///
 /// ```
-/// assert!(core::mem::size_of::<oxmm::slab::cache::KmemCacheNode>() <= 64);
+/// assert_eq!(core::mem::size_of::<oxmm::slab::cache::KmemCacheNode>(), 64);
 /// ```
 #[doc(alias = "kmem_cache_node")]
+#[repr(C, align(64))]
 pub struct KmemCacheNode {
     pub(crate) list_lock: spin::Mutex<PartialList>,
     /// `n->nr_partial` (changed under `list_lock`, read racily as Linux does).
