@@ -5,6 +5,10 @@
 //! built-in profiles.
 #![warn(missing_docs)]
 
+#[cfg(feature = "oxmm-alloc")]
+#[global_allocator]
+static GLOBAL: oxmm_host::global_alloc::OxmmAlloc = oxmm_host::global_alloc::OxmmAlloc::new();
+
 use std::fmt::Write as _;
 use std::io::{self, Write};
 use std::path::PathBuf;
@@ -155,7 +159,8 @@ impl LogLevel {
     }
 }
 
-fn main() -> ExitCode {
+/// The command (also run by the `oxmm-on-oxmm` binary).
+pub(crate) fn main() -> ExitCode {
     install_panic_hook();
     let cli = Cli::parse();
     let result = match cli.command {

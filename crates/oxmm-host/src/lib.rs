@@ -5,6 +5,7 @@
 #![deny(unsafe_op_in_unsafe_fn)]
 #![warn(missing_docs)]
 
+pub mod global_alloc;
 pub mod hosted;
 pub mod machine;
 pub mod physmem;
