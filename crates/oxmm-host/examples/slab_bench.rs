@@ -23,8 +23,21 @@ use std::time::Instant;
 
 static OXMM: OxmmAlloc = OxmmAlloc::new();
 
+/// `--only PREFIX`: run only the benchmarks whose name starts with it.
+fn want(bench: &str) -> bool {
+    let args: Vec<String> = std::env::args().collect();
+    match args.iter().position(|a| a == "--only") {
+        Some(i) => args
+            .get(i + 1)
+            .is_some_and(|p| bench.starts_with(p.as_str())),
+        None => true,
+    }
+}
+
 fn emit(bench: &str, imp: &str, threads: usize, ns: f64) {
-    println!("{{\"bench\":\"{bench}\",\"impl\":\"{imp}\",\"threads\":{threads},\"ns_per_op\":{ns:.2}}}");
+    println!(
+        "{{\"bench\":\"{bench}\",\"impl\":\"{imp}\",\"threads\":{threads},\"ns_per_op\":{ns:.2}}}"
+    );
 }
 
 /// Median over `runs` of the nanoseconds per op of `f` (which does `ops` operations).
@@ -209,26 +222,31 @@ fn main() {
         .kmem_cache_create(mm, "bench64", 64, 0, SlabFlags::NO_MERGE, None)
         .unwrap();
 
+    let l64 = Layout::from_size_align(64, 8).unwrap();
     // Cache fast path: alloc+free pair.
     let n = 1_000_000 * scale;
-    let ns = median(runs, n, || {
-        for _ in 0..n {
-            let p = sc.kmem_cache_alloc(mm, id, Gfp::KERNEL).unwrap();
-            sc.kmem_cache_free(mm, id, black_box(p.as_ptr())).unwrap();
-        }
-    });
-    emit("cache_pair_64", "oxmm", 1, ns);
-    let l64 = Layout::from_size_align(64, 8).unwrap();
-    let ns = median(runs, n, || {
-        for _ in 0..n {
-            // SAFETY: non-zero layout, freed at once.
-            unsafe { System.dealloc(black_box(System.alloc(l64)), l64) };
-        }
-    });
-    emit("cache_pair_64", "system", 1, ns);
+    if want("cache_pair") {
+        let ns = median(runs, n, || {
+            for _ in 0..n {
+                let p = sc.kmem_cache_alloc(mm, id, Gfp::KERNEL).unwrap();
+                sc.kmem_cache_free(mm, id, black_box(p.as_ptr())).unwrap();
+            }
+        });
+        emit("cache_pair_64", "oxmm", 1, ns);
+        let ns = median(runs, n, || {
+            for _ in 0..n {
+                // SAFETY: non-zero layout, freed at once.
+                unsafe { System.dealloc(black_box(System.alloc(l64)), l64) };
+            }
+        });
+        emit("cache_pair_64", "system", 1, ns);
+    }
 
     // kmalloc+kfree for each class size.
     for size in [8u64, 16, 32, 64, 96, 128, 192, 256, 512, 1024, 2048, 4096] {
+        if !want(&format!("kmalloc_pair_{size}")) {
+            continue;
+        }
         let n = 500_000 * scale;
         let ns = median(runs, n, || {
             for _ in 0..n {
@@ -249,31 +267,46 @@ fn main() {
 
     // Producer/consumer: every free is remote.
     let n = 200_000 * scale;
-    let ns = median(runs, n, || {
-        producer_consumer(
-            n,
-            &|| sc.kmem_cache_alloc(mm, id, Gfp::KERNEL).unwrap().as_ptr() as usize,
-            &|p| sc.kmem_cache_free(mm, id, p as *mut u8).unwrap(),
-        )
-    });
-    emit("producer_consumer_64", "oxmm", 2, ns);
-    let ns = median(runs, n, || {
-        producer_consumer(
-            n,
-            // SAFETY: non-zero layout.
-            &|| unsafe { System.alloc(l64) } as usize,
-            // SAFETY: allocated above with `l64`.
-            &|p| unsafe { System.dealloc(p as *mut u8, l64) },
-        )
-    });
-    emit("producer_consumer_64", "system", 2, ns);
+    if want("producer_consumer") {
+        let ns = median(runs, n, || {
+            producer_consumer(
+                n,
+                &|| sc.kmem_cache_alloc(mm, id, Gfp::KERNEL).unwrap().as_ptr() as usize,
+                &|p| sc.kmem_cache_free(mm, id, p as *mut u8).unwrap(),
+            )
+        });
+        emit("producer_consumer_64", "oxmm", 2, ns);
+        let ns = median(runs, n, || {
+            producer_consumer(
+                n,
+                // SAFETY: non-zero layout.
+                &|| unsafe { System.alloc(l64) } as usize,
+                // SAFETY: allocated above with `l64`.
+                &|p| unsafe { System.dealloc(p as *mut u8, l64) },
+            )
+        });
+        emit("producer_consumer_64", "system", 2, ns);
+    }
 
     // GlobalAlloc workloads (OxmmAlloc called directly; it boots its own heap).
     for threads in [1usize, 4] {
+        if !(want("larson") || want("cache_scratch") || want("random_sizes")) {
+            break;
+        }
         let steps = 100_000 * scale / threads as u64;
         let ops = steps * threads as u64;
-        emit("larson", "oxmm", threads, median(runs, ops, || larson(&OXMM, threads, steps)));
-        emit("larson", "system", threads, median(runs, ops, || larson(&System, threads, steps)));
+        emit(
+            "larson",
+            "oxmm",
+            threads,
+            median(runs, ops, || larson(&OXMM, threads, steps)),
+        );
+        emit(
+            "larson",
+            "system",
+            threads,
+            median(runs, ops, || larson(&System, threads, steps)),
+        );
         emit(
             "cache_scratch",
             "oxmm",

@@ -120,17 +120,48 @@ impl HostPlatform {
     }
 }
 
+std::thread_local! {
+    /// The host CPU last seen by this thread, and how many more calls may reuse it.
+    static HOST_CPU: std::cell::Cell<(u32, u32)> = const { std::cell::Cell::new((0, 0)) };
+}
+
+/// The calling thread's host CPU, asked of the kernel (`getcpu`) every 64th call:
+/// the answer is stale the moment it returns anyway, and per-CPU data is locked, so a
+/// thread that migrated keeps using its old CPU's data for a few calls, correctly.
+#[inline]
+fn host_cpu() -> usize {
+    HOST_CPU.with(|c| {
+        let (cpu, left) = c.get();
+        if left > 0 {
+            c.set((cpu, left - 1));
+            cpu as usize
+        } else {
+            let cpu = rustix::process::sched_getcpu();
+            c.set((cpu as u32, 63));
+            cpu
+        }
+    })
+}
+
 impl Platform for HostPlatform {
+    #[inline]
     fn direct_map_base(&self) -> *mut u8 {
         self.mem.as_ref().map_or(std::ptr::null_mut(), |m| m.base())
     }
 
+    #[inline]
     fn cpu_id(&self) -> usize {
         // The host may have fewer or more CPUs than the machine: fold, so per-CPU data
         // indexed by this id always exists and threads on different host CPUs spread.
-        rustix::process::sched_getcpu() % self.nr_cpus
+        let cpu = host_cpu();
+        if cpu < self.nr_cpus {
+            cpu
+        } else {
+            cpu % self.nr_cpus
+        }
     }
 
+    #[inline]
     fn nr_cpus(&self) -> usize {
         self.nr_cpus
     }

@@ -167,6 +167,7 @@ impl MemMap {
         self.table
     }
 
+    #[inline]
     fn rank_of_section(&self, sec: u64) -> Option<u32> {
         if !self.accessible || sec >= self.nr_sections {
             return None;
@@ -178,6 +179,7 @@ impl MemMap {
     }
 
     /// The [`RankEntry`] of present section number `rank`.
+    #[inline]
     pub fn rank_entry(&self, rank: u32) -> Option<RankEntry> {
         if !self.accessible || rank >= self.nr_present {
             return None;
@@ -189,11 +191,13 @@ impl MemMap {
     }
 
     /// `pfn_valid`: the pfn's section has a memmap.
+    #[inline]
     pub fn pfn_valid(&self, pfn: u64) -> bool {
         self.rank_of_section(pfn >> self.section_shift).is_some()
     }
 
     /// The memmap index of `pfn` (its list-link value).
+    #[inline]
     pub fn index_of(&self, pfn: u64) -> Option<u32> {
         let r = self.rank_of_section(pfn >> self.section_shift)?;
         let off = pfn & ((1u64 << self.section_shift) - 1);
@@ -201,12 +205,14 @@ impl MemMap {
     }
 
     /// The pfn of memmap index `idx`.
+    #[inline]
     pub fn pfn_of(&self, idx: u32) -> Option<u64> {
         let e = self.rank_entry(idx >> self.section_shift)?;
         let off = idx as u64 & ((1u64 << self.section_shift) - 1);
         Some(((e.section_nr as u64) << self.section_shift) | off)
     }
 
+    #[inline]
     fn desc_ptr_by_index(&self, idx: u32) -> Option<*mut Page> {
         let e = self.rank_entry(idx >> self.section_shift)?;
         let off = idx as u64 & ((1u64 << self.section_shift) - 1);
@@ -217,6 +223,7 @@ impl MemMap {
     /// `pfn_to_page`. Descriptors are written through their atomic fields, so a shared
     /// reference is all anyone needs (see [`Page`]).
     #[doc(alias = "pfn_to_page")]
+    #[inline]
     pub fn page(&self, pfn: u64) -> Option<&Page> {
         let p = self.desc_ptr_by_index(self.index_of(pfn)?)?;
         // SAFETY: `p` is an initialised descriptor inside a memmap block this map owns,
@@ -226,6 +233,7 @@ impl MemMap {
     }
 
     /// The descriptor with memmap index `idx`.
+    #[inline]
     pub fn page_by_index(&self, idx: u32) -> Option<&Page> {
         let p = self.desc_ptr_by_index(idx)?;
         // SAFETY: as in `page`.
@@ -358,6 +366,7 @@ impl MemMapPart<'_> {
     }
 
     /// The memmap index of `pfn` (reads only the section table, which no part writes).
+    #[inline]
     pub fn index_of(&self, pfn: u64) -> Option<u32> {
         self.map.index_of(pfn)
     }

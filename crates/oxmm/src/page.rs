@@ -170,17 +170,20 @@ impl Page {
     }
 
     /// `page->flags`.
+    #[inline]
     pub fn flags(&self) -> u64 {
         self.flags.load(Relaxed)
     }
 
     /// Set `page->flags` (non-atomic `__SetPage*` style: the caller owns the page).
+    #[inline]
     pub fn set_flags(&self, v: u64) {
         self.flags.store(v, Relaxed)
     }
 
     /// `page_ref_count`.
     #[doc(alias = "page_ref_count")]
+    #[inline]
     pub fn refcount(&self) -> u32 {
         self.refcount.load(Relaxed)
     }
@@ -192,49 +195,58 @@ impl Page {
     }
 
     /// `page->page_type`.
+    #[inline]
     pub fn page_type(&self) -> u32 {
         self.page_type.load(Relaxed)
     }
 
     /// Set `page->page_type`.
+    #[inline]
     pub fn set_page_type(&self, v: u32) {
         self.page_type.store(v, Relaxed)
     }
 
     /// The next list entry (memmap index).
+    #[inline]
     pub fn next(&self) -> u32 {
         self.next.load(Relaxed)
     }
 
     /// Set the next list entry.
+    #[inline]
     pub fn set_next(&self, v: u32) {
         self.next.store(v, Relaxed)
     }
 
     /// The previous list entry (memmap index).
+    #[inline]
     pub fn prev(&self) -> u32 {
         self.prev.load(Relaxed)
     }
 
     /// Set the previous list entry.
+    #[inline]
     pub fn set_prev(&self, v: u32) {
         self.prev.store(v, Relaxed)
     }
 
     /// `page_private`.
     #[doc(alias = "page_private")]
+    #[inline]
     pub fn private(&self) -> u64 {
         self.private.load(Relaxed)
     }
 
     /// `set_page_private`.
     #[doc(alias = "set_page_private")]
+    #[inline]
     pub fn set_private(&self, v: u64) {
         self.private.store(v, Relaxed)
     }
 
     /// `page->private` read with acquire ordering: what a successful
     /// [`cmpxchg_private`](Self::cmpxchg_private) of another thread published is visible.
+    #[inline]
     pub fn private_acquire(&self) -> u64 {
         self.private.load(core::sync::atomic::Ordering::Acquire)
     }
@@ -250,6 +262,7 @@ impl Page {
     /// assert_eq!(p.cmpxchg_private(0, 6), Err(5));
     /// ```
     #[doc(alias = "cmpxchg_double_slab")]
+    #[inline]
     pub fn cmpxchg_private(&self, old: u64, new: u64) -> Result<u64, u64> {
         use core::sync::atomic::Ordering::{AcqRel, Acquire};
         self.private.compare_exchange(old, new, AcqRel, Acquire)
@@ -257,12 +270,14 @@ impl Page {
 
     /// `page_zonenum`: the zone index stored in the flags.
     #[doc(alias = "page_zonenum")]
+    #[inline]
     pub fn zone_idx(&self) -> usize {
         ((self.flags() >> ZONES_PGSHIFT) & ZONES_MASK) as usize
     }
 
     /// `page_to_nid`.
     #[doc(alias = "page_to_nid")]
+    #[inline]
     pub fn nid(&self) -> u16 {
         ((self.flags() >> NODES_PGSHIFT) & NODES_MASK) as u16
     }

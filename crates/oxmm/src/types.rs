@@ -234,11 +234,13 @@ impl PageGeometry {
     }
 
     /// `PAGE_SHIFT`.
+    #[inline]
     pub const fn shift(self) -> u32 {
         self.shift
     }
 
     /// `PAGE_SIZE` in bytes.
+    #[inline]
     pub const fn page_size(self) -> u64 {
         1 << self.shift
     }

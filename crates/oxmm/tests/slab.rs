@@ -798,3 +798,29 @@ fn debug_caches_bypass_the_cpu_slabs() {
         .unwrap();
     mm.check().unwrap();
 }
+
+#[test]
+fn object_validation_accepts_exactly_the_object_starts() {
+    let mm = boot(2);
+    let sc = SlabCaches::init(&mm, SlubParams::default()).unwrap();
+    let base = mm.platform().direct_map_base() as usize;
+    for (size, align) in [(24u32, 8u32), (200, 64), (3000, 8), (4104, 8), (96, 32)] {
+        let id = sc
+            .kmem_cache_create(&mm, "valid", size, align, SlabFlags::NO_MERGE, None)
+            .unwrap();
+        let c = sc.cache(id).unwrap();
+        let (stride, objects) = (c.size() as usize, c.objects_per_slab() as usize);
+        let bytes = 4096usize << c.order();
+        let p = sc.kmem_cache_alloc(&mm, id, Gfp::KERNEL).unwrap().as_ptr() as usize;
+        // The slab starts at a page boundary of the direct map (relative to its base).
+        let start = base + ((p - base) & !(bytes - 1));
+        for off in 0..bytes {
+            let ok = off % stride == 0 && off / stride < objects;
+            let r = sc.ksize(&mm, (start + off) as *mut u8);
+            assert_eq!(r.is_ok(), ok, "size {size}: offset {off}");
+        }
+        sc.kmem_cache_free(&mm, id, p as *mut u8).unwrap();
+        sc.kmem_cache_destroy(&mm, id, &mut oxmm::printk::NullLog)
+            .unwrap();
+    }
+}

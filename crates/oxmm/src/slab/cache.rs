@@ -237,6 +237,9 @@ pub struct KmemCache {
     next: AtomicU16,
     refcount: AtomicI32,
     nr_cpus: u32,
+    /// `s->reciprocal_size`: `ceil(2^32 / size)`, to find object indices without
+    /// dividing (`obj_to_index`).
+    pub(crate) reciprocal_size: u64,
     /// Address of CPU 0's [`KmemCacheCpu`]; CPU `i`'s follows `i` slots later.
     cpu_base: usize,
     /// Addresses of the per-node structures (0 for nodes without memory).
@@ -249,6 +252,7 @@ impl KmemCache {
         core::str::from_utf8(&self.name[..self.name_len as usize]).unwrap_or("?")
     }
     /// The cache's id.
+    #[inline]
     pub fn id(&self) -> CacheId {
         CacheId(self.id)
     }
@@ -261,10 +265,12 @@ impl KmemCache {
         self.inuse.load(Relaxed)
     }
     /// `s->size`: the object stride.
+    #[inline]
     pub fn size(&self) -> u32 {
         self.layout.size
     }
     /// `s->offset`: the free pointer's place in a free object.
+    #[inline]
     pub fn offset(&self) -> u32 {
         self.layout.offset
     }
@@ -273,6 +279,7 @@ impl KmemCache {
         self.layout.align
     }
     /// `s->flags`.
+    #[inline]
     pub fn flags(&self) -> SlabFlags {
         self.flags
     }
@@ -301,6 +308,7 @@ impl KmemCache {
         self.refcount.load(Relaxed)
     }
     /// `get_node(s, nid)`.
+    #[inline]
     pub fn node(&self, nid: usize) -> Option<&KmemCacheNode> {
         let a = self.node.get(nid)?.load(Acquire);
         // SAFETY: a non-zero entry is the address of an initialised `KmemCacheNode`
@@ -329,8 +337,10 @@ impl KmemCache {
         self.nodes().map(|(_, n)| n.nr_partial() as u64).sum()
     }
     /// CPU `cpu`'s slot (`per_cpu_ptr(s->cpu_slab, cpu)`), folded into range.
+    #[inline]
     pub(crate) fn cpu_slot(&self, cpu: usize) -> &KmemCacheCpu {
-        let cpu = cpu % self.nr_cpus.max(1) as usize;
+        let nr = self.nr_cpus.max(1) as usize;
+        let cpu = if cpu < nr { cpu } else { cpu % nr };
         // SAFETY: `cpu_base` addresses `nr_cpus` initialised slots in a per-CPU block
         // the registry never frees, written when this cache was created.
         unsafe { &*((self.cpu_base + cpu * core::mem::size_of::<KmemCacheCpu>()) as *const _) }
@@ -419,6 +429,7 @@ impl KmemCache {
             next: AtomicU16::new(NO_ID),
             refcount: AtomicI32::new(1),
             nr_cpus: cpus,
+            reciprocal_size: (1u64 << 32).div_ceil(layout.size as u64),
             cpu_base,
             node: [const { AtomicUsize::new(0) }; MAX_NUMNODES],
         };
@@ -659,6 +670,7 @@ impl SlabCaches {
         self.percpu_pages.load(Relaxed)
     }
 
+    #[inline]
     fn get(&self, id: CacheId) -> Result<*mut KmemCache, SlabError> {
         match self.caches.get(id.0 as usize).map(|p| p.load(Acquire)) {
             Some(p) if !p.is_null() => Ok(p),
@@ -673,6 +685,7 @@ impl SlabCaches {
     /// assert!(slab.cache(oxmm::slab::CacheId(999)).is_none());
     /// # }
     /// ```
+    #[inline]
     pub fn cache(&self, id: CacheId) -> Option<&KmemCache> {
         // SAFETY: a non-null table entry points to a live `KmemCache` object in a slab of
         // the `kmem_cache` cache; it is freed only by `kmem_cache_destroy`, after which
@@ -680,6 +693,7 @@ impl SlabCaches {
         self.get(id).ok().map(|p| unsafe { &*p })
     }
 
+    #[inline]
     pub(crate) fn cache_ref(&self, id: CacheId) -> Result<&KmemCache, SlabError> {
         self.cache(id).ok_or(SlabError::NoCache(id))
     }

@@ -860,17 +860,35 @@ pub(crate) fn check_object<P: Platform>(
     s: &KmemCache,
     addr: usize,
 ) -> Result<u64, SlabError> {
-    let (pfn, id) = slab_of(mm, addr).ok_or(SlabError::InvalidFree(addr))?;
-    if id != s.id().0 {
+    let base = mm.platform().direct_map_base() as usize;
+    let shift = mm.geometry().shift();
+    let off = addr.wrapping_sub(base);
+    let map = mm.memmap();
+    let p = map
+        .page((off >> shift) as u64)
+        .ok_or(SlabError::InvalidFree(addr))?;
+    let (head, p) = if p.page_type() == TYPE_SLAB | s.id().0 as u32 {
+        ((off >> shift) as u64, p)
+    } else {
+        let (pfn, id) = slab_of(mm, addr).ok_or(SlabError::InvalidFree(addr))?;
+        if id != s.id().0 {
+            return Err(SlabError::InvalidFree(addr));
+        }
+        (pfn, map.page(pfn).ok_or(SlabError::InvalidFree(addr))?)
+    };
+    let rel = (off - ((head as usize) << shift)) as u64;
+    let objects = SlabWord::unpack(p.private_acquire()).objects as u64;
+    let size = s.layout.size as u64;
+    // obj_to_index by reciprocal multiplication, exact for slab offsets (< 2^32); an
+    // offset that is not a multiple of the size fails the product check.
+    let idx = (rel * s.reciprocal_size) >> 32;
+    if idx * size != rel || idx >= objects {
+        if rel < u32::MAX as u64 && rel % size == 0 && rel / size < objects {
+            return Ok(head);
+        }
         return Err(SlabError::InvalidFree(addr));
     }
-    let start = pfn_addr(mm, pfn);
-    let off = addr - start;
-    let objects = word(mm, pfn).objects as usize;
-    if off % s.layout.size as usize != 0 || off / s.layout.size as usize >= objects {
-        return Err(SlabError::InvalidFree(addr));
-    }
-    Ok(pfn)
+    Ok(head)
 }
 
 /// `slab_free` after validating `addr` as an object of `s`.
