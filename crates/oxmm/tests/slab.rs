@@ -315,6 +315,12 @@ enum Op {
     Free(usize),
     Kmalloc(u64),
     Shrink(usize),
+    /// Bulk-allocate this many objects of a cache.
+    AllocBulk(usize, usize),
+    /// Bulk-free up to this many live objects of a cache (mixed slabs).
+    FreeBulk(usize, usize),
+    /// krealloc a live kmalloc object (picked by index) to a new size.
+    Realloc(usize, u64),
 }
 
 fn op() -> impl Strategy<Value = Op> {
@@ -323,6 +329,9 @@ fn op() -> impl Strategy<Value = Op> {
         4 => any::<usize>().prop_map(Op::Free),
         2 => (1u64..20000).prop_map(Op::Kmalloc),
         1 => (0usize..3).prop_map(Op::Shrink),
+        1 => (0usize..3, 1usize..40).prop_map(|(c, n)| Op::AllocBulk(c, n)),
+        1 => (0usize..3, 1usize..40).prop_map(|(c, n)| Op::FreeBulk(c, n)),
+        1 => (any::<usize>(), 1u64..12000).prop_map(|(k, n)| Op::Realloc(k, n)),
     ]
 }
 
@@ -371,6 +380,39 @@ proptest! {
                     live.remove(&p);
                 }
                 Op::Shrink(c) => { sc.kmem_cache_shrink(&mm, ids[c]).unwrap(); }
+                Op::AllocBulk(c, n) => {
+                    let mut v = vec![std::ptr::null_mut(); n];
+                    prop_assert_eq!(sc.kmem_cache_alloc_bulk(&mm, ids[c], Gfp::KERNEL, &mut v), Ok(n));
+                    for p in v {
+                        tag = tag.wrapping_add(1);
+                        insert(&mut live, p as usize, (c, specs[c].1 as u64, tag))?;
+                    }
+                }
+                Op::FreeBulk(c, n) => {
+                    let mut v: Vec<*mut u8> = Vec::new();
+                    for (&p, &(cc, sz, t)) in live.iter().filter(|(_, v)| v.0 == c).take(n) {
+                        // SAFETY: a live object of `sz` bytes that this test filled.
+                        let b = unsafe { std::slice::from_raw_parts(p as *const u8, sz as usize) };
+                        prop_assert!(b.iter().all(|&x| x == t) && cc == c, "object {:#x} overwritten", p);
+                        v.push(p as *mut u8);
+                    }
+                    for p in &v { live.remove(&(*p as usize)); }
+                    sc.kmem_cache_free_bulk(&mm, ids[c], &mut v).unwrap();
+                }
+                Op::Realloc(k, n) => {
+                    let kmallocs: Vec<usize> = live.iter().filter(|(_, v)| v.0 == usize::MAX).map(|(p, _)| *p).collect();
+                    if kmallocs.is_empty() { continue; }
+                    let p = kmallocs[k % kmallocs.len()];
+                    let (_, sz, t) = live.remove(&p).unwrap();
+                    // SAFETY: `p` is a live kmalloc object only this test uses.
+                    let q = unsafe { sc.krealloc(&mm, p as *mut u8, n, Gfp::KERNEL) }.unwrap().as_ptr() as usize;
+                    let keep = sz.min(n) as usize;
+                    // SAFETY: `q` holds at least `n` bytes, the first `keep` copied.
+                    let b = unsafe { std::slice::from_raw_parts(q as *const u8, keep) };
+                    prop_assert!(b.iter().all(|&x| x == t), "krealloc lost the contents of {:#x}", p);
+                    tag = tag.wrapping_add(1);
+                    insert(&mut live, q, (usize::MAX, n, tag))?;
+                }
             }
             prop_assert!(mm.check().is_ok());
         }
