@@ -625,6 +625,13 @@ fn slub_stats_count_fast_and_slow_paths() {
         0,
         "shrink discards without stat"
     );
+    // The sysfs file: total, then the CPUs that counted (VecMem runs everything as CPU 0).
+    let mut out = String::new();
+    c.show_stat(StatItem::AllocSlab, &mut out).unwrap();
+    assert_eq!(out, "2 C0=2\n");
+    out.clear();
+    c.show_stat(StatItem::CpuPartialDrain, &mut out).unwrap();
+    assert_eq!(out, "0\n");
     assert_eq!(
         StatItem::ALL.map(|i| i.name())[..4],
         [

@@ -364,6 +364,26 @@ impl KmemCache {
         }
         out
     }
+    /// `show_stat`: `/sys/kernel/slab/<cache>/<item>` — the total, then ` C<cpu>=<n>`
+    /// for each CPU with a non-zero count.
+    ///
+    /// ```no_run
+    /// # fn f(s: &oxmm::slab::KmemCache) {
+    /// let mut out = String::new();
+    /// s.show_stat(oxmm::slab::stat::StatItem::AllocFastpath, &mut out).unwrap();
+    /// assert!(out.ends_with('\n'));
+    /// # }
+    /// ```
+    pub fn show_stat(&self, item: StatItem, w: &mut dyn core::fmt::Write) -> core::fmt::Result {
+        write!(w, "{}", self.stats().get(item))?;
+        for cpu in 0..self.nr_cpus as usize {
+            let n = self.stat_cpu(item, cpu);
+            if n != 0 {
+                write!(w, " C{cpu}={n}")?;
+            }
+        }
+        writeln!(w)
+    }
     /// One counter for one CPU (`/sys/kernel/slab/<cache>/<stat>` shows ` C<cpu>=<n>`).
     pub fn stat_cpu(&self, item: StatItem, cpu: usize) -> u64 {
         if cpu >= self.nr_cpus as usize {
@@ -486,6 +506,14 @@ pub const SLAB_MERGE_SAME: SlabFlags = SlabFlags(
 );
 
 /// The cache registry (`slab_caches`, `slab_mutex`, `kmem_cache`, `kmalloc_caches`).
+///
+/// Shared by threads:
+///
+/// ```
+/// fn shared<T: Send + Sync>() {}
+/// shared::<oxmm::slab::SlabCaches>();
+/// shared::<oxmm::slab::KmemCache>();
+/// ```
 /// It holds only ids and addresses in managed memory; the caches live in slabs. Every
 /// operation takes `&self` and may run on any thread; using a cache while another
 /// thread destroys it is the caller's bug, as in Linux.

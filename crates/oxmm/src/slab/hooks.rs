@@ -49,11 +49,31 @@ pub(crate) fn setup_slab_debug<P: Platform>(_mm: &Mm<P>, s: &KmemCache, _slab: S
     if !kmem_cache_debug(s) {}
 }
 
-/// `setup_object` → `setup_object_debug` / `init_object(s, obj, SLUB_RED_INACTIVE)`:
-/// each object of a new slab, before the constructor runs.
+/// `SLUB_RED_INACTIVE`: red-zone byte of a free object.
+pub const SLUB_RED_INACTIVE: u8 = 0xbb;
+/// `SLUB_RED_ACTIVE`: red-zone byte of an allocated object.
+pub const SLUB_RED_ACTIVE: u8 = 0xcc;
+
+/// `setup_object` → `setup_object_debug`: each object of a new slab, before the
+/// constructor runs: `init_object(s, obj, SLUB_RED_INACTIVE)` and `init_tracking` for
+/// caches with red zones, poisoning or user tracking.
 #[inline(always)]
-pub(crate) fn setup_object_debug<P: Platform>(_mm: &Mm<P>, s: &KmemCache, _obj: usize) {
-    if !kmem_cache_debug(s) {}
+pub(crate) fn setup_object_debug<P: Platform>(mm: &Mm<P>, s: &KmemCache, obj: usize) {
+    let f = s.flags();
+    if f.contains(SlabFlags::STORE_USER)
+        || f.contains(SlabFlags::RED_ZONE)
+        || f.contains(SlabFlags::POISON)
+    {
+        init_object(mm, s, obj, SLUB_RED_INACTIVE);
+    }
+}
+
+/// `init_object(s, obj, val)`: write the poison and red-zone patterns of an object
+/// (`val` is [`SLUB_RED_INACTIVE`] or [`SLUB_RED_ACTIVE`]). Called for debug caches
+/// only; the patterns themselves belong to `slab/debug.rs`.
+#[inline(always)]
+pub(crate) fn init_object<P: Platform>(_mm: &Mm<P>, s: &KmemCache, _obj: usize, _val: u8) {
+    debug_assert!(kmem_cache_debug(s));
 }
 
 /// `alloc_debug_processing`: checks on an object leaving a debug cache's slab (under the
