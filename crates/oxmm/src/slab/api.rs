@@ -302,11 +302,8 @@ impl SlabCaches {
         if addr <= ZERO_SIZE_PTR {
             return Ok(());
         }
-        if let Some((_, id)) = slub::slab_of(mm, addr) {
-            let s = self
-                .cache(CacheId(id))
-                .ok_or(SlabError::InvalidFree(addr))?;
-            return slub::slab_free_checked(mm, s, addr);
+        if slub::kfree_slab(mm, |id| self.cache(CacheId(id)), addr)?.is_some() {
+            return Ok(());
         }
         let (pfn, order) = self.large_block(mm, addr)?;
         if let Some(p) = mm.memmap().page(pfn) {

@@ -852,6 +852,40 @@ fn free_to_partial_list<P: Platform>(
 
 // ---- free ----
 
+/// The slab holding `addr`: head pfn, head descriptor and cache id (`virt_to_slab`),
+/// with one descriptor lookup for objects of order-0 slabs and heads.
+#[inline(always)]
+pub(crate) fn object_slab<P: Platform>(mm: &Mm<P>, addr: usize) -> Option<(u64, &Page, u16)> {
+    let off = addr.wrapping_sub(mm.platform().direct_map_base() as usize);
+    let pfn = (off >> mm.geometry().shift()) as u64;
+    let map = mm.memmap();
+    let p = map.page(pfn)?;
+    let t = p.page_type();
+    if t & 0xff00_0000 == TYPE_SLAB {
+        return Some((pfn, p, (t & 0xffff) as u16));
+    }
+    let (head, id) = slab_of(mm, addr)?;
+    Some((head, map.page(head)?, id))
+}
+
+/// Whether `addr` is the start of an object of the slab `head` (`p`) of `s`:
+/// `obj_to_index` by reciprocal multiplication, exact for slab offsets (< 2^32); an
+/// offset that is not a multiple of the size fails the product check.
+#[inline(always)]
+fn is_object<P: Platform>(mm: &Mm<P>, s: &KmemCache, head: u64, p: &Page, addr: usize) -> bool {
+    let start = pfn_addr(mm, head);
+    let Some(rel) = addr.checked_sub(start).map(|r| r as u64) else {
+        return false;
+    };
+    let objects = SlabWord::unpack(p.private_acquire()).objects as u64;
+    let size = s.layout.size as u64;
+    let idx = (rel * s.reciprocal_size) >> 32;
+    if idx * size == rel && idx < objects {
+        return true;
+    }
+    rel < u32::MAX as u64 && rel % size == 0 && rel / size < objects
+}
+
 /// Check that `addr` is an object of `s` (`virt_to_slab` + `cache_from_obj` + object
 /// alignment): its slab's head pfn.
 #[inline(always)]
@@ -860,35 +894,31 @@ pub(crate) fn check_object<P: Platform>(
     s: &KmemCache,
     addr: usize,
 ) -> Result<u64, SlabError> {
-    let base = mm.platform().direct_map_base() as usize;
-    let shift = mm.geometry().shift();
-    let off = addr.wrapping_sub(base);
-    let map = mm.memmap();
-    let p = map
-        .page((off >> shift) as u64)
-        .ok_or(SlabError::InvalidFree(addr))?;
-    let (head, p) = if p.page_type() == TYPE_SLAB | s.id().0 as u32 {
-        ((off >> shift) as u64, p)
-    } else {
-        let (pfn, id) = slab_of(mm, addr).ok_or(SlabError::InvalidFree(addr))?;
-        if id != s.id().0 {
-            return Err(SlabError::InvalidFree(addr));
-        }
-        (pfn, map.page(pfn).ok_or(SlabError::InvalidFree(addr))?)
+    match object_slab(mm, addr) {
+        Some((head, p, id)) if id == s.id().0 && is_object(mm, s, head, p, addr) => Ok(head),
+        _ => Err(SlabError::InvalidFree(addr)),
+    }
+}
+
+/// `kfree` of a slab object: `Ok(None)` when `addr` is in no slab (for the caller's
+/// large-kmalloc check).
+#[inline(always)]
+pub(crate) fn kfree_slab<'a, P: Platform>(
+    mm: &Mm<P>,
+    cache: impl FnOnce(u16) -> Option<&'a KmemCache>,
+    addr: usize,
+) -> Result<Option<()>, SlabError> {
+    let Some((head, p, id)) = object_slab(mm, addr) else {
+        return Ok(None);
     };
-    let rel = (off - ((head as usize) << shift)) as u64;
-    let objects = SlabWord::unpack(p.private_acquire()).objects as u64;
-    let size = s.layout.size as u64;
-    // obj_to_index by reciprocal multiplication, exact for slab offsets (< 2^32); an
-    // offset that is not a multiple of the size fails the product check.
-    let idx = (rel * s.reciprocal_size) >> 32;
-    if idx * size != rel || idx >= objects {
-        if rel < u32::MAX as u64 && rel % size == 0 && rel / size < objects {
-            return Ok(head);
-        }
+    let s = cache(id).ok_or(SlabError::InvalidFree(addr))?;
+    if !is_object(mm, s, head, p, addr) {
         return Err(SlabError::InvalidFree(addr));
     }
-    Ok(head)
+    if !hooks::slab_free_hook(s, addr) {
+        return Ok(Some(()));
+    }
+    do_slab_free(mm, s, head, addr, addr, 1).map(Some)
 }
 
 /// `slab_free` after validating `addr` as an object of `s`.
