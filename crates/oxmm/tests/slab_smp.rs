@@ -118,16 +118,29 @@ fn four_threads_free_each_others_objects() {
     let id = sc
         .kmem_cache_create(&*mm, "smp48", 48, 0, SlabFlags::NO_MERGE, None)
         .unwrap();
+    // A debug cache: no CPU slabs, every operation under its node's list_lock.
+    let dbg = sc
+        .kmem_cache_create(
+            &*mm,
+            "smp_dbg",
+            72,
+            0,
+            SlabFlags::CONSISTENCY_CHECKS.union(SlabFlags::NO_MERGE),
+            None,
+        )
+        .unwrap();
+    let done = std::sync::atomic::AtomicBool::new(false);
     const THREADS: usize = 4;
     const ROUNDS: usize = 20000;
     let (txs, rxs): (Vec<_>, Vec<_>) = (0..THREADS).map(|_| mpsc::channel::<Msg>()).unzip();
     let mut rxs: Vec<Option<mpsc::Receiver<Msg>>> = rxs.into_iter().map(Some).collect();
     std::thread::scope(|scope| {
+        let mut workers = Vec::new();
         for t in 0..THREADS {
             let rx = rxs[t].take().unwrap();
             let tx = txs[(t + 1) % THREADS].clone();
             let (mm, sc) = (&mm, &sc);
-            scope.spawn(move || {
+            workers.push(scope.spawn(move || {
                 set_this_cpu(t);
                 let mut mine = Vec::new();
                 for seq in 0..ROUNDS {
@@ -135,6 +148,9 @@ fn four_threads_free_each_others_objects() {
                         let len = 8 + (seq * 37 + t * 101) % 600;
                         let p = sc.kmalloc(&**mm, len as u64, Gfp::KERNEL).unwrap();
                         (p.as_ptr() as usize, len, None)
+                    } else if seq % 7 == 1 {
+                        let p = sc.kmem_cache_alloc(&**mm, dbg, Gfp::KERNEL).unwrap();
+                        (p.as_ptr() as usize, 72, Some(dbg))
                     } else {
                         let p = sc.kmem_cache_alloc(&**mm, id, Gfp::KERNEL).unwrap();
                         (p.as_ptr() as usize, 48, Some(id))
@@ -167,9 +183,27 @@ fn four_threads_free_each_others_objects() {
                     verify(p, len, o, s);
                     free(mm, sc, p, c);
                 }
-            });
+            }));
         }
+        // Meanwhile, shrink (flushing every CPU's slabs) and read slabinfo, as any
+        // other CPU of a running kernel may.
+        let (mm2, sc2, done2) = (&mm, &sc, &done);
+        scope.spawn(move || {
+            set_this_cpu(3);
+            let mut s = String::new();
+            while !done2.load(std::sync::atomic::Ordering::Relaxed) {
+                sc2.kmem_cache_shrink(&**mm2, id).unwrap();
+                sc2.kmem_cache_shrink(&**mm2, dbg).unwrap();
+                s.clear();
+                sc2.slabinfo(&**mm2, &mut s).unwrap();
+                std::thread::yield_now();
+            }
+        });
         drop(txs);
+        for w in workers {
+            w.join().unwrap();
+        }
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
     });
     let st = sc.cache(id).unwrap().stats();
     assert!(st.get(StatItem::AllocFastpath) > 0);
@@ -178,10 +212,16 @@ fn four_threads_free_each_others_objects() {
         "remote frees take the slow path"
     );
     assert!(st.get(StatItem::CpuPartialFree) + st.get(StatItem::FreeFrozen) > 0);
+    let per_thread = (0..ROUNDS).filter(|s| s % 3 != 0 && s % 7 != 1).count();
     assert_eq!(
         st.get(StatItem::AllocFastpath) + st.get(StatItem::AllocSlowpath),
-        (ROUNDS * THREADS - ROUNDS.div_ceil(3) * THREADS) as u64
+        (per_thread * THREADS) as u64
     );
+    let dst = sc.cache(dbg).unwrap().stats();
+    assert_eq!(dst.get(StatItem::AllocFastpath), 0);
+    assert!(dst.get(StatItem::AllocSlowpath) > 0);
+    sc.kmem_cache_destroy(&*mm, dbg, &mut oxmm::printk::NullLog)
+        .unwrap();
     sc.kmem_cache_shrink(&*mm, id).unwrap();
     assert_eq!(sc.active_objects(&*mm, id), Ok(0));
     sc.kmem_cache_destroy(&*mm, id, &mut oxmm::printk::NullLog)
