@@ -27,6 +27,11 @@ use std::sync::atomic::Ordering::{AcqRel, Acquire, Release};
 use std::sync::atomic::{AtomicPtr, AtomicUsize};
 
 /// The machine behind the heap: 1 GiB of x86-64 RAM, 4 CPUs (host CPUs fold onto them).
+///
+/// ```
+/// let m = oxmm_host::machine::Machine::from_toml_str(oxmm_host::global_alloc::HEAP_MACHINE, "heap").unwrap();
+/// assert_eq!(m.name, "oxmm-heap");
+/// ```
 pub const HEAP_MACHINE: &str = r#"
 name = "oxmm-heap"
 description = "GlobalAlloc heap: 1 GiB, 4 CPUs"
@@ -56,6 +61,18 @@ struct Heap {
 }
 
 /// A global allocator on oxmm's kmalloc and page allocator (see the module docs).
+///
+/// ```
+/// use std::alloc::{GlobalAlloc, Layout};
+/// let a = oxmm_host::global_alloc::OxmmAlloc::new();
+/// let l = Layout::from_size_align(100, 16).unwrap();
+/// // SAFETY: a non-zero layout; the block is freed with the same layout.
+/// unsafe {
+///     let p = a.alloc(l);
+///     assert_eq!(p as usize % 16, 0);
+///     a.dealloc(p, l);
+/// }
+/// ```
 #[derive(Debug, Default, Clone, Copy)]
 pub struct OxmmAlloc;
 

@@ -18,6 +18,10 @@ use core::ptr::NonNull;
 
 /// `page_type` of a large kmalloc block's head (Linux marks the folio
 /// `large_kmalloc`), so that `kfree` and `ksize` recognise it.
+///
+/// ```
+/// assert_ne!(oxmm::slab::api::TYPE_LARGE_KMALLOC, oxmm::slab::cache::TYPE_SLAB);
+/// ```
 #[doc(alias = "PG_large_kmalloc")]
 pub const TYPE_LARGE_KMALLOC: u32 = 0xf8 << 24;
 

@@ -37,14 +37,30 @@ use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use core::sync::atomic::{AtomicI32, AtomicPtr, AtomicU16, AtomicU32, AtomicU64, AtomicUsize};
 
 /// Longest cache name kept (bytes).
+///
+/// ```
+/// assert_eq!(oxmm::slab::cache::NAME_LEN, 47);
+/// ```
 pub const NAME_LEN: usize = 47;
 /// Most caches at once (ids are 16-bit, the table is fixed).
+///
+/// ```
+/// assert_eq!(oxmm::slab::cache::MAX_CACHES, 256);
+/// ```
 pub const MAX_CACHES: usize = 256;
 /// `PGTY_slab << 24` (v6.12 `enum pagetype`); the low 24 bits hold the cache id.
+///
+/// ```
+/// assert_eq!(oxmm::slab::cache::TYPE_SLAB >> 24, 0xf5);
+/// ```
 #[doc(alias = "PGTY_slab")]
 pub const TYPE_SLAB: u32 = 0xf5 << 24;
 /// `PG_workingset`, which v6.12 reuses on slabs as "on its node's partial list"
 /// (`slab_test_node_partial`).
+///
+/// ```
+/// assert_eq!(oxmm::slab::cache::PG_SLAB_NODE_PARTIAL, 1 << 9);
+/// ```
 #[doc(alias = "slab_test_node_partial")]
 pub const PG_SLAB_NODE_PARTIAL: u64 = 1 << 9;
 pub(crate) const NO_ID: u16 = u16::MAX;
@@ -63,6 +79,13 @@ const NR_CHUNKS: usize = MAX_CACHES / CHUNK_CACHES;
 pub struct CacheId(pub u16);
 
 /// Constructor run on every object when its slab is created.
+///
+/// ```
+/// let c: oxmm::slab::cache::Ctor = |b| b.fill(0);
+/// let mut x = [1u8; 4];
+/// c(&mut x);
+/// assert_eq!(x, [0; 4]);
+/// ```
 pub type Ctor = fn(&mut [u8]);
 
 /// The slab state SLUB keeps in `struct slab` (`freelist` plus the `counters` word:
@@ -487,6 +510,12 @@ impl KmemCache {
 }
 
 /// `SLAB_NEVER_MERGE`.
+///
+/// ```
+/// use oxmm::slab::{cache::SLAB_NEVER_MERGE, SlabFlags};
+/// assert!(SLAB_NEVER_MERGE.contains(SlabFlags::NO_MERGE));
+/// assert!(!SLAB_NEVER_MERGE.contains(SlabFlags::HWCACHE_ALIGN));
+/// ```
 pub const SLAB_NEVER_MERGE: SlabFlags = SlabFlags(
     SlabFlags::RED_ZONE.0
         | SlabFlags::POISON.0
@@ -498,6 +527,11 @@ pub const SLAB_NEVER_MERGE: SlabFlags = SlabFlags(
         | SlabFlags::NO_MERGE.0,
 );
 /// `SLAB_MERGE_SAME`: flags two caches must agree on to merge.
+///
+/// ```
+/// use oxmm::slab::{cache::SLAB_MERGE_SAME, SlabFlags};
+/// assert!(SLAB_MERGE_SAME.contains(SlabFlags::RECLAIM_ACCOUNT));
+/// ```
 pub const SLAB_MERGE_SAME: SlabFlags = SlabFlags(
     SlabFlags::RECLAIM_ACCOUNT.0
         | SlabFlags::CACHE_DMA.0

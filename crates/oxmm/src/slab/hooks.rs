@@ -27,6 +27,11 @@ pub const SLAB_DEBUG_FLAGS: SlabFlags = SlabFlags(
 );
 
 /// A slab as the hooks see it: head pfn, first object's address, object count.
+///
+/// ```
+/// let s = oxmm::slab::hooks::SlabRef { pfn: 16, start: 0x10000, objects: 32 };
+/// assert_eq!(s.start + 32 * 128, 0x11000);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct SlabRef {
     /// Head page frame.
@@ -38,6 +43,13 @@ pub struct SlabRef {
 }
 
 /// `kmem_cache_debug(s)`: whether `s` takes the debug paths (no per-CPU slabs).
+///
+/// ```no_run
+/// # fn f(s: &oxmm::slab::KmemCache) {
+/// use oxmm::slab::hooks::kmem_cache_debug;
+/// assert_eq!(kmem_cache_debug(s), s.cpu_partial() == 0);
+/// # }
+/// ```
 #[inline(always)]
 pub fn kmem_cache_debug(s: &KmemCache) -> bool {
     s.flags().0 & SLAB_DEBUG_FLAGS.0 != 0
@@ -50,8 +62,16 @@ pub(crate) fn setup_slab_debug<P: Platform>(_mm: &Mm<P>, s: &KmemCache, _slab: S
 }
 
 /// `SLUB_RED_INACTIVE`: red-zone byte of a free object.
+///
+/// ```
+/// assert_eq!(oxmm::slab::hooks::SLUB_RED_INACTIVE, 0xbb);
+/// ```
 pub const SLUB_RED_INACTIVE: u8 = 0xbb;
 /// `SLUB_RED_ACTIVE`: red-zone byte of an allocated object.
+///
+/// ```
+/// assert_eq!(oxmm::slab::hooks::SLUB_RED_ACTIVE, 0xcc);
+/// ```
 pub const SLUB_RED_ACTIVE: u8 = 0xcc;
 
 /// `setup_object` → `setup_object_debug`: each object of a new slab, before the

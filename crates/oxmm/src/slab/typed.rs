@@ -97,6 +97,14 @@ impl<'a, T, P: Platform> TypedCache<'a, T, P> {
 
 /// An owned `T` in a [`TypedCache`] object; dropping it drops the value and frees the
 /// object.
+///
+/// ```no_run
+/// # fn f<P: oxmm::platform::Platform>(c: &oxmm::slab::TypedCache<'_, String, P>) {
+/// let mut b = c.alloc(String::from("slab")).unwrap();
+/// b.push('!');
+/// assert_eq!(&*b, "slab!");
+/// # }
+/// ```
 pub struct SlabBox<'c, 'a, T, P: Platform> {
     cache: &'c TypedCache<'a, T, P>,
     ptr: NonNull<T>,
