@@ -407,6 +407,8 @@ fn slab_alloc_slow<'a, P: Platform>(
 ) -> Result<usize, SlabError> {
     let mut g = g;
     c.stat(StatItem::AllocSlowpath);
+    // A node without memory has no slabs: any node will do (`slab_nodes`).
+    let node = node.filter(|n| s.node(n.0 as usize).is_some());
     'reread: loop {
         if g.slab != NO_SLAB {
             if !node_match(mm, g.slab, node) {
@@ -714,6 +716,7 @@ fn alloc_debug<P: Platform>(
 ) -> Result<usize, SlabError> {
     let c = this_cpu(mm, s);
     c.stat(StatItem::AllocSlowpath);
+    let node = node.filter(|n| s.node(n.0 as usize).is_some());
     let search = node.unwrap_or_else(|| mm.numa_node_id()).0 as usize;
     let any = !(node.is_some() && gfp.contains(Gfp::THISNODE));
     for nid in core::iter::once(search).chain((0..MAX_NUMNODES).filter(|&i| any && i != search)) {
