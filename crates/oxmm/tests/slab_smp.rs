@@ -145,7 +145,12 @@ fn four_threads_free_each_others_objects() {
                 let mut mine = Vec::new();
                 for seq in 0..ROUNDS {
                     let (p, len, cache) = if seq % 3 == 0 {
-                        let len = 8 + (seq * 37 + t * 101) % 600;
+                        // Now and then a large kmalloc (compound pages).
+                        let len = if seq % 51 == 0 {
+                            9000 + seq % 20000
+                        } else {
+                            8 + (seq * 37 + t * 101) % 600
+                        };
                         let p = sc.kmalloc(&**mm, len as u64, Gfp::KERNEL).unwrap();
                         (p.as_ptr() as usize, len, None)
                     } else if seq % 7 == 1 {
