@@ -161,6 +161,9 @@ impl LogLevel {
 
 /// The command (also run by the `oxmm-on-oxmm` binary).
 pub(crate) fn main() -> ExitCode {
+    // Run as the boot CPU, so that the per-CPU lists and slabs used, and with them the
+    // /proc output, are the same on every run.
+    oxmm_host::platform::pin_thread_cpu(Some(0));
     install_panic_hook();
     let cli = Cli::parse();
     let result = match cli.command {

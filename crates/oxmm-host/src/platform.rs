@@ -125,11 +125,37 @@ std::thread_local! {
     static HOST_CPU: std::cell::Cell<(u32, u32)> = const { std::cell::Cell::new((0, 0)) };
 }
 
+std::thread_local! {
+    /// The CPU this thread is pinned to ([`pin_thread_cpu`]), `usize::MAX` for none.
+    static PINNED_CPU: std::cell::Cell<usize> = const { std::cell::Cell::new(usize::MAX) };
+}
+
+/// Make the calling thread report host CPU `cpu` to every hosted machine (`None`: the
+/// CPU it really runs on, the default). A command that boots a machine and prints its
+/// state pins itself to CPU 0 — Linux's boot CPU — so that which per-CPU lists and
+/// slabs it used, and so its output, does not depend on where the host scheduled it.
+///
+/// ```
+/// use oxmm::platform::Platform;
+/// let p = oxmm_host::platform::HostPlatform::without_memory(4).unwrap();
+/// oxmm_host::platform::pin_thread_cpu(Some(2));
+/// assert_eq!(p.cpu_id(), 2);
+/// oxmm_host::platform::pin_thread_cpu(None);
+/// assert!(p.cpu_id() < 4);
+/// ```
+pub fn pin_thread_cpu(cpu: Option<usize>) {
+    PINNED_CPU.with(|c| c.set(cpu.unwrap_or(usize::MAX)));
+}
+
 /// The calling thread's host CPU, asked of the kernel (`getcpu`) every 64th call:
 /// the answer is stale the moment it returns anyway, and per-CPU data is locked, so a
 /// thread that migrated keeps using its old CPU's data for a few calls, correctly.
 #[inline]
 fn host_cpu() -> usize {
+    let pinned = PINNED_CPU.with(|c| c.get());
+    if pinned != usize::MAX {
+        return pinned;
+    }
     HOST_CPU.with(|c| {
         let (cpu, left) = c.get();
         if left > 0 {
