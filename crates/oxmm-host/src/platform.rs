@@ -1,5 +1,6 @@
 //! [`HostPlatform`]: the `oxmm` platform boundary implemented on process memory.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -9,7 +10,8 @@ use oxmm::types::VirtAddr;
 use crate::physmem::PhysMem;
 
 /// The hosted machine as the core sees it: the direct map is a [`PhysMem`], CPU ids are
-/// the host CPUs the calling threads run on (folded into the machine's CPU count), and
+/// the host CPUs the calling threads first ran on (cached per thread, folded into the
+/// machine's CPU count; see [`bind_this_thread`] to choose one), and
 /// TLB flushes are only counted — oxmm's own page tables are never loaded into the
 /// host's MMU, so there is nothing to flush.
 ///
@@ -125,10 +127,11 @@ impl Platform for HostPlatform {
         self.mem.as_ref().map_or(std::ptr::null_mut(), |m| m.base())
     }
 
+    #[inline]
     fn cpu_id(&self) -> usize {
         // The host may have fewer or more CPUs than the machine: fold, so per-CPU data
         // indexed by this id always exists and threads on different host CPUs spread.
-        rustix::process::sched_getcpu() % self.nr_cpus
+        this_thread_cpu() % self.nr_cpus
     }
 
     fn nr_cpus(&self) -> usize {
@@ -140,4 +143,62 @@ impl Platform for HostPlatform {
         self.tlb_flushed_bytes
             .fetch_add(end.0.saturating_sub(start.0), Ordering::Relaxed);
     }
+}
+
+std::thread_local! {
+    // The calling thread's CPU id; `usize::MAX` until first asked for or bound.
+    static THIS_CPU: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+/// The calling thread's CPU id as every [`HostPlatform`] sees it (before folding into
+/// the machine's CPU count): the one given to [`bind_this_thread`], else the host CPU
+/// the thread ran on when first asked.
+///
+/// The id is cached: a system call per allocation would cost more than the allocation
+/// itself, and a thread that the host later migrates keeps using "its" CPU's lists,
+/// which stays correct because each CPU's lists have their own lock (as a kernel task
+/// preempted between `this_cpu_ptr` and `pcp_spin_trylock` can do).
+///
+/// ```
+/// use oxmm_host::platform::{bind_this_thread, this_thread_cpu};
+/// let first = this_thread_cpu();
+/// assert_eq!(this_thread_cpu(), first);
+/// std::thread::spawn(|| {
+///     bind_this_thread(5);
+///     assert_eq!(this_thread_cpu(), 5);
+/// })
+/// .join()
+/// .unwrap();
+/// ```
+#[inline]
+pub fn this_thread_cpu() -> usize {
+    THIS_CPU.with(|c| {
+        let cpu = c.get();
+        if cpu != usize::MAX {
+            return cpu;
+        }
+        let cpu = rustix::process::sched_getcpu();
+        c.set(cpu);
+        cpu
+    })
+}
+
+/// Run the calling thread as CPU `cpu` (folded into each machine's CPU count) from now
+/// on, so threads that should not share per-CPU lists get ids of their own whatever
+/// host CPUs they run on.
+///
+/// ```
+/// use std::sync::Arc;
+/// use oxmm::platform::Platform;
+/// use oxmm_host::{physmem::PhysMem, platform::{bind_this_thread, HostPlatform}};
+/// let p = HostPlatform::new(Arc::new(PhysMem::new(4096).unwrap()), 4).unwrap();
+/// std::thread::spawn(move || {
+///     bind_this_thread(6);
+///     assert_eq!(p.cpu_id(), 2);
+/// })
+/// .join()
+/// .unwrap();
+/// ```
+pub fn bind_this_thread(cpu: usize) {
+    THIS_CPU.with(|c| c.set(cpu));
 }
