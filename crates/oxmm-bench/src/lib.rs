@@ -1,0 +1,14 @@
+//! Benchmarks of oxmm against allocators from crates.io, measured interleaved in one
+//! process ([`harness`]); the page allocator in [`pages`], the slab allocator in
+//! [`slab`]. The `oxmm-bench` binary runs them (`cargo run --release -p oxmm-bench --
+//! pages [--quick]`) and prints a table and one JSON line per result.
+//!
+//! ```
+//! use oxmm_bench::harness::{table, Measurement};
+//! let r = [Measurement::from_samples("b", "oxmm", 1, vec![1.0])];
+//! assert!(table(&r, "oxmm").contains("1.00x"));
+//! ```
+
+pub mod harness;
+pub mod pages;
+pub mod slab;
