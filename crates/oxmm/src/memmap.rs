@@ -153,20 +153,24 @@ impl MemMap {
     }
 
     /// Whether descriptors can be read and written (a Full boot on a real direct map).
+    #[inline]
     pub const fn is_accessible(&self) -> bool {
         self.accessible
     }
 
     /// Number of present sections.
+    #[inline]
     pub const fn nr_present_sections(&self) -> u32 {
         self.nr_present
     }
 
     /// Physical address of the section table.
+    #[inline]
     pub const fn table(&self) -> PhysAddr {
         self.table
     }
 
+    #[inline]
     fn rank_of_section(&self, sec: u64) -> Option<u32> {
         if !self.accessible || sec >= self.nr_sections {
             return None;
@@ -178,6 +182,7 @@ impl MemMap {
     }
 
     /// The [`RankEntry`] of present section number `rank`.
+    #[inline]
     pub fn rank_entry(&self, rank: u32) -> Option<RankEntry> {
         if !self.accessible || rank >= self.nr_present {
             return None;
@@ -189,11 +194,13 @@ impl MemMap {
     }
 
     /// `pfn_valid`: the pfn's section has a memmap.
+    #[inline]
     pub fn pfn_valid(&self, pfn: u64) -> bool {
         self.rank_of_section(pfn >> self.section_shift).is_some()
     }
 
     /// The memmap index of `pfn` (its list-link value).
+    #[inline]
     pub fn index_of(&self, pfn: u64) -> Option<u32> {
         let r = self.rank_of_section(pfn >> self.section_shift)?;
         let off = pfn & ((1u64 << self.section_shift) - 1);
@@ -201,12 +208,14 @@ impl MemMap {
     }
 
     /// The pfn of memmap index `idx`.
+    #[inline]
     pub fn pfn_of(&self, idx: u32) -> Option<u64> {
         let e = self.rank_entry(idx >> self.section_shift)?;
         let off = idx as u64 & ((1u64 << self.section_shift) - 1);
         Some(((e.section_nr as u64) << self.section_shift) | off)
     }
 
+    #[inline]
     fn desc_ptr_by_index(&self, idx: u32) -> Option<*mut Page> {
         let e = self.rank_entry(idx >> self.section_shift)?;
         let off = idx as u64 & ((1u64 << self.section_shift) - 1);
@@ -217,6 +226,7 @@ impl MemMap {
     /// `pfn_to_page`. Descriptors are written through their atomic fields, so a shared
     /// reference is all anyone needs (see [`Page`]).
     #[doc(alias = "pfn_to_page")]
+    #[inline]
     pub fn page(&self, pfn: u64) -> Option<&Page> {
         let p = self.desc_ptr_by_index(self.index_of(pfn)?)?;
         // SAFETY: `p` is an initialised descriptor inside a memmap block this map owns,
@@ -225,7 +235,23 @@ impl MemMap {
         Some(unsafe { &*p })
     }
 
+    /// The descriptors of `[pfn, pfn + nr)` as one slice, when they lie in one present
+    /// section (an aligned block of an order up to the section size always does).
+    #[inline]
+    pub(crate) fn block(&self, pfn: u64, nr: u64) -> Option<&[Page]> {
+        let last = pfn.checked_add(nr.checked_sub(1)?)?;
+        if pfn >> self.section_shift != last >> self.section_shift {
+            return None;
+        }
+        let p = self.desc_ptr_by_index(self.index_of(pfn)?)?;
+        // SAFETY: a present section's descriptors are contiguous and initialised (see
+        // `MemMapPart::fill`), and `[pfn, pfn + nr)` lies in one; as in `page`, they
+        // live as long as the map and are all atomics.
+        Some(unsafe { core::slice::from_raw_parts(p, nr as usize) })
+    }
+
     /// The descriptor with memmap index `idx`.
+    #[inline]
     pub fn page_by_index(&self, idx: u32) -> Option<&Page> {
         let p = self.desc_ptr_by_index(idx)?;
         // SAFETY: as in `page`.
@@ -246,6 +272,7 @@ impl MemMap {
 
     /// Read the 4 bits of pageblock `bitidx / 4` from the bitmap at `usemap`
     /// (`get_pfnblock_flags_mask`).
+    #[inline]
     pub(crate) fn pageblock_bits(
         &self,
         usemap: PhysAddr,
@@ -265,6 +292,7 @@ impl MemMap {
     /// Write the 4 bits of pageblock `block` of a zone's bitmap
     /// (`set_pfnblock_flags_mask`). Atomic, so never unsound; the caller holds the
     /// zone (its lock, or its boot-time exclusive part) so that writers do not race.
+    #[inline]
     pub(crate) fn set_pageblock_bits(
         &self,
         usemap: PhysAddr,
@@ -290,6 +318,7 @@ impl MemMap {
     }
 
     /// The page geometry.
+    #[inline]
     pub const fn geometry(&self) -> PageGeometry {
         self.geo
     }

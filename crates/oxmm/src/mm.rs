@@ -360,7 +360,10 @@ impl<P: Platform> Mm<P> {
     /// The fallback zonelist of `nid` (`ZONELIST_FALLBACK`): nodes in fallback order,
     /// within each its populated zones from high to low.
     #[doc(alias = "node_zonelist")]
-    pub fn zonelist(&self, nid: NodeId) -> impl Iterator<Item = crate::mmzone::Zoneref> + '_ {
+    pub fn zonelist(
+        &self,
+        nid: NodeId,
+    ) -> impl Iterator<Item = crate::mmzone::Zoneref> + Clone + '_ {
         self.node(nid).into_iter().flat_map(move |n| {
             n.fallback_order().flat_map(move |o| {
                 self.nodes[o.0 as usize]

@@ -32,7 +32,7 @@ use crate::memmap::MemMap;
 use crate::mm::{BootMode, Mm};
 use crate::mmzone::{MigrateType, ZoneType, Zoneref, MAX_NR_ZONES};
 use crate::mmzone::{ZONE_BELOW_HIGH, ZONE_BOOSTED_WATERMARK};
-use crate::page::PG_HEAD;
+use crate::page::{PG_HEAD, PG_RESERVED};
 use crate::platform::Platform;
 pub use crate::types::NodeMask;
 use crate::types::{NodeId, Pfn, MAX_NUMNODES, MAX_PAGE_ORDER};
@@ -267,23 +267,26 @@ impl<P: Platform> Mm<P> {
         order: u32,
         nodemask: Option<&NodeMask>,
     ) -> Result<Pfn, AllocError> {
-        let ac = self.prepare_alloc_pages(nid, gfp, order, nodemask)?;
-        // Fast path (__alloc_pages): the low watermark.
+        let (highest, mt) = self.prepare_alloc_pages(nid, gfp, order)?;
+        // Fast path (__alloc_pages): the low watermark, walking the zonelist in place;
+        // the slow path gets its own copy of it.
         let mut flags = AllocFlags::WMARK_LOW;
-        if ac.migratetype == MigrateType::Movable {
+        if mt == MigrateType::Movable {
             flags |= AllocFlags::CMA;
         }
         if gfp.contains(Gfp::KSWAPD_RECLAIM) {
             flags |= AllocFlags::KSWAPD;
         }
-        if let Some(pref) = ac.zonerefs().first() {
-            if self.nofragment_applies(pref) {
+        let refs = self.zonelist_for(nid, gfp, highest, nodemask);
+        if let Some(pref) = refs.clone().next() {
+            if self.nofragment_applies(&pref) {
                 flags |= AllocFlags::NOFRAGMENT;
             }
         }
-        if let Some(pfn) = self.get_page_from_freelist(gfp, order, flags, &ac)? {
+        if let Some(pfn) = self.get_page_from_zonelist(gfp, order, flags, refs, highest, mt)? {
             return Ok(Pfn(pfn));
         }
+        let ac = self.alloc_context(nid, gfp, highest, mt, nodemask);
         match self.alloc_pages_slowpath(gfp, order, &ac) {
             Ok(pfn) => Ok(Pfn(pfn)),
             Err(e) => {
@@ -297,14 +300,15 @@ impl<P: Platform> Mm<P> {
         }
     }
 
-    /// `prepare_alloc_pages`: check the request and build its zonelist.
+    /// `prepare_alloc_pages`: check the request; its highest zone index and migrate
+    /// type.
+    #[inline]
     fn prepare_alloc_pages(
         &self,
         nid: NodeId,
         gfp: Gfp,
         order: u32,
-        nodemask: Option<&NodeMask>,
-    ) -> Result<AllocContext, AllocError> {
+    ) -> Result<(usize, MigrateType), AllocError> {
         if order > MAX_PAGE_ORDER {
             return Err(AllocError::OrderTooLarge(order));
         }
@@ -319,8 +323,36 @@ impl<P: Platform> Mm<P> {
         if self.mode != BootMode::Full || !self.memmap.is_accessible() {
             return Err(AllocError::NoMemMap);
         }
-        // The zonelist, filtered to zones the mask allows (ZONELIST_NOFALLBACK with
-        // __GFP_THISNODE) and to the nodemask.
+        Ok((highest, mt))
+    }
+
+    /// The request's zonelist: `nid`'s, filtered to zones the mask allows
+    /// (ZONELIST_NOFALLBACK with __GFP_THISNODE) and to the nodemask.
+    #[inline]
+    fn zonelist_for<'a>(
+        &'a self,
+        nid: NodeId,
+        gfp: Gfp,
+        highest: usize,
+        nodemask: Option<&'a NodeMask>,
+    ) -> impl Iterator<Item = Zoneref> + Clone + 'a {
+        let thisnode = gfp.contains(Gfp::THISNODE);
+        self.zonelist(nid).filter(move |z| {
+            z.zone_idx <= highest
+                && (!thisnode || z.nid == nid)
+                && nodemask.map_or(true, |m| m.contains(z.nid))
+        })
+    }
+
+    /// The slow path's copy of the request's zonelist.
+    fn alloc_context(
+        &self,
+        nid: NodeId,
+        gfp: Gfp,
+        highest: usize,
+        mt: MigrateType,
+        nodemask: Option<&NodeMask>,
+    ) -> AllocContext {
         let mut ac = AllocContext {
             refs: [Zoneref {
                 nid: NodeId(0),
@@ -331,17 +363,13 @@ impl<P: Platform> Mm<P> {
             migratetype: mt,
             preferred_nid: nid,
         };
-        for z in self.zonelist(nid) {
-            if z.zone_idx <= highest
-                && ac.nr < MAX_ZONEREFS
-                && (!gfp.contains(Gfp::THISNODE) || z.nid == nid)
-                && nodemask.map_or(true, |m| m.contains(z.nid))
-            {
+        for z in self.zonelist_for(nid, gfp, highest, nodemask) {
+            if ac.nr < MAX_ZONEREFS {
                 ac.refs[ac.nr] = z;
                 ac.nr += 1;
             }
         }
-        Ok(ac)
+        ac
     }
 
     /// The zone a zonelist entry names.
@@ -358,17 +386,39 @@ impl<P: Platform> Mm<P> {
         &self,
         gfp: Gfp,
         order: u32,
-        mut flags: AllocFlags,
+        flags: AllocFlags,
         ac: &AllocContext,
     ) -> Result<Option<u64>, AllocError> {
-        let refs = ac.zonerefs();
-        let multi_node = self.nodes().nth(1).is_some();
-        let highest = ac.highest_zoneidx;
+        self.get_page_from_zonelist(
+            gfp,
+            order,
+            flags,
+            ac.zonerefs().iter().copied(),
+            ac.highest_zoneidx,
+            ac.migratetype,
+        )
+    }
+
+    /// [`Mm::get_page_from_freelist`] over any walk of a zonelist.
+    #[inline]
+    fn get_page_from_zonelist(
+        &self,
+        gfp: Gfp,
+        order: u32,
+        mut flags: AllocFlags,
+        refs: impl Iterator<Item = Zoneref> + Clone,
+        highest: usize,
+        mt: MigrateType,
+    ) -> Result<Option<u64>, AllocError> {
+        let Some(first) = refs.clone().next() else {
+            return Ok(None);
+        };
         loop {
             let nofrag = flags.contains(AllocFlags::NOFRAGMENT);
             let mut restart = false;
-            for &z in refs {
-                if nofrag && multi_node && z.nid != refs[0].nid {
+            for z in refs.clone() {
+                // (A zone of another node means there is more than one.)
+                if nofrag && z.nid != first.nid {
                     // Locality beats fragmentation avoidance: retry without it.
                     restart = true;
                     break;
@@ -394,7 +444,7 @@ impl<P: Platform> Mm<P> {
                         continue;
                     }
                 }
-                if let Some(pfn) = self.rmqueue(zone, order, flags, ac.migratetype)? {
+                if let Some(pfn) = self.rmqueue(zone, order, flags, mt)? {
                     self.prep_new_page(pfn, order, gfp);
                     if flags.contains(AllocFlags::HIGHATOMIC) {
                         self.reserve_highatomic_pageblock(zone, pfn, order);
@@ -471,12 +521,11 @@ impl<P: Platform> Mm<P> {
         if pref.zone_idx != normal {
             return false;
         }
-        let multi = self.nodes().count() > 1;
-        !multi
-            || self
-                .node(pref.nid)
-                .and_then(|n| n.zones().get(dma32))
-                .is_some_and(|z| z.is_populated())
+        // Counting the online nodes is only needed when DMA32 is empty.
+        self.node(pref.nid)
+            .and_then(|n| n.zones().get(dma32))
+            .is_some_and(|z| z.is_populated())
+            || self.nodes().nth(1).is_none()
     }
 
     /// `prep_new_page`: the caller's reference on the head, the order recorded on it
@@ -545,31 +594,25 @@ impl<P: Platform> Mm<P> {
     /// ```
     #[doc(alias = "__free_pages")]
     pub fn free_pages(&self, pfn: Pfn, order: u32) -> Result<(), BadPage> {
-        let (nid, zi) = match self.free_page_checks(pfn.0, order) {
+        let (zone, head) = match self.free_page_checks(pfn.0, order) {
             Ok(v) => v,
             Err(b) => {
                 self.report_bad_page(&b);
                 return Err(b);
             }
         };
-        let nr = 1u64 << order;
-        for p in pfn.0..pfn.0 + nr {
-            if let Some(d) = self.memmap.page(p) {
-                d.set_refcount(0);
-                d.set_private(0);
-                d.set_flags(d.flags() & !PG_HEAD);
-            }
+        // The tails were checked clean or cleared by `free_page_checks`.
+        head.set_refcount(0);
+        head.set_private(0);
+        let f = head.flags();
+        if f & PG_HEAD != 0 {
+            head.set_flags(f & !PG_HEAD);
         }
         let bad = BadPage {
             pfn: pfn.0,
             order,
             reason: BadPageReason::Corrupted,
         };
-        let zone = self
-            .nodes
-            .get(nid)
-            .and_then(|n| n.zones().get(zi))
-            .ok_or(bad)?;
         let r = if pcp::pcp_allowed_order(order, self.pcp_thp_order()) {
             self.free_unref_page(zone, pfn.0, order)
         } else {
@@ -578,9 +621,16 @@ impl<P: Platform> Mm<P> {
         r.map_err(|_| bad)
     }
 
-    /// `free_page_is_bad` + `free_tail_page_prepare` over the whole block; returns the
-    /// block's node and zone index.
-    fn free_page_checks(&self, pfn: u64, order: u32) -> Result<(usize, usize), BadPage> {
+    /// `free_page_is_bad` on the head, then `free_tail_page_prepare` and
+    /// `free_page_is_bad` over the tails, each tail's allocation state (compound link,
+    /// stray `PG_head`) cleared once it passed; returns the block's zone and head.
+    /// Nothing is changed when a check fails.
+    #[inline]
+    fn free_page_checks(
+        &self,
+        pfn: u64,
+        order: u32,
+    ) -> Result<(&crate::mmzone::Zone, &crate::page::Page), BadPage> {
         let bad = |reason| BadPage { pfn, order, reason };
         if order > MAX_PAGE_ORDER {
             return Err(bad(BadPageReason::OrderTooLarge));
@@ -591,22 +641,27 @@ impl<P: Platform> Mm<P> {
         if self.mode != BootMode::Full {
             return Err(bad(BadPageReason::NotManaged));
         }
-        let head = self
-            .memmap
-            .page(pfn)
-            .ok_or(bad(BadPageReason::NotManaged))?;
-        let (nid, zi) = (head.nid() as usize, head.zone_idx());
+        let nr = 1u64 << order;
+        let block = self.memmap.block(pfn, nr);
+        let head = match block {
+            Some(b) => &b[0],
+            None => self
+                .memmap
+                .page(pfn)
+                .ok_or(bad(BadPageReason::NotManaged))?,
+        };
         let zone = self
-            .node(NodeId(nid as u16))
-            .and_then(|n| n.zones().get(zi))
+            .node(NodeId(head.nid()))
+            .and_then(|n| n.zones().get(head.zone_idx()))
             .ok_or(bad(BadPageReason::NotManaged))?;
-        if head.is_reserved() || !zone.spans_pfn(pfn) || !zone.spans_pfn(pfn + (1 << order) - 1) {
+        if head.is_reserved() || !zone.spans_pfn(pfn) || !zone.spans_pfn(pfn + nr - 1) {
             return Err(bad(BadPageReason::NotManaged));
         }
         if head.is_buddy() {
             return Err(bad(BadPageReason::DoubleFree));
         }
-        if head.private() & COMPOUND_TAIL != 0 {
+        let private = head.private();
+        if private & COMPOUND_TAIL != 0 {
             return Err(bad(BadPageReason::TailPage));
         }
         match head.refcount() {
@@ -614,23 +669,67 @@ impl<P: Platform> Mm<P> {
             1 => {}
             r => return Err(bad(BadPageReason::NonZeroRefcount(r - 1))),
         }
-        if head.private() != order as u64 {
+        if private != order as u64 {
             return Err(bad(BadPageReason::WrongOrder {
-                allocated: head.private().min(u32::MAX as u64) as u32,
+                allocated: private.min(u32::MAX as u64) as u32,
             }));
         }
-        let comp = head.flags() & PG_HEAD != 0;
-        for p in pfn + 1..pfn + (1u64 << order) {
-            let ok = self.memmap.page(p).is_some_and(|t| {
-                !t.is_buddy()
-                    && !t.is_reserved()
-                    && t.refcount() == 0
-                    && t.private() == if comp { COMPOUND_TAIL | pfn } else { 0 }
-            });
-            if !ok {
-                return Err(bad(BadPageReason::BadTail { pfn: p }));
+        if order == 0 {
+            return Ok((zone, head));
+        }
+        let want = if head.flags() & PG_HEAD != 0 {
+            COMPOUND_TAIL | pfn
+        } else {
+            0
+        };
+        // A stray PG_head on a tail passes the checks and is cleared (tails get none).
+        let tail_ok = |t: &crate::page::Page, stray_head: &mut bool| {
+            let f = t.flags();
+            *stray_head |= f & PG_HEAD != 0;
+            f & PG_RESERVED == 0
+                && t.page_type() != crate::page::Page::TYPE_BUDDY
+                && t.refcount() == 0
+                && t.private() == want
+        };
+        let clear = |t: &crate::page::Page| {
+            if want != 0 {
+                t.set_private(0);
+            }
+            let f = t.flags();
+            if f & PG_HEAD != 0 {
+                t.set_flags(f & !PG_HEAD);
+            }
+        };
+        // Check every tail before changing any, so a refused block stays as it was.
+        let mut stray_head = false;
+        match block {
+            Some(b) => {
+                for (i, t) in b.iter().enumerate().skip(1) {
+                    if !tail_ok(t, &mut stray_head) {
+                        return Err(bad(BadPageReason::BadTail {
+                            pfn: pfn + i as u64,
+                        }));
+                    }
+                }
+                if want != 0 || stray_head {
+                    b[1..].iter().for_each(clear);
+                }
+            }
+            None => {
+                for p in pfn + 1..pfn + nr {
+                    if !self
+                        .memmap
+                        .page(p)
+                        .is_some_and(|t| tail_ok(t, &mut stray_head))
+                    {
+                        return Err(bad(BadPageReason::BadTail { pfn: p }));
+                    }
+                }
+                (pfn + 1..pfn + nr)
+                    .filter_map(|p| self.memmap.page(p))
+                    .for_each(clear);
             }
         }
-        Ok((nid, zi))
+        Ok((zone, head))
     }
 }

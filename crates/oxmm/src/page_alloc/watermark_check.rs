@@ -58,16 +58,19 @@ impl AllocFlags {
     pub const RESERVES: AllocFlags = AllocFlags(0x10 | 0x20 | 0x200 | 0x08);
 
     /// Whether every bit of `o` is set.
+    #[inline]
     pub const fn contains(self, o: AllocFlags) -> bool {
         self.0 & o.0 == o.0
     }
 
     /// Whether any bit of `o` is set.
+    #[inline]
     pub const fn intersects(self, o: AllocFlags) -> bool {
         self.0 & o.0 != 0
     }
 
     /// `alloc_flags & ALLOC_WMARK_MASK`: 0 min, 1 low, 2 high.
+    #[inline]
     pub const fn wmark_index(self) -> usize {
         (self.0 & Self::WMARK_MASK.0) as usize
     }
@@ -75,6 +78,7 @@ impl AllocFlags {
 
 impl core::ops::BitOr for AllocFlags {
     type Output = AllocFlags;
+    #[inline]
     fn bitor(self, o: AllocFlags) -> AllocFlags {
         AllocFlags(self.0 | o.0)
     }
@@ -82,6 +86,7 @@ impl core::ops::BitOr for AllocFlags {
 
 impl core::ops::BitAnd for AllocFlags {
     type Output = AllocFlags;
+    #[inline]
     fn bitand(self, rhs: AllocFlags) -> AllocFlags {
         AllocFlags(self.0 & rhs.0)
     }
