@@ -131,7 +131,13 @@ impl Platform for HostPlatform {
     fn cpu_id(&self) -> usize {
         // The host may have fewer or more CPUs than the machine: fold, so per-CPU data
         // indexed by this id always exists and threads on different host CPUs spread.
-        this_thread_cpu() % self.nr_cpus
+        let cpu = this_thread_cpu();
+        // No division in the common case (it would cost more than the rest of cpu_id).
+        if cpu < self.nr_cpus {
+            cpu
+        } else {
+            cpu % self.nr_cpus
+        }
     }
 
     fn nr_cpus(&self) -> usize {

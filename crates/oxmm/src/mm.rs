@@ -364,19 +364,15 @@ impl<P: Platform> Mm<P> {
         &self,
         nid: NodeId,
     ) -> impl Iterator<Item = crate::mmzone::Zoneref> + Clone + '_ {
-        self.node(nid).into_iter().flat_map(move |n| {
-            n.fallback_order().flat_map(move |o| {
-                self.nodes[o.0 as usize]
-                    .zones()
-                    .iter()
-                    .rev()
-                    .filter(|z| z.is_populated())
-                    .map(move |z| crate::mmzone::Zoneref {
-                        nid: o,
-                        zone_idx: z.idx(),
-                    })
-            })
-        })
+        ZonelistIter {
+            nodes: &self.nodes,
+            order: self
+                .node(nid)
+                .map_or(&[][..], |n| n.fallback_order_ids())
+                .iter(),
+            cur: None,
+            next_zone: 0,
+        }
     }
 
     /// memblock as boot left it (kept, like `CONFIG_ARCH_KEEP_MEMBLOCK`).
@@ -716,5 +712,40 @@ impl<P: Platform> Mm<P> {
             }
         }
         Ok(())
+    }
+}
+
+/// [`Mm::zonelist`]'s walk: each node of the fallback order, its populated zones from
+/// high to low (a hand-written iterator: this runs on every allocation).
+#[derive(Clone)]
+struct ZonelistIter<'a> {
+    nodes: &'a [Node; MAX_NUMNODES],
+    order: core::slice::Iter<'a, u8>,
+    cur: Option<&'a Node>,
+    next_zone: usize,
+}
+
+impl Iterator for ZonelistIter<'_> {
+    type Item = crate::mmzone::Zoneref;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(n) = self.cur {
+                let zones = n.zones();
+                while self.next_zone > 0 {
+                    self.next_zone -= 1;
+                    if let Some(z) = zones.get(self.next_zone).filter(|z| z.is_populated()) {
+                        return Some(crate::mmzone::Zoneref {
+                            nid: n.nid(),
+                            zone_idx: z.idx(),
+                        });
+                    }
+                }
+            }
+            let n = self.nodes.get(*self.order.next()? as usize)?;
+            self.cur = Some(n);
+            self.next_zone = n.zones().len();
+        }
     }
 }

@@ -779,6 +779,12 @@ impl Node {
             .map(|&n| NodeId(n as u16))
     }
 
+    /// [`Node::fallback_order`] as the raw node ids.
+    #[inline]
+    pub(crate) fn fallback_order_ids(&self) -> &[u8] {
+        &self.fallback[..self.nr_fallback as usize]
+    }
+
     /// Sum of the managed pages of the node's zones.
     #[inline]
     pub fn managed_pages(&self) -> u64 {

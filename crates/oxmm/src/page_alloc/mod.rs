@@ -138,6 +138,10 @@ impl From<Corrupt> for AllocError {
 
 pub(crate) const MAX_ZONEREFS: usize = MAX_NUMNODES * MAX_NR_ZONES;
 
+/// `is_check_pages_enabled()`: sanity checks of every page of a freed block, not only
+/// its head (Linux enables them with CONFIG_DEBUG_VM, here the `debug_vm` feature).
+const CHECK_PAGES: bool = cfg!(feature = "debug_vm");
+
 impl<P: Platform> Mm<P> {
     /// `numa_node_id`: the node of the calling CPU. CPUs are numbered through the online
     /// nodes in id order, each node taking its `nr_cpus`; a CPU beyond them (or a node
@@ -165,6 +169,7 @@ impl<P: Platform> Mm<P> {
     /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// assert_eq!(mm.numa_node_id().0, 0);
     /// ```
+    #[inline]
     pub fn numa_node_id(&self) -> NodeId {
         let cpu = self.platform.cpu_id();
         let mut first = 0usize;
@@ -286,6 +291,22 @@ impl<P: Platform> Mm<P> {
         if let Some(pfn) = self.get_page_from_zonelist(gfp, order, flags, refs, highest, mt)? {
             return Ok(Pfn(pfn));
         }
+        self.alloc_pages_slow(nid, gfp, order, highest, mt, nodemask)
+    }
+
+    /// The slow path with its own copy of the zonelist, out of line: the copy's
+    /// kilobytes of stack would otherwise be set up (and probed) on every allocation.
+    #[cold]
+    #[inline(never)]
+    fn alloc_pages_slow(
+        &self,
+        nid: NodeId,
+        gfp: Gfp,
+        order: u32,
+        highest: usize,
+        mt: MigrateType,
+        nodemask: Option<&NodeMask>,
+    ) -> Result<Pfn, AllocError> {
         let ac = self.alloc_context(nid, gfp, highest, mt, nodemask);
         match self.alloc_pages_slowpath(gfp, order, &ac) {
             Ok(pfn) => Ok(Pfn(pfn)),
@@ -701,33 +722,40 @@ impl<P: Platform> Mm<P> {
             }
         };
         // Check every tail before changing any, so a refused block stays as it was.
-        let mut stray_head = false;
-        match block {
-            Some(b) => {
-                for (i, t) in b.iter().enumerate().skip(1) {
-                    if !tail_ok(t, &mut stray_head) {
-                        return Err(bad(BadPageReason::BadTail {
-                            pfn: pfn + i as u64,
-                        }));
+        // Like Linux's `check_pages_enabled` (on with CONFIG_DEBUG_VM), only `debug_vm`
+        // checks the tails of a non-compound block; a compound one's tails always are
+        // (`free_tail_page_prepare`), since their compound link must be cleared.
+        let mut stray_head = !CHECK_PAGES && want == 0;
+        if CHECK_PAGES || want != 0 {
+            match block {
+                Some(b) => {
+                    for (i, t) in b.iter().enumerate().skip(1) {
+                        if !tail_ok(t, &mut stray_head) {
+                            return Err(bad(BadPageReason::BadTail {
+                                pfn: pfn + i as u64,
+                            }));
+                        }
                     }
                 }
-                if want != 0 || stray_head {
-                    b[1..].iter().for_each(clear);
+                None => {
+                    for p in pfn + 1..pfn + nr {
+                        if !self
+                            .memmap
+                            .page(p)
+                            .is_some_and(|t| tail_ok(t, &mut stray_head))
+                        {
+                            return Err(bad(BadPageReason::BadTail { pfn: p }));
+                        }
+                    }
                 }
             }
-            None => {
-                for p in pfn + 1..pfn + nr {
-                    if !self
-                        .memmap
-                        .page(p)
-                        .is_some_and(|t| tail_ok(t, &mut stray_head))
-                    {
-                        return Err(bad(BadPageReason::BadTail { pfn: p }));
-                    }
-                }
-                (pfn + 1..pfn + nr)
+        }
+        if want != 0 || stray_head {
+            match block {
+                Some(b) => b[1..].iter().for_each(clear),
+                None => (pfn + 1..pfn + nr)
                     .filter_map(|p| self.memmap.page(p))
-                    .for_each(clear);
+                    .for_each(clear),
             }
         }
         Ok((zone, head))

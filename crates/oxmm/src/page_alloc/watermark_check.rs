@@ -108,6 +108,7 @@ impl core::ops::BitOrAssign for AllocFlags {
 /// z.set_watermark_boost(5);
 /// assert_eq!(oxmm::page_alloc::watermark_check::wmark_pages(&z, 1), 105);
 /// ```
+#[inline]
 pub fn wmark_pages(zone: &Zone, i: usize) -> u64 {
     let w = zone.watermarks();
     match i {
@@ -264,6 +265,7 @@ pub fn zone_watermark_ok(
 /// assert!(!zone_watermark_fast(&z, 0, mark, 2, AllocFlags::WMARK_MIN));
 /// assert!(zone_watermark_fast(&z, 0, mark, 2, AllocFlags::MIN_RESERVE));
 /// ```
+#[inline]
 pub fn zone_watermark_fast(
     zone: &Zone,
     order: u32,
