@@ -9,6 +9,15 @@
 //! assert!(table(&r, "oxmm").contains("1.00x"));
 //! ```
 
+/// Whether oxmm was built with its `debug_vm` checks (this crate's default feature;
+/// `--no-default-features` measures the allocator as a production kernel would run,
+/// without CONFIG_DEBUG_VM).
+///
+/// ```
+/// assert_eq!(oxmm_bench::DEBUG_VM, cfg!(feature = "debug_vm"));
+/// ```
+pub const DEBUG_VM: bool = cfg!(feature = "debug_vm");
+
 pub mod harness;
 pub mod pages;
 pub mod slab;

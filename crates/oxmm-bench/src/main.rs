@@ -18,6 +18,9 @@ enum Suite {
         /// Fewer, shorter samples (under a minute).
         #[arg(long)]
         quick: bool,
+        /// Only these benchmarks (comma-separated names).
+        #[arg(long)]
+        only: Option<String>,
     },
     /// The slab allocator.
     Slab {
@@ -29,8 +32,10 @@ enum Suite {
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().suite {
-        Suite::Pages { quick } => {
-            let r = oxmm_bench::pages::run(quick)?;
+        Suite::Pages { quick, only } => {
+            let r = oxmm_bench::pages::run(quick, only.as_deref())?;
+            let dv = if oxmm_bench::DEBUG_VM { "on" } else { "off" };
+            println!("oxmm page allocator, debug_vm {dv}; medians of interleaved samples");
             print!("{}", oxmm_bench::harness::table(&r, "oxmm"));
             println!();
             for (imp, x) in oxmm_bench::pages::scaling(&r) {

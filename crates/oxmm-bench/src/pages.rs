@@ -13,7 +13,7 @@
 //!   CPU id in oxmm; the peers behind a spin lock), wall time per pair over both.
 //!
 //! ```no_run
-//! let results = oxmm_bench::pages::run(true).unwrap();
+//! let results = oxmm_bench::pages::run(true, None).unwrap();
 //! print!("{}", oxmm_bench::harness::table(&results, "oxmm"));
 //! ```
 
@@ -457,13 +457,34 @@ fn add_case<'a, F: Frames + 'a>(
     });
 }
 
-/// Run every page benchmark (`quick`: fewer, shorter samples) and return the results.
+/// The benchmarks [`run`] knows, in the order it runs them.
+///
+/// ```
+/// assert_eq!(oxmm_bench::pages::BENCHES[0], "order0-pair");
+/// ```
+pub const BENCHES: [&str; 5] = [
+    "order0-pair",
+    "order0-pair-zonelock",
+    "random-order-pair",
+    "order9-pair",
+    "order0-threads",
+];
+
+/// Run the page benchmarks named in the comma-separated list `only` (all with `None`;
+/// `quick`: fewer, shorter samples) and return the results.
 ///
 /// ```no_run
-/// let r = oxmm_bench::pages::run(true).unwrap();
+/// let r = oxmm_bench::pages::run(true, None).unwrap();
 /// assert!(r.iter().any(|m| m.bench == "order0-pair" && m.imp == "oxmm"));
 /// ```
-pub fn run(quick: bool) -> anyhow::Result<Vec<Measurement>> {
+pub fn run(quick: bool, only: Option<&str>) -> anyhow::Result<Vec<Measurement>> {
+    let want = |b: &str| only.map_or(true, |o| o.split(',').any(|w| w.trim() == b));
+    if !BENCHES.iter().any(|b| want(b)) {
+        bail!(
+            "no page benchmark matches {:?}; they are {BENCHES:?}",
+            only.unwrap_or("")
+        );
+    }
     let cfg = if quick { Config::QUICK } else { Config::FULL };
     let hm = boot(true)?;
     let nopcp = boot(false)?;
@@ -472,30 +493,29 @@ pub fn run(quick: bool) -> anyhow::Result<Vec<Measurement>> {
     let frames = mm.nr_free_pages();
     bind_this_thread(0);
     let mut out = Vec::new();
-    out.extend(pair_group("order0-pair", mm, frames, vec![0], &cfg)?);
-    out.extend(pair_group(
-        "order0-pair-zonelock",
-        nopcp.mm(),
-        frames,
-        vec![0],
-        &cfg,
-    )?);
-    let random = Config {
+    let fewer = Config {
         ops_per_sample: cfg.ops_per_sample / 4,
         ..cfg
     };
-    out.extend(pair_group(
-        "random-order-pair",
-        mm,
-        frames,
-        random_orders(4096),
-        &random,
-    )?);
-    out.extend(pair_group("order9-pair", mm, frames, vec![9], &random)?);
-    out.extend(thread_group(mm, frames, &cfg)?);
+    for b in BENCHES.into_iter().filter(|b| want(b)) {
+        out.extend(match b {
+            "order0-pair" => pair_group(b, mm, frames, vec![0], &cfg)?,
+            "order0-pair-zonelock" => pair_group(b, nopcp.mm(), frames, vec![0], &cfg)?,
+            "random-order-pair" => pair_group(b, mm, frames, random_orders(4096), &fewer)?,
+            "order9-pair" => pair_group(b, mm, frames, vec![9], &fewer)?,
+            _ => thread_group(mm, frames, &cfg)?,
+        });
+    }
     mm.drain_all_pages(None)
         .map_err(|_| anyhow::anyhow!("drain_all_pages: free lists corrupted"))?;
-    // The benchmarks must leave the allocator consistent.
+    // The benchmarks must leave the allocator as they found it.
+    if mm.nr_free_pages() != frames {
+        bail!(
+            "{} free pages after the benchmarks, {frames} before",
+            mm.nr_free_pages()
+        );
+    }
+    #[cfg(feature = "debug_vm")]
     mm.check()
         .map_err(|e| anyhow::anyhow!("Mm::check after the benchmarks: {e}"))?;
     Ok(out)
