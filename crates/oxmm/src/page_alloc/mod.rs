@@ -725,16 +725,34 @@ impl<P: Platform> Mm<P> {
         // Like Linux's `check_pages_enabled` (on with CONFIG_DEBUG_VM), only `debug_vm`
         // checks the tails of a non-compound block; a compound one's tails always are
         // (`free_tail_page_prepare`), since their compound link must be cleared.
-        let mut stray_head = !CHECK_PAGES && want == 0;
-        if CHECK_PAGES || want != 0 {
+        let mut stray_head = false;
+        if !CHECK_PAGES && want == 0 {
+            // Only the flags: one pass of loads the compiler can unroll, the stores
+            // (rare) in a second pass.
+            stray_head = match block {
+                Some(b) => b[1..].iter().fold(0, |a, t| a | t.flags()) & PG_HEAD != 0,
+                None => true,
+            };
+        } else {
             match block {
                 Some(b) => {
-                    for (i, t) in b.iter().enumerate().skip(1) {
-                        if !tail_ok(t, &mut stray_head) {
-                            return Err(bad(BadPageReason::BadTail {
-                                pfn: pfn + i as u64,
-                            }));
-                        }
+                    // Branch-free over the whole block; the culprit is looked for only
+                    // when there is one.
+                    let (mut wrong, mut flags) = (0u64, 0u64);
+                    for t in &b[1..] {
+                        let f = t.flags();
+                        flags |= f;
+                        wrong |= (f & PG_RESERVED)
+                            | (t.page_type() == crate::page::Page::TYPE_BUDDY) as u64
+                            | t.refcount() as u64
+                            | (t.private() ^ want);
+                    }
+                    stray_head = flags & PG_HEAD != 0;
+                    if wrong != 0 {
+                        let i = b.iter().skip(1).position(|t| !tail_ok(t, &mut stray_head));
+                        return Err(bad(BadPageReason::BadTail {
+                            pfn: pfn + 1 + i.unwrap_or(0) as u64,
+                        }));
                     }
                 }
                 None => {
