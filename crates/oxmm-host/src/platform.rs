@@ -178,15 +178,19 @@ std::thread_local! {
 /// ```
 #[inline]
 pub fn this_thread_cpu() -> usize {
-    THIS_CPU.with(|c| {
-        let cpu = c.get();
-        if cpu != usize::MAX {
-            return cpu;
-        }
-        let cpu = rustix::process::sched_getcpu();
-        c.set(cpu);
-        cpu
-    })
+    let cpu = THIS_CPU.get();
+    if cpu != usize::MAX {
+        return cpu;
+    }
+    first_cpu()
+}
+
+/// The thread's first [`this_thread_cpu`]: where the host runs it now.
+#[cold]
+fn first_cpu() -> usize {
+    let cpu = rustix::process::sched_getcpu();
+    THIS_CPU.set(cpu);
+    cpu
 }
 
 /// Run the calling thread as CPU `cpu` (folded into each machine's CPU count) from now
@@ -206,5 +210,5 @@ pub fn this_thread_cpu() -> usize {
 /// .unwrap();
 /// ```
 pub fn bind_this_thread(cpu: usize) {
-    THIS_CPU.with(|c| c.set(cpu));
+    THIS_CPU.set(cpu);
 }

@@ -283,13 +283,16 @@ impl<P: Platform> Mm<P> {
             flags |= AllocFlags::KSWAPD;
         }
         let refs = self.zonelist_for(nid, gfp, highest, nodemask);
-        if let Some(pref) = refs.clone().next() {
+        let first = refs.clone().next();
+        if let Some(pref) = first {
             if self.nofragment_applies(&pref) {
                 flags |= AllocFlags::NOFRAGMENT;
             }
-        }
-        if let Some(pfn) = self.get_page_from_zonelist(gfp, order, flags, refs, highest, mt)? {
-            return Ok(Pfn(pfn));
+            if let Some(pfn) =
+                self.get_page_from_zonelist(gfp, order, flags, pref, refs, highest, mt)?
+            {
+                return Ok(Pfn(pfn));
+            }
         }
         self.alloc_pages_slow(nid, gfp, order, highest, mt, nodemask)
     }
@@ -410,30 +413,34 @@ impl<P: Platform> Mm<P> {
         flags: AllocFlags,
         ac: &AllocContext,
     ) -> Result<Option<u64>, AllocError> {
+        let Some(&first) = ac.zonerefs().first() else {
+            return Ok(None);
+        };
         self.get_page_from_zonelist(
             gfp,
             order,
             flags,
+            first,
             ac.zonerefs().iter().copied(),
             ac.highest_zoneidx,
             ac.migratetype,
         )
     }
 
-    /// [`Mm::get_page_from_freelist`] over any walk of a zonelist.
+    /// [`Mm::get_page_from_freelist`] over any walk of a zonelist, whose first entry is
+    /// `first`.
     #[inline]
+    #[allow(clippy::too_many_arguments)]
     fn get_page_from_zonelist(
         &self,
         gfp: Gfp,
         order: u32,
         mut flags: AllocFlags,
+        first: Zoneref,
         refs: impl Iterator<Item = Zoneref> + Clone,
         highest: usize,
         mt: MigrateType,
     ) -> Result<Option<u64>, AllocError> {
-        let Some(first) = refs.clone().next() else {
-            return Ok(None);
-        };
         loop {
             let nofrag = flags.contains(AllocFlags::NOFRAGMENT);
             let mut restart = false;
