@@ -478,7 +478,7 @@ pub const BENCHES: [&str; 5] = [
 /// assert!(r.iter().any(|m| m.bench == "order0-pair" && m.imp == "oxmm"));
 /// ```
 pub fn run(quick: bool, only: Option<&str>) -> anyhow::Result<Vec<Measurement>> {
-    let want = |b: &str| only.map_or(true, |o| o.split(',').any(|w| w.trim() == b));
+    let want = |b: &str| only.is_none_or(|o| o.split(',').any(|w| w.trim() == b));
     if !BENCHES.iter().any(|b| want(b)) {
         bail!(
             "no page benchmark matches {:?}; they are {BENCHES:?}",
