@@ -372,33 +372,46 @@ pub fn threaded_pairs<S: SharedFrames>(
     fails: &AtomicU64,
 ) -> Duration {
     let threads = threads.max(1);
-    let start = Barrier::new(threads + 1);
-    std::thread::scope(|s| {
-        for cpu in 0..threads {
-            let start = &start;
-            s.spawn(move || {
-                bind_this_thread(cpu);
-                let mut f = 0;
-                start.wait();
-                for _ in 0..n / threads as u64 {
-                    match a.alloc(0) {
-                        Some(p) => {
-                            if !a.free(std::hint::black_box(p), 0) {
-                                f += 1;
+    let start = Barrier::new(threads);
+    // From the first thread's start to the last one's end, as each thread saw them:
+    // no spawning or joining in the time, and no dependence on when this thread runs.
+    let spans: Vec<(Instant, Instant)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|cpu| {
+                let start = &start;
+                s.spawn(move || {
+                    bind_this_thread(cpu);
+                    let mut f = 0;
+                    start.wait();
+                    let t0 = Instant::now();
+                    for _ in 0..n / threads as u64 {
+                        match a.alloc(0) {
+                            Some(p) => {
+                                if !a.free(std::hint::black_box(p), 0) {
+                                    f += 1;
+                                }
                             }
+                            None => f += 1,
                         }
-                        None => f += 1,
                     }
-                }
-                fails.fetch_add(f, Ordering::Relaxed);
-            });
-        }
-        start.wait();
-        let t = Instant::now();
-        // The scope joins the workers before returning.
-        t
-    })
-    .elapsed()
+                    let t1 = Instant::now();
+                    fails.fetch_add(f, Ordering::Relaxed);
+                    (t0, t1)
+                })
+            })
+            .collect();
+        workers.into_iter().filter_map(|w| w.join().ok()).collect()
+    });
+    if spans.len() != threads {
+        // A worker panicked: count its share as failed.
+        fails.fetch_add(n, Ordering::Relaxed);
+    }
+    let first = spans.iter().map(|s| s.0).min();
+    let last = spans.iter().map(|s| s.1).max();
+    match (first, last) {
+        (Some(f), Some(l)) => l.saturating_duration_since(f),
+        _ => Duration::ZERO,
+    }
 }
 
 /// A single-threaded benchmark of the four implementations over `orders`.
