@@ -9,8 +9,10 @@
 //!   (`zone_pcp_disable`), so every request takes the zone lock and the buddy lists.
 //! - `random-order-pair`: orders 0 to 10 from a fixed pseudo-random sequence.
 //! - `order9-pair`: order 9 (a 2 MiB block; through oxmm's THP per-CPU list).
-//! - `order0-threads`: order-0 pairs on 1 and 2 threads together (each thread its own
-//!   CPU id in oxmm; the peers behind a spin lock), wall time per pair over both.
+//! - `order0-threads`: order-0 pairs on 1 and 2 threads together (each thread pinned
+//!   to its own host CPU and running as its own CPU id in oxmm; the peers behind a
+//!   spin lock), wall time per pair from the first thread's start to the last one's
+//!   end.
 //!
 //! ```no_run
 //! let results = oxmm_bench::pages::run(true, None).unwrap();
@@ -19,8 +21,7 @@
 
 use std::cell::Cell;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Barrier;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
@@ -372,17 +373,23 @@ pub fn threaded_pairs<S: SharedFrames>(
     fails: &AtomicU64,
 ) -> Duration {
     let threads = threads.max(1);
-    let start = Barrier::new(threads);
+    // A spinning start line: a sleeping barrier wakes its threads one by one, tens of
+    // microseconds apart, and short samples would then barely overlap.
+    let ready = AtomicUsize::new(0);
     // From the first thread's start to the last one's end, as each thread saw them:
     // no spawning or joining in the time, and no dependence on when this thread runs.
     let spans: Vec<(Instant, Instant)> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
             .map(|cpu| {
-                let start = &start;
+                let ready = &ready;
                 s.spawn(move || {
                     bind_this_thread(cpu);
+                    pin_to_host_cpu(cpu);
                     let mut f = 0;
-                    start.wait();
+                    ready.fetch_add(1, Ordering::AcqRel);
+                    while ready.load(Ordering::Acquire) < threads {
+                        std::hint::spin_loop();
+                    }
                     let t0 = Instant::now();
                     for _ in 0..n / threads as u64 {
                         match a.alloc(0) {
@@ -412,6 +419,16 @@ pub fn threaded_pairs<S: SharedFrames>(
         (Some(f), Some(l)) => l.saturating_duration_since(f),
         _ => Duration::ZERO,
     }
+}
+
+/// Keep the calling thread on host CPU `cpu` (modulo the CPUs there are), so that
+/// threads meant to run in parallel are not queued on one CPU by the host's scheduler.
+/// Best effort: where the affinity cannot be set, the thread stays where it is.
+fn pin_to_host_cpu(cpu: usize) {
+    let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut set = rustix::process::CpuSet::new();
+    set.set(cpu % n);
+    let _ = rustix::process::sched_setaffinity(None, &set);
 }
 
 /// A single-threaded benchmark of the four implementations over `orders`.
@@ -545,10 +562,10 @@ fn thread_group(
     let buddy = Locked::new(Buddy::new(frames));
     let bitmap = Locked::new(Bitmap::new(frames));
     let flist = Locked::new(FreeListPeer::new(frames));
-    // Longer samples: each one starts its threads.
+    // Twice the operations of the single-threaded samples: each thread then does as
+    // many as one of those (the threads' start and end are not in the time).
     let cfg = Config {
-        ops_per_sample: cfg.ops_per_sample * 10,
-        rounds: cfg.rounds.div_ceil(2),
+        ops_per_sample: cfg.ops_per_sample * 2,
         ..*cfg
     };
     let mut g = Group::new("order0-threads");
