@@ -84,6 +84,8 @@ pub struct Mm<P: Platform> {
     pub(crate) hooks: &'static dyn crate::page_alloc::AllocHooks,
     /// Pages the per-CPU areas took from the buddy allocator (`pcpu_nr_pages`).
     pub(crate) pcpu_pages: u64,
+    /// The event counters and writeback tunables (`vm_event_states`, `vm_dirty_ratio`...).
+    pub(crate) vmstat: crate::vmstat::VmGlobal,
 }
 
 impl<P: Platform> Mm<P> {
@@ -226,6 +228,7 @@ impl<P: Platform> Mm<P> {
             addr_of_mut!((*p).vm).write(crate::sysctl::VmSysctl::new(cfg.thp));
             addr_of_mut!((*p).hooks).write(&crate::page_alloc::NoHooks);
             addr_of_mut!((*p).pcpu_pages).write(0);
+            addr_of_mut!((*p).vmstat).write(crate::vmstat::VmGlobal::new());
             &mut *p
         };
         if let Err(e) = mm.boot_steps(cfg, mode, log, runner) {
@@ -265,6 +268,12 @@ impl<P: Platform> Mm<P> {
             VirtLayout::new(&build, &cfg.kernel, mm.max_low_pfn(cfg)).print(log);
         }
         mm.cma_init_reserved_areas(cfg)?;
+        // __free_pages_core counts PGFREE for every page boot hands to the buddy
+        // allocator: exactly the managed pages.
+        let boot_freed = mm.totalram_pages();
+        mm.vmstat
+            .events
+            .count(crate::vmstat::VmEventItem::Pgfree, boot_freed);
         // start_kernel: the per-CPU lists, once the buddy allocator can hold them.
         mm.setup_per_cpu_pageset()?;
         // Initcalls after the CMA pages joined the managed counts.
