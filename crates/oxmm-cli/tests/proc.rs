@@ -131,12 +131,14 @@ fn pagetypeinfo_prints_the_geometry() {
 
 #[test]
 fn unknown_name_fails_listing_the_valid_ones() {
-    let o = oxmm(&["boot", "--proc", "meminfo"]);
-    assert_one_line_failure(&o, "\"meminfo\"");
+    let o = oxmm(&["boot", "--proc", "smaps"]);
+    assert_one_line_failure(&o, "\"smaps\"");
     let err = stderr(&o);
     for n in [
         "buddyinfo",
         "zoneinfo",
+        "vmstat",
+        "meminfo",
         "slabinfo",
         "sys/vm/lowmem_reserve_ratio",
     ] {
@@ -147,7 +149,14 @@ fn unknown_name_fails_listing_the_valid_ones() {
 
 #[test]
 fn describe_only_refuses_files_that_need_free_lists() {
-    for name in ["buddyinfo", "pagetypeinfo", "zoneinfo", "slabinfo"] {
+    for name in [
+        "buddyinfo",
+        "pagetypeinfo",
+        "zoneinfo",
+        "vmstat",
+        "meminfo",
+        "slabinfo",
+    ] {
         let o = oxmm(&["boot", "--describe-only", "--proc", name]);
         assert_one_line_failure(&o, name);
         assert!(stderr(&o).contains("--describe-only"), "{}", stderr(&o));
@@ -155,10 +164,12 @@ fn describe_only_refuses_files_that_need_free_lists() {
 }
 
 #[test]
-fn help_says_zoneinfo_is_partial() {
+fn help_lists_the_proc_files() {
     let o = oxmm(&["boot", "--help"]);
     assert!(o.status.success());
     let help = stdout(&o);
     assert!(help.contains("--proc <NAME>"), "{help}");
-    assert!(help.contains("watermark lines"), "{help}");
+    for name in ["zoneinfo", "vmstat", "meminfo"] {
+        assert!(help.contains(name), "{help}");
+    }
 }

@@ -264,9 +264,16 @@ impl<P: Platform> Mm<P> {
         mm.build_all_zonelists(cfg, log);
         mm.run_node_init(runner);
         mm.mem_init_print_info(cfg, log);
-        if let (Arch::Ia32, Some(build)) = (cfg.arch, cfg.ia32_layout) {
-            VirtLayout::new(&build, &cfg.kernel, mm.max_low_pfn(cfg)).print(log);
-        }
+        mm.vmstat.vmalloc_total = match (cfg.arch, cfg.ia32_layout) {
+            (Arch::X86_64, _) => crate::vmstat::VMALLOC_TOTAL_X86_64,
+            (Arch::Ia32, Some(build)) => {
+                let l = VirtLayout::new(&build, &cfg.kernel, mm.max_low_pfn(cfg));
+                l.print(log);
+                l.vmalloc.1 - l.vmalloc.0
+            }
+            // Other architectures' vmalloc ranges are not modelled.
+            _ => 0,
+        };
         mm.cma_init_reserved_areas(cfg)?;
         // __free_pages_core counts PGFREE for every page boot hands to the buddy
         // allocator: exactly the managed pages.

@@ -1115,6 +1115,14 @@ impl fmt::Display for VmstatError {
     }
 }
 
+/// `VMALLOC_TOTAL` of x86-64 with 5-level paging (`VMALLOC_SIZE_TB` 12800), as the
+/// reference kernels of the fixtures (`CONFIG_X86_5LEVEL`) print it.
+///
+/// ```
+/// assert_eq!(oxmm::vmstat::VMALLOC_TOTAL_X86_64 >> 10, 13743895347199);
+/// ```
+pub const VMALLOC_TOTAL_X86_64: u64 = (12800 << 40) - 1;
+
 /// The machine-wide statistics state kept in [`crate::mm::Mm`].
 ///
 /// ```
@@ -1127,6 +1135,8 @@ pub struct VmGlobal {
     pub events: VmEvents,
     /// The writeback tunables.
     pub dirty: DirtySysctl,
+    /// `VMALLOC_TOTAL` in bytes (`VMALLOC_END - VMALLOC_START`), set at boot.
+    pub vmalloc_total: u64,
 }
 
 impl Default for VmGlobal {
@@ -1141,6 +1151,7 @@ impl VmGlobal {
         VmGlobal {
             events: VmEvents::new(),
             dirty: DirtySysctl::DEFAULT,
+            vmalloc_total: 0,
         }
     }
 }
