@@ -264,6 +264,12 @@ impl<P: Platform> Mm<P> {
         mm.build_all_zonelists(cfg, log);
         mm.run_node_init(runner);
         mm.mem_init_print_info(cfg, log);
+        // memmap_boot_pages_add: Linux's struct page size per present section.
+        let page_desc = cfg
+            .struct_page_size
+            .unwrap_or_else(|| crate::boot::linux_struct_page_bytes(cfg.arch));
+        let per_section = (geo.pages_per_section() * page_desc).div_ceil(geo.page_size());
+        mm.vmstat.memmap_boot_pages = mm.memmap.nr_present_sections() as u64 * per_section;
         mm.vmstat.vmalloc_total = match (cfg.arch, cfg.ia32_layout) {
             (Arch::X86_64, _) => crate::vmstat::VMALLOC_TOTAL_X86_64,
             (Arch::Ia32, Some(build)) => {

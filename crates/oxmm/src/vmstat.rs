@@ -1137,6 +1137,8 @@ pub struct VmGlobal {
     pub dirty: DirtySysctl,
     /// `VMALLOC_TOTAL` in bytes (`VMALLOC_END - VMALLOC_START`), set at boot.
     pub vmalloc_total: u64,
+    /// `nr_memmap_boot_pages`, set at boot.
+    pub memmap_boot_pages: u64,
 }
 
 impl Default for VmGlobal {
@@ -1152,6 +1154,7 @@ impl VmGlobal {
             events: VmEvents::new(),
             dirty: DirtySysctl::DEFAULT,
             vmalloc_total: 0,
+            memmap_boot_pages: 0,
         }
     }
 }
@@ -1480,8 +1483,9 @@ impl<P: Platform> Mm<P> {
 
     /// A machine-wide item of `/proc/vmstat`: the dirty limits, and the memmap pages
     /// (`nr_memmap_boot_pages`: `DIV_ROUND_UP(PAGES_PER_SECTION · sizeof(struct page),
-    /// PAGE_SIZE)` per present section, with oxmm's descriptor size;
-    /// `nr_memmap_pages` counts memmaps of hot-added memory, which oxmm has none of).
+    /// PAGE_SIZE)` per present section, with Linux's `struct page` size as the boot
+    /// accounting uses it; `nr_memmap_pages` counts memmaps of hot-added memory, which
+    /// oxmm has none of).
     ///
     /// ```
     /// # fn f<P: oxmm::platform::Platform>(mm: &oxmm::mm::Mm<P>) {
@@ -1494,12 +1498,7 @@ impl<P: Platform> Mm<P> {
             VmStatItem::NrDirtyThreshold => self.global_dirty_limits().0,
             VmStatItem::NrDirtyBgThreshold => self.global_dirty_limits().1,
             VmStatItem::NrMemmapPages => 0,
-            VmStatItem::NrMemmapBootPages => {
-                let per_section = (self.geo.pages_per_section()
-                    * core::mem::size_of::<crate::page::Page>() as u64)
-                    .div_ceil(self.geo.page_size());
-                self.memmap.nr_present_sections() as u64 * per_section
-            }
+            VmStatItem::NrMemmapBootPages => self.vmstat.memmap_boot_pages,
         }
     }
 }
