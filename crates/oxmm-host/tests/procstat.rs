@@ -301,7 +301,7 @@ fn shape(file: &str, text: &str) -> Vec<String> {
 fn booted_machines_render_the_real_files_lines() {
     for case in &qemu_fixtures() {
         let dir = fixtures_dir().join(case);
-        let machine = Machine::from_dmesg_file(&dir.join("dmesg.txt"))
+        let machine = Machine::from_dmesg_file(dir.join("dmesg.txt"))
             .unwrap_or_else(|e| panic!("{case}: {e}"));
         let hm = HostedMachine::boot(&machine, BootMode::DescribeOnly)
             .unwrap_or_else(|e| panic!("{case}: {e}"));
@@ -334,7 +334,7 @@ type Render = fn(&Mm<HostPlatform>, &mut dyn std::fmt::Write) -> std::fmt::Resul
 #[test]
 fn a_full_boot_counts_its_frees_and_allocations() {
     let dir = fixtures_dir().join("linux-6.12-qemu/q35-numa2-4g");
-    let machine = Machine::from_dmesg_file(&dir.join("dmesg.txt")).unwrap();
+    let machine = Machine::from_dmesg_file(dir.join("dmesg.txt")).unwrap();
     let hm = HostedMachine::boot(&machine, BootMode::Full).unwrap();
     let mm = hm.mm();
     let v = mm.vmstat_values();

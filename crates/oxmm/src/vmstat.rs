@@ -1243,6 +1243,12 @@ impl<P: Platform> Mm<P> {
     }
 
     /// The writeback tunables (`vm.dirty_ratio`, ...).
+    ///
+    /// ```
+    /// # fn f<P: oxmm::platform::Platform>(mm: &oxmm::mm::Mm<P>) {
+    /// assert_eq!(mm.dirty_sysctl().dirty_ratio, 20);
+    /// # }
+    /// ```
     pub fn dirty_sysctl(&self) -> &DirtySysctl {
         &self.vmstat.dirty
     }
@@ -1453,6 +1459,14 @@ impl<P: Platform> Mm<P> {
     }
 
     /// What `si_mem_available` reads, from the machine's counters.
+    ///
+    /// ```
+    /// # fn f<P: oxmm::platform::Platform>(mm: &oxmm::mm::Mm<P>) {
+    /// let i = mm.mem_available_inputs();
+    /// assert_eq!(i.free, mm.nr_free_pages());
+    /// assert_eq!(i.si_mem_available(), mm.si_mem_available());
+    /// # }
+    /// ```
     pub fn mem_available_inputs(&self) -> MemAvailableInputs {
         MemAvailableInputs {
             free: self.global_zone_page_state(ZoneStatItem::NrFreePages),

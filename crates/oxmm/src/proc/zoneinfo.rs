@@ -192,6 +192,16 @@ impl ZoneinfoZone {
 
 impl<P: Platform> Mm<P> {
     /// The zoneinfo section of zone `z` of node `node` (see [`ZoneinfoZone`]).
+    ///
+    /// ```
+    /// # fn f<P: oxmm::platform::Platform>(mm: &oxmm::mm::Mm<P>) {
+    /// let node = mm.nodes().next().unwrap();
+    /// let z = &node.zones()[0];
+    /// let s = mm.zoneinfo_zone(node, z);
+    /// assert_eq!(s.node_stats.is_some(), z.is_populated());
+    /// assert_eq!(s.managed, z.managed_pages());
+    /// # }
+    /// ```
     pub fn zoneinfo_zone(&self, node: &crate::mmzone::Node, z: &Zone) -> ZoneinfoZone {
         let first_populated = node.zones().iter().find(|c| c.is_populated());
         let node_stats = (first_populated.map(|c| c.idx()) == Some(z.idx())).then(|| {
@@ -239,6 +249,13 @@ impl<P: Platform> Mm<P> {
     /// The online CPUs' pagesets of `z`: the per-CPU lists' state, or the boot
     /// pageset (count 0, high 0, batch 1) where the lists do not exist (a
     /// description-only boot).
+    ///
+    /// ```
+    /// # fn f<P: oxmm::platform::Platform>(mm: &oxmm::mm::Mm<P>) {
+    /// let z = &mm.nodes().next().unwrap().zones()[1];
+    /// assert_eq!(mm.zoneinfo_pagesets(z).count(), mm.platform().nr_cpus().max(1));
+    /// # }
+    /// ```
     pub fn zoneinfo_pagesets<'a>(
         &'a self,
         z: &'a Zone,
@@ -304,6 +321,15 @@ impl<P: Platform> Mm<P> {
 
     /// Formerly the watermark part of `/proc/zoneinfo`; now the whole file, as
     /// [`Mm::zoneinfo`] (kept for existing callers).
+    ///
+    /// ```
+    /// # fn f<P: oxmm::platform::Platform>(mm: &oxmm::mm::Mm<P>) {
+    /// let (mut a, mut b) = (String::new(), String::new());
+    /// mm.zoneinfo_watermarks(&mut a).unwrap();
+    /// mm.zoneinfo(&mut b).unwrap();
+    /// assert_eq!(a, b);
+    /// # }
+    /// ```
     pub fn zoneinfo_watermarks(&self, w: &mut dyn Write) -> fmt::Result {
         self.zoneinfo(w)
     }
