@@ -105,11 +105,11 @@ const OTHER: usize = NumaStatItem::NumaOther as usize;
 #[test]
 fn boot_frees_every_managed_page_and_allocates_the_pagesets() {
     let mm = boot(128, 2);
-    let ev = mm.vm_events();
-    assert_eq!(ev.get(VmEventItem::Pgfree), mm.totalram_pages());
+    let ev = |i| mm.vm_event(i);
+    assert_eq!(ev(VmEventItem::Pgfree), mm.totalram_pages());
     let pgalloc: u64 = ZoneType::ALL
         .iter()
-        .map(|&t| ev.get(VmEventItem::pgalloc(t)))
+        .map(|&t| ev(VmEventItem::pgalloc(t)))
         .sum();
     assert_eq!(pgalloc, mm.percpu_pages());
 }
@@ -118,12 +118,12 @@ fn boot_frees_every_managed_page_and_allocates_the_pagesets() {
 fn one_node_allocations_are_local_hits_and_count_their_pages() {
     let mm = boot(128, 1);
     set_this_cpu(0);
-    let ev = mm.vm_events();
+    let ev = |i| mm.vm_event(i);
     let (dma32_before, normal_before) = (
-        ev.get(VmEventItem::PgallocDma32),
-        ev.get(VmEventItem::PgallocNormal),
+        ev(VmEventItem::PgallocDma32),
+        ev(VmEventItem::PgallocNormal),
     );
-    let free_before = ev.get(VmEventItem::Pgfree);
+    let free_before = ev(VmEventItem::Pgfree);
     let before = numa(&mm);
     let a = mm.alloc_pages(Gfp::KERNEL, 0).unwrap();
     let b = mm.alloc_pages(Gfp::KERNEL, 3).unwrap();
@@ -132,11 +132,8 @@ fn one_node_allocations_are_local_hits_and_count_their_pages() {
     for p in [a, b, c] {
         assert_eq!(zone_of(&mm, p).zone_type(), ZoneType::Dma32);
     }
-    assert_eq!(
-        ev.get(VmEventItem::PgallocDma32) - dma32_before,
-        1 + 8 + 1024
-    );
-    assert_eq!(ev.get(VmEventItem::PgallocNormal), normal_before);
+    assert_eq!(ev(VmEventItem::PgallocDma32) - dma32_before, 1 + 8 + 1024);
+    assert_eq!(ev(VmEventItem::PgallocNormal), normal_before);
     let d = delta(&before, &numa(&mm));
     let zi = pos(&mm, zone_of(&mm, a));
     let mut want = vec![[0u64; 6]; d.len()];
@@ -146,18 +143,18 @@ fn one_node_allocations_are_local_hits_and_count_their_pages() {
     // A DMA request is counted on the DMA zone.
     let dma = mm.alloc_pages(Gfp::KERNEL | Gfp::DMA, 1).unwrap();
     assert_eq!(zone_of(&mm, dma).zone_type(), ZoneType::Dma);
-    assert_eq!(ev.get(VmEventItem::PgallocDma), 2);
+    assert_eq!(ev(VmEventItem::PgallocDma), 2);
     assert_eq!(zone_of(&mm, dma).numa_event_state(NumaStatItem::NumaHit), 1);
 
-    assert_eq!(ev.get(VmEventItem::Pgfree), free_before);
+    assert_eq!(ev(VmEventItem::Pgfree), free_before);
     mm.free_pages(a, 0).unwrap();
     mm.free_pages(b, 3).unwrap();
     mm.free_pages(c, 10).unwrap();
     mm.free_pages(dma, 1).unwrap();
-    assert_eq!(ev.get(VmEventItem::Pgfree) - free_before, 1 + 8 + 1024 + 2);
+    assert_eq!(ev(VmEventItem::Pgfree) - free_before, 1 + 8 + 1024 + 2);
     // A refused free counts nothing.
     assert!(mm.free_pages(a, 0).is_err());
-    assert_eq!(ev.get(VmEventItem::Pgfree) - free_before, 1 + 8 + 1024 + 2);
+    assert_eq!(ev(VmEventItem::Pgfree) - free_before, 1 + 8 + 1024 + 2);
     mm.check().unwrap();
 }
 
@@ -303,10 +300,7 @@ fn rendered_files_follow_the_counters() {
             .unwrap()
     };
     assert_eq!(get("nr_free_pages"), mm.nr_free_pages());
-    assert_eq!(
-        get("pgalloc_dma32"),
-        mm.vm_events().get(VmEventItem::PgallocDma32)
-    );
+    assert_eq!(get("pgalloc_dma32"), mm.vm_event(VmEventItem::PgallocDma32));
     let (thresh, bg) = mm.global_dirty_limits();
     assert_eq!(
         (
@@ -323,4 +317,35 @@ fn rendered_files_follow_the_counters() {
     let t = mm.zone_stat_threshold(dma32);
     assert!(z.contains(&format!("  vm stats threshold: {t}\n  node_unreclaimable")));
     mm.free_pages(p, 2).unwrap();
+}
+
+#[test]
+fn concurrent_counts_are_exact() {
+    let mm = boot(256, 4);
+    let sum_numa = |i: usize| numa(&mm).iter().map(|z| z[i]).sum::<u64>();
+    let (hit0, alloc0, free0) = (
+        sum_numa(HIT),
+        mm.vm_event(VmEventItem::PgallocDma32),
+        mm.vm_event(VmEventItem::Pgfree),
+    );
+    std::thread::scope(|s| {
+        for cpu in 0..4 {
+            let mm = &mm;
+            s.spawn(move || {
+                set_this_cpu(cpu);
+                for i in 0..2000u32 {
+                    let order = i % 4;
+                    let p = mm.alloc_pages(Gfp::KERNEL, order).unwrap();
+                    mm.free_pages(p, order).unwrap();
+                }
+            });
+        }
+    });
+    // Orders 0..3 in turn: 500 × (1 + 2 + 4 + 8) pages per thread.
+    let pages = 4 * 500 * 15;
+    assert_eq!(sum_numa(HIT) - hit0, 4 * 2000);
+    assert_eq!(sum_numa(LOCAL), sum_numa(HIT));
+    assert_eq!(mm.vm_event(VmEventItem::PgallocDma32) - alloc0, pages);
+    assert_eq!(mm.vm_event(VmEventItem::Pgfree) - free0, pages);
+    mm.check().unwrap();
 }

@@ -571,7 +571,7 @@ impl<P: Platform> Mm<P> {
             .get(nid)
             .and_then(|n| n.zones().get(zi))
             .ok_or(bad)?;
-        self.count_vm_events(crate::vmstat::VmEventItem::Pgfree, nr);
+        self.count_pgfree(zone, nr);
         let r = if pcp::pcp_allowed_order(order, self.pcp_thp_order()) {
             self.free_unref_page(zone, pfn.0, order)
         } else {

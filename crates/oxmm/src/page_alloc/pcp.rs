@@ -142,6 +142,8 @@ impl PcpState {
 pub struct PerCpuPages {
     /// `pcp->lock` and what it protects.
     pub lock: spin::Mutex<PcpState>,
+    /// This CPU's VM counters of the zone (`per_cpu_zonestats`), outside the lock.
+    pub stats: crate::vmstat::ZoneCpuStats,
 }
 
 impl PerCpuPages {
@@ -149,6 +151,7 @@ impl PerCpuPages {
     pub const fn new(p: PagesetParams) -> PerCpuPages {
         PerCpuPages {
             lock: spin::Mutex::new(PcpState::new(p)),
+            stats: crate::vmstat::ZoneCpuStats::new(),
         }
     }
 }

@@ -130,7 +130,7 @@ impl<P: Platform> Mm<P> {
                 }
             }),
             vm: VmStatItem::ALL.map(|i| self.vm_stat_item(i)),
-            events: VmEventItem::ALL.map(|i| self.vm_events().get(i)),
+            events: VmEventItem::ALL.map(|i| self.vm_event(i)),
         }
     }
 
