@@ -492,11 +492,11 @@ impl<P: Platform> Mm<P> {
             .memmap
             .page(pfn.0)
             .ok_or(bad(BadPageReason::NotManaged))?;
+        if head.private() & COMPOUND_TAIL != 0 && !head.is_buddy() {
+            return Err(bad(BadPageReason::TailPage));
+        }
         if head.is_buddy() || head.refcount() == 0 {
             return Err(bad(BadPageReason::DoubleFree));
-        }
-        if head.private() & COMPOUND_TAIL != 0 {
-            return Err(bad(BadPageReason::TailPage));
         }
         if head.flags() & PG_HEAD != 0 {
             // A compound page is split by its own code (split_folio), never here.
