@@ -236,7 +236,7 @@ impl<P: Platform> Mm<P> {
     /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// use oxmm::gfp::Gfp;
     /// let a = mm.get_zeroed_page(Gfp::KERNEL).unwrap();
-    /// assert_eq!(a.0 % 4096, 0);
+    /// assert_eq!(mm.page_address(mm.virt_to_pfn(a).unwrap()), a);
     /// mm.free_pages_addr(a, 0).unwrap();
     /// ```
     pub fn get_zeroed_page(&self, gfp: Gfp) -> Result<VirtAddr, AllocError> {
