@@ -439,3 +439,139 @@ fn bad_ranges_are_refused() {
     assert!(bad(1, 2).to_string().contains("0x1-0x2"));
     mm.check().unwrap();
 }
+
+/// One node of 64 MiB with four CPUs.
+fn boot_4cpus() -> Box<Mm<ThreadMem>> {
+    let end = 64u64 << 20;
+    let mut mb = Memblock::new();
+    mb.add(PhysAddr(0x1000), end - 0x1000).unwrap();
+    let mut cfg = BootConfig::new(Arch::X86_64);
+    cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    cfg.zone_limits.set(ZoneType::Dma32, end >> 12);
+    cfg.zone_limits.set(ZoneType::Normal, end >> 12);
+    cfg.nr_cpus = 4;
+    let mm = boot_boxed(ThreadMem::new(end, 4), mb, &cfg, BootMode::Full);
+    mm.check().unwrap();
+    mm
+}
+
+/// Three CPUs allocate (single blocks, bulk arrays, exact sizes) and free while a
+/// fourth isolates and un-isolates a range over and over: no page is handed out twice,
+/// every isolation either succeeds or names a page, and in the end every page is back
+/// and nothing stays isolated.
+#[test]
+fn isolation_races_with_allocating_cpus() {
+    use std::sync::atomic::{AtomicBool, AtomicU8, Ordering::Relaxed};
+    let mm = boot_4cpus();
+    let free0 = mm.nr_free_pages();
+    let owner: Vec<AtomicU8> = (0..mm.max_pfn()).map(|_| AtomicU8::new(0)).collect();
+    let stop = AtomicBool::new(false);
+    let (s, e) = (0x2000u64, 0x3000u64);
+    let mt = MigrateType::Movable;
+    std::thread::scope(|sc| {
+        for t in 1..4usize {
+            let (mm, owner, stop) = (&*mm, &owner, &stop);
+            sc.spawn(move || {
+                support::set_this_cpu(t);
+                let tag = t as u8;
+                let take = |p: u64, n: u64| {
+                    for pfn in p..p + n {
+                        assert_eq!(owner[pfn as usize].swap(tag, Relaxed), 0, "{pfn:#x} twice");
+                    }
+                };
+                let give = |p: u64, n: u64| {
+                    for pfn in p..p + n {
+                        assert_eq!(owner[pfn as usize].swap(0, Relaxed), tag);
+                    }
+                };
+                let mut rng = 0x2545_f491_4f6c_dd1du64 ^ (t as u64) << 40;
+                // (first pfn, pages, order or None for single pages).
+                let mut mine: Vec<(u64, u64, Option<u32>)> = vec![];
+                let mut step = 0;
+                while !stop.load(Relaxed) || step < 3000 {
+                    step += 1;
+                    rng ^= rng << 13;
+                    rng ^= rng >> 7;
+                    rng ^= rng << 17;
+                    if mine.len() < 400 && rng % 3 != 0 {
+                        let gfp = if rng & 0x100 != 0 {
+                            Gfp::HIGHUSER_MOVABLE | Gfp::NOWARN
+                        } else {
+                            Gfp::KERNEL | Gfp::NOWARN
+                        };
+                        match (rng >> 20) % 3 {
+                            0 => {
+                                let o = ((rng >> 30) % 4) as u32;
+                                if let Ok(p) = mm.alloc_pages(gfp, o) {
+                                    take(p.0, 1 << o);
+                                    mine.push((p.0, 1 << o, Some(o)));
+                                }
+                            }
+                            1 => {
+                                let mut a = [None; 8];
+                                let n = mm.alloc_pages_bulk(gfp, NodeId(0), None, &mut a);
+                                for p in a.iter().take(n).flatten() {
+                                    take(p.0, 1);
+                                    mine.push((p.0, 1, None));
+                                }
+                            }
+                            _ => {
+                                let pages = 1 + (rng >> 40) % 7;
+                                let size = (pages * 4096) as usize;
+                                if let Ok(a) = mm.alloc_pages_exact(size, gfp) {
+                                    let p = mm.virt_to_pfn(a).unwrap().0;
+                                    take(p, pages);
+                                    mine.push((p, pages, None));
+                                }
+                            }
+                        }
+                    } else if !mine.is_empty() {
+                        let (p, n, o) = mine.swap_remove((rng as usize >> 5) % mine.len());
+                        give(p, n);
+                        match o {
+                            Some(o) => mm.free_pages(Pfn(p), o).unwrap(),
+                            None => mm
+                                .free_pages_exact(mm.page_address(Pfn(p)), (n * 4096) as usize)
+                                .unwrap(),
+                        }
+                    }
+                }
+                for (p, n, o) in mine {
+                    give(p, n);
+                    match o {
+                        Some(o) => mm.free_pages(Pfn(p), o).unwrap(),
+                        None => mm
+                            .free_pages_exact(mm.page_address(Pfn(p)), (n * 4096) as usize)
+                            .unwrap(),
+                    }
+                }
+            });
+        }
+        let (mut ok, mut busy) = (0, 0);
+        for _ in 0..200 {
+            match mm.start_isolate_page_range(Pfn(s), Pfn(e), mt, NONE) {
+                Ok(()) => {
+                    ok += 1;
+                    assert!((s..e)
+                        .step_by(PB as usize)
+                        .all(|p| mm.is_pageblock_isolated(Pfn(p))));
+                    mm.undo_isolate_page_range(Pfn(s), Pfn(e), mt).unwrap();
+                }
+                Err(IsolateError::Busy { pfn }) => {
+                    busy += 1;
+                    assert!(pfn.0 >= s && pfn.0 < e, "{pfn:?}");
+                }
+                Err(x) => panic!("{x}"),
+            }
+        }
+        assert_eq!(ok + busy, 200);
+        stop.store(true, Relaxed);
+    });
+    mm.drain_all_pages(None).unwrap();
+    mm.check().unwrap();
+    assert_eq!(mm.nr_free_pages(), free0);
+    assert!((s..e)
+        .step_by(PB as usize)
+        .all(|p| !mm.is_pageblock_isolated(Pfn(p))));
+    assert!(owner.iter().all(|o| o.load(Relaxed) == 0));
+}
