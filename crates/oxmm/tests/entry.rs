@@ -538,3 +538,139 @@ fn page_block_frees_on_drop() {
         AllocError::OrderTooLarge(11)
     );
 }
+
+mod model {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        /// `get_free_pages(order)`.
+        Pages { order: u32, zero: bool },
+        /// `alloc_pages_exact(pages * 4096 - slack)`.
+        Exact { pages: u64, slack: u64 },
+        /// `alloc_pages_bulk` into `n` slots, every `hole`-th one pre-filled.
+        Bulk { n: usize, hole: usize },
+        /// `split_page` of a held block.
+        Split { pick: usize },
+        /// Free a held block or page.
+        Free { pick: usize },
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => (0..6u32, any::<bool>()).prop_map(|(order, zero)| Op::Pages { order, zero }),
+            3 => (1..40u64, 0..4096u64).prop_map(|(pages, slack)| Op::Exact { pages, slack }),
+            2 => (1..40usize, 2..6usize).prop_map(|(n, hole)| Op::Bulk { n, hole }),
+            1 => any::<usize>().prop_map(|pick| Op::Split { pick }),
+            4 => any::<usize>().prop_map(|pick| Op::Free { pick }),
+        ]
+    }
+
+    /// A held allocation: a block of `order` or one page of a split/exact/bulk run.
+    #[derive(Clone, Copy, Debug)]
+    struct Held {
+        pfn: u64,
+        order: u32,
+    }
+
+    type Taken = std::collections::BTreeMap<u64, u64>;
+
+    /// Record a new allocation, refusing an overlap with anything held.
+    fn take(
+        taken: &mut Taken,
+        held: &mut Vec<Held>,
+        pfn: u64,
+        order: u32,
+    ) -> Result<(), TestCaseError> {
+        let (s, e) = (pfn, pfn + (1 << order));
+        if let Some((&ps, &pe)) = taken.range(..e).next_back() {
+            prop_assert!(pe <= s || ps >= e, "overlap {:#x}+{}", s, order);
+        }
+        taken.insert(s, e);
+        held.push(Held { pfn, order });
+        Ok(())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
+        /// Every entry point against a model of the pages held: held pages never
+        /// overlap, free + per-CPU + held is constant, zeroed memory is zero, and
+        /// `check()` holds after every step.
+        #[test]
+        fn entry_points_match_model(ops in proptest::collection::vec(op(), 1..80)) {
+            let mm = boot(64, 1);
+            let total = free_total(&mm);
+            let mut held: Vec<Held> = vec![];
+            let mut taken = Taken::new();
+            for op in ops {
+                match op {
+                    Op::Pages { order, zero } => {
+                        let gfp = if zero { Gfp::KERNEL | Gfp::ZERO } else { Gfp::KERNEL };
+                        if let Ok(a) = mm.get_free_pages(gfp | Gfp::NOWARN, order) {
+                            if zero {
+                                prop_assert!(bytes(&mm, a, 4096 << order).iter().all(|&b| b == 0));
+                            }
+                            fill(&mm, a, 4096 << order, 0xee);
+                            take(&mut taken, &mut held, mm.virt_to_pfn(a).unwrap().0, order)?;
+                        }
+                    }
+                    Op::Exact { pages, slack } => {
+                        let size = (pages * 4096 - slack.min(4095)) as usize;
+                        if let Ok(a) = mm.alloc_pages_exact(size, Gfp::KERNEL | Gfp::NOWARN) {
+                            let p = mm.virt_to_pfn(a).unwrap().0;
+                            for i in 0..pages {
+                                take(&mut taken, &mut held, p + i, 0)?;
+                            }
+                        }
+                    }
+                    Op::Bulk { n, hole } => {
+                        let mut slots = vec![None; n];
+                        let mut pre = vec![];
+                        for i in (0..n).step_by(hole) {
+                            if let Ok(p) = mm.alloc_pages(Gfp::KERNEL, 0) {
+                                slots[i] = Some(p);
+                                pre.push((i, p));
+                            }
+                        }
+                        let got = mm.alloc_pages_bulk(Gfp::KERNEL, NodeId(0), None, &mut slots);
+                        prop_assert!(got <= n);
+                        prop_assert!(slots[..got].iter().all(|s| s.is_some()));
+                        for &(i, p) in &pre {
+                            prop_assert_eq!(slots[i], Some(p), "a filled slot is kept");
+                        }
+                        for p in slots.iter().flatten() {
+                            take(&mut taken, &mut held, p.0, 0)?;
+                        }
+                    }
+                    Op::Split { pick } => {
+                        if held.is_empty() { continue; }
+                        let i = pick % held.len();
+                        let h = held.swap_remove(i);
+                        mm.split_page(Pfn(h.pfn), h.order).unwrap();
+                        taken.remove(&h.pfn);
+                        for k in 0..1u64 << h.order {
+                            taken.insert(h.pfn + k, h.pfn + k + 1);
+                            held.push(Held { pfn: h.pfn + k, order: 0 });
+                        }
+                    }
+                    Op::Free { pick } => {
+                        if held.is_empty() { continue; }
+                        let h = held.swap_remove(pick % held.len());
+                        taken.remove(&h.pfn);
+                        mm.free_pages_addr(mm.page_address(Pfn(h.pfn)), h.order).unwrap();
+                    }
+                }
+                mm.check().unwrap();
+                let used: u64 = held.iter().map(|h| 1u64 << h.order).sum();
+                prop_assert_eq!(free_total(&mm) + used, total);
+            }
+            for h in held {
+                mm.free_pages(Pfn(h.pfn), h.order).unwrap();
+            }
+            mm.drain_all_pages(None).unwrap();
+            mm.check().unwrap();
+            prop_assert_eq!(mm.nr_free_pages(), total);
+        }
+    }
+}
