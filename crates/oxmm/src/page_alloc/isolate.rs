@@ -423,7 +423,10 @@ impl<P: Platform> Mm<P> {
     /// which must lie in one zone; `mt` is the type the blocks get back on undo (and
     /// `MigrateType::Cma` lets CMA blocks be isolated). On failure nothing stays
     /// isolated. The zone's per-CPU lists are disabled and drained around it
-    /// (`zone_pcp_disable`) so that no page of the range hides on them.
+    /// (`zone_pcp_disable`, then drained again and re-enabled) so that no page of the
+    /// range hides on them. As in Linux, a free racing with the isolation may still
+    /// leave a page of the range on a CPU's list; [`Mm::test_pages_isolated`] reports
+    /// it, and a caller needing more keeps the lists disabled until the undo.
     ///
     /// ```
     /// # use oxmm::boot::{Arch, BootConfig};
