@@ -59,6 +59,13 @@ pub enum MemPolicy {
 
 impl MemPolicy {
     /// The policy's nodes (`pol->nodes`; empty for `Local`).
+    ///
+    /// ```
+    /// use oxmm::mempolicy::MemPolicy;
+    /// use oxmm::types::{NodeId, NodeMask};
+    /// assert_eq!(MemPolicy::Preferred(NodeId(2)).nodes(), NodeMask::EMPTY.with(NodeId(2)));
+    /// assert!(MemPolicy::Local.nodes().is_empty());
+    /// ```
     pub fn nodes(&self) -> NodeMask {
         match *self {
             MemPolicy::Local => NodeMask::EMPTY,
@@ -83,6 +90,13 @@ impl MemPolicy {
     }
 
     /// The mode's name as `/proc/<pid>/numa_maps` prints it (`policy_modes[]`).
+    ///
+    /// ```
+    /// use oxmm::mempolicy::MemPolicy;
+    /// use oxmm::types::NodeMask;
+    /// assert_eq!(MemPolicy::WeightedInterleave(NodeMask(1)).mode_name(), "weighted interleave");
+    /// ```
+    #[doc(alias = "policy_modes")]
     pub const fn mode_name(&self) -> &'static str {
         match self {
             MemPolicy::Local => "local",
@@ -156,6 +170,13 @@ impl Default for TaskPolicy {
 
 impl TaskPolicy {
     /// The default policy (local), every interleave weight 1.
+    ///
+    /// ```
+    /// use oxmm::mempolicy::TaskPolicy;
+    /// use oxmm::types::NodeId;
+    /// static T: TaskPolicy = TaskPolicy::new();
+    /// assert_eq!(T.il_weight(NodeId(0)), 1);
+    /// ```
     pub const fn new() -> TaskPolicy {
         #[allow(clippy::declare_interior_mutable_const)]
         const ONE: AtomicU8 = AtomicU8::new(1);
@@ -168,6 +189,11 @@ impl TaskPolicy {
     }
 
     /// The policy in force.
+    ///
+    /// ```
+    /// use oxmm::mempolicy::{MemPolicy, TaskPolicy};
+    /// assert_eq!(TaskPolicy::default().policy(), MemPolicy::Local);
+    /// ```
     pub fn policy(&self) -> MemPolicy {
         self.policy
     }
@@ -243,6 +269,14 @@ impl TaskPolicy {
     }
 
     /// `get_il_weight`: node `nid`'s weight (at least 1).
+    ///
+    /// ```
+    /// use oxmm::mempolicy::TaskPolicy;
+    /// use oxmm::types::NodeId;
+    /// let t = TaskPolicy::new();
+    /// t.set_il_weight(NodeId(3), 0);
+    /// assert_eq!(t.il_weight(NodeId(3)), 1);
+    /// ```
     #[doc(alias = "get_il_weight")]
     pub fn il_weight(&self, nid: NodeId) -> u8 {
         self.iw_table

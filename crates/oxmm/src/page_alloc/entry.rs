@@ -776,6 +776,9 @@ impl<P: Platform> Mm<P> {
 /// use oxmm::gfp::Gfp;
 /// use oxmm::page_alloc::entry::PageBlock;
 /// let mut b = mm.alloc_block(Gfp::KERNEL | Gfp::ZERO, 1).unwrap();
+/// assert_eq!((b.order(), b.len(), b.is_empty()), (1, 8192, false));
+/// assert_eq!(b.addr(), mm.page_address(b.pfn()));
+/// assert_eq!(b.as_ptr() as u64, b.addr().0);
 /// assert!(b.as_mut_slice().iter().all(|&x| x == 0));
 /// b.as_mut_slice()[0] = 7;
 /// let (pfn, order) = b.into_raw(); // no longer freed on drop

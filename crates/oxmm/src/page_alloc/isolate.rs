@@ -43,6 +43,11 @@ impl IsolateFlags {
     pub const REPORT_FAILURE: IsolateFlags = IsolateFlags(0x2);
 
     /// Whether every bit of `o` is set.
+    ///
+    /// ```
+    /// use oxmm::page_alloc::isolate::IsolateFlags;
+    /// assert!(!IsolateFlags::default().contains(IsolateFlags::MEMORY_OFFLINE));
+    /// ```
     pub const fn contains(self, o: IsolateFlags) -> bool {
         self.0 & o.0 == o.0
     }
