@@ -397,6 +397,7 @@ impl<P: Platform> Mm<P> {
                     }
                 }
                 if let Some(pfn) = self.rmqueue(zone, order, flags, ac.migratetype)? {
+                    self.count_alloc(refs.first().copied(), zone, order);
                     self.prep_new_page(pfn, order, gfp);
                     if flags.contains(AllocFlags::HIGHATOMIC) {
                         self.reserve_highatomic_pageblock(zone, pfn, order);
@@ -572,6 +573,7 @@ impl<P: Platform> Mm<P> {
             .get(nid)
             .and_then(|n| n.zones().get(zi))
             .ok_or(bad)?;
+        self.count_vm_events(crate::vmstat::VmEventItem::Pgfree, nr);
         let r = if pcp::pcp_allowed_order(order, self.pcp_thp_order()) {
             self.free_unref_page(zone, pfn.0, order)
         } else {
