@@ -12,7 +12,8 @@
 //! * `WeightedInterleave(m)` — round-robin taking `weight[n]` pages from each node.
 //!
 //! A [`TaskPolicy`] is one task's policy with its interleave cursor (`il_prev`,
-//! `il_weight`), in atomics so that `&TaskPolicy` allocates.
+//! `il_weight`), in atomics so that `&TaskPolicy` allocates. An interleaved page that
+//! lands on the chosen node counts as `numa_interleave` on its zone.
 //!
 //! ```
 //! use oxmm::mempolicy::MemPolicy;
@@ -27,6 +28,7 @@ use crate::mm::Mm;
 use crate::page_alloc::AllocError;
 use crate::platform::Platform;
 use crate::types::{NodeId, NodeMask, Pfn, MAX_NUMNODES};
+use crate::vmstat::NumaStatItem;
 use core::fmt;
 use core::sync::atomic::Ordering::Relaxed;
 use core::sync::atomic::{AtomicU16, AtomicU8};
@@ -496,9 +498,19 @@ impl<P: Platform> Mm<P> {
                 return r;
             }
         }
-        // For MPOL_INTERLEAVE, a page on `nid` is a NUMA_INTERLEAVE_HIT of its zone:
-        // that vm event is counted by the statistics code, not here.
-        self.alloc_pages_nodemask(nid, gfp, order, nodemask.as_ref())
+        let r = self.alloc_pages_nodemask(nid, gfp, order, nodemask.as_ref());
+        if let (MemPolicy::Interleave(_), Ok(p)) = (pol.policy, &r) {
+            // NUMA_INTERLEAVE_HIT: the page is on the node interleaving chose (v6.12
+            // counts it for MPOL_INTERLEAVE only).
+            let zone = self.memmap.page(p.0).and_then(|d| {
+                let z = self.node(NodeId(d.nid()))?.zones().get(d.zone_idx())?;
+                (d.nid() == nid.0).then_some(z)
+            });
+            if let Some(z) = zone {
+                self.count_numa_event(z, NumaStatItem::NumaInterleave);
+            }
+        }
+        r
     }
 
     /// `alloc_pages_preferred_many`: the preferred nodes without direct reclaim, no

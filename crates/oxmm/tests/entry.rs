@@ -539,6 +539,38 @@ fn page_block_frees_on_drop() {
     );
 }
 
+#[test]
+fn bulk_and_exact_are_counted_like_linux() {
+    use oxmm::vmstat::{NumaStatItem, VmEventItem};
+    let mm = boot(64, 1);
+    let z = &mm.node(NodeId(0)).unwrap().zones()[DMA32];
+    let ev = |i| mm.vm_events().get(i);
+    let (alloc0, free0, hit0) = (
+        ev(VmEventItem::pgalloc(ZoneType::Dma32)),
+        ev(VmEventItem::Pgfree),
+        z.numa_event_state(NumaStatItem::NumaHit),
+    );
+    // Bulk: PGALLOC and numa_hit by the pages of the batch.
+    let mut pages = [None; 8];
+    assert_eq!(
+        mm.alloc_pages_bulk(Gfp::KERNEL, NodeId(0), None, &mut pages),
+        8
+    );
+    assert_eq!(ev(VmEventItem::pgalloc(ZoneType::Dma32)), alloc0 + 8);
+    assert_eq!(z.numa_event_state(NumaStatItem::NumaHit), hit0 + 8);
+    // Exact: the whole block is allocated (one allocation), the tail freed page by page.
+    let a = mm.alloc_pages_exact(5 * 4096, Gfp::KERNEL).unwrap();
+    assert_eq!(ev(VmEventItem::pgalloc(ZoneType::Dma32)), alloc0 + 8 + 8);
+    assert_eq!(z.numa_event_state(NumaStatItem::NumaHit), hit0 + 8 + 1);
+    assert_eq!(ev(VmEventItem::Pgfree), free0 + 3);
+    mm.free_pages_exact(a, 5 * 4096).unwrap();
+    for p in pages.iter().flatten() {
+        mm.free_pages(*p, 0).unwrap();
+    }
+    assert_eq!(ev(VmEventItem::Pgfree), free0 + 3 + 5 + 8);
+    mm.check().unwrap();
+}
+
 mod model {
     use super::*;
     use proptest::prelude::*;

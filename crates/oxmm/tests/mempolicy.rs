@@ -336,3 +336,41 @@ fn thp_with_an_index_stays_on_the_preferred_node() {
     mm.check().unwrap();
     free_all(&mm, held);
 }
+
+fn interleave_hits(mm: &Mm<ThreadMem>) -> u64 {
+    mm.nodes()
+        .flat_map(|n| n.zones().iter())
+        .map(|z| z.numa_event_state(oxmm::vmstat::NumaStatItem::NumaInterleave))
+        .sum()
+}
+
+#[test]
+fn interleave_hits_are_counted_on_the_zone() {
+    let mm = boot_numa();
+    set_this_cpu(0);
+    let mut held = vec![];
+    let il = policy(&mm, MemPolicy::Interleave(mask(&[0, 1])));
+    for _ in 0..6 {
+        held.push((mm.alloc_pages_policy(Gfp::KERNEL, 0, &il).unwrap(), 0));
+    }
+    assert_eq!(interleave_hits(&mm), 6);
+    let z1 = &mm.node(NodeId(1)).unwrap().zones()[NORMAL];
+    assert_eq!(
+        z1.numa_event_state(oxmm::vmstat::NumaStatItem::NumaInterleave),
+        3
+    );
+    // v6.12 counts MPOL_INTERLEAVE only; other policies never.
+    let w = policy(&mm, MemPolicy::WeightedInterleave(mask(&[0, 1])));
+    let b = policy(&mm, MemPolicy::Bind(mask(&[1])));
+    for t in [&w, &b] {
+        held.push((mm.alloc_pages_policy(Gfp::KERNEL, 0, t).unwrap(), 0));
+    }
+    assert_eq!(interleave_hits(&mm), 6);
+    // A page that lands off the chosen node is no hit: node 1 has no DMA32 zone.
+    let only1 = policy(&mm, MemPolicy::Interleave(mask(&[1])));
+    let p = mm.alloc_pages_policy(Gfp::DMA32, 0, &only1).unwrap();
+    assert_eq!(nid(&mm, p), 0);
+    held.push((p, 0));
+    assert_eq!(interleave_hits(&mm), 6);
+    free_all(&mm, held);
+}

@@ -20,6 +20,7 @@ use crate::mmzone::MigrateType;
 use crate::page::PG_HEAD;
 use crate::platform::Platform;
 use crate::types::{NodeId, NodeMask, Pfn, VirtAddr, MAX_PAGE_ORDER};
+use crate::vmstat::VmEventItem;
 use core::fmt;
 
 /// `get_order`: the smallest order whose block holds `size` bytes with pages of
@@ -423,6 +424,7 @@ impl<P: Platform> Mm<P> {
         let (nid, zi) = self.free_page_checks(pfn, order).inspect_err(|b| {
             self.report_bad_page(b);
         })?;
+        self.count_vm_events(VmEventItem::Pgfree, 1u64 << order);
         for p in pfn..pfn + (1u64 << order) {
             if let Some(d) = self.memmap.page(p) {
                 d.set_refcount(0);
@@ -645,6 +647,10 @@ impl<P: Platform> Mm<P> {
             pages[nr_populated] = Some(Pfn(pfn));
             nr_populated += 1;
         }
+        drop(st);
+        // PGALLOC and zone_statistics once for the whole batch, as Linux does.
+        self.count_vm_events(VmEventItem::pgalloc(zone.zone_type()), nr_account);
+        self.zone_statistics(self.zone_of(pref).unwrap_or(zone), zone, nr_account);
         nr_populated
     }
 
