@@ -368,3 +368,27 @@ fn a_full_boot_counts_its_frees_and_allocations() {
             [oxmm::vmstat::VmStatItem::NrMemmapBootPages as usize]
     );
 }
+
+#[test]
+fn ia32_meminfo_has_the_highmem_lines_and_its_vmalloc_area() {
+    let machine = Machine::profile("ia32-4g").unwrap();
+    let hm = HostedMachine::boot(&machine, BootMode::DescribeOnly).unwrap();
+    let mut s = String::new();
+    hm.mm().meminfo(&mut s).unwrap();
+    let labels = shape("meminfo", &s);
+    let at = |l: &str| labels.iter().position(|x| x == l).unwrap();
+    assert_eq!(at("HighTotal"), at("Mlocked") + 1);
+    assert_eq!(at("LowFree"), at("SwapTotal") - 1);
+    assert!(!labels.iter().any(|l| l == "DirectMap1G"), "{s}");
+    let m = hm.mm().meminfo_values();
+    let [high_total, high_free, low_total, low_free] = m.highmem.unwrap();
+    assert_eq!(high_total + low_total, m.mem_total);
+    assert_eq!(high_free + low_free, m.mem_free);
+    assert!(high_total > 0);
+    // The 3G/1G split leaves the vmalloc area between lowmem and the pkmap: ~120 MiB.
+    assert!(
+        (100 << 10..=130 << 10).contains(&m.vmalloc_total),
+        "{}",
+        m.vmalloc_total
+    );
+}
