@@ -30,6 +30,7 @@ pub mod boot;
 pub mod gfp;
 pub mod memblock;
 pub mod memmap;
+pub mod mempolicy;
 pub mod mm;
 pub mod mmzone;
 pub mod page;

@@ -18,8 +18,10 @@
 
 pub mod bad_page;
 pub(crate) mod buddy;
+pub mod entry;
 pub mod fallback;
 pub mod highatomic;
+pub mod isolate;
 pub mod pcp;
 pub mod show_mem;
 pub mod slowpath;
