@@ -1320,6 +1320,25 @@ impl Node {
     }
 }
 
+/// The machine's event counters as [`Mm::vm_events`] shows them.
+///
+/// ```
+/// # fn f<P: oxmm::platform::Platform>(mm: &oxmm::mm::Mm<P>) {
+/// use oxmm::vmstat::VmEventItem;
+/// assert!(mm.vm_events().get(VmEventItem::Pgfree) >= mm.totalram_pages());
+/// # }
+/// ```
+pub struct VmEventsView<'a, P: Platform> {
+    mm: &'a Mm<P>,
+}
+
+impl<P: Platform> VmEventsView<'_, P> {
+    /// The count of `item` over every CPU (`all_vm_events`).
+    pub fn get(&self, item: VmEventItem) -> u64 {
+        self.mm.vm_event(item)
+    }
+}
+
 impl<P: Platform> Mm<P> {
     /// An event counter summed over the CPUs (`all_vm_events`): the machine-wide
     /// count, plus for `pgalloc_<zone>` and `pgfree` the per-CPU shares of the zones.
@@ -1343,6 +1362,20 @@ impl<P: Platform> Mm<P> {
             _ => 0,
         };
         self.vmstat.events.get(item) + shares
+    }
+
+    /// The event counters, each summed over the CPUs when read (see
+    /// [`Mm::vm_event`]).
+    ///
+    /// ```
+    /// # fn f<P: oxmm::platform::Platform>(mm: &oxmm::mm::Mm<P>) {
+    /// use oxmm::vmstat::VmEventItem;
+    /// let ev = mm.vm_events();
+    /// assert_eq!(ev.get(VmEventItem::Pgfree), mm.vm_event(VmEventItem::Pgfree));
+    /// # }
+    /// ```
+    pub fn vm_events(&self) -> VmEventsView<'_, P> {
+        VmEventsView { mm: self }
     }
 
     /// `count_vm_events`.
