@@ -19,6 +19,7 @@
 pub mod bad_page;
 pub(crate) mod buddy;
 pub mod fallback;
+pub mod free_reserved;
 pub mod highatomic;
 pub mod pcp;
 pub mod show_mem;
