@@ -241,11 +241,11 @@ pub(super) fn fit(base: &Machine, dmesg: &str, zi: &Zoneinfo) -> Result<Machine,
     let mut best: Option<(usize, Machine)> = None;
     // The last zone no candidate could bring down to its target: (zone, target, lowest).
     let mut short: Option<(ZoneKey, i64, i64)> = None;
-    for ci in 0..zones.len() {
+    for free0 in &frees0 {
         // The lowest 2 MiB-aligned free spot of the zone for the image; what the kernel
         // frees late (its init sections, the gaps between sections) lies inside it.
         let need = ksize.max(kfree);
-        let spot = frees0[ci].iter().find_map(|&(s, e)| {
+        let spot = free0.iter().find_map(|&(s, e)| {
             let a = (s * page).max(low).next_multiple_of(align);
             (need > 0 && a + need <= e * page).then_some(a)
         });
@@ -368,7 +368,7 @@ pub(super) fn fit(base: &Machine, dmesg: &str, zi: &Zoneinfo) -> Result<Machine,
                 .map_err(|e| twin_err(base, format!("twin: {e}")))?;
             mismatches(hm.mm(), zi)
         };
-        let better = best.as_ref().is_none_or(|b| score < b.0);
+        let better = best.as_ref().map_or(true, |b| score < b.0);
         if better {
             best = Some((score, m));
         }

@@ -206,7 +206,7 @@ impl Zoneinfo {
                 z.start_pfn = Some(num(v, "start_pfn")?);
                 continue;
             }
-            let Some((key, val)) = t.split_once(|c: char| c == ' ' || c == ':') else {
+            let Some((key, val)) = t.split_once([' ', ':']) else {
                 continue;
             };
             let val = val.trim_start_matches(':');
