@@ -51,7 +51,8 @@ pub struct VmSysctl {
     pub totalreserve_pages: u64,
     /// `vm.percpu_pagelist_high_fraction` (0: high sized by the low watermark).
     pub percpu_pagelist_high_fraction: u64,
-    /// Transparent hugepages (PMD size) enabled: `always` or `madvise`.
+    /// Transparent hugepages (PMD size) enabled: `always` or `madvise`
+    /// (`hugepage_init` turns them off below 512 MiB of RAM).
     pub thp: ThpMode,
     /// `khugepaged_thread` is running: `hugepage_init` started it (THP enabled and at
     /// least 512 MiB of RAM), and only then do recomputations apply the THP
@@ -194,6 +195,34 @@ impl<P: Platform> Mm<P> {
 
     /// `khugepaged_min_free_kbytes_update`: the THP recommendation again, if khugepaged
     /// is running.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct NoMem;
+    /// # impl oxmm::platform::Platform for NoMem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (2 << 30) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x100000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x100000);
+    /// let log = &mut oxmm::printk::NullLog;
+    /// let mut mm = Mm::boot(NoMem, mb, &cfg, BootMode::DescribeOnly, log).unwrap();
+    /// // 2 GiB with THP: khugepaged runs, DMA + DMA32 → 45056 kB.
+    /// assert!(mm.sysctl().khugepaged);
+    /// mm.calculate_min_free_kbytes(log);
+    /// mm.khugepaged_min_free_kbytes_update(log);
+    /// assert_eq!(mm.sysctl().min_free_kbytes, 45056);
+    /// ```
     pub fn khugepaged_min_free_kbytes_update(&mut self, log: &mut dyn Log) {
         if self.vm.thp != ThpMode::Never && self.vm.khugepaged {
             self.set_recommended_min_free_kbytes(log);

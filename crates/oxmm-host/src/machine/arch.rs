@@ -53,6 +53,14 @@ pub struct ArchSetup {
 impl ArchSetup {
     /// The `[[late_free]]` ranges `[start, end)` and their names, in order: reserved in
     /// memblock, to be freed once boot is done.
+    ///
+    /// ```
+    /// let mut m = oxmm_host::machine::Machine::profile("pc-8g").unwrap();
+    /// m.late_free.push(oxmm_host::machine::LateFree { name: "initrd".into(), range: "0x40000000-0x400fffff".into() });
+    /// let s = m.setup().unwrap();
+    /// assert_eq!(s.late_frees()[0].0, 0x4000_0000);
+    /// assert!(s.memblock().reserved().overlaps_region(oxmm::types::PhysAddr(0x4000_0000), 0x10_0000));
+    /// ```
     pub fn late_frees(&self) -> &[(u64, u64, String)] {
         &self.late_free
     }

@@ -566,12 +566,31 @@ impl Machine {
     /// result has extra reservations and `[[late_free]]` ranges such that a boot gives
     /// every zone the captured managed pages, watermarks, protection and batches (see
     /// the `twin` module). Errors name what the capture and the log disagree on.
+    ///
+    /// ```
+    /// use oxmm_host::machine::{Machine, Zoneinfo};
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/linux-6.12-qemu/q35-384m");
+    /// let log = std::fs::read_to_string(format!("{dir}/dmesg.txt")).unwrap();
+    /// let zi = Zoneinfo::from_file(format!("{dir}/zoneinfo.txt")).unwrap();
+    /// let twin = Machine::from_dmesg_str(&log, "dmesg.txt").unwrap().twin(&log, &zi).unwrap();
+    /// assert_eq!(twin.late_free[0].name, "initrd");
+    /// ```
     pub fn twin(&self, dmesg: &str, zoneinfo: &Zoneinfo) -> Result<Machine, MachineError> {
         twin::fit(self, dmesg, zoneinfo)
     }
 
     /// `oxmm boot --from-dmesg DMESG --zoneinfo ZONEINFO [--cmdline OPTIONS]`: import
     /// the log, apply `cmdline` on top of the log's options, and fit the twin.
+    ///
+    /// ```
+    /// use oxmm::mm::BootMode;
+    /// use oxmm_host::{hosted::HostedMachine, machine::Machine};
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/linux-6.12-qemu/q35-384m");
+    /// let m = Machine::twin_from_files(format!("{dir}/dmesg.txt"), format!("{dir}/zoneinfo.txt"), None)
+    ///     .unwrap();
+    /// let hm = HostedMachine::boot(&m, BootMode::DescribeOnly).unwrap();
+    /// assert_eq!(hm.mm().sysctl().min_free_kbytes, 2320); // the capture's value
+    /// ```
     pub fn twin_from_files(
         dmesg: impl AsRef<Path>,
         zoneinfo: impl AsRef<Path>,

@@ -265,6 +265,16 @@ impl Zoneinfo {
     }
 
     /// Read and parse a zoneinfo file.
+    ///
+    /// ```
+    /// let z = oxmm_host::machine::Zoneinfo::from_file(concat!(
+    ///     env!("CARGO_MANIFEST_DIR"),
+    ///     "/../../fixtures/linux-6.12-qemu/q35-3g-smp2/zoneinfo.txt"
+    /// ))
+    /// .unwrap();
+    /// assert_eq!(z.zone(0, "DMA32").unwrap().pagesets[0].batch, 63);
+    /// assert!(oxmm_host::machine::Zoneinfo::from_file("/nonexistent").is_err());
+    /// ```
     pub fn from_file(path: impl AsRef<std::path::Path>) -> Result<Zoneinfo, MachineError> {
         let (origin, bytes) = super::read_input(path.as_ref())?;
         Self::parse(&String::from_utf8_lossy(&bytes), &origin)
