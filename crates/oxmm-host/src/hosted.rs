@@ -131,13 +131,19 @@ impl HostedMachine {
         )?);
         // After the initcalls: the memory Linux frees late (initrd, init sections).
         for (s, e, name) in setup.late_frees() {
-            mm.free_reserved_area(PhysAddr(*s), PhysAddr(*e), Some(name), &mut log)
-                .map_err(|reason| HostError::LateFree {
-                    name: name.clone(),
-                    start: *s,
-                    end: *e,
-                    reason,
-                })?;
+            mm.free_reserved_area(
+                PhysAddr(*s),
+                PhysAddr(*e),
+                Some(oxmm::page_alloc::free_reserved::POISON_FREE_INITMEM),
+                Some(name),
+                &mut log,
+            )
+            .map_err(|reason| HostError::LateFree {
+                name: name.clone(),
+                start: *s,
+                end: *e,
+                reason,
+            })?;
         }
         Ok(HostedMachine {
             name: machine.name.clone(),

@@ -19,6 +19,13 @@ use crate::printk::{Level, Log};
 use crate::types::{Pfn, PhysAddr, MAX_NUMNODES};
 use core::fmt;
 
+/// `POISON_FREE_INITMEM`: the byte Linux fills freed init memory and initrds with.
+///
+/// ```
+/// assert_eq!(oxmm::page_alloc::free_reserved::POISON_FREE_INITMEM, 0xcc);
+/// ```
+pub const POISON_FREE_INITMEM: u8 = 0xcc;
+
 /// Why [`Mm::free_reserved_area`] refused a range; nothing was freed.
 ///
 /// ```
@@ -60,7 +67,9 @@ impl<P: Platform> Mm<P> {
     /// `free_reserved_area`: free every whole page of `[start, end)` (start rounded up,
     /// end down) to the buddy allocator and add it to its zone's managed pages; print
     /// `Freeing {name} memory: {n}K` when `name` is given and a page was freed. Returns
-    /// the number of pages freed.
+    /// the number of pages freed. With `poison` each page is first filled with that
+    /// byte (Linux: [`POISON_FREE_INITMEM`] for init sections and initrds) when the
+    /// machine has memory.
     ///
     /// Every page must be reserved (Full boot: `PageReserved`; description-only boot,
     /// which has no descriptors: inside memblock's reserved regions) and in a zone;
@@ -91,11 +100,13 @@ impl<P: Platform> Mm<P> {
     /// let log = &mut oxmm::printk::NullLog;
     /// let mut mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, log).unwrap();
     /// let before = mm.totalram_pages();
-    /// let n = mm.free_reserved_area(PhysAddr(0x200_0000), PhysAddr(0x210_0000), Some("initrd"), log);
+    /// use oxmm::page_alloc::free_reserved::POISON_FREE_INITMEM;
+    /// let (s, e) = (PhysAddr(0x200_0000), PhysAddr(0x210_0000));
+    /// let n = mm.free_reserved_area(s, e, Some(POISON_FREE_INITMEM), Some("initrd"), log);
     /// assert_eq!(n, Ok(256));
     /// assert_eq!(mm.totalram_pages(), before + 256);
     /// // A second time the pages are no longer reserved.
-    /// assert!(mm.free_reserved_area(PhysAddr(0x200_0000), PhysAddr(0x210_0000), None, log).is_err());
+    /// assert!(mm.free_reserved_area(s, e, None, None, log).is_err());
     /// mm.check().unwrap();
     /// ```
     #[doc(alias = "free_reserved_page")]
@@ -103,6 +114,7 @@ impl<P: Platform> Mm<P> {
         &mut self,
         start: PhysAddr,
         end: PhysAddr,
+        poison: Option<u8>,
         name: Option<&str>,
         log: &mut dyn Log,
     ) -> Result<u64, FreeReservedError> {
@@ -119,6 +131,20 @@ impl<P: Platform> Mm<P> {
         if self.mode == BootMode::Full {
             for pfn in s..e {
                 let (nid, zi) = self.reserved_page_zone(pfn)?;
+                let base = self.platform.direct_map_base();
+                if let (Some(byte), false) = (poison, base.is_null()) {
+                    let at = geo.pfn_to_phys(Pfn(pfn)).0 as usize;
+                    // SAFETY: the page is a reserved page of this machine's memory (checked
+                    // above): nothing the allocator handed out lives in it, and the
+                    // platform maps all of the machine's memory at `base`.
+                    unsafe {
+                        core::ptr::write_bytes(
+                            base.wrapping_add(at),
+                            byte,
+                            geo.page_size() as usize,
+                        )
+                    };
+                }
                 if let Some(d) = self.memmap.page(pfn) {
                     // free_reserved_page: ClearPageReserved, init_page_count, __free_page.
                     d.clear_reserved();
