@@ -379,3 +379,31 @@ fn a_late_free_gives_its_pages_to_the_buddy_allocator() {
     let wa = after.mm().nodes().next().unwrap().zones()[1].watermarks();
     assert!(wa.min() < wb.min(), "{wa:?} vs {wb:?}");
 }
+
+#[test]
+fn v6_18_pageset_lines_are_read() {
+    // v6.18 prints high_min and high_max per CPU, with wider labels.
+    let text = "Node 0, zone   Normal\n  pages free     1000\n        boost    0\n        min      10\n        low      12\n        high     14\n        promo    16\n        spanned  4096\n        present  4096\n        managed  4000\n        cma      0\n        protection: (0, 0, 0, 0)\n      nr_free_pages 1000\n  pagesets\n    cpu: 0\n              count:    5\n              high:     0\n              batch:    1\n              high_min: 4\n              high_max: 62\n  vm stats threshold: 2\n  node_unreclaimable:  0\n  start_pfn:           4096\n";
+    let z = Zoneinfo::parse(text, "z").unwrap();
+    let n = z.zone(0, "Normal").unwrap();
+    assert_eq!(n.protection, vec![0, 0, 0, 0]);
+    assert_eq!(n.start_pfn, Some(4096));
+    assert_eq!(n.pagesets.len(), 1);
+    let p = &n.pagesets[0];
+    assert_eq!((p.count, p.high, p.batch), (5, 0, 1));
+    assert_eq!((p.high_min, p.high_max), (Some(4), Some(62)));
+}
+
+#[test]
+fn a_capture_with_more_nodes_is_refused() {
+    // numa=off on the command line folds the two-node capture's log into one node.
+    let dir = case_dir("q35-numa2-4g");
+    let e = Machine::twin_from_files(
+        dir.join("dmesg.txt"),
+        dir.join("zoneinfo.txt"),
+        Some("numa=off"),
+    )
+    .unwrap_err();
+    assert!(e.to_string().contains("twin: "), "{e}");
+    assert!(e.to_string().contains("Node "), "{e}");
+}

@@ -173,13 +173,9 @@ pub(super) fn fit(base: &Machine, dmesg: &str, zi: &Zoneinfo) -> Result<Machine,
     bare.kernel.bss = 0;
     let ksize =
         (kdesc.code + kdesc.rwdata + kdesc.rodata + kdesc.init + kdesc.bss).next_multiple_of(page);
-    let (zones, frees0) = probe(&bare, |mm| {
-        let z = spans(mm);
-        let f: Vec<Vec<(u64, u64)>> = z.iter().map(|s| free_in_zone(mm, s)).collect();
-        (z, f)
-    })?;
-    // The capture must describe the same zones.
-    probe(&bare, |mm| -> Result<(), MachineError> {
+    // The zones as the log gives them (which the capture must describe too), and the
+    // memory left free in each.
+    let (zones, frees0) = probe(&bare, |mm| -> Result<_, MachineError> {
         for n in mm.nodes() {
             for z in n.zones() {
                 let name = z.zone_type().name();
@@ -204,7 +200,23 @@ pub(super) fn fit(base: &Machine, dmesg: &str, zi: &Zoneinfo) -> Result<Machine,
                 }
             }
         }
-        Ok(())
+        for r in &zi.zones {
+            let ours = mm
+                .node(oxmm::types::NodeId(r.nid))
+                .is_some_and(|n| n.zones().iter().any(|z| z.zone_type().name() == r.zone));
+            if !ours {
+                return Err(twin_err(
+                    base,
+                    format!(
+                        "twin: the zoneinfo's Node {}, zone {} is not a zone of this machine",
+                        r.nid, r.zone
+                    ),
+                ));
+            }
+        }
+        let z = spans(mm);
+        let f: Vec<Vec<(u64, u64)>> = z.iter().map(|s| free_in_zone(mm, s)).collect();
+        Ok((z, f))
     })??;
     let zone_of = |pfn: u64| zones.iter().find(|z| z.start <= pfn && pfn < z.end);
 
