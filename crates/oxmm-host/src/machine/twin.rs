@@ -384,7 +384,8 @@ pub(super) fn fit(base: &Machine, dmesg: &str, zi: &Zoneinfo) -> Result<Machine,
         if better {
             best = Some((score, m));
         }
-        if score == 0 {
+        // Without a kernel image to place every candidate is the same machine.
+        if score == 0 || need == 0 {
             break;
         }
     }
