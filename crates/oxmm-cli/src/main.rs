@@ -50,6 +50,10 @@ struct BootArgs {
     /// Import the machine from a real Linux boot log (dmesg).
     #[arg(long, value_name = "FILE", group = "source")]
     from_dmesg: Option<PathBuf>,
+    /// With --from-dmesg: the same machine's /proc/zoneinfo. Boots a twin whose zones
+    /// have exactly the captured managed pages, watermarks, protection and batches.
+    #[arg(long, value_name = "FILE", requires = "from_dmesg")]
+    zoneinfo: Option<PathBuf>,
     /// Kernel command-line memory options applied on top of the machine, e.g.
     /// "kernelcore=1G mem=4G".
     #[arg(long, value_name = "OPTIONS", allow_hyphen_values = true)]
@@ -207,6 +211,13 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 /// Load the machine the arguments name and apply `--cmdline`.
 fn load_machine(args: &BootArgs) -> anyhow::Result<Machine> {
+    if let (Some(dmesg), Some(zoneinfo)) = (&args.from_dmesg, &args.zoneinfo) {
+        return Ok(Machine::twin_from_files(
+            dmesg,
+            zoneinfo,
+            args.cmdline.as_deref(),
+        )?);
+    }
     let mut machine = if let Some(path) = &args.config {
         Machine::from_toml_file(path)?
     } else if let Some(path) = &args.from_dmesg {

@@ -291,6 +291,7 @@ impl<P: Platform> Mm<P> {
         mm.setup_per_cpu_pageset()?;
         // Initcalls after the CMA pages joined the managed counts.
         mm.init_per_zone_wmark_min(log);
+        mm.hugepage_init(log);
         Ok(())
     }
 

@@ -20,6 +20,7 @@ pub mod bad_page;
 pub(crate) mod buddy;
 pub mod entry;
 pub mod fallback;
+pub mod free_reserved;
 pub mod highatomic;
 pub mod isolate;
 pub mod pcp;
