@@ -84,6 +84,8 @@ pub struct Mm<P: Platform> {
     pub(crate) hooks: &'static dyn crate::page_alloc::AllocHooks,
     /// Pages the per-CPU areas took from the buddy allocator (`pcpu_nr_pages`).
     pub(crate) pcpu_pages: u64,
+    /// The event counters and writeback tunables (`vm_event_states`, `vm_dirty_ratio`...).
+    pub(crate) vmstat: crate::vmstat::VmGlobal,
 }
 
 impl<P: Platform> Mm<P> {
@@ -226,6 +228,7 @@ impl<P: Platform> Mm<P> {
             addr_of_mut!((*p).vm).write(crate::sysctl::VmSysctl::new(cfg.thp));
             addr_of_mut!((*p).hooks).write(&crate::page_alloc::NoHooks);
             addr_of_mut!((*p).pcpu_pages).write(0);
+            addr_of_mut!((*p).vmstat).write(crate::vmstat::VmGlobal::new());
             &mut *p
         };
         if let Err(e) = mm.boot_steps(cfg, mode, log, runner) {
@@ -261,14 +264,34 @@ impl<P: Platform> Mm<P> {
         mm.build_all_zonelists(cfg, log);
         mm.run_node_init(runner);
         mm.mem_init_print_info(cfg, log);
-        if let (Arch::Ia32, Some(build)) = (cfg.arch, cfg.ia32_layout) {
-            VirtLayout::new(&build, &cfg.kernel, mm.max_low_pfn(cfg)).print(log);
-        }
+        // memmap_boot_pages_add: Linux's struct page size per present section.
+        let page_desc = cfg
+            .struct_page_size
+            .unwrap_or_else(|| crate::boot::linux_struct_page_bytes(cfg.arch));
+        let per_section = (geo.pages_per_section() * page_desc).div_ceil(geo.page_size());
+        mm.vmstat.memmap_boot_pages = mm.memmap.nr_present_sections() as u64 * per_section;
+        mm.vmstat.vmalloc_total = match (cfg.arch, cfg.ia32_layout) {
+            (Arch::X86_64, _) => crate::vmstat::VMALLOC_TOTAL_X86_64,
+            (Arch::Ia32, Some(build)) => {
+                let l = VirtLayout::new(&build, &cfg.kernel, mm.max_low_pfn(cfg));
+                l.print(log);
+                l.vmalloc.1 - l.vmalloc.0
+            }
+            // Other architectures' vmalloc ranges are not modelled.
+            _ => 0,
+        };
         mm.cma_init_reserved_areas(cfg)?;
+        // __free_pages_core counts PGFREE for every page boot hands to the buddy
+        // allocator: exactly the managed pages.
+        let boot_freed = mm.totalram_pages();
+        mm.vmstat
+            .events
+            .count(crate::vmstat::VmEventItem::Pgfree, boot_freed);
         // start_kernel: the per-CPU lists, once the buddy allocator can hold them.
         mm.setup_per_cpu_pageset()?;
         // Initcalls after the CMA pages joined the managed counts.
         mm.init_per_zone_wmark_min(log);
+        mm.hugepage_init(log);
         Ok(())
     }
 

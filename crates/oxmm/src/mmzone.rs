@@ -453,6 +453,8 @@ pub struct Zone {
     pub(crate) pageset: crate::page_alloc::pcp::PagesetParams,
     /// `per_cpu_pageset`: this zone's per-CPU lists (none before they are set up).
     pub(crate) pcp: crate::percpu::PerCpu<crate::page_alloc::pcp::PerCpuPages>,
+    /// `vm_stat[]` and `vm_numa_event[]`.
+    pub(crate) vmstat: crate::vmstat::ZoneVmStats,
 }
 
 impl Zone {
@@ -487,6 +489,7 @@ impl Zone {
             flags: AtomicU32::new(0),
             pageset: crate::page_alloc::pcp::PagesetParams::BOOT,
             pcp: crate::percpu::PerCpu::NONE,
+            vmstat: crate::vmstat::ZoneVmStats::new(),
         }
     }
 
@@ -698,6 +701,8 @@ pub struct Node {
     /// `node_order[]` of `build_zonelists`: node ids in fallback order.
     pub(crate) fallback: [u8; crate::types::MAX_NUMNODES],
     pub(crate) nr_fallback: u8,
+    /// `vm_stat[]`.
+    pub(crate) vmstat: crate::vmstat::NodeVmStats,
 }
 
 impl Node {
@@ -717,6 +722,7 @@ impl Node {
             zones,
             fallback: [0; crate::types::MAX_NUMNODES],
             nr_fallback: 0,
+            vmstat: crate::vmstat::NodeVmStats::new(),
         }
     }
 

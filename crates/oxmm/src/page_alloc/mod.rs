@@ -18,8 +18,11 @@
 
 pub mod bad_page;
 pub(crate) mod buddy;
+pub mod entry;
 pub mod fallback;
+pub mod free_reserved;
 pub mod highatomic;
+pub mod isolate;
 pub mod pcp;
 pub mod show_mem;
 pub mod slowpath;
@@ -272,7 +275,7 @@ impl<P: Platform> Mm<P> {
         order: u32,
         nodemask: Option<&NodeMask>,
     ) -> Result<Pfn, AllocError> {
-        let (highest, mt) = self.prepare_alloc_pages(nid, gfp, order)?;
+        let (highest, mt) = self.check_alloc_request(nid, gfp, order)?;
         // Fast path (__alloc_pages): the low watermark, walking the zonelist in place;
         // the slow path gets its own copy of it.
         let mut flags = AllocFlags::WMARK_LOW;
@@ -324,10 +327,22 @@ impl<P: Platform> Mm<P> {
         }
     }
 
-    /// `prepare_alloc_pages`: check the request; its highest zone index and migrate
-    /// type.
+    /// `prepare_alloc_pages`: check the request and build its zonelist.
+    pub(crate) fn prepare_alloc_pages(
+        &self,
+        nid: NodeId,
+        gfp: Gfp,
+        order: u32,
+        nodemask: Option<&NodeMask>,
+    ) -> Result<AllocContext, AllocError> {
+        let (highest, mt) = self.check_alloc_request(nid, gfp, order)?;
+        Ok(self.alloc_context(nid, gfp, highest, mt, nodemask))
+    }
+
+    /// The checks of `prepare_alloc_pages`: the request's highest zone index and
+    /// migrate type (the fast path walks the zonelist in place).
     #[inline]
-    fn prepare_alloc_pages(
+    fn check_alloc_request(
         &self,
         nid: NodeId,
         gfp: Gfp,
@@ -473,6 +488,7 @@ impl<P: Platform> Mm<P> {
                     }
                 }
                 if let Some(pfn) = self.rmqueue(zone, order, flags, mt)? {
+                    self.count_alloc(Some(first), zone, order);
                     self.prep_new_page(pfn, order, gfp);
                     if flags.contains(AllocFlags::HIGHATOMIC) {
                         self.reserve_highatomic_pageblock(zone, pfn, order);
@@ -622,13 +638,32 @@ impl<P: Platform> Mm<P> {
     /// ```
     #[doc(alias = "__free_pages")]
     pub fn free_pages(&self, pfn: Pfn, order: u32) -> Result<(), BadPage> {
-        let (zone, head) = match self.free_page_checks(pfn.0, order) {
-            Ok(v) => v,
-            Err(b) => {
-                self.report_bad_page(&b);
-                return Err(b);
-            }
+        let zone = self.free_pages_prepare(pfn.0, order)?;
+        let bad = BadPage {
+            pfn: pfn.0,
+            order,
+            reason: BadPageReason::Corrupted,
         };
+        self.count_pgfree(zone, 1u64 << order);
+        let r = if pcp::pcp_allowed_order(order, self.pcp_thp_order()) {
+            self.free_unref_page(zone, pfn.0, order)
+        } else {
+            self.lock_zone(zone).free_large(pfn.0, order, false)
+        };
+        r.map_err(|_| bad)
+    }
+
+    /// `free_pages_prepare`: the block's checks (a bad block is reported and refused
+    /// untouched), then its allocation state cleared; returns the block's zone.
+    #[inline]
+    pub(crate) fn free_pages_prepare(
+        &self,
+        pfn: u64,
+        order: u32,
+    ) -> Result<&crate::mmzone::Zone, BadPage> {
+        let (zone, head) = self
+            .free_page_checks(pfn, order)
+            .inspect_err(|b| self.report_bad_page(b))?;
         // The tails were checked clean or cleared by `free_page_checks`.
         head.set_refcount(0);
         head.set_private(0);
@@ -636,17 +671,7 @@ impl<P: Platform> Mm<P> {
         if f & PG_HEAD != 0 {
             head.set_flags(f & !PG_HEAD);
         }
-        let bad = BadPage {
-            pfn: pfn.0,
-            order,
-            reason: BadPageReason::Corrupted,
-        };
-        let r = if pcp::pcp_allowed_order(order, self.pcp_thp_order()) {
-            self.free_unref_page(zone, pfn.0, order)
-        } else {
-            self.lock_zone(zone).free_large(pfn.0, order, false)
-        };
-        r.map_err(|_| bad)
+        Ok(zone)
     }
 
     /// `free_page_is_bad` on the head, then `free_tail_page_prepare` and

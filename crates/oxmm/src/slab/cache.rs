@@ -322,6 +322,22 @@ fn remove_partial<P: Platform>(mm: &mut Mm<P>, n: &mut KmemCacheNode, pfn: u64) 
     n.nr_partial = n.nr_partial.saturating_sub(1);
 }
 
+/// `account_slab` / `unaccount_slab` (and the large-kmalloc accounting): the node's
+/// `NR_SLAB_{RECLAIMABLE,UNRECLAIMABLE}_B` by the block's bytes, `sign` ±1.
+fn account_slab<P: Platform>(mm: &Mm<P>, pfn: u64, order: u32, reclaimable: bool, sign: i64) {
+    let Some(nid) = mm.memmap().page(pfn).map(|p| NodeId(p.nid())) else {
+        return;
+    };
+    let item = if reclaimable {
+        crate::vmstat::NodeStatItem::NrSlabReclaimableB
+    } else {
+        crate::vmstat::NodeStatItem::NrSlabUnreclaimableB
+    };
+    let bytes = (mm.geometry().page_size() << order) as i64;
+    // Whole pages of an online node: the update cannot be refused.
+    let _ = mm.mod_node_page_state(nid, item, sign * bytes);
+}
+
 /// `allocate_slab` + `shuffle_freelist` (in order): a fresh slab of `s` on a node near
 /// `nid`, its objects constructed and chained; returns its head pfn.
 fn new_slab<P: Platform>(
@@ -338,6 +354,8 @@ fn new_slab<P: Platform>(
         Ok(p) => (p.0, s.oo),
         Err(_) => (mm.alloc_pages_node(nid, base, s.min.order())?.0, s.min),
     };
+    let reclaimable = s.flags.contains(SlabFlags::RECLAIM_ACCOUNT);
+    account_slab(mm, pfn, oo.order(), reclaimable, 1);
     let objects = oo.objects();
     let start = pfn_addr(mm, pfn);
     let size = s.layout.size as usize;
@@ -391,6 +409,8 @@ fn discard_slab<P: Platform>(s: &mut KmemCache, mm: &mut Mm<P>, pfn: u64) {
     let n = &mut s.node[node];
     n.nr_slabs = n.nr_slabs.saturating_sub(1);
     n.total_objects = n.total_objects.saturating_sub(st.objects as u64);
+    let reclaimable = s.flags.contains(SlabFlags::RECLAIM_ACCOUNT);
+    account_slab(mm, pfn, st.order as u32, reclaimable, -1);
     // The block came from alloc_pages with this order; a refusal would be a page
     // allocator bug, and the pages are then leaked rather than reused.
     let _ = mm.free_pages(Pfn(pfn), st.order as u32);
@@ -882,6 +902,7 @@ impl SlabCaches {
                 // __kmalloc_large_node: a compound block, freed by kfree via its head.
                 let order = get_order(size, mm.geometry().shift());
                 let pfn = mm.alloc_pages(gfp | Gfp::COMP, order)?;
+                account_slab(mm, pfn.0, order, false, 1);
                 let a = pfn_addr(mm, pfn.0);
                 core::ptr::NonNull::new(a as *mut u8).ok_or(SlabError::BadSize(size))
             }
@@ -910,7 +931,9 @@ impl SlabCaches {
         }
         let (pfn, order) = self.large_block(mm, addr)?;
         mm.free_pages(Pfn(pfn), order)
-            .map_err(|_| SlabError::InvalidFree(addr))
+            .map_err(|_| SlabError::InvalidFree(addr))?;
+        account_slab(mm, pfn, order, false, -1);
+        Ok(())
     }
 
     /// A large kmalloc block at `addr`: its pfn and order.
