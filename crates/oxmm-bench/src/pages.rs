@@ -110,6 +110,11 @@ pub struct Oxmm<'a> {
 
 impl<'a> Oxmm<'a> {
     /// Allocate from `mm`.
+    ///
+    /// ```no_run
+    /// let hm = oxmm_bench::pages::boot(false).unwrap();
+    /// let _o = oxmm_bench::pages::Oxmm::new(hm.mm());
+    /// ```
     pub fn new(mm: &'a Mm<HostPlatform>) -> Self {
         Oxmm { mm }
     }
@@ -146,6 +151,11 @@ pub struct Buddy(buddy_system_allocator::FrameAllocator<33>);
 
 impl Buddy {
     /// An allocator of frames `0..frames`, all free.
+    ///
+    /// ```
+    /// use oxmm_bench::pages::{Buddy, Frames};
+    /// assert_eq!(Buddy::new(2).alloc(1), Some(0));
+    /// ```
     pub fn new(frames: u64) -> Self {
         let mut a = buddy_system_allocator::FrameAllocator::<33>::new();
         a.add_frame(0, frames as usize);
@@ -178,6 +188,11 @@ pub struct Bitmap(Box<bitmap_allocator::BitAlloc1M>);
 
 impl Bitmap {
     /// An allocator of frames `0..frames` (at most 2^20), all free.
+    ///
+    /// ```
+    /// use oxmm_bench::pages::{Bitmap, Frames};
+    /// assert_eq!(Bitmap::new(1).alloc(0), Some(0));
+    /// ```
     pub fn new(frames: u64) -> Self {
         let mut a: Box<bitmap_allocator::BitAlloc1M> = Box::default();
         a.insert(0..(frames as usize).min(1 << 20));
@@ -220,6 +235,11 @@ const PAGE: usize = 4096;
 
 impl FreeListPeer {
     /// An allocator of frames `0..frames`, all free.
+    ///
+    /// ```
+    /// use oxmm_bench::pages::{FreeListPeer, Frames};
+    /// assert!(FreeListPeer::new(1).alloc(1).is_none());
+    /// ```
     pub fn new(frames: u64) -> Self {
         let mut a = free_list::FreeList::<16>::new();
         if let Ok(r) = free_list::PageRange::new(0, frames as usize * PAGE) {
@@ -264,6 +284,11 @@ pub struct Locked<F>(spin::Mutex<F>);
 
 impl<F> Locked<F> {
     /// Wrap `f`.
+    ///
+    /// ```
+    /// use oxmm_bench::pages::{Buddy, Locked, SharedFrames};
+    /// assert!(Locked::new(Buddy::new(0)).alloc(0).is_none());
+    /// ```
     pub fn new(f: F) -> Self {
         Locked(spin::Mutex::new(f))
     }
