@@ -54,6 +54,10 @@ struct BootArgs {
     /// Import the machine from a real Linux boot log (dmesg).
     #[arg(long, value_name = "FILE", group = "source")]
     from_dmesg: Option<PathBuf>,
+    /// With --from-dmesg: the same machine's /proc/zoneinfo. Boots a twin whose zones
+    /// have exactly the captured managed pages, watermarks, protection and batches.
+    #[arg(long, value_name = "FILE", requires = "from_dmesg")]
+    zoneinfo: Option<PathBuf>,
     /// Kernel command-line memory options applied on top of the machine, e.g.
     /// "kernelcore=1G mem=4G".
     #[arg(long, value_name = "OPTIONS", allow_hyphen_values = true)]
@@ -68,8 +72,8 @@ struct BootArgs {
     #[arg(long)]
     timestamps: bool,
     /// After the boot, print this /proc file instead of the boot log and summary
-    /// (repeatable). NAME: buddyinfo, pagetypeinfo, zoneinfo (the watermark lines
-    /// only for now), slabinfo, sys/vm/min_free_kbytes, sys/vm/watermark_scale_factor,
+    /// (repeatable). NAME: buddyinfo, pagetypeinfo, zoneinfo, vmstat, meminfo,
+    /// slabinfo, sys/vm/min_free_kbytes, sys/vm/watermark_scale_factor,
     /// sys/vm/watermark_boost_factor, sys/vm/lowmem_reserve_ratio. All but the
     /// sys/vm files need a full boot (not --describe-only).
     #[arg(long = "proc", value_name = "NAME")]
@@ -81,8 +85,9 @@ struct BootArgs {
 enum ProcFile {
     Buddyinfo,
     Pagetypeinfo,
-    /// Only the watermark lines of `zoneinfo_show_print` exist so far.
     Zoneinfo,
+    Vmstat,
+    Meminfo,
     Slabinfo,
     MinFreeKbytes,
     WatermarkScaleFactor,
@@ -91,10 +96,12 @@ enum ProcFile {
 }
 
 impl ProcFile {
-    const ALL: [ProcFile; 8] = [
+    const ALL: [ProcFile; 10] = [
         ProcFile::Buddyinfo,
         ProcFile::Pagetypeinfo,
         ProcFile::Zoneinfo,
+        ProcFile::Vmstat,
+        ProcFile::Meminfo,
         ProcFile::Slabinfo,
         ProcFile::MinFreeKbytes,
         ProcFile::WatermarkScaleFactor,
@@ -108,6 +115,8 @@ impl ProcFile {
             ProcFile::Buddyinfo => "buddyinfo",
             ProcFile::Pagetypeinfo => "pagetypeinfo",
             ProcFile::Zoneinfo => "zoneinfo",
+            ProcFile::Vmstat => "vmstat",
+            ProcFile::Meminfo => "meminfo",
             ProcFile::Slabinfo => "slabinfo",
             ProcFile::MinFreeKbytes => "sys/vm/min_free_kbytes",
             ProcFile::WatermarkScaleFactor => "sys/vm/watermark_scale_factor",
@@ -136,7 +145,12 @@ impl ProcFile {
     fn needs_free_lists(self) -> bool {
         matches!(
             self,
-            ProcFile::Buddyinfo | ProcFile::Pagetypeinfo | ProcFile::Zoneinfo | ProcFile::Slabinfo
+            ProcFile::Buddyinfo
+                | ProcFile::Pagetypeinfo
+                | ProcFile::Zoneinfo
+                | ProcFile::Vmstat
+                | ProcFile::Meminfo
+                | ProcFile::Slabinfo
         )
     }
 }
@@ -163,7 +177,7 @@ impl LogLevel {
 pub(crate) fn main() -> ExitCode {
     // Run as the boot CPU, so that the per-CPU lists and slabs used, and with them the
     // /proc output, are the same on every run.
-    oxmm_host::platform::pin_thread_cpu(Some(0));
+    oxmm_host::platform::bind_this_thread(0);
     install_panic_hook();
     let cli = Cli::parse();
     let result = match cli.command {
@@ -205,6 +219,13 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
 
 /// Load the machine the arguments name and apply `--cmdline`.
 fn load_machine(args: &BootArgs) -> anyhow::Result<Machine> {
+    if let (Some(dmesg), Some(zoneinfo)) = (&args.from_dmesg, &args.zoneinfo) {
+        return Ok(Machine::twin_from_files(
+            dmesg,
+            zoneinfo,
+            args.cmdline.as_deref(),
+        )?);
+    }
     let mut machine = if let Some(path) = &args.config {
         Machine::from_toml_file(path)?
     } else if let Some(path) = &args.from_dmesg {
@@ -288,7 +309,9 @@ fn print_proc_files(
         match f {
             ProcFile::Buddyinfo => mm.buddyinfo(&mut s)?,
             ProcFile::Pagetypeinfo => mm.pagetypeinfo(&mut s)?,
-            ProcFile::Zoneinfo => mm.zoneinfo_watermarks(&mut s)?,
+            ProcFile::Zoneinfo => mm.zoneinfo(&mut s)?,
+            ProcFile::Vmstat => mm.vmstat(&mut s)?,
+            ProcFile::Meminfo => mm.meminfo(&mut s)?,
             ProcFile::Slabinfo => match &slab {
                 Some(slab) => slab.slabinfo(mm, &mut s)?,
                 None => anyhow::bail!("--proc slabinfo: no slab caches without a full boot"),

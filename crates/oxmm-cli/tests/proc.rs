@@ -98,7 +98,7 @@ fn zoneinfo_and_slabinfo_follow_linux_layout() {
     let o = boot_capture("q35-3g-smp2", &["--proc", "zoneinfo", "--proc", "slabinfo"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.starts_with("==> /proc/zoneinfo <==\nNode 0, zone      DMA\n  pages free     "));
+    assert!(out.starts_with("==> /proc/zoneinfo <==\nNode 0, zone      DMA\n  per-node stats\n"));
     // Same zones in the same order as the capture, with its spanned and present
     // pages. (managed, and so the watermarks, differ: the capture was taken after
     // the rest of the kernel had booted and reserved memory.)
@@ -131,12 +131,14 @@ fn pagetypeinfo_prints_the_geometry() {
 
 #[test]
 fn unknown_name_fails_listing_the_valid_ones() {
-    let o = oxmm(&["boot", "--proc", "meminfo"]);
-    assert_one_line_failure(&o, "\"meminfo\"");
+    let o = oxmm(&["boot", "--proc", "smaps"]);
+    assert_one_line_failure(&o, "\"smaps\"");
     let err = stderr(&o);
     for n in [
         "buddyinfo",
         "zoneinfo",
+        "vmstat",
+        "meminfo",
         "slabinfo",
         "sys/vm/lowmem_reserve_ratio",
     ] {
@@ -147,7 +149,14 @@ fn unknown_name_fails_listing_the_valid_ones() {
 
 #[test]
 fn describe_only_refuses_files_that_need_free_lists() {
-    for name in ["buddyinfo", "pagetypeinfo", "zoneinfo", "slabinfo"] {
+    for name in [
+        "buddyinfo",
+        "pagetypeinfo",
+        "zoneinfo",
+        "vmstat",
+        "meminfo",
+        "slabinfo",
+    ] {
         let o = oxmm(&["boot", "--describe-only", "--proc", name]);
         assert_one_line_failure(&o, name);
         assert!(stderr(&o).contains("--describe-only"), "{}", stderr(&o));
@@ -155,10 +164,33 @@ fn describe_only_refuses_files_that_need_free_lists() {
 }
 
 #[test]
-fn help_says_zoneinfo_is_partial() {
+fn help_lists_the_proc_files() {
     let o = oxmm(&["boot", "--help"]);
     assert!(o.status.success());
     let help = stdout(&o);
     assert!(help.contains("--proc <NAME>"), "{help}");
-    assert!(help.contains("watermark lines"), "{help}");
+    for name in ["zoneinfo", "vmstat", "meminfo"] {
+        assert!(help.contains(name), "{help}");
+    }
+}
+
+#[test]
+fn vmstat_and_meminfo_have_linux_lines() {
+    let o = boot_capture("q35-3g-smp2", &["--proc", "vmstat", "--proc", "meminfo"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let (vmstat, meminfo) = out
+        .strip_prefix("==> /proc/vmstat <==\n")
+        .and_then(|s| s.split_once("\n==> /proc/meminfo <==\n"))
+        .unwrap_or_else(|| panic!("{out}"));
+    let names = |s: &str, sep: char| -> Vec<String> {
+        s.lines()
+            .map(|l| l.split(sep).next().unwrap().to_owned())
+            .collect()
+    };
+    let linux_vm = read("q35-3g-smp2", "vmstat.txt");
+    let linux_mi = read("q35-3g-smp2", "meminfo.txt");
+    assert_eq!(names(vmstat, ' '), names(&linux_vm, ' '));
+    assert_eq!(names(meminfo, ':'), names(&linux_mi, ':'));
+    assert!(meminfo.starts_with("MemTotal:       "), "{meminfo}");
 }

@@ -121,7 +121,7 @@ impl HostedMachine {
             lines: Vec::new(),
             times: Vec::new(),
         };
-        let mm = Box::new(Mm::boot_with(
+        let mut mm = Box::new(Mm::boot_with(
             platform,
             setup.memblock().clone(),
             &cfg,
@@ -129,6 +129,22 @@ impl HostedMachine {
             &mut log,
             &ThreadRunner::new(),
         )?);
+        // After the initcalls: the memory Linux frees late (initrd, init sections).
+        for (s, e, name) in setup.late_frees() {
+            mm.free_reserved_area(
+                PhysAddr(*s),
+                PhysAddr(*e),
+                Some(oxmm::page_alloc::free_reserved::POISON_FREE_INITMEM),
+                Some(name),
+                &mut log,
+            )
+            .map_err(|reason| HostError::LateFree {
+                name: name.clone(),
+                start: *s,
+                end: *e,
+                reason,
+            })?;
+        }
         Ok(HostedMachine {
             name: machine.name.clone(),
             mode,
@@ -391,6 +407,18 @@ pub enum HostError {
     /// The core's boot refused the machine.
     #[error("boot failed: {0}")]
     Boot(#[from] oxmm::boot::BootError),
+    /// A `[[late_free]]` range could not be freed after boot.
+    #[error("late free `{name}` {start:#x}-{:#x}: {reason}", end - 1)]
+    LateFree {
+        /// Its name.
+        name: String,
+        /// Start address.
+        start: u64,
+        /// End address (exclusive).
+        end: u64,
+        /// Why the core refused it.
+        reason: oxmm::page_alloc::free_reserved::FreeReservedError,
+    },
 }
 
 /// The 4 KiB-aligned parts of `after`'s reserved memory that `before` did not reserve:

@@ -1,5 +1,6 @@
 //! [`HostPlatform`]: the `oxmm` platform boundary implemented on process memory.
 
+use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -9,7 +10,8 @@ use oxmm::types::VirtAddr;
 use crate::physmem::PhysMem;
 
 /// The hosted machine as the core sees it: the direct map is a [`PhysMem`], CPU ids are
-/// the host CPUs the calling threads run on (folded into the machine's CPU count), and
+/// the host CPUs the calling threads first ran on (cached per thread, folded into the
+/// machine's CPU count; see [`bind_this_thread`] to choose one), and
 /// TLB flushes are only counted — oxmm's own page tables are never loaded into the
 /// host's MMU, so there is nothing to flush.
 ///
@@ -120,57 +122,7 @@ impl HostPlatform {
     }
 }
 
-std::thread_local! {
-    /// The host CPU last seen by this thread, and how many more calls may reuse it.
-    static HOST_CPU: std::cell::Cell<(u32, u32)> = const { std::cell::Cell::new((0, 0)) };
-}
-
-std::thread_local! {
-    /// The CPU this thread is pinned to ([`pin_thread_cpu`]), `usize::MAX` for none.
-    static PINNED_CPU: std::cell::Cell<usize> = const { std::cell::Cell::new(usize::MAX) };
-}
-
-/// Make the calling thread report host CPU `cpu` to every hosted machine (`None`: the
-/// CPU it really runs on, the default). A command that boots a machine and prints its
-/// state pins itself to CPU 0 — Linux's boot CPU — so that which per-CPU lists and
-/// slabs it used, and so its output, does not depend on where the host scheduled it.
-///
-/// ```
-/// use oxmm::platform::Platform;
-/// let p = oxmm_host::platform::HostPlatform::without_memory(4).unwrap();
-/// oxmm_host::platform::pin_thread_cpu(Some(2));
-/// assert_eq!(p.cpu_id(), 2);
-/// oxmm_host::platform::pin_thread_cpu(None);
-/// assert!(p.cpu_id() < 4);
-/// ```
-pub fn pin_thread_cpu(cpu: Option<usize>) {
-    PINNED_CPU.with(|c| c.set(cpu.unwrap_or(usize::MAX)));
-}
-
-/// The calling thread's host CPU, asked of the kernel (`getcpu`) every 64th call:
-/// the answer is stale the moment it returns anyway, and per-CPU data is locked, so a
-/// thread that migrated keeps using its old CPU's data for a few calls, correctly.
-#[inline]
-fn host_cpu() -> usize {
-    let pinned = PINNED_CPU.with(|c| c.get());
-    if pinned != usize::MAX {
-        return pinned;
-    }
-    HOST_CPU.with(|c| {
-        let (cpu, left) = c.get();
-        if left > 0 {
-            c.set((cpu, left - 1));
-            cpu as usize
-        } else {
-            let cpu = rustix::process::sched_getcpu();
-            c.set((cpu as u32, 63));
-            cpu
-        }
-    })
-}
-
 impl Platform for HostPlatform {
-    #[inline]
     fn direct_map_base(&self) -> *mut u8 {
         self.mem.as_ref().map_or(std::ptr::null_mut(), |m| m.base())
     }
@@ -179,7 +131,8 @@ impl Platform for HostPlatform {
     fn cpu_id(&self) -> usize {
         // The host may have fewer or more CPUs than the machine: fold, so per-CPU data
         // indexed by this id always exists and threads on different host CPUs spread.
-        let cpu = host_cpu();
+        let cpu = this_thread_cpu();
+        // No division in the common case (it would cost more than the rest of cpu_id).
         if cpu < self.nr_cpus {
             cpu
         } else {
@@ -187,7 +140,6 @@ impl Platform for HostPlatform {
         }
     }
 
-    #[inline]
     fn nr_cpus(&self) -> usize {
         self.nr_cpus
     }
@@ -197,4 +149,66 @@ impl Platform for HostPlatform {
         self.tlb_flushed_bytes
             .fetch_add(end.0.saturating_sub(start.0), Ordering::Relaxed);
     }
+}
+
+std::thread_local! {
+    // The calling thread's CPU id; `usize::MAX` until first asked for or bound.
+    static THIS_CPU: Cell<usize> = const { Cell::new(usize::MAX) };
+}
+
+/// The calling thread's CPU id as every [`HostPlatform`] sees it (before folding into
+/// the machine's CPU count): the one given to [`bind_this_thread`], else the host CPU
+/// the thread ran on when first asked.
+///
+/// The id is cached: a system call per allocation would cost more than the allocation
+/// itself, and a thread that the host later migrates keeps using "its" CPU's lists,
+/// which stays correct because each CPU's lists have their own lock (as a kernel task
+/// preempted between `this_cpu_ptr` and `pcp_spin_trylock` can do).
+///
+/// ```
+/// use oxmm_host::platform::{bind_this_thread, this_thread_cpu};
+/// let first = this_thread_cpu();
+/// assert_eq!(this_thread_cpu(), first);
+/// std::thread::spawn(|| {
+///     bind_this_thread(5);
+///     assert_eq!(this_thread_cpu(), 5);
+/// })
+/// .join()
+/// .unwrap();
+/// ```
+#[inline]
+pub fn this_thread_cpu() -> usize {
+    let cpu = THIS_CPU.get();
+    if cpu != usize::MAX {
+        return cpu;
+    }
+    first_cpu()
+}
+
+/// The thread's first [`this_thread_cpu`]: where the host runs it now.
+#[cold]
+fn first_cpu() -> usize {
+    let cpu = rustix::process::sched_getcpu();
+    THIS_CPU.set(cpu);
+    cpu
+}
+
+/// Run the calling thread as CPU `cpu` (folded into each machine's CPU count) from now
+/// on, so threads that should not share per-CPU lists get ids of their own whatever
+/// host CPUs they run on.
+///
+/// ```
+/// use std::sync::Arc;
+/// use oxmm::platform::Platform;
+/// use oxmm_host::{physmem::PhysMem, platform::{bind_this_thread, HostPlatform}};
+/// let p = HostPlatform::new(Arc::new(PhysMem::new(4096).unwrap()), 4).unwrap();
+/// std::thread::spawn(move || {
+///     bind_this_thread(6);
+///     assert_eq!(p.cpu_id(), 2);
+/// })
+/// .join()
+/// .unwrap();
+/// ```
+pub fn bind_this_thread(cpu: usize) {
+    THIS_CPU.set(cpu);
 }

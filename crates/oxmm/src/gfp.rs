@@ -257,6 +257,7 @@ impl Gfp {
     /// assert!((Gfp::DMA | Gfp::HIGHMEM).zone(&x86).is_err());
     /// ```
     #[doc(alias = "gfp_zone")]
+    #[inline]
     pub fn zone(self, layout: &ZoneLayout) -> Result<ZoneType, GfpError> {
         let bits = self.bits() & GFP_ZONEMASK;
         let opt = |t: ZoneType| if layout.has(t) { t } else { ZoneType::Normal };
@@ -281,6 +282,7 @@ impl Gfp {
     /// assert_eq!(Gfp::HIGHUSER_MOVABLE.migratetype(true), Ok(MigrateType::Unmovable));
     /// ```
     #[doc(alias = "gfp_migratetype")]
+    #[inline]
     pub fn migratetype(self, grouping_disabled: bool) -> Result<MigrateType, GfpError> {
         let m = self.bits() & GFP_MOVABLE_MASK;
         if m == GFP_MOVABLE_MASK {

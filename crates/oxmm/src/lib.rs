@@ -11,7 +11,8 @@
 //! * [`memblock`] — the boot-time memory allocator;
 //! * [`page`] — the page descriptor (`struct page`);
 //! * [`platform`] — everything the core needs from the machine;
-//! * [`printk`] — the kernel log sink.
+//! * [`printk`] — the kernel log sink;
+//! * [`vmstat`] — the VM counters and the formulas of the /proc files.
 //!
 //! ```
 //! use oxmm::types::{Pfn, PhysAddr, PageGeometry};
@@ -29,6 +30,7 @@ pub mod boot;
 pub mod gfp;
 pub mod memblock;
 pub mod memmap;
+pub mod mempolicy;
 pub mod mm;
 pub mod mmzone;
 pub mod page;
@@ -40,4 +42,5 @@ pub mod proc;
 pub mod slab;
 pub mod sysctl;
 pub mod types;
+pub mod vmstat;
 pub mod watermark;

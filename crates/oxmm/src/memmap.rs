@@ -153,16 +153,19 @@ impl MemMap {
     }
 
     /// Whether descriptors can be read and written (a Full boot on a real direct map).
+    #[inline]
     pub const fn is_accessible(&self) -> bool {
         self.accessible
     }
 
     /// Number of present sections.
+    #[inline]
     pub const fn nr_present_sections(&self) -> u32 {
         self.nr_present
     }
 
     /// Physical address of the section table.
+    #[inline]
     pub const fn table(&self) -> PhysAddr {
         self.table
     }
@@ -232,6 +235,21 @@ impl MemMap {
         Some(unsafe { &*p })
     }
 
+    /// The descriptors of `[pfn, pfn + nr)` as one slice, when they lie in one present
+    /// section (an aligned block of an order up to the section size always does).
+    #[inline]
+    pub(crate) fn block(&self, pfn: u64, nr: u64) -> Option<&[Page]> {
+        let last = pfn.checked_add(nr.checked_sub(1)?)?;
+        if pfn >> self.section_shift != last >> self.section_shift {
+            return None;
+        }
+        let p = self.desc_ptr_by_index(self.index_of(pfn)?)?;
+        // SAFETY: a present section's descriptors are contiguous and initialised (see
+        // `MemMapPart::fill`), and `[pfn, pfn + nr)` lies in one; as in `page`, they
+        // live as long as the map and are all atomics.
+        Some(unsafe { core::slice::from_raw_parts(p, nr as usize) })
+    }
+
     /// The descriptor with memmap index `idx`.
     #[inline]
     pub fn page_by_index(&self, idx: u32) -> Option<&Page> {
@@ -254,6 +272,7 @@ impl MemMap {
 
     /// Read the 4 bits of pageblock `bitidx / 4` from the bitmap at `usemap`
     /// (`get_pfnblock_flags_mask`).
+    #[inline]
     pub(crate) fn pageblock_bits(
         &self,
         usemap: PhysAddr,
@@ -273,6 +292,7 @@ impl MemMap {
     /// Write the 4 bits of pageblock `block` of a zone's bitmap
     /// (`set_pfnblock_flags_mask`). Atomic, so never unsound; the caller holds the
     /// zone (its lock, or its boot-time exclusive part) so that writers do not race.
+    #[inline]
     pub(crate) fn set_pageblock_bits(
         &self,
         usemap: PhysAddr,
@@ -298,6 +318,7 @@ impl MemMap {
     }
 
     /// The page geometry.
+    #[inline]
     pub const fn geometry(&self) -> PageGeometry {
         self.geo
     }

@@ -84,6 +84,8 @@ pub struct Mm<P: Platform> {
     pub(crate) hooks: &'static dyn crate::page_alloc::AllocHooks,
     /// Pages the per-CPU areas took from the buddy allocator (`pcpu_nr_pages`).
     pub(crate) pcpu_pages: u64,
+    /// The event counters and writeback tunables (`vm_event_states`, `vm_dirty_ratio`...).
+    pub(crate) vmstat: crate::vmstat::VmGlobal,
 }
 
 impl<P: Platform> Mm<P> {
@@ -226,6 +228,7 @@ impl<P: Platform> Mm<P> {
             addr_of_mut!((*p).vm).write(crate::sysctl::VmSysctl::new(cfg.thp));
             addr_of_mut!((*p).hooks).write(&crate::page_alloc::NoHooks);
             addr_of_mut!((*p).pcpu_pages).write(0);
+            addr_of_mut!((*p).vmstat).write(crate::vmstat::VmGlobal::new());
             &mut *p
         };
         if let Err(e) = mm.boot_steps(cfg, mode, log, runner) {
@@ -261,14 +264,34 @@ impl<P: Platform> Mm<P> {
         mm.build_all_zonelists(cfg, log);
         mm.run_node_init(runner);
         mm.mem_init_print_info(cfg, log);
-        if let (Arch::Ia32, Some(build)) = (cfg.arch, cfg.ia32_layout) {
-            VirtLayout::new(&build, &cfg.kernel, mm.max_low_pfn(cfg)).print(log);
-        }
+        // memmap_boot_pages_add: Linux's struct page size per present section.
+        let page_desc = cfg
+            .struct_page_size
+            .unwrap_or_else(|| crate::boot::linux_struct_page_bytes(cfg.arch));
+        let per_section = (geo.pages_per_section() * page_desc).div_ceil(geo.page_size());
+        mm.vmstat.memmap_boot_pages = mm.memmap.nr_present_sections() as u64 * per_section;
+        mm.vmstat.vmalloc_total = match (cfg.arch, cfg.ia32_layout) {
+            (Arch::X86_64, _) => crate::vmstat::VMALLOC_TOTAL_X86_64,
+            (Arch::Ia32, Some(build)) => {
+                let l = VirtLayout::new(&build, &cfg.kernel, mm.max_low_pfn(cfg));
+                l.print(log);
+                l.vmalloc.1 - l.vmalloc.0
+            }
+            // Other architectures' vmalloc ranges are not modelled.
+            _ => 0,
+        };
         mm.cma_init_reserved_areas(cfg)?;
+        // __free_pages_core counts PGFREE for every page boot hands to the buddy
+        // allocator: exactly the managed pages.
+        let boot_freed = mm.totalram_pages();
+        mm.vmstat
+            .events
+            .count(crate::vmstat::VmEventItem::Pgfree, boot_freed);
         // start_kernel: the per-CPU lists, once the buddy allocator can hold them.
         mm.setup_per_cpu_pageset()?;
         // Initcalls after the CMA pages joined the managed counts.
         mm.init_per_zone_wmark_min(log);
+        mm.hugepage_init(log);
         Ok(())
     }
 
@@ -360,20 +383,19 @@ impl<P: Platform> Mm<P> {
     /// The fallback zonelist of `nid` (`ZONELIST_FALLBACK`): nodes in fallback order,
     /// within each its populated zones from high to low.
     #[doc(alias = "node_zonelist")]
-    pub fn zonelist(&self, nid: NodeId) -> impl Iterator<Item = crate::mmzone::Zoneref> + '_ {
-        self.node(nid).into_iter().flat_map(move |n| {
-            n.fallback_order().flat_map(move |o| {
-                self.nodes[o.0 as usize]
-                    .zones()
-                    .iter()
-                    .rev()
-                    .filter(|z| z.is_populated())
-                    .map(move |z| crate::mmzone::Zoneref {
-                        nid: o,
-                        zone_idx: z.idx(),
-                    })
-            })
-        })
+    pub fn zonelist(
+        &self,
+        nid: NodeId,
+    ) -> impl Iterator<Item = crate::mmzone::Zoneref> + Clone + '_ {
+        ZonelistIter {
+            nodes: &self.nodes,
+            order: self
+                .node(nid)
+                .map_or(&[][..], |n| n.fallback_order_ids())
+                .iter(),
+            cur: None,
+            next_zone: 0,
+        }
     }
 
     /// memblock as boot left it (kept, like `CONFIG_ARCH_KEEP_MEMBLOCK`).
@@ -713,5 +735,40 @@ impl<P: Platform> Mm<P> {
             }
         }
         Ok(())
+    }
+}
+
+/// [`Mm::zonelist`]'s walk: each node of the fallback order, its populated zones from
+/// high to low (a hand-written iterator: this runs on every allocation).
+#[derive(Clone)]
+struct ZonelistIter<'a> {
+    nodes: &'a [Node; MAX_NUMNODES],
+    order: core::slice::Iter<'a, u8>,
+    cur: Option<&'a Node>,
+    next_zone: usize,
+}
+
+impl Iterator for ZonelistIter<'_> {
+    type Item = crate::mmzone::Zoneref;
+
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        loop {
+            if let Some(n) = self.cur {
+                let zones = n.zones();
+                while self.next_zone > 0 {
+                    self.next_zone -= 1;
+                    if let Some(z) = zones.get(self.next_zone).filter(|z| z.is_populated()) {
+                        return Some(crate::mmzone::Zoneref {
+                            nid: n.nid(),
+                            zone_idx: z.idx(),
+                        });
+                    }
+                }
+            }
+            let n = self.nodes.get(*self.order.next()? as usize)?;
+            self.cur = Some(n);
+            self.next_zone = n.zones().len();
+        }
     }
 }

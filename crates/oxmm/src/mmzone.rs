@@ -127,26 +127,31 @@ impl ZoneLayout {
     }
 
     /// Number of configured zones (`MAX_NR_ZONES` of this configuration).
+    #[inline]
     pub const fn len(&self) -> usize {
         self.len as usize
     }
 
     /// Always false: every configuration has at least one zone.
+    #[inline]
     pub const fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// The configured zones in index order.
+    #[inline]
     pub fn zones(&self) -> &[ZoneType] {
         &self.zones[..self.len as usize]
     }
 
     /// `zone_idx` of a kind, if configured.
+    #[inline]
     pub fn index_of(&self, t: ZoneType) -> Option<usize> {
         self.zones().iter().position(|&z| z == t)
     }
 
     /// Whether a kind is configured.
+    #[inline]
     pub fn has(&self, t: ZoneType) -> bool {
         self.index_of(t).is_some()
     }
@@ -216,6 +221,7 @@ impl MigrateType {
     }
 
     /// The type with value `v`, if any.
+    #[inline]
     pub const fn from_u8(v: u8) -> Option<MigrateType> {
         match v {
             0 => Some(MigrateType::Unmovable),
@@ -229,6 +235,7 @@ impl MigrateType {
     }
 
     /// `migratetype_is_mergeable`: Unmovable, Movable and Reclaimable blocks may merge.
+    #[inline]
     pub const fn is_mergeable(self) -> bool {
         (self as u8) < MIGRATE_PCPTYPES as u8
     }
@@ -271,6 +278,7 @@ impl FreeList {
 
     /// A list whose ends are `head` and `tail` (for building zones by hand; the
     /// descriptors must link them).
+    #[inline]
     pub const fn new(head: u32, tail: u32) -> FreeList {
         FreeList {
             head: AtomicU32::new(head),
@@ -279,22 +287,26 @@ impl FreeList {
     }
 
     /// Whether the list has no entries.
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.head() == Page::NIL
     }
 
     /// First entry (taken first by the allocator).
+    #[inline]
     pub fn head(&self) -> u32 {
         self.head.load(Relaxed)
     }
 
     /// Last entry.
+    #[inline]
     pub fn tail(&self) -> u32 {
         self.tail.load(Relaxed)
     }
 
     /// `list_add` / `list_add_tail`: link the page with memmap index `idx` at the head or
     /// the tail. `None` when a link names no descriptor (a corrupted map).
+    #[inline]
     pub(crate) fn add(&self, map: &MemMap, idx: u32, tail: bool) -> Option<()> {
         let p = map.page_by_index(idx)?;
         let (old_head, old_tail) = (self.head(), self.tail());
@@ -321,6 +333,7 @@ impl FreeList {
     }
 
     /// `list_del`: unlink the page with memmap index `idx` (which must be on this list).
+    #[inline]
     pub(crate) fn del(&self, map: &MemMap, idx: u32) -> Option<()> {
         let p = map.page_by_index(idx)?;
         let (next, prev) = (p.next(), p.prev());
@@ -363,11 +376,13 @@ impl FreeArea {
     };
 
     /// Number of free blocks of this order over all migrate types.
+    #[inline]
     pub fn nr_free(&self) -> u64 {
         self.nr_free.load(Relaxed)
     }
 
     /// Adjust `nr_free` by `d` blocks (the zone lock held, or a zone built by hand).
+    #[inline]
     pub fn add_nr_free(&self, d: i64) {
         let v = self.nr_free().wrapping_add_signed(d);
         self.nr_free.store(v, Relaxed);
@@ -438,6 +453,8 @@ pub struct Zone {
     pub(crate) pageset: crate::page_alloc::pcp::PagesetParams,
     /// `per_cpu_pageset`: this zone's per-CPU lists (none before they are set up).
     pub(crate) pcp: crate::percpu::PerCpu<crate::page_alloc::pcp::PerCpuPages>,
+    /// `vm_stat[]` and `vm_numa_event[]`.
+    pub(crate) vmstat: crate::vmstat::ZoneVmStats,
 }
 
 impl Zone {
@@ -472,71 +489,84 @@ impl Zone {
             flags: AtomicU32::new(0),
             pageset: crate::page_alloc::pcp::PagesetParams::BOOT,
             pcp: crate::percpu::PerCpu::NONE,
+            vmstat: crate::vmstat::ZoneVmStats::new(),
         }
     }
 
     /// The zone's kind.
+    #[inline]
     pub const fn zone_type(&self) -> ZoneType {
         self.zone_type
     }
 
     /// `zone_idx`: the position in the architecture's [`ZoneLayout`].
     #[doc(alias = "zone_idx")]
+    #[inline]
     pub const fn idx(&self) -> usize {
         self.idx as usize
     }
 
     /// `zone_to_nid`.
     #[doc(alias = "zone_to_nid")]
+    #[inline]
     pub const fn nid(&self) -> NodeId {
         self.nid
     }
 
     /// `zone->zone_start_pfn` (0 for a zone that spans nothing).
     #[doc(alias = "zone_start_pfn")]
+    #[inline]
     pub const fn start_pfn(&self) -> u64 {
         self.start_pfn
     }
 
     /// `zone_end_pfn`: start + spanned (exclusive).
     #[doc(alias = "zone_end_pfn")]
+    #[inline]
     pub const fn end_pfn(&self) -> u64 {
         self.start_pfn + self.spanned
     }
 
     /// `zone->spanned_pages`.
+    #[inline]
     pub const fn spanned_pages(&self) -> u64 {
         self.spanned
     }
 
     /// `zone->present_pages`: spanned minus holes.
+    #[inline]
     pub const fn present_pages(&self) -> u64 {
         self.present
     }
 
     /// `zone_managed_pages`: pages owned by the buddy allocator.
     #[doc(alias = "zone_managed_pages")]
+    #[inline]
     pub const fn managed_pages(&self) -> u64 {
         self.managed
     }
 
     /// `zone->per_cpu_pageset`: the zone's per-CPU lists (empty before boot sets them
     /// up, and on a description-only boot).
+    #[inline]
     pub fn per_cpu_pageset(&self) -> &crate::percpu::PerCpu<crate::page_alloc::pcp::PerCpuPages> {
         &self.pcp
     }
 
     /// `pageset_high_min`, `pageset_high_max`, `pageset_batch`.
+    #[inline]
     pub fn pageset_params(&self) -> crate::page_alloc::pcp::PagesetParams {
         self.pageset
     }
 
     /// `zone->cma_pages`: pages of activated CMA areas in this zone.
+    #[inline]
     pub const fn cma_pages(&self) -> u64 {
         self.cma_pages
     }
 
     /// `free_area[order].nr_free` (0 for an order above `MAX_PAGE_ORDER`).
+    #[inline]
     pub fn nr_free(&self, order: u32) -> u64 {
         self.free_area
             .get(order as usize)
@@ -544,31 +574,37 @@ impl Zone {
     }
 
     /// `zone_page_state(zone, NR_FREE_PAGES)` (never negative, as Linux clamps).
+    #[inline]
     pub fn free_pages(&self) -> u64 {
         self.free_pages.load(Relaxed).max(0) as u64
     }
 
     /// `zone_page_state(zone, NR_FREE_CMA_PAGES)`.
+    #[inline]
     pub fn free_cma_pages(&self) -> u64 {
         self.free_cma_pages.load(Relaxed).max(0) as u64
     }
 
     /// `zone->nr_free_highatomic`.
+    #[inline]
     pub fn nr_free_highatomic(&self) -> u64 {
         self.nr_free_highatomic.load(Relaxed).max(0) as u64
     }
 
     /// `zone->nr_reserved_highatomic`.
+    #[inline]
     pub fn nr_reserved_highatomic(&self) -> u64 {
         self.nr_reserved_highatomic.load(Relaxed)
     }
 
+    #[inline]
     pub(crate) fn set_nr_reserved_highatomic(&self, v: u64) {
         self.nr_reserved_highatomic.store(v, Relaxed)
     }
 
     /// `account_freepages` (v6.12): Isolate pages are not free; CMA and HighAtomic free
     /// pages are also counted apart. Called with the zone lock held (or at boot).
+    #[inline]
     pub fn account_freepages(&self, nr: i64, mt: MigrateType) {
         if mt == MigrateType::Isolate {
             return;
@@ -582,16 +618,19 @@ impl Zone {
     }
 
     /// `zone->watermark_boost`.
+    #[inline]
     pub fn watermark_boost(&self) -> u64 {
         self.watermark_boost.load(Relaxed)
     }
 
     /// Set `zone->watermark_boost` (the zone lock held, or kswapd's reset).
+    #[inline]
     pub fn set_watermark_boost(&self, v: u64) {
         self.watermark_boost.store(v, Relaxed)
     }
 
     /// The watermarks with the current boost (`min_wmark_pages` etc. read `.min()`...).
+    #[inline]
     pub fn watermarks(&self) -> crate::watermark::Watermarks {
         crate::watermark::Watermarks {
             boost: self.watermark_boost(),
@@ -600,34 +639,40 @@ impl Zone {
     }
 
     /// `test_bit(flag, &zone->flags)`.
+    #[inline]
     pub fn test_flag(&self, flag: u32) -> bool {
         self.flags.load(Relaxed) & flag != 0
     }
 
     /// `set_bit(flag, &zone->flags)`.
+    #[inline]
     pub fn set_flag(&self, flag: u32) {
         self.flags.fetch_or(flag, Relaxed);
     }
 
     /// `test_and_clear_bit(flag, &zone->flags)`.
+    #[inline]
     pub fn test_and_clear_flag(&self, flag: u32) -> bool {
         self.flags.fetch_and(!flag, Relaxed) & flag != 0
     }
 
     /// `populated_zone`: the zone has present pages.
     #[doc(alias = "populated_zone")]
+    #[inline]
     pub const fn is_populated(&self) -> bool {
         self.present != 0
     }
 
     /// `managed_zone`: the zone has managed pages.
     #[doc(alias = "managed_zone")]
+    #[inline]
     pub const fn is_managed(&self) -> bool {
         self.managed != 0
     }
 
     /// `zone_spans_pfn`.
     #[doc(alias = "zone_spans_pfn")]
+    #[inline]
     pub const fn spans_pfn(&self, pfn: u64) -> bool {
         self.start_pfn <= pfn && pfn < self.end_pfn()
     }
@@ -656,6 +701,8 @@ pub struct Node {
     /// `node_order[]` of `build_zonelists`: node ids in fallback order.
     pub(crate) fallback: [u8; crate::types::MAX_NUMNODES],
     pub(crate) nr_fallback: u8,
+    /// `vm_stat[]`.
+    pub(crate) vmstat: crate::vmstat::NodeVmStats,
 }
 
 impl Node {
@@ -675,60 +722,77 @@ impl Node {
             zones,
             fallback: [0; crate::types::MAX_NUMNODES],
             nr_fallback: 0,
+            vmstat: crate::vmstat::NodeVmStats::new(),
         }
     }
 
     /// `pgdat->node_id`.
+    #[inline]
     pub const fn nid(&self) -> NodeId {
         self.nid
     }
 
     /// `pgdat->node_start_pfn`.
+    #[inline]
     pub const fn start_pfn(&self) -> u64 {
         self.start_pfn
     }
 
     /// `pgdat_end_pfn`.
     #[doc(alias = "pgdat_end_pfn")]
+    #[inline]
     pub const fn end_pfn(&self) -> u64 {
         self.start_pfn + self.spanned
     }
 
     /// `pgdat->node_spanned_pages`.
+    #[inline]
     pub const fn spanned_pages(&self) -> u64 {
         self.spanned
     }
 
     /// `pgdat->node_present_pages`.
+    #[inline]
     pub const fn present_pages(&self) -> u64 {
         self.present
     }
 
     /// Number of CPUs on the node.
+    #[inline]
     pub const fn nr_cpus(&self) -> u32 {
         self.nr_cpus
     }
 
     /// Every configured zone in index order, empty ones included (`pgdat->node_zones`).
     #[doc(alias = "node_zones")]
+    #[inline]
     pub fn zones(&self) -> &[Zone] {
         &self.zones[..self.nr_zones as usize]
     }
 
     /// Mutable access to the zones (for the allocator).
+    #[inline]
     pub(crate) fn zones_mut(&mut self) -> &mut [Zone] {
         &mut self.zones[..self.nr_zones as usize]
     }
 
     /// The node order of this node's fallback zonelist (`ZONELIST_FALLBACK`), as built
     /// by `build_zonelists`.
-    pub fn fallback_order(&self) -> impl Iterator<Item = NodeId> + '_ {
+    #[inline]
+    pub fn fallback_order(&self) -> impl Iterator<Item = NodeId> + Clone + '_ {
         self.fallback[..self.nr_fallback as usize]
             .iter()
             .map(|&n| NodeId(n as u16))
     }
 
+    /// [`Node::fallback_order`] as the raw node ids.
+    #[inline]
+    pub(crate) fn fallback_order_ids(&self) -> &[u8] {
+        &self.fallback[..self.nr_fallback as usize]
+    }
+
     /// Sum of the managed pages of the node's zones.
+    #[inline]
     pub fn managed_pages(&self) -> u64 {
         self.zones().iter().map(|z| z.managed).sum()
     }

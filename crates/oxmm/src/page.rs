@@ -42,6 +42,7 @@ impl PageState {
     /// `__init_single_page`: flags cleared, zone and node set, refcount 1, untyped,
     /// unlinked.
     #[doc(alias = "__init_single_page")]
+    #[inline]
     pub const fn init_single(zone_idx: usize, nid: u16) -> PageState {
         PageState {
             flags: ((nid as u64 & NODES_MASK) << NODES_PGSHIFT)
@@ -55,26 +56,31 @@ impl PageState {
     }
 
     /// `page_zonenum`.
+    #[inline]
     pub const fn zone_idx(&self) -> usize {
         ((self.flags >> ZONES_PGSHIFT) & ZONES_MASK) as usize
     }
 
     /// `page_to_nid`.
+    #[inline]
     pub const fn nid(&self) -> u16 {
         ((self.flags >> NODES_PGSHIFT) & NODES_MASK) as u16
     }
 
     /// `PageReserved`.
+    #[inline]
     pub const fn is_reserved(&self) -> bool {
         self.flags & PG_RESERVED != 0
     }
 
     /// `__SetPageReserved`.
+    #[inline]
     pub fn set_reserved(&mut self) {
         self.flags |= PG_RESERVED;
     }
 
     /// `PageBuddy`.
+    #[inline]
     pub const fn is_buddy(&self) -> bool {
         self.page_type == Page::TYPE_BUDDY
     }
@@ -135,6 +141,7 @@ impl Page {
     pub const TYPE_BUDDY: u32 = 0xf0 << 24;
 
     /// A descriptor holding `s`.
+    #[inline]
     pub const fn new(s: PageState) -> Page {
         Page {
             flags: AtomicU64::new(s.flags),
@@ -148,6 +155,7 @@ impl Page {
 
     /// All fields at once (each read relaxed; not a consistent snapshot of a page
     /// someone else is changing).
+    #[inline]
     pub fn load(&self) -> PageState {
         PageState {
             flags: self.flags(),
@@ -160,6 +168,7 @@ impl Page {
     }
 
     /// Overwrite all fields (the caller owns the page).
+    #[inline]
     pub fn store(&self, s: PageState) {
         self.flags.store(s.flags, Relaxed);
         self.refcount.store(s.refcount, Relaxed);
@@ -190,6 +199,7 @@ impl Page {
 
     /// `set_page_count`.
     #[doc(alias = "set_page_count")]
+    #[inline]
     pub fn set_refcount(&self, v: u32) {
         self.refcount.store(v, Relaxed)
     }
@@ -283,6 +293,7 @@ impl Page {
     }
 
     /// `set_page_zone` + `set_page_node`.
+    #[inline]
     pub fn set_zone_nid(&self, zone_idx: usize, nid: u16) {
         let mut f = self.flags();
         f &= !((NODES_MASK << NODES_PGSHIFT) | (ZONES_MASK << ZONES_PGSHIFT));
@@ -293,36 +304,42 @@ impl Page {
 
     /// `PageReserved`.
     #[doc(alias = "PageReserved")]
+    #[inline]
     pub fn is_reserved(&self) -> bool {
         self.flags() & PG_RESERVED != 0
     }
 
     /// `__SetPageReserved`.
     #[doc(alias = "__SetPageReserved")]
+    #[inline]
     pub fn set_reserved(&self) {
         self.set_flags(self.flags() | PG_RESERVED);
     }
 
     /// `__ClearPageReserved`.
     #[doc(alias = "__ClearPageReserved")]
+    #[inline]
     pub fn clear_reserved(&self) {
         self.set_flags(self.flags() & !PG_RESERVED);
     }
 
     /// `PageHead`.
     #[doc(alias = "PageHead")]
+    #[inline]
     pub fn is_head(&self) -> bool {
         self.flags() & PG_HEAD != 0
     }
 
     /// `PageBuddy`: head of a free block on a buddy list.
     #[doc(alias = "PageBuddy")]
+    #[inline]
     pub fn is_buddy(&self) -> bool {
         self.page_type() == Page::TYPE_BUDDY
     }
 
     /// `__SetPageBuddy` + `set_buddy_order`.
     #[doc(alias = "set_buddy_order")]
+    #[inline]
     pub fn set_buddy(&self, order: u32) {
         self.set_private(order as u64);
         self.set_page_type(Page::TYPE_BUDDY);
@@ -330,12 +347,14 @@ impl Page {
 
     /// `__ClearPageBuddy` + `set_page_private(page, 0)`.
     #[doc(alias = "__ClearPageBuddy")]
+    #[inline]
     pub fn clear_buddy(&self) {
         self.set_page_type(Page::TYPE_NONE);
         self.set_private(0);
     }
 
     /// `buddy_order`: the order of a free block (meaningful only when [`is_buddy`](Self::is_buddy)).
+    #[inline]
     pub fn buddy_order(&self) -> u64 {
         self.private()
     }

@@ -63,6 +63,7 @@ impl<T> PerCpu<T> {
 
     /// `per_cpu_ptr(ptr, cpu)`.
     #[doc(alias = "per_cpu_ptr")]
+    #[inline]
     pub fn get(&self, cpu: usize) -> Option<&T> {
         if cpu >= self.nr {
             return None;
@@ -73,11 +74,13 @@ impl<T> PerCpu<T> {
     }
 
     /// Number of CPUs with a slot.
+    #[inline]
     pub const fn nr_cpus(&self) -> usize {
         self.nr
     }
 
     /// Every CPU's slot, in CPU order.
+    #[inline]
     pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
         (0..self.nr).filter_map(|c| self.get(c))
     }

@@ -51,8 +51,14 @@ pub struct VmSysctl {
     pub totalreserve_pages: u64,
     /// `vm.percpu_pagelist_high_fraction` (0: high sized by the low watermark).
     pub percpu_pagelist_high_fraction: u64,
-    /// Transparent hugepages (PMD size) enabled: `always` or `madvise`.
+    /// Transparent hugepages (PMD size) enabled: `always` or `madvise`
+    /// (`hugepage_init` turns them off below 512 MiB of RAM).
     pub thp: ThpMode,
+    /// `khugepaged_thread` is running: `hugepage_init` started it (THP enabled and at
+    /// least 512 MiB of RAM), and only then do recomputations apply the THP
+    /// recommendation.
+    #[doc(alias = "khugepaged_thread")]
+    pub khugepaged: bool,
 }
 
 impl VmSysctl {
@@ -67,6 +73,7 @@ impl VmSysctl {
             totalreserve_pages: 0,
             percpu_pagelist_high_fraction: 0,
             thp,
+            khugepaged: false,
         }
     }
 }
@@ -175,12 +182,93 @@ impl<P: Platform> Mm<P> {
             .sum()
     }
 
-    /// `init_per_zone_wmark_min` followed by khugepaged's `set_recommended_min_free_kbytes`
-    /// (both run once at boot: postcore and late initcalls).
+    /// `init_per_zone_wmark_min` (a postcore initcall): min_free_kbytes from lowmem, the
+    /// watermarks, `lowmem_reserve`, then `khugepaged_min_free_kbytes_update`, which
+    /// applies the THP recommendation only once khugepaged runs (see
+    /// [`Mm::hugepage_init`], a later initcall).
     pub fn init_per_zone_wmark_min(&mut self, log: &mut dyn Log) {
         self.calculate_min_free_kbytes(log);
         self.setup_per_zone_wmarks();
         self.setup_per_zone_lowmem_reserve();
+        self.khugepaged_min_free_kbytes_update(log);
+    }
+
+    /// `khugepaged_min_free_kbytes_update`: the THP recommendation again, if khugepaged
+    /// is running.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct NoMem;
+    /// # impl oxmm::platform::Platform for NoMem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (2 << 30) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x100000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x100000);
+    /// let log = &mut oxmm::printk::NullLog;
+    /// let mut mm = Mm::boot(NoMem, mb, &cfg, BootMode::DescribeOnly, log).unwrap();
+    /// // 2 GiB with THP: khugepaged runs, DMA + DMA32 → 45056 kB.
+    /// assert!(mm.sysctl().khugepaged);
+    /// mm.calculate_min_free_kbytes(log);
+    /// mm.khugepaged_min_free_kbytes_update(log);
+    /// assert_eq!(mm.sysctl().min_free_kbytes, 45056);
+    /// ```
+    pub fn khugepaged_min_free_kbytes_update(&mut self, log: &mut dyn Log) {
+        if self.vm.thp != ThpMode::Never && self.vm.khugepaged {
+            self.set_recommended_min_free_kbytes(log);
+        }
+    }
+
+    /// `hugepage_init` (a subsys initcall, after [`Mm::init_per_zone_wmark_min`]): below
+    /// 512 MiB of RAM transparent hugepages are turned off (`transparent_hugepage_flags =
+    /// 0`) and nothing else happens; otherwise `start_stop_khugepaged`, which starts
+    /// khugepaged if THP is enabled and in every case recomputes min_free_kbytes with
+    /// `set_recommended_min_free_kbytes` (when THP is off, that is
+    /// `calculate_min_free_kbytes` again, now with the high watermarks subtracted).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig, ThpMode};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct NoMem;
+    /// # impl oxmm::platform::Platform for NoMem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// // 384 MiB: too small for THP, so only the square-root rule applies.
+    /// mb.add(PhysAddr(0x1000), (384 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x100000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x100000);
+    /// let mm = Mm::boot(NoMem, mb, &cfg, BootMode::DescribeOnly, &mut oxmm::printk::NullLog).unwrap();
+    /// assert_eq!(mm.sysctl().thp, ThpMode::Never);
+    /// assert!(!mm.sysctl().khugepaged);
+    /// assert!(mm.sysctl().min_free_kbytes < 2500);
+    /// ```
+    #[doc(alias = "start_stop_khugepaged")]
+    pub fn hugepage_init(&mut self, log: &mut dyn Log) {
+        let min_pages = 512u64 << (20 - self.geo.shift());
+        if self.totalram_pages() < min_pages {
+            self.vm.thp = ThpMode::Never;
+            return;
+        }
+        self.vm.khugepaged = self.vm.thp != ThpMode::Never;
         self.set_recommended_min_free_kbytes(log);
     }
 
@@ -205,9 +293,12 @@ impl<P: Platform> Mm<P> {
 
     /// `set_recommended_min_free_kbytes`: with PMD THP enabled, raise `min_free_kbytes`
     /// to keep 11 pageblocks per populated zone up to `gfp_zone(GFP_USER)` free (at most
-    /// 5 % of lowmem), then recompute the watermarks.
+    /// 5 % of lowmem), then recompute the watermarks; with THP off,
+    /// `calculate_min_free_kbytes` and the watermarks again.
     pub fn set_recommended_min_free_kbytes(&mut self, log: &mut dyn Log) {
         if self.vm.thp == ThpMode::Never {
+            self.calculate_min_free_kbytes(log);
+            self.setup_per_zone_wmarks();
             return;
         }
         let user_zone = self.layout.index_of(ZoneType::Normal).unwrap_or(0);

@@ -442,6 +442,51 @@ fn bad_frees_are_refused_untouched() {
 }
 
 #[test]
+fn bad_tails_are_refused_and_tail_state_cleared() {
+    let mm = boot(false);
+    let free = mm.nr_free_pages();
+    // A non-compound order-3 block with a referenced tail: debug_vm's per-page checks
+    // (Linux's check_pages_enabled) name it, and the block stays allocated.
+    let p = mm.alloc_pages_node(NodeId(1), Gfp::KERNEL, 3).unwrap();
+    let tail = mm.memmap().page(p.0 + 5).unwrap();
+    if cfg!(feature = "debug_vm") {
+        tail.set_refcount(1);
+        let e = mm.free_pages(p, 3).unwrap_err();
+        assert_eq!(e.reason, BadPageReason::BadTail { pfn: p.0 + 5 });
+        assert_eq!(mm.memmap().page(p.0).unwrap().refcount(), 1);
+        tail.set_refcount(0);
+    }
+    // A stray PG_head on a tail passes and is cleared.
+    tail.set_flags(tail.flags() | PG_HEAD);
+    mm.free_pages(p, 3).unwrap();
+    assert_eq!(tail.flags() & PG_HEAD, 0);
+    // A compound block's tails must link to their head, with or without debug_vm.
+    let c = mm
+        .alloc_pages_node(NodeId(1), Gfp::KERNEL | Gfp::COMP, 3)
+        .unwrap();
+    let ct = mm.memmap().page(c.0 + 7).unwrap();
+    ct.set_private(COMPOUND_TAIL | (c.0 + 8));
+    let e = mm.free_pages(c, 3).unwrap_err();
+    assert_eq!(e.reason, BadPageReason::BadTail { pfn: c.0 + 7 });
+    // Refused untouched: the other tails keep their links.
+    assert_eq!(
+        mm.memmap().page(c.0 + 1).unwrap().private(),
+        COMPOUND_TAIL | c.0
+    );
+    ct.set_private(COMPOUND_TAIL | c.0);
+    mm.free_pages(c, 3).unwrap();
+    // (The head's private is the free lists' business now.)
+    assert_eq!(mm.memmap().page(c.0).unwrap().flags() & PG_HEAD, 0);
+    for t in 1..8 {
+        let d = mm.memmap().page(c.0 + t).unwrap();
+        assert_eq!((d.private(), d.flags() & PG_HEAD), (0, 0), "tail {t}");
+    }
+    mm.drain_all_pages(None).unwrap();
+    assert_eq!(mm.nr_free_pages(), free);
+    mm.check().unwrap();
+}
+
+#[test]
 fn buddyinfo_format() {
     let mm = boot(false);
     let mut s = String::new();

@@ -22,7 +22,7 @@ use oxmm::types::PhysAddr;
 use proptest::prelude::*;
 
 /// 64 MiB, one node: DMA below 16 MiB, DMA32 above.
-fn boot(cpus: usize) -> Mm<VecMem> {
+fn boot(cpus: usize) -> Box<Mm<VecMem>> {
     let mut mb = Memblock::new();
     mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
     let mut cfg = BootConfig::new(Arch::X86_64);
@@ -30,7 +30,8 @@ fn boot(cpus: usize) -> Mm<VecMem> {
     cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     cfg.zone_limits.set(ZoneType::Normal, 0x4000);
     let mem = VecMem::new(64 << 20, cpus);
-    let mm = Mm::boot(mem, mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    // Boxed: two machines on a test thread's stack would overflow it.
+    let mm = support::boot_boxed(mem, mb, &cfg, BootMode::Full);
     mm.check().unwrap();
     mm
 }

@@ -47,9 +47,24 @@ pub struct ArchSetup {
     print_fallback_order: Option<bool>,
     dma_reserve: Option<u64>,
     struct_page_size: Option<u64>,
+    late_free: Vec<(u64, u64, String)>,
 }
 
 impl ArchSetup {
+    /// The `[[late_free]]` ranges `[start, end)` and their names, in order: reserved in
+    /// memblock, to be freed once boot is done.
+    ///
+    /// ```
+    /// let mut m = oxmm_host::machine::Machine::profile("pc-8g").unwrap();
+    /// m.late_free.push(oxmm_host::machine::LateFree { name: "initrd".into(), range: "0x40000000-0x400fffff".into() });
+    /// let s = m.setup().unwrap();
+    /// assert_eq!(s.late_frees()[0].0, 0x4000_0000);
+    /// assert!(s.memblock().reserved().overlaps_region(oxmm::types::PhysAddr(0x4000_0000), 0x10_0000));
+    /// ```
+    pub fn late_frees(&self) -> &[(u64, u64, String)] {
+        &self.late_free
+    }
+
     /// The populated memblock.
     pub fn memblock(&self) -> &Memblock {
         &self.memblock
@@ -145,6 +160,7 @@ pub(super) struct Checked {
     dist_n: usize,
     reserve: Vec<(u64, u64, String)>,
     reserved_mem: Vec<(u64, u64, String, bool, bool)>,
+    late_free: Vec<(u64, u64, String)>,
     options: BootOptions,
     log_format: LogFormat,
 }
@@ -366,6 +382,11 @@ pub(super) fn validate(m: &Machine) -> Result<Checked, MachineError> {
         }
         reserve.push((a, b, r.kind.clone()));
     }
+    let mut late_free = Vec::new();
+    for (i, f) in m.late_free.iter().enumerate() {
+        let (a, b) = range(format!("late_free[{i}].range"), &f.range)?;
+        late_free.push((a, b, f.name.clone()));
+    }
     let mut reserved_mem = Vec::new();
     for (i, r) in m.reserved_mem.iter().enumerate() {
         let (a, b) = range(format!("reserved_mem[{i}].range"), &r.range)?;
@@ -393,6 +414,7 @@ pub(super) fn validate(m: &Machine) -> Result<Checked, MachineError> {
         dist_n,
         reserve,
         reserved_mem,
+        late_free,
         options,
         log_format,
     })
@@ -530,6 +552,22 @@ pub(super) fn setup(m: &Machine) -> Result<ArchSetup, MachineError> {
         }
         mb.reserve(PhysAddr(*a), b - a)
             .map_err(|x| mb_err(m, "reserve", x))?;
+    }
+    for (i, (a, b, name)) in c.late_free.iter().enumerate() {
+        if !covered(&mb, *a, *b) {
+            return Err(MachineError::new(
+                m.origin.clone(),
+                Location::Field(format!("late_free[{i}].range")),
+                ErrorKind::ReservationOutsideMemory,
+                format!(
+                    "late free `{name}` {:#x}-{:#x} is not inside memory",
+                    a,
+                    b - 1
+                ),
+            ));
+        }
+        mb.reserve(PhysAddr(*a), b - a)
+            .map_err(|x| mb_err(m, "late_free", x))?;
     }
     if x86 {
         // Linux ≥ 5.13 reserves the whole first MiB (real-mode trampoline, BIOS areas).
@@ -791,6 +829,7 @@ pub(super) fn setup(m: &Machine) -> Result<ArchSetup, MachineError> {
         print_fallback_order: m.print_fallback_order,
         dma_reserve: m.dma_reserve,
         struct_page_size: m.kernel.struct_page_size,
+        late_free: c.late_free.clone(),
     })
 }
 

@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 
 /// The message of a log line: without `[timestamp]` (any style), syslog/journal
 /// `… kernel: ` prefixes or `<N>` priorities.
-fn message(raw: &str) -> &str {
+pub(super) fn message(raw: &str) -> &str {
     let mut s = raw.trim_end_matches('\r');
     if let Some(p) = s.find(" kernel: ") {
         s = &s[p + 9..];

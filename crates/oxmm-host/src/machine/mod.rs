@@ -17,11 +17,15 @@ mod e820;
 mod error;
 mod profiles;
 mod toml;
+mod twin;
+mod zoneinfo;
 
 pub use arch::ArchSetup;
 pub use cmdline::{memparse, parse_number, BootOptions, Memmap};
 pub use e820::{E820Entry, E820Table, E820Type};
 pub use error::{ErrorKind, Location, MachineError};
+pub use twin::late_frees_in_log;
+pub use zoneinfo::{Zoneinfo, ZoneinfoPageset, ZoneinfoZone};
 
 use oxmm::boot::{Arch, LogFormat};
 use serde::{Deserialize, Serialize};
@@ -109,6 +113,28 @@ pub struct Reservation {
     /// What it is.
     #[serde(default = "default_kind")]
     pub kind: String,
+}
+
+/// Memory kept reserved through boot and handed back afterwards (`[[late_free]]`):
+/// reserved in memblock like a `[[reserve]]` entry, then, once the boot's initcalls
+/// have sized the watermarks, freed page by page with
+/// [`Mm::free_reserved_area`](oxmm::mm::Mm::free_reserved_area), which prints
+/// `Freeing {name} memory: {n}K` (Linux: the initrd after unpacking, the kernel's
+/// `__init` sections, the gaps between kernel sections).
+///
+/// ```
+/// use oxmm_host::machine::LateFree;
+/// let f = LateFree { name: "initrd".into(), range: "0x7fed4000-0x7ffcffff".into() };
+/// assert_eq!(f.name, "initrd");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LateFree {
+    /// What it is, as the `Freeing … memory` line names it (`initrd`, `unused kernel
+    /// image (initmem)`).
+    pub name: String,
+    /// `0xSTART-0xEND`, inclusive.
+    pub range: String,
 }
 
 fn default_kind() -> String {
@@ -298,6 +324,9 @@ pub struct Machine {
     /// Device-tree reserved-memory nodes.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reserved_mem: Vec<ReservedMem>,
+    /// Reserved memory freed after boot, in order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub late_free: Vec<LateFree>,
     /// Kernel image.
     #[serde(default)]
     pub kernel: KernelDesc,
@@ -387,6 +416,7 @@ impl Machine {
             zones: ZoneOverrides::default(),
             reserve: Vec::new(),
             reserved_mem: Vec::new(),
+            late_free: Vec::new(),
             kernel: KernelDesc::default(),
             origin: name.into(),
         }
@@ -529,6 +559,51 @@ impl Machine {
         let (origin, bytes) = read_input(path.as_ref())?;
         // Boot logs may carry stray non-UTF-8 bytes (serial consoles): keep the rest.
         Self::from_dmesg_str(&String::from_utf8_lossy(&bytes), &origin)
+    }
+
+    /// A twin of the real machine this one was imported from: `dmesg` is its boot log
+    /// (for the memory freed after boot) and `zoneinfo` its `/proc/zoneinfo`. The
+    /// result has extra reservations and `[[late_free]]` ranges such that a boot gives
+    /// every zone the captured managed pages, watermarks, protection and batches (see
+    /// the `twin` module). Errors name what the capture and the log disagree on.
+    ///
+    /// ```
+    /// use oxmm_host::machine::{Machine, Zoneinfo};
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/linux-6.12-qemu/q35-384m");
+    /// let log = std::fs::read_to_string(format!("{dir}/dmesg.txt")).unwrap();
+    /// let zi = Zoneinfo::from_file(format!("{dir}/zoneinfo.txt")).unwrap();
+    /// let twin = Machine::from_dmesg_str(&log, "dmesg.txt").unwrap().twin(&log, &zi).unwrap();
+    /// assert_eq!(twin.late_free[0].name, "initrd");
+    /// ```
+    pub fn twin(&self, dmesg: &str, zoneinfo: &Zoneinfo) -> Result<Machine, MachineError> {
+        twin::fit(self, dmesg, zoneinfo)
+    }
+
+    /// `oxmm boot --from-dmesg DMESG --zoneinfo ZONEINFO [--cmdline OPTIONS]`: import
+    /// the log, apply `cmdline` on top of the log's options, and fit the twin.
+    ///
+    /// ```
+    /// use oxmm::mm::BootMode;
+    /// use oxmm_host::{hosted::HostedMachine, machine::Machine};
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/linux-6.12-qemu/q35-384m");
+    /// let m = Machine::twin_from_files(format!("{dir}/dmesg.txt"), format!("{dir}/zoneinfo.txt"), None)
+    ///     .unwrap();
+    /// let hm = HostedMachine::boot(&m, BootMode::DescribeOnly).unwrap();
+    /// assert_eq!(hm.mm().sysctl().min_free_kbytes, 2320); // the capture's value
+    /// ```
+    pub fn twin_from_files(
+        dmesg: impl AsRef<Path>,
+        zoneinfo: impl AsRef<Path>,
+        cmdline: Option<&str>,
+    ) -> Result<Machine, MachineError> {
+        let (origin, bytes) = read_input(dmesg.as_ref())?;
+        let text = String::from_utf8_lossy(&bytes);
+        let mut m = Self::from_dmesg_str(&text, &origin)?;
+        if let Some(c) = cmdline {
+            m.apply_cmdline(c)?;
+        }
+        let zi = Zoneinfo::from_file(zoneinfo)?;
+        m.twin(&text, &zi)
     }
 
     /// The architecture part of boot: build memblock and everything

@@ -352,7 +352,7 @@ fn x86_dma_reserve(mb: &Memblock, geo: PageGeometry) -> u64 {
 /// distribution kernels, CONFIG_MEMCG) the memcg pointer. x86-32 selects
 /// `HAVE_ALIGNED_STRUCT_PAGE` with SLUB, so its 36 bytes are padded to 40; 32-bit arm
 /// does not, and its board kernels are 32 bytes.
-fn linux_struct_page_bytes(arch: Arch) -> u64 {
+pub(crate) fn linux_struct_page_bytes(arch: Arch) -> u64 {
     match arch {
         Arch::Ia32 => 40,
         Arch::Arm => 32,

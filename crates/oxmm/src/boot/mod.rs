@@ -24,6 +24,7 @@ pub mod zones;
 
 pub use config::*;
 pub use error::BootError;
+pub(crate) use free_area_init::linux_struct_page_bytes;
 pub use node_init::{NodeInitJob, NodeInitRunner, SerialRunner};
 pub use zonelist::{build_node_order, find_next_best_node, NodeFacts};
 pub use zones::{

@@ -18,8 +18,11 @@
 
 pub mod bad_page;
 pub(crate) mod buddy;
+pub mod entry;
 pub mod fallback;
+pub mod free_reserved;
 pub mod highatomic;
+pub mod isolate;
 pub mod pcp;
 pub mod show_mem;
 pub mod slowpath;
@@ -32,7 +35,7 @@ use crate::memmap::MemMap;
 use crate::mm::{BootMode, Mm};
 use crate::mmzone::{MigrateType, ZoneType, Zoneref, MAX_NR_ZONES};
 use crate::mmzone::{ZONE_BELOW_HIGH, ZONE_BOOSTED_WATERMARK};
-use crate::page::PG_HEAD;
+use crate::page::{PG_HEAD, PG_RESERVED};
 use crate::platform::Platform;
 pub use crate::types::NodeMask;
 use crate::types::{NodeId, Pfn, MAX_NUMNODES, MAX_PAGE_ORDER};
@@ -138,6 +141,10 @@ impl From<Corrupt> for AllocError {
 
 pub(crate) const MAX_ZONEREFS: usize = MAX_NUMNODES * MAX_NR_ZONES;
 
+/// `is_check_pages_enabled()`: sanity checks of every page of a freed block, not only
+/// its head (Linux enables them with CONFIG_DEBUG_VM, here the `debug_vm` feature).
+const CHECK_PAGES: bool = cfg!(feature = "debug_vm");
+
 impl<P: Platform> Mm<P> {
     /// `numa_node_id`: the node of the calling CPU. CPUs are numbered through the online
     /// nodes in id order, each node taking its `nr_cpus`; a CPU beyond them (or a node
@@ -165,6 +172,7 @@ impl<P: Platform> Mm<P> {
     /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// assert_eq!(mm.numa_node_id().0, 0);
     /// ```
+    #[inline]
     pub fn numa_node_id(&self) -> NodeId {
         let cpu = self.platform.cpu_id();
         let mut first = 0usize;
@@ -267,23 +275,45 @@ impl<P: Platform> Mm<P> {
         order: u32,
         nodemask: Option<&NodeMask>,
     ) -> Result<Pfn, AllocError> {
-        let ac = self.prepare_alloc_pages(nid, gfp, order, nodemask)?;
-        // Fast path (__alloc_pages): the low watermark.
+        let (highest, mt) = self.check_alloc_request(nid, gfp, order)?;
+        // Fast path (__alloc_pages): the low watermark, walking the zonelist in place;
+        // the slow path gets its own copy of it.
         let mut flags = AllocFlags::WMARK_LOW;
-        if ac.migratetype == MigrateType::Movable {
+        if mt == MigrateType::Movable {
             flags |= AllocFlags::CMA;
         }
         if gfp.contains(Gfp::KSWAPD_RECLAIM) {
             flags |= AllocFlags::KSWAPD;
         }
-        if let Some(pref) = ac.zonerefs().first() {
-            if self.nofragment_applies(pref) {
+        let refs = self.zonelist_for(nid, gfp, highest, nodemask);
+        let first = refs.clone().next();
+        if let Some(pref) = first {
+            if self.nofragment_applies(&pref) {
                 flags |= AllocFlags::NOFRAGMENT;
             }
+            if let Some(pfn) =
+                self.get_page_from_zonelist(gfp, order, flags, pref, refs, highest, mt)?
+            {
+                return Ok(Pfn(pfn));
+            }
         }
-        if let Some(pfn) = self.get_page_from_freelist(gfp, order, flags, &ac)? {
-            return Ok(Pfn(pfn));
-        }
+        self.alloc_pages_slow(nid, gfp, order, highest, mt, nodemask)
+    }
+
+    /// The slow path with its own copy of the zonelist, out of line: the copy's
+    /// kilobytes of stack would otherwise be set up (and probed) on every allocation.
+    #[cold]
+    #[inline(never)]
+    fn alloc_pages_slow(
+        &self,
+        nid: NodeId,
+        gfp: Gfp,
+        order: u32,
+        highest: usize,
+        mt: MigrateType,
+        nodemask: Option<&NodeMask>,
+    ) -> Result<Pfn, AllocError> {
+        let ac = self.alloc_context(nid, gfp, highest, mt, nodemask);
         match self.alloc_pages_slowpath(gfp, order, &ac) {
             Ok(pfn) => Ok(Pfn(pfn)),
             Err(e) => {
@@ -298,13 +328,26 @@ impl<P: Platform> Mm<P> {
     }
 
     /// `prepare_alloc_pages`: check the request and build its zonelist.
-    fn prepare_alloc_pages(
+    pub(crate) fn prepare_alloc_pages(
         &self,
         nid: NodeId,
         gfp: Gfp,
         order: u32,
         nodemask: Option<&NodeMask>,
     ) -> Result<AllocContext, AllocError> {
+        let (highest, mt) = self.check_alloc_request(nid, gfp, order)?;
+        Ok(self.alloc_context(nid, gfp, highest, mt, nodemask))
+    }
+
+    /// The checks of `prepare_alloc_pages`: the request's highest zone index and
+    /// migrate type (the fast path walks the zonelist in place).
+    #[inline]
+    fn check_alloc_request(
+        &self,
+        nid: NodeId,
+        gfp: Gfp,
+        order: u32,
+    ) -> Result<(usize, MigrateType), AllocError> {
         if order > MAX_PAGE_ORDER {
             return Err(AllocError::OrderTooLarge(order));
         }
@@ -319,8 +362,36 @@ impl<P: Platform> Mm<P> {
         if self.mode != BootMode::Full || !self.memmap.is_accessible() {
             return Err(AllocError::NoMemMap);
         }
-        // The zonelist, filtered to zones the mask allows (ZONELIST_NOFALLBACK with
-        // __GFP_THISNODE) and to the nodemask.
+        Ok((highest, mt))
+    }
+
+    /// The request's zonelist: `nid`'s, filtered to zones the mask allows
+    /// (ZONELIST_NOFALLBACK with __GFP_THISNODE) and to the nodemask.
+    #[inline]
+    fn zonelist_for<'a>(
+        &'a self,
+        nid: NodeId,
+        gfp: Gfp,
+        highest: usize,
+        nodemask: Option<&'a NodeMask>,
+    ) -> impl Iterator<Item = Zoneref> + Clone + 'a {
+        let thisnode = gfp.contains(Gfp::THISNODE);
+        self.zonelist(nid).filter(move |z| {
+            z.zone_idx <= highest
+                && (!thisnode || z.nid == nid)
+                && nodemask.map_or(true, |m| m.contains(z.nid))
+        })
+    }
+
+    /// The slow path's copy of the request's zonelist.
+    fn alloc_context(
+        &self,
+        nid: NodeId,
+        gfp: Gfp,
+        highest: usize,
+        mt: MigrateType,
+        nodemask: Option<&NodeMask>,
+    ) -> AllocContext {
         let mut ac = AllocContext {
             refs: [Zoneref {
                 nid: NodeId(0),
@@ -331,17 +402,13 @@ impl<P: Platform> Mm<P> {
             migratetype: mt,
             preferred_nid: nid,
         };
-        for z in self.zonelist(nid) {
-            if z.zone_idx <= highest
-                && ac.nr < MAX_ZONEREFS
-                && (!gfp.contains(Gfp::THISNODE) || z.nid == nid)
-                && nodemask.map_or(true, |m| m.contains(z.nid))
-            {
+        for z in self.zonelist_for(nid, gfp, highest, nodemask) {
+            if ac.nr < MAX_ZONEREFS {
                 ac.refs[ac.nr] = z;
                 ac.nr += 1;
             }
         }
-        Ok(ac)
+        ac
     }
 
     /// The zone a zonelist entry names.
@@ -358,17 +425,43 @@ impl<P: Platform> Mm<P> {
         &self,
         gfp: Gfp,
         order: u32,
-        mut flags: AllocFlags,
+        flags: AllocFlags,
         ac: &AllocContext,
     ) -> Result<Option<u64>, AllocError> {
-        let refs = ac.zonerefs();
-        let multi_node = self.nodes().nth(1).is_some();
-        let highest = ac.highest_zoneidx;
+        let Some(&first) = ac.zonerefs().first() else {
+            return Ok(None);
+        };
+        self.get_page_from_zonelist(
+            gfp,
+            order,
+            flags,
+            first,
+            ac.zonerefs().iter().copied(),
+            ac.highest_zoneidx,
+            ac.migratetype,
+        )
+    }
+
+    /// [`Mm::get_page_from_freelist`] over any walk of a zonelist, whose first entry is
+    /// `first`.
+    #[inline]
+    #[allow(clippy::too_many_arguments)]
+    fn get_page_from_zonelist(
+        &self,
+        gfp: Gfp,
+        order: u32,
+        mut flags: AllocFlags,
+        first: Zoneref,
+        refs: impl Iterator<Item = Zoneref> + Clone,
+        highest: usize,
+        mt: MigrateType,
+    ) -> Result<Option<u64>, AllocError> {
         loop {
             let nofrag = flags.contains(AllocFlags::NOFRAGMENT);
             let mut restart = false;
-            for &z in refs {
-                if nofrag && multi_node && z.nid != refs[0].nid {
+            for z in refs.clone() {
+                // (A zone of another node means there is more than one.)
+                if nofrag && z.nid != first.nid {
                     // Locality beats fragmentation avoidance: retry without it.
                     restart = true;
                     break;
@@ -394,7 +487,8 @@ impl<P: Platform> Mm<P> {
                         continue;
                     }
                 }
-                if let Some(pfn) = self.rmqueue(zone, order, flags, ac.migratetype)? {
+                if let Some(pfn) = self.rmqueue(zone, order, flags, mt)? {
+                    self.count_alloc(Some(first), zone, order);
                     self.prep_new_page(pfn, order, gfp);
                     if flags.contains(AllocFlags::HIGHATOMIC) {
                         self.reserve_highatomic_pageblock(zone, pfn, order);
@@ -471,12 +565,11 @@ impl<P: Platform> Mm<P> {
         if pref.zone_idx != normal {
             return false;
         }
-        let multi = self.nodes().count() > 1;
-        !multi
-            || self
-                .node(pref.nid)
-                .and_then(|n| n.zones().get(dma32))
-                .is_some_and(|z| z.is_populated())
+        // Counting the online nodes is only needed when DMA32 is empty.
+        self.node(pref.nid)
+            .and_then(|n| n.zones().get(dma32))
+            .is_some_and(|z| z.is_populated())
+            || self.nodes().nth(1).is_none()
     }
 
     /// `prep_new_page`: the caller's reference on the head, the order recorded on it
@@ -545,31 +638,13 @@ impl<P: Platform> Mm<P> {
     /// ```
     #[doc(alias = "__free_pages")]
     pub fn free_pages(&self, pfn: Pfn, order: u32) -> Result<(), BadPage> {
-        let (nid, zi) = match self.free_page_checks(pfn.0, order) {
-            Ok(v) => v,
-            Err(b) => {
-                self.report_bad_page(&b);
-                return Err(b);
-            }
-        };
-        let nr = 1u64 << order;
-        for p in pfn.0..pfn.0 + nr {
-            if let Some(d) = self.memmap.page(p) {
-                d.set_refcount(0);
-                d.set_private(0);
-                d.set_flags(d.flags() & !PG_HEAD);
-            }
-        }
+        let zone = self.free_pages_prepare(pfn.0, order)?;
         let bad = BadPage {
             pfn: pfn.0,
             order,
             reason: BadPageReason::Corrupted,
         };
-        let zone = self
-            .nodes
-            .get(nid)
-            .and_then(|n| n.zones().get(zi))
-            .ok_or(bad)?;
+        self.count_pgfree(zone, 1u64 << order);
         let r = if pcp::pcp_allowed_order(order, self.pcp_thp_order()) {
             self.free_unref_page(zone, pfn.0, order)
         } else {
@@ -578,9 +653,37 @@ impl<P: Platform> Mm<P> {
         r.map_err(|_| bad)
     }
 
-    /// `free_page_is_bad` + `free_tail_page_prepare` over the whole block; returns the
-    /// block's node and zone index.
-    fn free_page_checks(&self, pfn: u64, order: u32) -> Result<(usize, usize), BadPage> {
+    /// `free_pages_prepare`: the block's checks (a bad block is reported and refused
+    /// untouched), then its allocation state cleared; returns the block's zone.
+    #[inline]
+    pub(crate) fn free_pages_prepare(
+        &self,
+        pfn: u64,
+        order: u32,
+    ) -> Result<&crate::mmzone::Zone, BadPage> {
+        let (zone, head) = self
+            .free_page_checks(pfn, order)
+            .inspect_err(|b| self.report_bad_page(b))?;
+        // The tails were checked clean or cleared by `free_page_checks`.
+        head.set_refcount(0);
+        head.set_private(0);
+        let f = head.flags();
+        if f & PG_HEAD != 0 {
+            head.set_flags(f & !PG_HEAD);
+        }
+        Ok(zone)
+    }
+
+    /// `free_page_is_bad` on the head, then `free_tail_page_prepare` and
+    /// `free_page_is_bad` over the tails, each tail's allocation state (compound link,
+    /// stray `PG_head`) cleared once it passed; returns the block's zone and head.
+    /// Nothing is changed when a check fails.
+    #[inline]
+    fn free_page_checks(
+        &self,
+        pfn: u64,
+        order: u32,
+    ) -> Result<(&crate::mmzone::Zone, &crate::page::Page), BadPage> {
         let bad = |reason| BadPage { pfn, order, reason };
         if order > MAX_PAGE_ORDER {
             return Err(bad(BadPageReason::OrderTooLarge));
@@ -591,22 +694,27 @@ impl<P: Platform> Mm<P> {
         if self.mode != BootMode::Full {
             return Err(bad(BadPageReason::NotManaged));
         }
-        let head = self
-            .memmap
-            .page(pfn)
-            .ok_or(bad(BadPageReason::NotManaged))?;
-        let (nid, zi) = (head.nid() as usize, head.zone_idx());
+        let nr = 1u64 << order;
+        let block = self.memmap.block(pfn, nr);
+        let head = match block {
+            Some(b) => &b[0],
+            None => self
+                .memmap
+                .page(pfn)
+                .ok_or(bad(BadPageReason::NotManaged))?,
+        };
         let zone = self
-            .node(NodeId(nid as u16))
-            .and_then(|n| n.zones().get(zi))
+            .node(NodeId(head.nid()))
+            .and_then(|n| n.zones().get(head.zone_idx()))
             .ok_or(bad(BadPageReason::NotManaged))?;
-        if head.is_reserved() || !zone.spans_pfn(pfn) || !zone.spans_pfn(pfn + (1 << order) - 1) {
+        if head.is_reserved() || !zone.spans_pfn(pfn) || !zone.spans_pfn(pfn + nr - 1) {
             return Err(bad(BadPageReason::NotManaged));
         }
         if head.is_buddy() {
             return Err(bad(BadPageReason::DoubleFree));
         }
-        if head.private() & COMPOUND_TAIL != 0 {
+        let private = head.private();
+        if private & COMPOUND_TAIL != 0 {
             return Err(bad(BadPageReason::TailPage));
         }
         match head.refcount() {
@@ -614,23 +722,92 @@ impl<P: Platform> Mm<P> {
             1 => {}
             r => return Err(bad(BadPageReason::NonZeroRefcount(r - 1))),
         }
-        if head.private() != order as u64 {
+        if private != order as u64 {
             return Err(bad(BadPageReason::WrongOrder {
-                allocated: head.private().min(u32::MAX as u64) as u32,
+                allocated: private.min(u32::MAX as u64) as u32,
             }));
         }
-        let comp = head.flags() & PG_HEAD != 0;
-        for p in pfn + 1..pfn + (1u64 << order) {
-            let ok = self.memmap.page(p).is_some_and(|t| {
-                !t.is_buddy()
-                    && !t.is_reserved()
-                    && t.refcount() == 0
-                    && t.private() == if comp { COMPOUND_TAIL | pfn } else { 0 }
-            });
-            if !ok {
-                return Err(bad(BadPageReason::BadTail { pfn: p }));
+        if order == 0 {
+            return Ok((zone, head));
+        }
+        let want = if head.flags() & PG_HEAD != 0 {
+            COMPOUND_TAIL | pfn
+        } else {
+            0
+        };
+        // A stray PG_head on a tail passes the checks and is cleared (tails get none).
+        let tail_ok = |t: &crate::page::Page, stray_head: &mut bool| {
+            let f = t.flags();
+            *stray_head |= f & PG_HEAD != 0;
+            f & PG_RESERVED == 0
+                && t.page_type() != crate::page::Page::TYPE_BUDDY
+                && t.refcount() == 0
+                && t.private() == want
+        };
+        let clear = |t: &crate::page::Page| {
+            if want != 0 {
+                t.set_private(0);
+            }
+            let f = t.flags();
+            if f & PG_HEAD != 0 {
+                t.set_flags(f & !PG_HEAD);
+            }
+        };
+        // Check every tail before changing any, so a refused block stays as it was.
+        // Like Linux's `check_pages_enabled` (on with CONFIG_DEBUG_VM), only `debug_vm`
+        // checks the tails of a non-compound block; a compound one's tails always are
+        // (`free_tail_page_prepare`), since their compound link must be cleared.
+        let mut stray_head = false;
+        if !CHECK_PAGES && want == 0 {
+            // Only the flags: one pass of loads the compiler can unroll, the stores
+            // (rare) in a second pass.
+            stray_head = match block {
+                Some(b) => b[1..].iter().fold(0, |a, t| a | t.flags()) & PG_HEAD != 0,
+                None => true,
+            };
+        } else {
+            match block {
+                Some(b) => {
+                    // Branch-free over the whole block; the culprit is looked for only
+                    // when there is one.
+                    let (mut wrong, mut flags) = (0u64, 0u64);
+                    for t in &b[1..] {
+                        let f = t.flags();
+                        flags |= f;
+                        wrong |= (f & PG_RESERVED)
+                            | (t.page_type() == crate::page::Page::TYPE_BUDDY) as u64
+                            | t.refcount() as u64
+                            | (t.private() ^ want);
+                    }
+                    stray_head = flags & PG_HEAD != 0;
+                    if wrong != 0 {
+                        let i = b.iter().skip(1).position(|t| !tail_ok(t, &mut stray_head));
+                        return Err(bad(BadPageReason::BadTail {
+                            pfn: pfn + 1 + i.unwrap_or(0) as u64,
+                        }));
+                    }
+                }
+                None => {
+                    for p in pfn + 1..pfn + nr {
+                        if !self
+                            .memmap
+                            .page(p)
+                            .is_some_and(|t| tail_ok(t, &mut stray_head))
+                        {
+                            return Err(bad(BadPageReason::BadTail { pfn: p }));
+                        }
+                    }
+                }
             }
         }
-        Ok((nid, zi))
+        if want != 0 || stray_head {
+            match block {
+                Some(b) => b[1..].iter().for_each(clear),
+                None => (pfn + 1..pfn + nr)
+                    .filter_map(|p| self.memmap.page(p))
+                    .for_each(clear),
+            }
+        }
+        Ok((zone, head))
     }
 }

@@ -142,6 +142,8 @@ impl PcpState {
 pub struct PerCpuPages {
     /// `pcp->lock` and what it protects.
     pub lock: spin::Mutex<PcpState>,
+    /// This CPU's VM counters of the zone (`per_cpu_zonestats`), outside the lock.
+    pub stats: crate::vmstat::ZoneCpuStats,
 }
 
 impl PerCpuPages {
@@ -149,6 +151,7 @@ impl PerCpuPages {
     pub const fn new(p: PagesetParams) -> PerCpuPages {
         PerCpuPages {
             lock: spin::Mutex::new(PcpState::new(p)),
+            stats: crate::vmstat::ZoneCpuStats::new(),
         }
     }
 }
@@ -365,9 +368,22 @@ impl<P: Platform> Mm<P> {
         };
         // An allocation shrinks the next free batch (see nr_pcp_free).
         st.free_count >>= 1;
+        self.rmqueue_pcplist_locked(zone, order, mt, flags, &mut st)
+    }
+
+    /// `__rmqueue_pcplist`: [`Mm::rmqueue_pcplist`] with the CPU's lists already held
+    /// (the bulk allocator takes many pages under one lock).
+    pub(crate) fn rmqueue_pcplist_locked(
+        &self,
+        zone: &Zone,
+        order: u32,
+        mt: MigrateType,
+        flags: AllocFlags,
+        st: &mut PcpState,
+    ) -> Result<Option<u64>, Corrupt> {
         let pindex = order_to_pindex(mt, order);
         if st.lists[pindex].is_empty() {
-            let batch = nr_pcp_alloc(&mut st, zone.test_flag(ZONE_BELOW_HIGH), order);
+            let batch = nr_pcp_alloc(st, zone.test_flag(ZONE_BELOW_HIGH), order);
             let alloced = self.rmqueue_bulk(zone, order, batch, &st.lists[pindex], mt, flags)?;
             st.count += alloced << order;
             if st.lists[pindex].is_empty() {

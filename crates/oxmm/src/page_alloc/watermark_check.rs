@@ -58,16 +58,19 @@ impl AllocFlags {
     pub const RESERVES: AllocFlags = AllocFlags(0x10 | 0x20 | 0x200 | 0x08);
 
     /// Whether every bit of `o` is set.
+    #[inline]
     pub const fn contains(self, o: AllocFlags) -> bool {
         self.0 & o.0 == o.0
     }
 
     /// Whether any bit of `o` is set.
+    #[inline]
     pub const fn intersects(self, o: AllocFlags) -> bool {
         self.0 & o.0 != 0
     }
 
     /// `alloc_flags & ALLOC_WMARK_MASK`: 0 min, 1 low, 2 high.
+    #[inline]
     pub const fn wmark_index(self) -> usize {
         (self.0 & Self::WMARK_MASK.0) as usize
     }
@@ -75,6 +78,7 @@ impl AllocFlags {
 
 impl core::ops::BitOr for AllocFlags {
     type Output = AllocFlags;
+    #[inline]
     fn bitor(self, o: AllocFlags) -> AllocFlags {
         AllocFlags(self.0 | o.0)
     }
@@ -82,6 +86,7 @@ impl core::ops::BitOr for AllocFlags {
 
 impl core::ops::BitAnd for AllocFlags {
     type Output = AllocFlags;
+    #[inline]
     fn bitand(self, rhs: AllocFlags) -> AllocFlags {
         AllocFlags(self.0 & rhs.0)
     }
@@ -103,6 +108,7 @@ impl core::ops::BitOrAssign for AllocFlags {
 /// z.set_watermark_boost(5);
 /// assert_eq!(oxmm::page_alloc::watermark_check::wmark_pages(&z, 1), 105);
 /// ```
+#[inline]
 pub fn wmark_pages(zone: &Zone, i: usize) -> u64 {
     let w = zone.watermarks();
     match i {
@@ -259,6 +265,7 @@ pub fn zone_watermark_ok(
 /// assert!(!zone_watermark_fast(&z, 0, mark, 2, AllocFlags::WMARK_MIN));
 /// assert!(zone_watermark_fast(&z, 0, mark, 2, AllocFlags::MIN_RESERVE));
 /// ```
+#[inline]
 pub fn zone_watermark_fast(
     zone: &Zone,
     order: u32,

@@ -7,4 +7,6 @@
 //! ```
 
 pub mod buddyinfo;
+pub mod meminfo;
+pub mod vmstat;
 pub mod zoneinfo;

@@ -197,6 +197,7 @@ impl SlabCaches {
         if let Some(p) = mm.memmap().page(pfn.0) {
             p.set_page_type(TYPE_LARGE_KMALLOC);
         }
+        slub::account_slab(mm, pfn.0, order, false, 1);
         nonnull(pfn_addr(mm, pfn.0))
     }
 
@@ -314,7 +315,9 @@ impl SlabCaches {
             p.set_page_type(Page::TYPE_NONE);
         }
         mm.free_pages(Pfn(pfn), order)
-            .map_err(|_| SlabError::InvalidFree(addr))
+            .map_err(|_| SlabError::InvalidFree(addr))?;
+        slub::account_slab(mm, pfn, order, false, -1);
+        Ok(())
     }
 
     /// A large kmalloc block at `addr`: its pfn and order.

@@ -221,6 +221,28 @@ fn list_next<P: Platform>(mm: &Mm<P>, pfn: u64) -> Option<u64> {
 
 // ---- slab creation and disposal ----
 
+/// `account_slab` / `unaccount_slab` (and the large-kmalloc accounting): the node's
+/// `NR_SLAB_{RECLAIMABLE,UNRECLAIMABLE}_B` by the block's bytes, `sign` ±1.
+pub(crate) fn account_slab<P: Platform>(
+    mm: &Mm<P>,
+    pfn: u64,
+    order: u32,
+    reclaimable: bool,
+    sign: i64,
+) {
+    let Some(nid) = mm.memmap().page(pfn).map(|p| NodeId(p.nid())) else {
+        return;
+    };
+    let item = if reclaimable {
+        crate::vmstat::NodeStatItem::NrSlabReclaimableB
+    } else {
+        crate::vmstat::NodeStatItem::NrSlabUnreclaimableB
+    };
+    let bytes = (mm.geometry().page_size() << order) as i64;
+    // Whole pages of an online node: the update cannot be refused.
+    let _ = mm.mod_node_page_state(nid, item, sign * bytes);
+}
+
 /// `allocate_slab`: a fresh slab of `s` (not yet counted on its node), objects set up
 /// (`setup_object`: debug init, constructor) and chained in order; free list = all
 /// objects, `inuse` 0, not frozen.
@@ -247,6 +269,8 @@ fn new_slab<P: Platform>(
             (p.0, s.min)
         }
     };
+    let reclaimable = s.flags().contains(super::SlabFlags::RECLAIM_ACCOUNT);
+    account_slab(mm, pfn, oo.order(), reclaimable, 1);
     let objects = oo.objects();
     let start = pfn_addr(mm, pfn);
     let size = s.layout.size as usize;
@@ -315,6 +339,8 @@ fn discard_slab<P: Platform>(mm: &Mm<P>, s: &KmemCache, pfn: u64) {
         p.set_prev(Page::NIL);
         p.set_private(w.order as u64);
     }
+    let reclaimable = s.flags().contains(super::SlabFlags::RECLAIM_ACCOUNT);
+    account_slab(mm, pfn, w.order as u32, reclaimable, -1);
     // The block came from alloc_pages with this order; a refusal would be a page
     // allocator bug, and the pages are then leaked rather than reused.
     let _ = mm.free_pages(Pfn(pfn), w.order as u32);

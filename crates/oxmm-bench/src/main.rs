@@ -1,0 +1,52 @@
+//! `oxmm-bench`: run a benchmark suite and print a table of medians with their ratio to
+//! oxmm, then one JSON line per result.
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "oxmm-bench", about = "oxmm against allocators from crates.io")]
+struct Cli {
+    #[command(subcommand)]
+    suite: Suite,
+}
+
+#[derive(Subcommand)]
+enum Suite {
+    /// The page allocator: order-0 (per-CPU lists and zone lock), random orders,
+    /// order 9, and 1 against 2 threads.
+    Pages {
+        /// Fewer, shorter samples (under a minute).
+        #[arg(long)]
+        quick: bool,
+        /// Only these benchmarks (comma-separated names).
+        #[arg(long)]
+        only: Option<String>,
+    },
+    /// The slab allocator.
+    Slab {
+        /// Fewer, shorter samples.
+        #[arg(long)]
+        quick: bool,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().suite {
+        Suite::Pages { quick, only } => {
+            let r = oxmm_bench::pages::run(quick, only.as_deref())?;
+            let dv = if oxmm_bench::DEBUG_VM { "on" } else { "off" };
+            println!("oxmm page allocator, debug_vm {dv}; medians of interleaved samples");
+            print!("{}", oxmm_bench::harness::table(&r, "oxmm"));
+            println!();
+            for (imp, x) in oxmm_bench::pages::scaling(&r) {
+                println!("order0-threads: {imp}: 2 threads {x:.2}x the throughput of 1");
+            }
+            println!();
+            for m in &r {
+                println!("{}", m.json());
+            }
+        }
+        Suite::Slab { quick } => oxmm_bench::slab::run(quick)?,
+    }
+    Ok(())
+}

@@ -1,0 +1,641 @@
+//! Page-allocator benchmarks: oxmm on a hosted 2 GiB, 2-CPU PC against frame allocators
+//! from crates.io (`buddy_system_allocator`, `bitmap-allocator`, `free-list`) given the
+//! same number of frames, all measured interleaved in one process (see
+//! [`crate::harness`]).
+//!
+//! Benchmarks (each operation is an allocation and the free of what it returned):
+//! - `order0-pair`: order 0; oxmm through the calling CPU's per-CPU lists.
+//! - `order0-pair-zonelock`: order 0 with oxmm's per-CPU lists disabled
+//!   (`zone_pcp_disable`), so every request takes the zone lock and the buddy lists.
+//! - `random-order-pair`: orders 0 to 10 from a fixed pseudo-random sequence.
+//! - `order9-pair`: order 9 (a 2 MiB block; through oxmm's THP per-CPU list).
+//! - `order0-threads`: order-0 pairs on 1 and 2 threads together (each thread pinned
+//!   to its own host CPU and running as its own CPU id in oxmm; the peers behind a
+//!   spin lock), wall time per pair from the first thread's start to the last one's
+//!   end.
+//!
+//! ```no_run
+//! let results = oxmm_bench::pages::run(true, None).unwrap();
+//! print!("{}", oxmm_bench::harness::table(&results, "oxmm"));
+//! ```
+
+use std::cell::Cell;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use bitmap_allocator::BitAlloc;
+use oxmm::gfp::Gfp;
+use oxmm::mm::{BootMode, Mm};
+use oxmm::types::Pfn;
+use oxmm_host::hosted::HostedMachine;
+use oxmm_host::machine::Machine;
+use oxmm_host::platform::{bind_this_thread, HostPlatform};
+
+use crate::harness::{Config, Group, Measurement};
+
+/// The benchmark machine: a PC with 1 GiB below 4 GiB (DMA, DMA32) and 1 GiB above
+/// (Normal, where `GFP_KERNEL` requests are served), and 2 CPUs.
+///
+/// ```
+/// let m = oxmm_bench::pages::machine_desc().unwrap();
+/// assert_eq!(m.name, "bench-2g");
+/// ```
+pub fn machine_desc() -> anyhow::Result<Machine> {
+    Ok(Machine::from_toml_str(
+        r#"
+name = "bench-2g"
+description = "PC with 2 GiB (1 GiB above 4 GiB) and 2 CPUs, for the page benchmarks"
+arch = "x86-64"
+cpus = 2
+e820 = [
+  { range = "0x0-0x9fbff", type = "usable" },
+  { range = "0x9fc00-0x9ffff", type = "reserved" },
+  { range = "0xf0000-0xfffff", type = "reserved" },
+  { range = "0x100000-0x3fffffff", type = "usable" },
+  { range = "0x100000000-0x13fffffff", type = "usable" },
+]
+"#,
+        "bench-2g.toml",
+    )?)
+}
+
+/// Boot the benchmark machine in full; with `pcp` false, its per-CPU lists are
+/// disabled (`zone_pcp_disable` on every zone).
+///
+/// ```no_run
+/// let hm = oxmm_bench::pages::boot(true).unwrap();
+/// assert!(hm.mm().nr_free_pages() > 500_000);
+/// ```
+pub fn boot(pcp: bool) -> anyhow::Result<HostedMachine> {
+    let hm = HostedMachine::boot(&machine_desc()?, BootMode::Full).context("booting bench-2g")?;
+    if !pcp {
+        hm.mm()
+            .pcp_disable_all()
+            .map_err(|_| anyhow::anyhow!("zone_pcp_disable: free lists corrupted"))?;
+    }
+    Ok(hm)
+}
+
+/// A page allocator under benchmark: blocks of `1 << order` frames, named by their
+/// first frame.
+///
+/// ```
+/// use oxmm_bench::pages::{Buddy, Frames};
+/// let mut b = Buddy::new(1024);
+/// let f = b.alloc(3).unwrap();
+/// assert!(b.free(f, 3));
+/// ```
+pub trait Frames {
+    /// A block of `1 << order` frames.
+    fn alloc(&mut self, order: u32) -> Option<u64>;
+    /// Give back a block [`Frames::alloc`] returned; false if refused.
+    fn free(&mut self, frame: u64, order: u32) -> bool;
+}
+
+/// oxmm's `alloc_pages(GFP_KERNEL, order)` / `free_pages`.
+///
+/// ```no_run
+/// use oxmm_bench::pages::{boot, Frames, Oxmm};
+/// let hm = boot(true).unwrap();
+/// let mut o = Oxmm::new(hm.mm());
+/// let f = o.alloc(0).unwrap();
+/// assert!(o.free(f, 0));
+/// ```
+#[derive(Clone, Copy)]
+pub struct Oxmm<'a> {
+    mm: &'a Mm<HostPlatform>,
+}
+
+impl<'a> Oxmm<'a> {
+    /// Allocate from `mm`.
+    ///
+    /// ```no_run
+    /// let hm = oxmm_bench::pages::boot(false).unwrap();
+    /// let _o = oxmm_bench::pages::Oxmm::new(hm.mm());
+    /// ```
+    pub fn new(mm: &'a Mm<HostPlatform>) -> Self {
+        Oxmm { mm }
+    }
+
+    #[inline]
+    fn alloc_shared(&self, order: u32) -> Option<u64> {
+        self.mm.alloc_pages(Gfp::KERNEL, order).ok().map(|p| p.0)
+    }
+
+    #[inline]
+    fn free_shared(&self, frame: u64, order: u32) -> bool {
+        self.mm.free_pages(Pfn(frame), order).is_ok()
+    }
+}
+
+impl Frames for Oxmm<'_> {
+    #[inline]
+    fn alloc(&mut self, order: u32) -> Option<u64> {
+        self.alloc_shared(order)
+    }
+    #[inline]
+    fn free(&mut self, frame: u64, order: u32) -> bool {
+        self.free_shared(frame, order)
+    }
+}
+
+/// `buddy_system_allocator::FrameAllocator` (free lists in B-tree sets).
+///
+/// ```
+/// use oxmm_bench::pages::{Buddy, Frames};
+/// assert!(Buddy::new(4).alloc(3).is_none());
+/// ```
+pub struct Buddy(buddy_system_allocator::FrameAllocator<33>);
+
+impl Buddy {
+    /// An allocator of frames `0..frames`, all free.
+    ///
+    /// ```
+    /// use oxmm_bench::pages::{Buddy, Frames};
+    /// assert_eq!(Buddy::new(2).alloc(1), Some(0));
+    /// ```
+    pub fn new(frames: u64) -> Self {
+        let mut a = buddy_system_allocator::FrameAllocator::<33>::new();
+        a.add_frame(0, frames as usize);
+        Buddy(a)
+    }
+}
+
+impl Frames for Buddy {
+    #[inline]
+    fn alloc(&mut self, order: u32) -> Option<u64> {
+        self.0.alloc(1 << order).map(|f| f as u64)
+    }
+    #[inline]
+    fn free(&mut self, frame: u64, order: u32) -> bool {
+        self.0.dealloc(frame as usize, 1 << order);
+        true
+    }
+}
+
+/// `bitmap_allocator::BitAlloc1M` (a 16-ary tree of bitmaps; blocks by
+/// `alloc_contiguous` with the block's alignment).
+///
+/// ```
+/// use oxmm_bench::pages::{Bitmap, Frames};
+/// let mut b = Bitmap::new(64);
+/// assert_eq!(b.alloc(4), Some(0));
+/// assert_eq!(b.alloc(4), Some(16));
+/// ```
+pub struct Bitmap(Box<bitmap_allocator::BitAlloc1M>);
+
+impl Bitmap {
+    /// An allocator of frames `0..frames` (at most 2^20), all free.
+    ///
+    /// ```
+    /// use oxmm_bench::pages::{Bitmap, Frames};
+    /// assert_eq!(Bitmap::new(1).alloc(0), Some(0));
+    /// ```
+    pub fn new(frames: u64) -> Self {
+        let mut a: Box<bitmap_allocator::BitAlloc1M> = Box::default();
+        a.insert(0..(frames as usize).min(1 << 20));
+        Bitmap(a)
+    }
+}
+
+impl Frames for Bitmap {
+    #[inline]
+    fn alloc(&mut self, order: u32) -> Option<u64> {
+        if order == 0 {
+            self.0.alloc().map(|f| f as u64)
+        } else {
+            self.0
+                .alloc_contiguous(None, 1 << order, order as usize)
+                .map(|f| f as u64)
+        }
+    }
+    #[inline]
+    fn free(&mut self, frame: u64, order: u32) -> bool {
+        if order == 0 {
+            self.0.dealloc(frame as usize)
+        } else {
+            self.0.dealloc_contiguous(frame as usize, 1 << order)
+        }
+    }
+}
+
+/// `free_list::FreeList` (sorted free ranges; first fit with the block's alignment).
+///
+/// ```
+/// use oxmm_bench::pages::{FreeListPeer, Frames};
+/// let mut f = FreeListPeer::new(16);
+/// assert_eq!(f.alloc(2), Some(0));
+/// assert!(f.free(0, 2));
+/// ```
+pub struct FreeListPeer(free_list::FreeList<16>);
+
+const PAGE: usize = 4096;
+
+impl FreeListPeer {
+    /// An allocator of frames `0..frames`, all free.
+    ///
+    /// ```
+    /// use oxmm_bench::pages::{FreeListPeer, Frames};
+    /// assert!(FreeListPeer::new(1).alloc(1).is_none());
+    /// ```
+    pub fn new(frames: u64) -> Self {
+        let mut a = free_list::FreeList::<16>::new();
+        if let Ok(r) = free_list::PageRange::new(0, frames as usize * PAGE) {
+            // SAFETY: the allocator hands out numbers only; nothing is at these addresses.
+            let _ = unsafe { a.deallocate(r) };
+        }
+        FreeListPeer(a)
+    }
+}
+
+impl Frames for FreeListPeer {
+    #[inline]
+    fn alloc(&mut self, order: u32) -> Option<u64> {
+        let size = PAGE << order;
+        let layout = free_list::PageLayout::from_size_align(size, size).ok()?;
+        self.0
+            .allocate(layout)
+            .ok()
+            .map(|r| (r.start() / PAGE) as u64)
+    }
+    #[inline]
+    fn free(&mut self, frame: u64, order: u32) -> bool {
+        let Ok(r) = free_list::PageRange::from_start_len(frame as usize * PAGE, PAGE << order)
+        else {
+            return false;
+        };
+        // SAFETY: `r` is a block this allocator returned; nothing is at its addresses.
+        unsafe { self.0.deallocate(r) }.is_ok()
+    }
+}
+
+/// A [`Frames`] shared by threads behind a spin lock (what a kernel would do with a
+/// single-threaded allocator).
+///
+/// ```
+/// use oxmm_bench::pages::{Buddy, Locked, SharedFrames};
+/// let l = Locked::new(Buddy::new(8));
+/// let f = l.alloc(0).unwrap();
+/// assert!(l.free(f, 0));
+/// ```
+pub struct Locked<F>(spin::Mutex<F>);
+
+impl<F> Locked<F> {
+    /// Wrap `f`.
+    ///
+    /// ```
+    /// use oxmm_bench::pages::{Buddy, Locked, SharedFrames};
+    /// assert!(Locked::new(Buddy::new(0)).alloc(0).is_none());
+    /// ```
+    pub fn new(f: F) -> Self {
+        Locked(spin::Mutex::new(f))
+    }
+}
+
+/// A page allocator callable from several threads at once.
+///
+/// ```
+/// use oxmm_bench::pages::{Bitmap, Locked, SharedFrames};
+/// assert!(Locked::new(Bitmap::new(1)).alloc(1).is_none());
+/// ```
+pub trait SharedFrames: Sync {
+    /// A block of `1 << order` frames.
+    fn alloc(&self, order: u32) -> Option<u64>;
+    /// Give back a block; false if refused.
+    fn free(&self, frame: u64, order: u32) -> bool;
+}
+
+impl<F: Frames + Send> SharedFrames for Locked<F> {
+    #[inline]
+    fn alloc(&self, order: u32) -> Option<u64> {
+        self.0.lock().alloc(order)
+    }
+    #[inline]
+    fn free(&self, frame: u64, order: u32) -> bool {
+        self.0.lock().free(frame, order)
+    }
+}
+
+impl SharedFrames for Oxmm<'_> {
+    #[inline]
+    fn alloc(&self, order: u32) -> Option<u64> {
+        self.alloc_shared(order)
+    }
+    #[inline]
+    fn free(&self, frame: u64, order: u32) -> bool {
+        self.free_shared(frame, order)
+    }
+}
+
+/// `n` pseudo-random orders in `0..=10` (xorshift from a fixed seed: every run and
+/// every implementation sees the same sequence).
+///
+/// ```
+/// let o = oxmm_bench::pages::random_orders(1000);
+/// assert!(o.iter().all(|&x| x <= 10) && o.contains(&0) && o.contains(&10));
+/// assert_eq!(o, oxmm_bench::pages::random_orders(1000));
+/// ```
+pub fn random_orders(n: usize) -> Vec<u32> {
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..n)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            (x % 11) as u32
+        })
+        .collect()
+}
+
+/// Time `n` alloc+free pairs of `orders` (cycled) on `a`; failures are counted in
+/// `fails`.
+///
+/// ```
+/// use oxmm_bench::pages::{pairs, Buddy};
+/// let mut b = Buddy::new(16);
+/// let mut fails = 0;
+/// pairs(&mut b, &[0, 5], 10, &mut fails);
+/// assert_eq!(fails, 5); // order 5 does not fit in 16 frames
+/// ```
+#[inline]
+pub fn pairs<F: Frames>(a: &mut F, orders: &[u32], n: u64, fails: &mut u64) -> Duration {
+    let t = Instant::now();
+    let mut i = 0;
+    for _ in 0..n {
+        let o = orders[i];
+        i += 1;
+        if i == orders.len() {
+            i = 0;
+        }
+        match a.alloc(o) {
+            Some(f) => {
+                if !a.free(std::hint::black_box(f), o) {
+                    *fails += 1;
+                }
+            }
+            None => *fails += 1,
+        }
+    }
+    t.elapsed()
+}
+
+/// Time `n` order-0 pairs split over `threads` threads on `a`, thread `i` running as
+/// CPU `i` (see [`bind_this_thread`]); failures are added to `fails`.
+///
+/// ```
+/// use std::sync::atomic::AtomicU64;
+/// use oxmm_bench::pages::{threaded_pairs, Buddy, Locked};
+/// let fails = AtomicU64::new(0);
+/// threaded_pairs(&Locked::new(Buddy::new(8)), 2, 100, &fails);
+/// assert_eq!(fails.into_inner(), 0);
+/// ```
+pub fn threaded_pairs<S: SharedFrames>(
+    a: &S,
+    threads: usize,
+    n: u64,
+    fails: &AtomicU64,
+) -> Duration {
+    let threads = threads.max(1);
+    // A spinning start line: a sleeping barrier wakes its threads one by one, tens of
+    // microseconds apart, and short samples would then barely overlap.
+    let ready = AtomicUsize::new(0);
+    // From the first thread's start to the last one's end, as each thread saw them:
+    // no spawning or joining in the time, and no dependence on when this thread runs.
+    let spans: Vec<(Instant, Instant)> = std::thread::scope(|s| {
+        let workers: Vec<_> = (0..threads)
+            .map(|cpu| {
+                let ready = &ready;
+                s.spawn(move || {
+                    bind_this_thread(cpu);
+                    pin_to_host_cpu(cpu);
+                    let mut f = 0;
+                    ready.fetch_add(1, Ordering::AcqRel);
+                    while ready.load(Ordering::Acquire) < threads {
+                        std::hint::spin_loop();
+                    }
+                    let t0 = Instant::now();
+                    for _ in 0..n / threads as u64 {
+                        match a.alloc(0) {
+                            Some(p) => {
+                                if !a.free(std::hint::black_box(p), 0) {
+                                    f += 1;
+                                }
+                            }
+                            None => f += 1,
+                        }
+                    }
+                    let t1 = Instant::now();
+                    fails.fetch_add(f, Ordering::Relaxed);
+                    (t0, t1)
+                })
+            })
+            .collect();
+        workers.into_iter().filter_map(|w| w.join().ok()).collect()
+    });
+    if spans.len() != threads {
+        // A worker panicked: count its share as failed.
+        fails.fetch_add(n, Ordering::Relaxed);
+    }
+    let first = spans.iter().map(|s| s.0).min();
+    let last = spans.iter().map(|s| s.1).max();
+    match (first, last) {
+        (Some(f), Some(l)) => l.saturating_duration_since(f),
+        _ => Duration::ZERO,
+    }
+}
+
+/// Keep the calling thread on host CPU `cpu` (modulo the CPUs there are), so that
+/// threads meant to run in parallel are not queued on one CPU by the host's scheduler.
+/// Best effort: where the affinity cannot be set, the thread stays where it is.
+fn pin_to_host_cpu(cpu: usize) {
+    let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut set = rustix::process::CpuSet::new();
+    set.set(cpu % n);
+    let _ = rustix::process::sched_setaffinity(None, &set);
+}
+
+/// A single-threaded benchmark of the four implementations over `orders`.
+fn pair_group(
+    name: &str,
+    mm: &Mm<HostPlatform>,
+    frames: u64,
+    orders: Vec<u32>,
+    cfg: &Config,
+) -> anyhow::Result<Vec<Measurement>> {
+    let fails = Rc::new(Cell::new(0u64));
+    let mut g = Group::new(name);
+    let orders = Rc::new(orders);
+    add_case(&mut g, "oxmm", Oxmm::new(mm), &orders, &fails);
+    add_case(
+        &mut g,
+        "buddy_system_allocator",
+        Buddy::new(frames),
+        &orders,
+        &fails,
+    );
+    add_case(
+        &mut g,
+        "bitmap-allocator",
+        Bitmap::new(frames),
+        &orders,
+        &fails,
+    );
+    add_case(
+        &mut g,
+        "free-list",
+        FreeListPeer::new(frames),
+        &orders,
+        &fails,
+    );
+    let r = g.run(cfg);
+    if fails.get() != 0 {
+        bail!("{name}: {} allocations or frees failed", fails.get());
+    }
+    Ok(r)
+}
+
+fn add_case<'a, F: Frames + 'a>(
+    g: &mut Group<'a>,
+    imp: &str,
+    mut a: F,
+    orders: &Rc<Vec<u32>>,
+    fails: &Rc<Cell<u64>>,
+) {
+    let (orders, fails) = (orders.clone(), fails.clone());
+    g.case(imp, 1, move |n| {
+        let mut f = 0;
+        let t = pairs(&mut a, &orders, n, &mut f);
+        fails.set(fails.get() + f);
+        t
+    });
+}
+
+/// The benchmarks [`run`] knows, in the order it runs them.
+///
+/// ```
+/// assert_eq!(oxmm_bench::pages::BENCHES[0], "order0-pair");
+/// ```
+pub const BENCHES: [&str; 5] = [
+    "order0-pair",
+    "order0-pair-zonelock",
+    "random-order-pair",
+    "order9-pair",
+    "order0-threads",
+];
+
+/// Run the page benchmarks named in the comma-separated list `only` (all with `None`;
+/// `quick`: fewer, shorter samples) and return the results.
+///
+/// ```no_run
+/// let r = oxmm_bench::pages::run(true, None).unwrap();
+/// assert!(r.iter().any(|m| m.bench == "order0-pair" && m.imp == "oxmm"));
+/// ```
+pub fn run(quick: bool, only: Option<&str>) -> anyhow::Result<Vec<Measurement>> {
+    let want = |b: &str| only.is_none_or(|o| o.split(',').any(|w| w.trim() == b));
+    if !BENCHES.iter().any(|b| want(b)) {
+        bail!(
+            "no page benchmark matches {:?}; they are {BENCHES:?}",
+            only.unwrap_or("")
+        );
+    }
+    let cfg = if quick { Config::QUICK } else { Config::FULL };
+    let hm = boot(true)?;
+    let nopcp = boot(false)?;
+    let mm = hm.mm();
+    // The peers manage as many frames as oxmm has free.
+    let frames = mm.nr_free_pages();
+    bind_this_thread(0);
+    let mut out = Vec::new();
+    let fewer = Config {
+        ops_per_sample: cfg.ops_per_sample / 4,
+        ..cfg
+    };
+    for b in BENCHES.into_iter().filter(|b| want(b)) {
+        out.extend(match b {
+            "order0-pair" => pair_group(b, mm, frames, vec![0], &cfg)?,
+            "order0-pair-zonelock" => pair_group(b, nopcp.mm(), frames, vec![0], &cfg)?,
+            "random-order-pair" => pair_group(b, mm, frames, random_orders(4096), &fewer)?,
+            "order9-pair" => pair_group(b, mm, frames, vec![9], &fewer)?,
+            _ => thread_group(mm, frames, &cfg)?,
+        });
+    }
+    mm.drain_all_pages(None)
+        .map_err(|_| anyhow::anyhow!("drain_all_pages: free lists corrupted"))?;
+    // The benchmarks must leave the allocator as they found it.
+    if mm.nr_free_pages() != frames {
+        bail!(
+            "{} free pages after the benchmarks, {frames} before",
+            mm.nr_free_pages()
+        );
+    }
+    #[cfg(feature = "debug_vm")]
+    mm.check()
+        .map_err(|e| anyhow::anyhow!("Mm::check after the benchmarks: {e}"))?;
+    Ok(out)
+}
+
+/// Order-0 pairs on 1 and 2 threads.
+fn thread_group(
+    mm: &Mm<HostPlatform>,
+    frames: u64,
+    cfg: &Config,
+) -> anyhow::Result<Vec<Measurement>> {
+    let fails = AtomicU64::new(0);
+    let oxmm = Oxmm::new(mm);
+    let buddy = Locked::new(Buddy::new(frames));
+    let bitmap = Locked::new(Bitmap::new(frames));
+    let flist = Locked::new(FreeListPeer::new(frames));
+    // Twice the operations of the single-threaded samples: each thread then does as
+    // many as one of those (the threads' start and end are not in the time).
+    let cfg = Config {
+        ops_per_sample: cfg.ops_per_sample * 2,
+        ..*cfg
+    };
+    let mut g = Group::new("order0-threads");
+    for t in [1, 2] {
+        let f = &fails;
+        g.case("oxmm", t, move |n| threaded_pairs(&oxmm, t, n, f));
+        let b = &buddy;
+        g.case("buddy_system_allocator", t, move |n| {
+            threaded_pairs(b, t, n, f)
+        });
+        let b = &bitmap;
+        g.case("bitmap-allocator", t, move |n| threaded_pairs(b, t, n, f));
+        let l = &flist;
+        g.case("free-list", t, move |n| threaded_pairs(l, t, n, f));
+    }
+    let r = g.run(&cfg);
+    if fails.load(Ordering::Relaxed) != 0 {
+        bail!(
+            "order0-threads: {} operations failed",
+            fails.load(Ordering::Relaxed)
+        );
+    }
+    Ok(r)
+}
+
+/// For each implementation, how many times faster its 2-thread run was than its
+/// 1-thread run (wall time per pair).
+///
+/// ```
+/// use oxmm_bench::harness::Measurement;
+/// let r = [
+///     Measurement::from_samples("order0-threads", "a", 1, vec![10.0]),
+///     Measurement::from_samples("order0-threads", "a", 2, vec![5.0]),
+/// ];
+/// assert_eq!(oxmm_bench::pages::scaling(&r), vec![("a".to_string(), 2.0)]);
+/// ```
+pub fn scaling(results: &[Measurement]) -> Vec<(String, f64)> {
+    let t = |imp: &str, n| {
+        results
+            .iter()
+            .find(|m| m.bench == "order0-threads" && m.imp == imp && m.threads == n)
+    };
+    results
+        .iter()
+        .filter(|m| m.bench == "order0-threads" && m.threads == 1)
+        .filter_map(|m| Some((m.imp.clone(), m.ns_per_op / t(&m.imp, 2)?.ns_per_op)))
+        .collect()
+}
