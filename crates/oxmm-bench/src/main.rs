@@ -46,7 +46,15 @@ fn main() -> anyhow::Result<()> {
                 println!("{}", m.json());
             }
         }
-        Suite::Slab { quick } => oxmm_bench::slab::run(quick)?,
+        Suite::Slab { quick } => {
+            let r = oxmm_bench::slab::run(quick)?;
+            println!("oxmm slab allocator; medians of interleaved samples");
+            print!("{}", oxmm_bench::harness::table(&r, "oxmm"));
+            println!();
+            for m in &r {
+                println!("{}", m.json());
+            }
+        }
     }
     Ok(())
 }
