@@ -456,6 +456,9 @@ impl<P: Platform> Mm<P> {
         highest: usize,
         mt: MigrateType,
     ) -> Result<Option<u64>, AllocError> {
+        let Some(preferred) = self.zone_of(first) else {
+            return Ok(None);
+        };
         loop {
             let nofrag = flags.contains(AllocFlags::NOFRAGMENT);
             let mut restart = false;
@@ -487,8 +490,7 @@ impl<P: Platform> Mm<P> {
                         continue;
                     }
                 }
-                if let Some(pfn) = self.rmqueue(zone, order, flags, mt)? {
-                    self.count_alloc(Some(first), zone, order);
+                if let Some(pfn) = self.rmqueue(preferred, zone, order, flags, mt)? {
                     self.prep_new_page(pfn, order, gfp);
                     if flags.contains(AllocFlags::HIGHATOMIC) {
                         self.reserve_highatomic_pageblock(zone, pfn, order);
@@ -504,9 +506,11 @@ impl<P: Platform> Mm<P> {
     }
 
     /// `rmqueue`: PCP orders through the calling CPU's lists, the rest (and busy lists)
-    /// from the buddy lists; a boosted zone wakes kswapd.
+    /// from the buddy lists, counted against the request's `preferred` zone; a boosted
+    /// zone wakes kswapd.
     fn rmqueue(
         &self,
+        preferred: &crate::mmzone::Zone,
         zone: &crate::mmzone::Zone,
         order: u32,
         flags: AllocFlags,
@@ -514,10 +518,13 @@ impl<P: Platform> Mm<P> {
     ) -> Result<Option<u64>, AllocError> {
         let mut got = None;
         if pcp::pcp_allowed_order(order, self.pcp_thp_order()) {
-            got = self.rmqueue_pcplist(zone, order, mt, flags)?;
+            got = self.rmqueue_pcplist(preferred, zone, order, mt, flags)?;
         }
         if got.is_none() {
             got = self.rmqueue_buddy(zone, order, flags, mt)?;
+            if got.is_some() {
+                self.count_alloc(preferred, zone, order);
+            }
         }
         if flags.contains(AllocFlags::KSWAPD) && zone.test_flag(ZONE_BOOSTED_WATERMARK) {
             zone.test_and_clear_flag(ZONE_BOOSTED_WATERMARK);
@@ -644,10 +651,10 @@ impl<P: Platform> Mm<P> {
             order,
             reason: BadPageReason::Corrupted,
         };
-        self.count_pgfree(zone, 1u64 << order);
         let r = if pcp::pcp_allowed_order(order, self.pcp_thp_order()) {
             self.free_unref_page(zone, pfn.0, order)
         } else {
+            self.count_pgfree(zone, 1u64 << order);
             self.lock_zone(zone).free_large(pfn.0, order, false)
         };
         r.map_err(|_| bad)

@@ -142,8 +142,12 @@ impl PcpState {
 pub struct PerCpuPages {
     /// `pcp->lock` and what it protects.
     pub lock: spin::Mutex<PcpState>,
-    /// This CPU's VM counters of the zone (`per_cpu_zonestats`), outside the lock.
+    /// This CPU's VM counters of the zone (`per_cpu_zonestats`) written only with
+    /// `lock` held, by plain adds (the `*_owned` methods); read without it.
     pub stats: crate::vmstat::ZoneCpuStats,
+    /// The same counters for paths without `lock` (busy lists, non-PCP orders):
+    /// locked adds. A counter's value is the sum of both.
+    pub shared_stats: crate::vmstat::ZoneCpuStats,
 }
 
 impl PerCpuPages {
@@ -152,6 +156,7 @@ impl PerCpuPages {
         PerCpuPages {
             lock: spin::Mutex::new(PcpState::new(p)),
             stats: crate::vmstat::ZoneCpuStats::new(),
+            shared_stats: crate::vmstat::ZoneCpuStats::new(),
         }
     }
 }
@@ -351,10 +356,13 @@ impl<P: Platform> Mm<P> {
     }
 
     /// `rmqueue_pcplist`: a block of `order` from the calling CPU's list of `zone`,
-    /// refilled from the buddy lists when empty. `Ok(None)`: the lists are busy (a
-    /// drain holds them) or the zone had nothing; the caller goes to the buddy lists.
+    /// refilled from the buddy lists when empty, and counted (`PGALLOC`,
+    /// `zone_statistics` against `preferred`) while the lists are held. `Ok(None)`:
+    /// the lists are busy (a drain holds them) or the zone had nothing; the caller
+    /// goes to the buddy lists.
     pub(crate) fn rmqueue_pcplist(
         &self,
+        preferred: &Zone,
         zone: &Zone,
         order: u32,
         mt: MigrateType,
@@ -368,7 +376,11 @@ impl<P: Platform> Mm<P> {
         };
         // An allocation shrinks the next free batch (see nr_pcp_free).
         st.free_count >>= 1;
-        self.rmqueue_pcplist_locked(zone, order, mt, flags, &mut st)
+        let got = self.rmqueue_pcplist_locked(zone, order, mt, flags, &mut st)?;
+        if got.is_some() {
+            self.count_alloc_locked(pcp, preferred, zone, order);
+        }
+        Ok(got)
     }
 
     /// `__rmqueue_pcplist`: [`Mm::rmqueue_pcplist`] with the CPU's lists already held
@@ -424,23 +436,32 @@ impl<P: Platform> Mm<P> {
 
     /// `free_unref_page` for a block of a PCP order whose checks passed: onto the calling
     /// CPU's list (HighAtomic and CMA blocks on the movable list; Isolate blocks and busy
-    /// lists straight to the buddy lists).
+    /// lists straight to the buddy lists); `PGFREE` counted on either way.
     pub(crate) fn free_unref_page(&self, zone: &Zone, pfn: u64, order: u32) -> Result<(), Corrupt> {
         let mut mt = self.block_migratetype(zone, pfn).ok_or(Corrupt)?;
         if mt as usize >= MIGRATE_PCPTYPES {
             if mt == MigrateType::Isolate {
+                self.count_pgfree(zone, 1u64 << order);
                 return self.lock_zone(zone).free_one_page(pfn, order, mt, false);
             }
             mt = MigrateType::Movable;
         }
-        let pcp = zone.pcp.get(self.platform.cpu_id());
-        match pcp.and_then(|p| p.lock.try_lock()) {
-            Some(mut st) => self.free_unref_page_commit(zone, &mut st, pfn, mt, order),
-            None => {
-                let mt = self.block_migratetype(zone, pfn).ok_or(Corrupt)?;
-                self.lock_zone(zone).free_one_page(pfn, order, mt, false)
+        if let Some(pcp) = zone.pcp.get(self.platform.cpu_id()) {
+            if let Some(mut st) = pcp.lock.try_lock() {
+                pcp.stats.count_pgfree_owned(1u64 << order);
+                return self.free_unref_page_commit(zone, &mut st, pfn, mt, order);
             }
         }
+        self.free_unref_page_busy(zone, pfn, order)
+    }
+
+    /// [`Mm::free_unref_page`] when the CPU's lists are busy: the buddy lists.
+    #[cold]
+    #[inline(never)]
+    fn free_unref_page_busy(&self, zone: &Zone, pfn: u64, order: u32) -> Result<(), Corrupt> {
+        self.count_pgfree(zone, 1u64 << order);
+        let mt = self.block_migratetype(zone, pfn).ok_or(Corrupt)?;
+        self.lock_zone(zone).free_one_page(pfn, order, mt, false)
     }
 
     /// `get_pfnblock_migratetype` for a pfn of `zone`.
