@@ -332,9 +332,10 @@ impl FreeList {
         Some(())
     }
 
-    /// `list_del`: unlink the page with memmap index `idx` (which must be on this list).
+    /// `list_del`: unlink the page with memmap index `idx` (which must be on this list);
+    /// returns its descriptor, so the caller need not look it up again.
     #[inline]
-    pub(crate) fn del(&self, map: &MemMap, idx: u32) -> Option<()> {
+    pub(crate) fn del<'m>(&self, map: &'m MemMap, idx: u32) -> Option<&'m Page> {
         let p = map.page_by_index(idx)?;
         let (next, prev) = (p.next(), p.prev());
         p.set_next(Page::NIL);
@@ -349,7 +350,7 @@ impl FreeList {
         } else {
             map.page_by_index(next)?.set_prev(prev);
         }
-        Some(())
+        Some(p)
     }
 }
 

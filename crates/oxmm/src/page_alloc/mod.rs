@@ -490,8 +490,8 @@ impl<P: Platform> Mm<P> {
                         continue;
                     }
                 }
-                if let Some(pfn) = self.rmqueue(preferred, zone, order, flags, mt)? {
-                    self.prep_new_page(pfn, order, gfp);
+                if let Some((pfn, head)) = self.rmqueue(preferred, zone, order, flags, mt)? {
+                    self.prep_new_page(pfn, head, order, gfp);
                     if flags.contains(AllocFlags::HIGHATOMIC) {
                         self.reserve_highatomic_pageblock(zone, pfn, order);
                     }
@@ -515,13 +515,17 @@ impl<P: Platform> Mm<P> {
         order: u32,
         flags: AllocFlags,
         mt: MigrateType,
-    ) -> Result<Option<u64>, AllocError> {
+    ) -> Result<Option<(u64, Option<&crate::page::Page>)>, AllocError> {
         let mut got = None;
         if pcp::pcp_allowed_order(order, self.pcp_thp_order()) {
-            got = self.rmqueue_pcplist(preferred, zone, order, mt, flags)?;
+            got = self
+                .rmqueue_pcplist(preferred, zone, order, mt, flags)?
+                .map(|(pfn, head)| (pfn, Some(head)));
         }
         if got.is_none() {
-            got = self.rmqueue_buddy(zone, order, flags, mt)?;
+            got = self
+                .rmqueue_buddy(zone, order, flags, mt)?
+                .map(|pfn| (pfn, None));
             if got.is_some() {
                 self.count_alloc(preferred, zone, order);
             }
@@ -580,11 +584,12 @@ impl<P: Platform> Mm<P> {
     }
 
     /// `prep_new_page`: the caller's reference on the head, the order recorded on it
-    /// (so a free with another order is caught), zeroing, compound marking.
-    fn prep_new_page(&self, pfn: u64, order: u32, gfp: Gfp) {
+    /// (so a free with another order is caught), zeroing, compound marking. `head`:
+    /// the head's descriptor when the caller has it at hand.
+    fn prep_new_page(&self, pfn: u64, head: Option<&crate::page::Page>, order: u32, gfp: Gfp) {
         let nr = 1u64 << order;
         let comp = gfp.contains(Gfp::COMP) && order > 0;
-        if let Some(h) = self.memmap.page(pfn) {
+        if let Some(h) = head.or_else(|| self.memmap.page(pfn)) {
             h.set_refcount(1);
             h.set_private(order as u64);
             if comp {
@@ -592,9 +597,17 @@ impl<P: Platform> Mm<P> {
             }
         }
         if comp {
-            for p in pfn + 1..pfn + nr {
-                if let Some(t) = self.memmap.page(p) {
-                    t.set_private(COMPOUND_TAIL | pfn);
+            // An aligned block lies in one section: its tails are one slice.
+            match self.memmap.block(pfn, nr) {
+                Some(b) => b[1..]
+                    .iter()
+                    .for_each(|t| t.set_private(COMPOUND_TAIL | pfn)),
+                None => {
+                    for p in pfn + 1..pfn + nr {
+                        if let Some(t) = self.memmap.page(p) {
+                            t.set_private(COMPOUND_TAIL | pfn);
+                        }
+                    }
                 }
             }
         }

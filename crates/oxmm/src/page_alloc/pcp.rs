@@ -18,6 +18,7 @@ use crate::memmap::MemMap;
 use crate::mm::Mm;
 use crate::mmzone::{FreeList, MigrateType, Zone, MIGRATE_PCPTYPES, ZONE_BELOW_HIGH};
 use crate::mmzone::{MAX_NR_ZONES, ZONE_RECLAIM_ACTIVE};
+use crate::page::Page;
 use crate::platform::Platform;
 use crate::watermark::{zone_batchsize, zone_highsize};
 
@@ -367,7 +368,7 @@ impl<P: Platform> Mm<P> {
         order: u32,
         mt: MigrateType,
         flags: AllocFlags,
-    ) -> Result<Option<u64>, Corrupt> {
+    ) -> Result<Option<(u64, &Page)>, Corrupt> {
         let Some(pcp) = zone.pcp.get(self.platform.cpu_id()) else {
             return Ok(None);
         };
@@ -384,7 +385,8 @@ impl<P: Platform> Mm<P> {
     }
 
     /// `__rmqueue_pcplist`: [`Mm::rmqueue_pcplist`] with the CPU's lists already held
-    /// (the bulk allocator takes many pages under one lock).
+    /// (the bulk allocator takes many pages under one lock). Returns the block's pfn
+    /// and head descriptor.
     pub(crate) fn rmqueue_pcplist_locked(
         &self,
         zone: &Zone,
@@ -392,7 +394,7 @@ impl<P: Platform> Mm<P> {
         mt: MigrateType,
         flags: AllocFlags,
         st: &mut PcpState,
-    ) -> Result<Option<u64>, Corrupt> {
+    ) -> Result<Option<(u64, &Page)>, Corrupt> {
         let pindex = order_to_pindex(mt, order);
         if st.lists[pindex].is_empty() {
             let batch = nr_pcp_alloc(st, zone.test_flag(ZONE_BELOW_HIGH), order);
@@ -404,9 +406,9 @@ impl<P: Platform> Mm<P> {
         }
         let list = &st.lists[pindex];
         let idx = list.head();
-        list.del(&self.memmap, idx).ok_or(Corrupt)?;
+        let page = list.del(&self.memmap, idx).ok_or(Corrupt)?;
         st.count -= 1 << order;
-        Ok(Some(self.memmap.pfn_of(idx).ok_or(Corrupt)?))
+        Ok(Some((self.memmap.pfn_of(idx).ok_or(Corrupt)?, page)))
     }
 
     /// `rmqueue_bulk`: up to `count` blocks of `order` from the buddy lists to the tail
