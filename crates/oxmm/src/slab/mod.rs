@@ -35,6 +35,10 @@ pub use typed::{SlabBox, TypedCache};
 use crate::page_alloc::AllocError;
 use core::fmt;
 
+// Debugging and hardening work on any slab's bytes; the cache paths call them.
+pub mod debug;
+pub mod hardening;
+
 /// `slab_flags_t` bits with Linux's meaning (v6.12 values).
 ///
 /// ```
