@@ -1097,3 +1097,73 @@ fn bulk_free_debug_processing() {
     let log = c.plat.take();
     assert!(log[1].ends_with("): Slab has 4 allocated objects but 5 are to be freed"));
 }
+
+/// `slub_debug=O`: caches whose minimum order the metadata would raise keep only the
+/// consistency checks — checked against every cache of a real 6.12 boot.
+#[test]
+fn higher_order_debug_disable_matches_linux() {
+    let d = SlubDebug::from_cmdline("slub_debug=FZPUO")
+        .unwrap()
+        .unwrap();
+    assert!(d.disable_higher_order_debug);
+    let (mut kept, mut dropped) = (0, 0);
+    for line in fixture("q35-1g-slub-debug-fzpuo")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+    {
+        let (name, kv) = parse_layout_line(line);
+        let num = |k: &str| kv[k].parse::<u32>().unwrap();
+        let mut flags = SlabFlags::default();
+        if name.starts_with("kmalloc-") || name.starts_with("dma-kmalloc-") {
+            flags = SlabFlags::KMALLOC;
+        }
+        let l = d
+            .cache_layout(
+                &name,
+                flags,
+                num("object_size"),
+                num("align"),
+                !kv["ctor"].is_empty(),
+                None,
+            )
+            .unwrap();
+        let debug = SlabFlags(l.flags.0 & DEBUG_DEFAULT_FLAGS.0);
+        assert_eq!(debug, flags_from_columns(&kv), "{line}");
+        assert_eq!(l.size, num("slab_size"), "{line}");
+        if l.has(SlabFlags::RED_ZONE) {
+            kept += 1;
+        } else {
+            dropped += 1;
+        }
+    }
+    assert_eq!((kept, dropped), (216, 19));
+}
+
+/// The boot notices around memory auto-initialisation, as the real kernel printed them.
+#[test]
+fn meminit_notices_match_linux_dmesg() {
+    for (case, cmdline) in [
+        ("q35-1g-slub-debug-fzpu", "slub_debug=FZPU"),
+        ("q35-1g-slub-debug-lists", "slub_debug=Z,kmalloc-64"),
+        ("q35-1g-slub-debug-fzpuo", "slub_debug=FZPUO init_on_free=1"),
+    ] {
+        let dmesg = std::fs::read_to_string(format!(
+            "{}/../../fixtures/linux-6.12-qemu/{case}/dmesg.txt",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let printed: Vec<&str> = dmesg
+            .lines()
+            .filter_map(|l| l.split_once("] ").map(|(_, m)| m))
+            .filter(|m| m.starts_with("mem auto-init"))
+            .collect();
+        // Debian builds with init_on_alloc on by default.
+        let mut m = MemInit::parse_cmdline(cmdline).unwrap();
+        m.init_on_alloc = true;
+        let d = SlubDebug::from_cmdline(cmdline).unwrap().unwrap();
+        let mut want: Vec<String> = d.meminit_notice(&m).into_iter().map(String::from).collect();
+        want.push(m.report("all(zero)").to_string());
+        want.extend(m.clearing_notice().map(String::from));
+        assert_eq!(printed, want, "{case}");
+    }
+}

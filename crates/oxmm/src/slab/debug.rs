@@ -359,6 +359,63 @@ impl<'a> SlubDebug<'a> {
     }
 }
 
+/// `DEBUG_METADATA_FLAGS`: the debug flags that store data in the slab, dropped by
+/// `slub_debug=O` where they would raise a cache's minimum order.
+pub const DEBUG_METADATA_FLAGS: SlabFlags =
+    SlabFlags(SlabFlags::RED_ZONE.0 | SlabFlags::POISON.0 | SlabFlags::STORE_USER.0);
+
+impl SlubDebug<'_> {
+    /// The notice `setup_slub_debug` prints when poisoning is on globally together
+    /// with memory auto-initialisation.
+    ///
+    /// ```
+    /// use oxmm::slab::{debug::SlubDebug, hardening::MemInit};
+    /// let d = SlubDebug::parse("=P").unwrap();
+    /// let m = MemInit { init_on_alloc: true, init_on_free: false };
+    /// assert_eq!(d.meminit_notice(&m),
+    ///            Some("mem auto-init: SLAB_POISON will take precedence over init_on_alloc/init_on_free"));
+    /// assert_eq!(SlubDebug::parse("=Z").unwrap().meminit_notice(&m), None);
+    /// ```
+    pub fn meminit_notice(&self, m: &super::hardening::MemInit) -> Option<&'static str> {
+        ((m.init_on_alloc || m.init_on_free) && self.global.contains(SlabFlags::POISON)).then_some(
+            "mem auto-init: SLAB_POISON will take precedence over init_on_alloc/init_on_free",
+        )
+    }
+
+    /// A new cache's flags and layout (Linux: `kmem_cache_open`): `kmem_cache_flags`,
+    /// `calculate_sizes`, and with `slub_debug=O` the metadata flags dropped again when
+    /// they raised the minimum slab order.
+    ///
+    /// ```
+    /// use oxmm::slab::{debug::SlubDebug, SlabFlags};
+    /// let d = SlubDebug::parse("=FZPUO").unwrap();
+    /// // 4096-byte objects would need order 1 with metadata: only F is kept.
+    /// let l = d.cache_layout("big", SlabFlags::default(), 4096, 8, false, None).unwrap();
+    /// assert_eq!((l.flags, l.size), (SlabFlags::CONSISTENCY_CHECKS, 4096));
+    /// let s = d.cache_layout("small", SlabFlags::default(), 64, 8, false, None).unwrap();
+    /// assert!(s.has(SlabFlags::RED_ZONE));
+    /// ```
+    #[doc(alias = "kmem_cache_open")]
+    pub fn cache_layout(
+        &self,
+        name: &str,
+        flags: SlabFlags,
+        object_size: u32,
+        align: u32,
+        has_ctor: bool,
+        freeptr_offset: super::layout::FreeptrOffset,
+    ) -> Result<DebugLayout, super::SlabError> {
+        let flags = self.kmem_cache_flags(flags, name);
+        let l = DebugLayout::calculate(object_size, align, flags, has_ctor, freeptr_offset)?;
+        let order = |n: u32| super::order::get_order(n as u64, 12);
+        if self.disable_higher_order_debug && order(l.size) > order(object_size) {
+            let flags = SlabFlags(flags.0 & !DEBUG_METADATA_FLAGS.0);
+            return DebugLayout::calculate(object_size, align, flags, has_ctor, freeptr_offset);
+        }
+        Ok(l)
+    }
+}
+
 /// Global debug state: the kernel's taint (`TAINT_BAD_PAGE` after a slab error, shown
 /// in later `BUG` lines) and a count of reports and fixes (slub_kunit's `slab_errors`).
 ///
@@ -906,9 +963,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
         self.err(format_args!(""));
         if l.has(SlabFlags::RED_ZONE) {
             let rl = l.red_left_pad as usize;
-            self.print_section(Level::Err, "Redzone  ", slab, p - rl, rl);
+            self.print_section(Level::Err, "Redzone  ", slab, p.wrapping_sub(rl), rl);
         } else if p > slab.base + 16 {
-            self.print_section(Level::Err, "Bytes b4 ", slab, p - 16, 16);
+            self.print_section(Level::Err, "Bytes b4 ", slab, p.wrapping_sub(16), 16);
         }
         let page = 4096usize;
         self.print_section(
@@ -1082,7 +1139,8 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
         let mut ret = true;
         if l.has(SlabFlags::RED_ZONE) {
             let rl = l.red_left_pad as usize;
-            ret &= self.check_bytes_and_report(slab, "Left Redzone", object - rl, val, rl);
+            ret &=
+                self.check_bytes_and_report(slab, "Left Redzone", object.wrapping_sub(rl), val, rl);
             ret &= self.check_bytes_and_report(
                 slab,
                 "Right Redzone",
@@ -1497,12 +1555,17 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
         let mut n = 0;
         while p != 0 && n < slab.objects && self.check_valid_pointer(slab, p) {
             let i = self.object_index(slab, p);
-            map[i / 64] |= 1 << (i % 64);
+            if let Some(w) = map.get_mut(i / 64) {
+                *w |= 1 << (i % 64);
+            }
             p = self.get_freepointer(slab, p);
             n += 1;
         }
         for i in 0..slab.objects {
-            let val = if map[i as usize / 64] & (1 << (i % 64)) != 0 {
+            let free = map
+                .get(i as usize / 64)
+                .is_some_and(|w| w & (1 << (i % 64)) != 0);
+            let val = if free {
                 SLUB_RED_INACTIVE
             } else {
                 SLUB_RED_ACTIVE

@@ -461,6 +461,18 @@ impl MemInit {
         R(stack, a, f)
     }
 
+    /// `report_meminit`'s second line, printed when init_on_free is on.
+    ///
+    /// ```
+    /// use oxmm::slab::hardening::MemInit;
+    /// assert_eq!(MemInit { init_on_alloc: false, init_on_free: true }.clearing_notice(),
+    ///            Some("mem auto-init: clearing system memory may take some time..."));
+    /// ```
+    pub fn clearing_notice(&self) -> Option<&'static str> {
+        self.init_on_free
+            .then_some("mem auto-init: clearing system memory may take some time...")
+    }
+
     /// `slab_want_init_on_alloc`: zero a new object of a cache with `flags` (after
     /// `calculate_sizes`) and a constructor or not, for an allocation with `gfp`.
     ///
