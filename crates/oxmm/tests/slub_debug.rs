@@ -1167,3 +1167,116 @@ fn meminit_notices_match_linux_dmesg() {
         assert_eq!(printed, want, "{case}");
     }
 }
+
+mod model {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[derive(Clone, Debug)]
+    enum Op {
+        Alloc(u32),
+        Free(usize),
+        DoubleFree(usize),
+        WildFree(usize),
+        ClobberLive(usize, bool, u8),
+        ClobberFree(usize, u8),
+        Validate,
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            4 => (1u32..=64).prop_map(Op::Alloc),
+            3 => any::<usize>().prop_map(Op::Free),
+            1 => any::<usize>().prop_map(Op::DoubleFree),
+            1 => (0usize..4096).prop_map(Op::WildFree),
+            1 => (any::<usize>(), any::<bool>(), 0u8..0xcb).prop_map(|(i, l, v)| Op::ClobberLive(i, l, v)),
+            1 => (any::<usize>(), 0u8..0x6a).prop_map(|(i, v)| Op::ClobberFree(i, v)),
+            1 => Just(Op::Validate),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// Against a model of live objects: legal operations never report, every
+        /// misuse and every corruption is reported and repaired, the counters stay
+        /// right, and the slab stays usable unless a check isolated it.
+        #[test]
+        fn debug_slab_against_model(ops in proptest::collection::vec(op(), 1..80)) {
+            let c = fzpu_cache();
+            with_slab!(c, mem, dc, d, slab);
+            let mut live: Vec<usize> = vec![];
+            let mut freed: Vec<usize> = vec![];
+            for o in ops {
+                if slab.frozen {
+                    break;
+                }
+                let before = c.state.errors();
+                match o {
+                    Op::Alloc(n) => match d.alloc(&mut slab, n, 1) {
+                        Some(p) => {
+                            prop_assert!(!live.contains(&p));
+                            freed.retain(|&f| f != p);
+                            live.push(p);
+                            prop_assert_eq!(c.state.errors(), before);
+                        }
+                        None => {
+                            // Only a full slab or a detected use-after-free refuses.
+                            prop_assert!(live.len() as u32 == slab.objects || slab.frozen);
+                        }
+                    },
+                    Op::Free(i) if !live.is_empty() => {
+                        let p = live.swap_remove(i % live.len());
+                        prop_assert!(d.free(&mut slab, p, 2));
+                        freed.push(p);
+                        prop_assert_eq!(c.state.errors(), before);
+                    }
+                    Op::DoubleFree(i) if !freed.is_empty() => {
+                        let p = freed[i % freed.len()];
+                        prop_assert!(!d.free(&mut slab, p, 3));
+                        prop_assert!(c.state.errors() > before);
+                    }
+                    Op::WildFree(off) => {
+                        let p = slab.base + off;
+                        if !live.contains(&p) {
+                            prop_assert!(!d.free(&mut slab, p, 4));
+                            prop_assert!(c.state.errors() > before);
+                        }
+                    }
+                    Op::ClobberLive(i, left, v) if !live.is_empty() => {
+                        let p = live[i % live.len()];
+                        let at = if left { p - 1 } else { p + 64 };
+                        *slab.byte_mut(at).unwrap() = v;
+                        // Found at free, repaired, freed on the second try.
+                        live.retain(|&x| x != p);
+                        prop_assert!(!d.free(&mut slab, p, 5));
+                        prop_assert_eq!(slab.byte(at), Some(SLUB_RED_ACTIVE));
+                        prop_assert!(d.free(&mut slab, p, 5));
+                        freed.push(p);
+                    }
+                    Op::ClobberFree(i, v) if !freed.is_empty() => {
+                        let p = freed[i % freed.len()];
+                        *slab.byte_mut(p + 3).unwrap() = v;
+                        d.validate_slab(&mut slab);
+                        prop_assert_eq!(c.state.errors(), before + 2);
+                        prop_assert_eq!(slab.byte(p + 3), Some(POISON_FREE));
+                    }
+                    Op::Validate => {
+                        d.validate_slab(&mut slab);
+                        prop_assert_eq!(c.state.errors(), before);
+                    }
+                    _ => {}
+                }
+                prop_assert_eq!(slab.inuse as usize, live.len());
+            }
+            if !slab.frozen {
+                let before = c.state.errors();
+                d.validate_slab(&mut slab);
+                prop_assert_eq!(c.state.errors(), before);
+                for p in live {
+                    prop_assert!(d.free(&mut slab, p, 6));
+                }
+                prop_assert_eq!(slab.inuse, 0);
+            }
+        }
+    }
+}
