@@ -1280,3 +1280,34 @@ mod model {
         }
     }
 }
+
+/// Without consistency checks Linux trusts a freed pointer; these helpers still refuse
+/// wild and immediate double frees rather than write into the slab.
+#[test]
+fn bad_frees_refused_without_consistency_checks() {
+    let c = TestCache::new("rz_only", 64, SlabFlags::RED_ZONE);
+    with_slab!(c, mem, dc, d, slab);
+    let p = d.alloc(&mut slab, 64, 0).unwrap();
+    let snapshot = slab.mem.to_vec();
+    assert!(!d.free(&mut slab, p + 4, 0));
+    assert!(d.free(&mut slab, p, 0));
+    let after_free = slab.mem.to_vec();
+    assert!(!d.free(&mut slab, p, 0));
+    assert_eq!(slab.mem.to_vec(), after_free);
+    let log = c.plat.take();
+    assert!(log
+        .iter()
+        .any(|l| l.ends_with(&format!("): Invalid object pointer 0x{:016x}", p + 4))));
+    assert!(log.iter().any(|l| l.ends_with("): Object already free")));
+    assert_eq!(c.state.take_errors(), 4);
+    assert_ne!(snapshot, after_free);
+    // A wild free-list head is never handed out.
+    slab.freelist = slab.base + 5;
+    assert_eq!(d.alloc(&mut slab, 64, 0), None);
+    assert!(slab.frozen);
+    assert!(c
+        .plat
+        .take()
+        .iter()
+        .any(|l| l.ends_with("): Freelist Pointer check fails")));
+}

@@ -1400,10 +1400,7 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
                 };
             if !ok {
                 if slab.is_slab {
-                    self.slab_fix(format_args!("Marking all objects used"));
-                    slab.inuse = slab.objects;
-                    slab.freelist = 0;
-                    slab.frozen = true;
+                    self.isolate(slab);
                 }
                 return false;
             }
@@ -1412,6 +1409,15 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
         self.set_orig_size(slab, object, orig_size);
         self.init_object(slab, object, SLUB_RED_ACTIVE);
         true
+    }
+
+    /// Take a slab that failed its checks out of service: every object counts as
+    /// used and the free list is dropped, so nothing in it is touched again.
+    fn isolate(&self, slab: &mut Slab<'_>) {
+        self.slab_fix(format_args!("Marking all objects used"));
+        slab.inuse = slab.objects;
+        slab.freelist = 0;
+        slab.frozen = true;
     }
 
     fn free_consistency_checks(&self, slab: &mut Slab<'_>, object: usize) -> bool {
@@ -1508,16 +1514,21 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     /// for a request of `orig_size` bytes by caller `addr`. `None` if the slab has no
     /// free object or failed its checks (it is then isolated).
     #[doc(alias = "alloc_single_from_partial")]
+    ///
+    /// Unlike Linux without `SLAB_CONSISTENCY_CHECKS`, a free-list head that is not an
+    /// object of the slab is never handed out: it is reported (`Freelist Pointer check
+    /// fails`) and the slab isolated, where Linux would use the wild pointer.
     pub fn alloc(&self, slab: &mut Slab<'_>, orig_size: u32, addr: u64) -> Option<usize> {
         let object = slab.freelist;
         if object == 0 || slab.frozen {
             return None;
         }
-        slab.freelist = if self.check_valid_pointer(slab, object) {
-            self.get_freepointer(slab, object)
-        } else {
-            usize::MAX
-        };
+        if !self.check_valid_pointer(slab, object) {
+            self.object_err(slab, object, "Freelist Pointer check fails");
+            self.isolate(slab);
+            return None;
+        }
+        slab.freelist = self.get_freepointer(slab, object);
         slab.inuse += 1;
         if !self.alloc_debug_processing(slab, object, orig_size) {
             return None;
@@ -1532,7 +1543,27 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     /// part): checks, then the object heads the free list. `false`: refused and
     /// reported, nothing changed but repairs.
     #[doc(alias = "free_to_partial_list")]
+    ///
+    /// Without `SLAB_CONSISTENCY_CHECKS` Linux trusts the pointer; here a pointer that
+    /// is not an object of the slab, or the object already heading the free list
+    /// (hardened Linux's `BUG_ON(object == fp)`), is still reported and refused, so
+    /// a bad free never writes into the slab.
     pub fn free(&self, slab: &mut Slab<'_>, object: usize, addr: u64) -> bool {
+        if !self.has(SlabFlags::CONSISTENCY_CHECKS) {
+            let bad = if !self.check_valid_pointer(slab, object) || object == 0 {
+                self.slab_err(slab, format_args!("Invalid object pointer 0x{object:016x}"));
+                true
+            } else if object == slab.freelist {
+                self.object_err(slab, object, "Object already free");
+                true
+            } else {
+                false
+            };
+            if bad {
+                self.slab_fix(format_args!("Object at 0x{object:016x} not freed"));
+                return false;
+            }
+        }
         let mut cnt = 1;
         if !self.free_debug_processing(slab, object, object, &mut cnt, addr) {
             return false;
