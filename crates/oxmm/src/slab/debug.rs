@@ -16,6 +16,16 @@
 //! into [`DebugState`] the way `slab_add_kunit_errors` counts them for Linux's
 //! slub_kunit (one per `BUG` and one per `FIX`).
 //!
+//! Wiring into a cache (Linux's order of calls): at creation, flags from
+//! [`SlubDebug::cache_layout`] (`kmem_cache_flags` + `calculate_sizes`) and the secret
+//! from [`super::hardening::FreelistHardening::from_platform`]; a cache with any of
+//! [`SLAB_DEBUG_FLAGS`] skips per-CPU fast paths and takes one object at a time under
+//! its node lock: [`SlubDebugger::new_slab`] on a fresh slab, [`SlubDebugger::alloc`]
+//! (`alloc_single_from_partial`) and [`SlubDebugger::free`] (`free_to_partial_list`),
+//! moving the slab between partial and full lists by the counters it leaves, and
+//! dropping a `frozen` (isolated) slab from the lists. Validation
+//! (`/sys/kernel/slab/*/validate`) is [`SlubDebugger::validate_slab`] per slab.
+//!
 //! Not reproduced: `dump_stack()`'s call trace (there is no unwinder), symbol names
 //! for `%pS` (addresses print as hex) and decoded page flags for `%pGp` (printed as
 //! `0x…(slab)`); pointers print unhashed (`no_hash_pointers`).
