@@ -1311,3 +1311,29 @@ fn bad_frees_refused_without_consistency_checks() {
         .iter()
         .any(|l| l.ends_with("): Freelist Pointer check fails")));
 }
+
+/// slub_kunit `test_leak_destroy`-like: a slab with a live object at destroy lists it.
+#[test]
+fn leak_report_lists_live_objects() {
+    let c = TestCache::new("TestSlub_leak_destroy", 64, SlabFlags::STORE_USER);
+    with_slab!(c, mem, dc, d, slab);
+    let a = d.alloc(&mut slab, 64, 0xffff_ffff_8100_0001).unwrap();
+    let b = d.alloc(&mut slab, 64, 0xffff_ffff_8100_0002).unwrap();
+    assert!(d.free(&mut slab, a, 0xffff_ffff_8100_0003));
+    d.list_slab_objects(&slab);
+    let log = c.plat.take();
+    assert_eq!(
+        log[1],
+        "BUG TestSlub_leak_destroy (Not tainted): Objects remaining in TestSlub_leak_destroy on __kmem_cache_shutdown()"
+    );
+    assert!(log[4].starts_with("Slab 0x") && log[4].contains(" used=1 "));
+    assert_eq!(
+        &log[5..],
+        [
+            format!("Object 0x{b:016x} @offset={}", b - slab.base),
+            "Allocated in 0xffffffff81000002 age=0 cpu=1 pid=77".to_string(),
+            "object allocation/free stack trace missing".to_string(),
+        ]
+    );
+    assert_eq!(c.state.errors(), 1);
+}

@@ -1585,12 +1585,8 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
         true
     }
 
-    /// `validate_slab`: check the slab, its free list, then every object as free or
-    /// allocated according to the free list (stopping at the first bad one).
-    pub fn validate_slab(&self, slab: &mut Slab<'_>) {
-        if !self.check_slab(slab) || !self.on_freelist(slab, 0) {
-            return;
-        }
+    /// Bitmap of the free objects reachable from the free list (Linux: `__fill_map`).
+    fn free_map(&self, slab: &Slab<'_>) -> [u64; (MAX_OBJS_PER_PAGE as usize).div_ceil(64)] {
         let mut map = [0u64; (MAX_OBJS_PER_PAGE as usize).div_ceil(64)];
         let mut p = slab.freelist;
         let mut n = 0;
@@ -1602,6 +1598,64 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
             p = self.get_freepointer(slab, p);
             n += 1;
         }
+        map
+    }
+
+    /// `list_slab_objects`: the report of a slab that still has objects when its cache
+    /// is destroyed — `Objects remaining in … on __kmem_cache_shutdown()`, then each
+    /// allocated object with its tracking.
+    ///
+    /// ```
+    /// # struct P;
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// # }
+    /// use oxmm::slab::debug::*;
+    /// use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// let cache = DebugCache {
+    ///     name: "leaky",
+    ///     layout: DebugLayout::calculate(64, 8, SlabFlags::STORE_USER, false, None).unwrap(),
+    ///     hardening: FreelistHardening::DISABLED,
+    /// };
+    /// let state = DebugState::new();
+    /// let d = SlubDebugger { cache: &cache, platform: &P, state: &state };
+    /// let mut mem = vec![0u8; 4096];
+    /// let base = mem.as_ptr() as usize;
+    /// let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// d.new_slab(&mut slab, None, None);
+    /// d.alloc(&mut slab, 64, 0x1000).unwrap();
+    /// d.list_slab_objects(&slab);
+    /// assert_eq!(state.errors(), 1);
+    /// ```
+    pub fn list_slab_objects(&self, slab: &Slab<'_>) {
+        let name = self.cache.name;
+        self.slab_err(
+            slab,
+            format_args!("Objects remaining in {name} on __kmem_cache_shutdown()"),
+        );
+        let map = self.free_map(slab);
+        for i in 0..slab.objects {
+            let free = map
+                .get(i as usize / 64)
+                .is_some_and(|w| w & (1 << (i % 64)) != 0);
+            if !free {
+                let p = self.object_addr(slab, i);
+                self.err(format_args!("Object 0x{p:016x} @offset={}", p - slab.base));
+                self.print_tracking(slab, p);
+            }
+        }
+    }
+
+    /// `validate_slab`: check the slab, its free list, then every object as free or
+    /// allocated according to the free list (stopping at the first bad one).
+    pub fn validate_slab(&self, slab: &mut Slab<'_>) {
+        if !self.check_slab(slab) || !self.on_freelist(slab, 0) {
+            return;
+        }
+        let map = self.free_map(slab);
         for i in 0..slab.objects {
             let free = map
                 .get(i as usize / 64)
