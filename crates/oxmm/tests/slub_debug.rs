@@ -149,7 +149,7 @@ fn parse_layout_line(l: &str) -> (String, std::collections::HashMap<String, Stri
 
 fn fixture(case: &str) -> String {
     let p = format!(
-        "{}/../../fixtures/linux-6.12-qemu/{case}/slablayout.txt",
+        "{}/../../fixtures/linux-6.12-slub-debug/{case}/slablayout.txt",
         env!("CARGO_MANIFEST_DIR")
     );
     std::fs::read_to_string(p).unwrap()
@@ -204,12 +204,12 @@ fn check_layout_fixture(case: &str) -> usize {
 
 #[test]
 fn debug_layout_matches_linux_with_slub_debug_fzpu() {
-    assert_eq!(check_layout_fixture("q35-1g-slub-debug-fzpu"), 235);
+    assert_eq!(check_layout_fixture("q35-1g-fzpu"), 235);
 }
 
 #[test]
 fn debug_layout_matches_linux_with_per_cache_lists() {
-    assert_eq!(check_layout_fixture("q35-1g-slub-debug-lists"), 8);
+    assert_eq!(check_layout_fixture("q35-1g-lists"), 8);
 }
 
 #[test]
@@ -217,7 +217,7 @@ fn kmem_cache_flags_match_linux_per_cache_lists() {
     let cmdline = "slub_debug=Z,kmalloc-64,kmalloc-32;P,kmalloc-96,dentry;U,kmalloc-128;FZ,kmalloc-8,kmalloc-16;ZP,kmalloc-192";
     let d = SlubDebug::from_cmdline(cmdline).unwrap().unwrap();
     let mut n = 0;
-    for line in fixture("q35-1g-slub-debug-lists")
+    for line in fixture("q35-1g-lists")
         .lines()
         .filter(|l| !l.trim().is_empty())
     {
@@ -232,7 +232,7 @@ fn kmem_cache_flags_match_linux_per_cache_lists() {
     assert!(n > 50, "{n}");
     // With slub_debug=FZPU every cache gets all four.
     let all = SlubDebug::from_cmdline("slub_debug=FZPU").unwrap().unwrap();
-    for line in fixture("q35-1g-slub-debug-fzpu")
+    for line in fixture("q35-1g-fzpu")
         .lines()
         .filter(|l| !l.trim().is_empty())
     {
@@ -1107,7 +1107,7 @@ fn higher_order_debug_disable_matches_linux() {
         .unwrap();
     assert!(d.disable_higher_order_debug);
     let (mut kept, mut dropped) = (0, 0);
-    for line in fixture("q35-1g-slub-debug-fzpuo")
+    for line in fixture("q35-1g-fzpuo")
         .lines()
         .filter(|l| !l.trim().is_empty())
     {
@@ -1143,12 +1143,12 @@ fn higher_order_debug_disable_matches_linux() {
 #[test]
 fn meminit_notices_match_linux_dmesg() {
     for (case, cmdline) in [
-        ("q35-1g-slub-debug-fzpu", "slub_debug=FZPU"),
-        ("q35-1g-slub-debug-lists", "slub_debug=Z,kmalloc-64"),
-        ("q35-1g-slub-debug-fzpuo", "slub_debug=FZPUO init_on_free=1"),
+        ("q35-1g-fzpu", "slub_debug=FZPU"),
+        ("q35-1g-lists", "slub_debug=Z,kmalloc-64"),
+        ("q35-1g-fzpuo", "slub_debug=FZPUO init_on_free=1"),
     ] {
         let dmesg = std::fs::read_to_string(format!(
-            "{}/../../fixtures/linux-6.12-qemu/{case}/dmesg.txt",
+            "{}/../../fixtures/linux-6.12-slub-debug/{case}/notices.txt",
             env!("CARGO_MANIFEST_DIR")
         ))
         .unwrap();
