@@ -1337,3 +1337,29 @@ fn leak_report_lists_live_objects() {
     );
     assert_eq!(c.state.errors(), 1);
 }
+
+/// kfence_test-like invalid free into the wrong cache or into memory that is no
+/// longer a slab: refused with Linux's messages.
+#[test]
+fn free_into_foreign_or_dead_slab() {
+    let c = fzpu_cache();
+    with_slab!(c, mem, dc, d, slab);
+    let p = d.alloc(&mut slab, 64, 0).unwrap();
+    slab.cache_matches = false;
+    assert!(!d.free(&mut slab, p, 0));
+    let log = c.plat.take();
+    assert!(log
+        .iter()
+        .any(|l| l.ends_with("): page slab pointer corrupt.")));
+    slab.cache_matches = true;
+    slab.is_slab = false;
+    assert!(!d.free(&mut slab, p, 0));
+    let log = c.plat.take();
+    assert!(log[1].ends_with("): Not a valid slab page"));
+    assert_eq!(
+        log.last().unwrap(),
+        &format!("FIX kmalloc-64: Object at 0x{p:016x} not freed")
+    );
+    slab.is_slab = true;
+    assert!(d.free(&mut slab, p, 0));
+}
