@@ -61,12 +61,6 @@ pub const POISON_FREE: u8 = 0x6b;
 pub const POISON_END: u8 = 0xa5;
 
 impl SlabFlags {
-    /// `SLAB_TRACE`: print every alloc and free (`slub_debug=T`).
-    pub const TRACE: SlabFlags = SlabFlags(1 << 21);
-    /// `SLAB_NOLEAKTRACE`: a cache used by a leak tracer; no `STORE_USER` by default.
-    pub const NOLEAKTRACE: SlabFlags = SlabFlags(1 << 23);
-    /// `SLAB_FAILSLAB`: fault injection may fail allocations (`slub_debug=A`).
-    pub const FAILSLAB: SlabFlags = SlabFlags(1 << 26);
     /// `SLAB_NO_USER_FLAGS`: `slub_debug=` does not apply to this cache.
     pub const NO_USER_FLAGS: SlabFlags = SlabFlags(1 << 28);
     /// `__OBJECT_POISON`: the object body itself is poisoned (internal, set by
