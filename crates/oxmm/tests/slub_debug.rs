@@ -1363,3 +1363,37 @@ fn free_into_foreign_or_dead_slab() {
     slab.is_slab = true;
     assert!(d.free(&mut slab, p, 0));
 }
+
+/// Without debug flags the debug layout is the plain one (`Layout::calculate`), so a
+/// cache can use [`DebugLayout`] for every cache.
+#[test]
+fn debug_layout_without_debug_flags_is_the_plain_layout() {
+    use oxmm::slab::layout::Layout;
+    for size in (1..=600).chain([1000, 2048, 4096, 4100, 8192]) {
+        for align in [8, 16, 32, 64, 128] {
+            for flags in [
+                SlabFlags::default(),
+                SlabFlags::TYPESAFE_BY_RCU,
+                SlabFlags::HWCACHE_ALIGN,
+            ] {
+                for ctor in [false, true] {
+                    let a = calculate_alignment(flags, align, size);
+                    let p = Layout::calculate(size, a, flags, ctor).unwrap();
+                    let d = DebugLayout::calculate(size, a, flags, ctor, None).unwrap();
+                    assert_eq!(
+                        (
+                            d.object_size,
+                            d.size,
+                            d.inuse,
+                            d.offset,
+                            d.align,
+                            d.red_left_pad
+                        ),
+                        (p.object_size, p.size, p.inuse, p.offset, p.align, 0),
+                        "size {size} align {a} {flags:?} ctor {ctor}"
+                    );
+                }
+            }
+        }
+    }
+}
