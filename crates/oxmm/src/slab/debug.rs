@@ -436,6 +436,11 @@ pub struct DebugState {
 
 impl DebugState {
     /// Untainted, no errors.
+    ///
+    /// ```
+    /// let s = oxmm::slab::debug::DebugState::new();
+    /// assert_eq!(s.errors(), 0);
+    /// ```
     pub const fn new() -> DebugState {
         DebugState {
             tainted: AtomicBool::new(false),
@@ -443,14 +448,28 @@ impl DebugState {
         }
     }
     /// Reports plus fixes so far.
+    ///
+    /// ```
+    /// let s = oxmm::slab::debug::DebugState::new();
+    /// assert_eq!(s.errors(), 0);
+    /// ```
     pub fn errors(&self) -> usize {
         self.errors.load(Ordering::Relaxed)
     }
     /// Read and reset the count.
+    ///
+    /// ```
+    /// let s = oxmm::slab::debug::DebugState::new();
+    /// assert_eq!((s.take_errors(), s.errors()), (0, 0));
+    /// ```
     pub fn take_errors(&self) -> usize {
         self.errors.swap(0, Ordering::Relaxed)
     }
     /// Whether `TAINT_BAD_PAGE` is set.
+    ///
+    /// ```
+    /// assert!(!oxmm::slab::debug::DebugState::new().tainted());
+    /// ```
     pub fn tainted(&self) -> bool {
         self.tainted.load(Ordering::Relaxed)
     }
@@ -476,6 +495,10 @@ impl fmt::Display for Tainted {
 }
 
 /// `TRACK_ALLOC` / `TRACK_FREE`.
+///
+/// ```
+/// assert_eq!(oxmm::slab::debug::TrackItem::Free as u32, 1);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum TrackItem {
     /// Where the object was last allocated.
@@ -508,6 +531,12 @@ pub struct Track {
 
 impl Track {
     /// The 32 bytes as stored after the object.
+    ///
+    /// ```
+    /// use oxmm::slab::debug::Track;
+    /// let b = Track { addr: 1, handle: 0, cpu: 2, pid: 3, when: 4 }.to_bytes();
+    /// assert_eq!((b[0], b[12], b[16], b[24]), (1, 2, 3, 4));
+    /// ```
     pub fn to_bytes(&self) -> [u8; TRACK_SIZE as usize] {
         let mut b = [0u8; TRACK_SIZE as usize];
         b[0..8].copy_from_slice(&self.addr.to_ne_bytes());
@@ -518,6 +547,11 @@ impl Track {
         b
     }
     /// Decode 32 stored bytes.
+    ///
+    /// ```
+    /// use oxmm::slab::debug::Track;
+    /// assert_eq!(Track::from_bytes(&[0; 32]), Track::default());
+    /// ```
     pub fn from_bytes(b: &[u8; TRACK_SIZE as usize]) -> Track {
         let w8 = |o: usize| {
             u64::from_ne_bytes([
@@ -598,6 +632,12 @@ pub struct Slab<'m> {
 
 impl<'m> Slab<'m> {
     /// A slab of `objects` objects at `base`, no free list yet, owned by the cache.
+    ///
+    /// ```
+    /// let mut mem = [0u8; 128];
+    /// let s = oxmm::slab::debug::Slab::new(&mut mem, 0x2000, 2);
+    /// assert!(s.is_slab && s.cache_matches && !s.frozen);
+    /// ```
     pub fn new(mem: &'m mut [u8], base: usize, objects: u32) -> Slab<'m> {
         Slab {
             mem,
@@ -619,11 +659,24 @@ impl<'m> Slab<'m> {
     }
 
     /// The byte at virtual address `addr`, if inside the slab.
+    ///
+    /// ```
+    /// let mut mem = [7u8; 64];
+    /// let s = oxmm::slab::debug::Slab::new(&mut mem, 0x1000, 1);
+    /// assert_eq!((s.byte(0x1003), s.byte(0x1040)), (Some(7), None));
+    /// ```
     pub fn byte(&self, addr: usize) -> Option<u8> {
         self.idx(addr).map(|o| self.mem[o])
     }
 
     /// The byte at virtual address `addr` to write, if inside the slab.
+    ///
+    /// ```
+    /// let mut mem = [0u8; 64];
+    /// let mut s = oxmm::slab::debug::Slab::new(&mut mem, 0x1000, 1);
+    /// *s.byte_mut(0x1001).unwrap() = 9;
+    /// assert_eq!(s.byte(0x1001), Some(9));
+    /// ```
     pub fn byte_mut(&mut self, addr: usize) -> Option<&mut u8> {
         let o = self.idx(addr)?;
         self.mem.get_mut(o)
@@ -761,6 +814,34 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
 
     /// `get_freepointer`; an unreadable word (outside the slab) reads as an invalid
     /// pointer, never as NULL.
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::printk::Level;
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// let first = slab.freelist;
+    /// assert_eq!(d.get_freepointer(&slab, first), first + cache.layout.size as usize);
+    /// ```
     pub fn get_freepointer(&self, slab: &Slab<'_>, object: usize) -> usize {
         super::hardening::get_freepointer(
             slab.mem,
@@ -773,6 +854,35 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     }
 
     /// `set_freepointer`; a write outside the slab or a self-pointer is refused.
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::printk::Level;
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// let o = d.object_addr(&slab, 1);
+    /// assert!(d.set_freepointer(&mut slab, o, 0));
+    /// assert_eq!(d.get_freepointer(&slab, o), 0);
+    /// ```
     pub fn set_freepointer(&self, slab: &mut Slab<'_>, object: usize, fp: usize) -> bool {
         super::hardening::set_freepointer(
             slab.mem,
@@ -786,6 +896,35 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     }
 
     /// `check_valid_pointer`: NULL, or the start of an object of this slab.
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::printk::Level;
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// let o = d.object_addr(&slab, 2);
+    /// assert!(d.check_valid_pointer(&slab, o) && d.check_valid_pointer(&slab, 0));
+    /// assert!(!d.check_valid_pointer(&slab, o + 1));
+    /// ```
     pub fn check_valid_pointer(&self, slab: &Slab<'_>, object: usize) -> bool {
         if object == 0 {
             return true;
@@ -799,6 +938,33 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     }
 
     /// Address of object `i` (`fixup_red_left(base + i * size)`).
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::printk::Level;
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// assert_eq!(d.object_addr(&slab, 0), base + 8); // after the left red zone
+    /// ```
     pub fn object_addr(&self, slab: &Slab<'_>, i: u32) -> usize {
         slab.base + i as usize * self.l().size as usize + self.l().red_left_pad as usize
     }
@@ -808,6 +974,34 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     }
 
     /// `get_orig_size`: the requested size of a kmalloc object (else `object_size`).
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::printk::Level;
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// let p = d.alloc(&mut slab, 40, 0).unwrap();
+    /// assert_eq!(d.get_orig_size(&slab, p), 64); // not a kmalloc cache
+    /// ```
     pub fn get_orig_size(&self, slab: &Slab<'_>, object: usize) -> u32 {
         let l = self.l();
         if !l.orig_size_tracked() {
@@ -821,6 +1015,35 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     }
 
     /// `set_orig_size`.
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::printk::Level;
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// let p = d.alloc(&mut slab, 40, 0).unwrap();
+    /// d.set_orig_size(&mut slab, p, 10); // only kmalloc caches keep it
+    /// assert_eq!(d.get_orig_size(&slab, p), 64);
+    /// ```
     pub fn set_orig_size(&self, slab: &mut Slab<'_>, object: usize, orig_size: u32) {
         let l = *self.l();
         if !l.orig_size_tracked() {
@@ -834,6 +1057,34 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     }
 
     /// `get_track`: the stored track `item` of `object`.
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::printk::Level;
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// let p = d.alloc(&mut slab, 64, 0xabc).unwrap();
+    /// assert_eq!(d.get_track(&slab, p, TrackItem::Alloc).addr, 0xabc);
+    /// ```
     pub fn get_track(&self, slab: &Slab<'_>, object: usize, item: TrackItem) -> Track {
         let b = slab.range(
             object + self.l().track_offset(item as u32) as usize,
@@ -853,6 +1104,35 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     }
 
     /// `set_track`: record caller `addr`, CPU, pid and jiffies.
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::printk::Level;
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// let p = d.object_addr(&slab, 0);
+    /// d.set_track(&mut slab, p, TrackItem::Free, 0x42);
+    /// assert_eq!(d.get_track(&slab, p, TrackItem::Free).addr, 0x42);
+    /// ```
     pub fn set_track(&self, slab: &mut Slab<'_>, object: usize, item: TrackItem, addr: u64) {
         let t = Track {
             addr,
@@ -865,6 +1145,36 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     }
 
     /// `init_tracking`: clear both tracks.
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::printk::Level;
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// let p = d.object_addr(&slab, 0);
+    /// d.set_track(&mut slab, p, TrackItem::Free, 0x42);
+    /// d.init_tracking(&mut slab, p);
+    /// assert_eq!(d.get_track(&slab, p, TrackItem::Free), Track::default());
+    /// ```
     pub fn init_tracking(&self, slab: &mut Slab<'_>, object: usize) {
         if self.has(SlabFlags::STORE_USER) {
             slab.fill(
@@ -892,6 +1202,35 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     }
 
     /// `print_tracking`: `Allocated in …` and `Freed in …`.
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::printk::Level;
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// let p = d.alloc(&mut slab, 64, 0xabc).unwrap();
+    /// d.print_tracking(&slab, p);
+    /// assert_eq!(plat.0.borrow()[0], "Allocated in 0xabc age=0 cpu=0 pid=0");
+    /// ```
     pub fn print_tracking(&self, slab: &Slab<'_>, object: usize) {
         if !self.has(SlabFlags::STORE_USER) {
             return;
@@ -906,6 +1245,35 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     }
 
     /// `print_section`: a hex dump, 16 bytes a line, with addresses and ASCII.
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::printk::Level;
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// d.print_section(Level::Err, "Object ", &slab, base + 8, 20);
+    /// assert_eq!(plat.0.borrow().len(), 2);
+    /// assert!(plat.0.borrow()[1].starts_with(&format!("Object {:016x}: 6b 6b 6b 6b  ", base + 24)));
+    /// ```
     pub fn print_section(
         &self,
         level: Level,
@@ -954,6 +1322,34 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     }
 
     /// `print_trailer`: tracking, slab info, the object and its surroundings.
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::printk::Level;
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// d.print_trailer(&slab, d.object_addr(&slab, 0));
+    /// assert!(plat.0.borrow().iter().any(|l| l.starts_with("Object 0x")));
+    /// ```
     pub fn print_trailer(&self, slab: &Slab<'_>, p: usize) {
         let l = *self.l();
         self.print_tracking(slab, p);
@@ -1001,6 +1397,35 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     }
 
     /// `object_err`: a `BUG` about one object, with its trailer; taints.
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::printk::Level;
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// d.object_err(&slab, d.object_addr(&slab, 0), "Something");
+    /// assert_eq!(plat.0.borrow()[1], "BUG c (Not tainted): Something");
+    /// assert!(state.tainted());
+    /// ```
     pub fn object_err(&self, slab: &Slab<'_>, object: usize, reason: &str) {
         self.state.count();
         self.slab_bug(format_args!("{reason}"));
@@ -1009,6 +1434,35 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     }
 
     /// `slab_err`: a `BUG` about the slab; taints.
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::printk::Level;
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// d.slab_err(&slab, format_args!("objects {} > max {}", 30, 25));
+    /// assert_eq!(plat.0.borrow()[1], "BUG c (Not tainted): objects 30 > max 25");
+    /// assert_eq!(state.errors(), 1);
+    /// ```
     pub fn slab_err(&self, slab: &Slab<'_>, args: fmt::Arguments<'_>) {
         self.state.count();
         self.slab_bug(args);
@@ -1018,6 +1472,36 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
 
     /// `init_object`: left red zone, poisoned body (up to the request for kmalloc
     /// objects being allocated), right red zone up to `inuse`.
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::printk::Level;
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// let p = d.object_addr(&slab, 0);
+    /// d.init_object(&mut slab, p, SLUB_RED_ACTIVE);
+    /// assert_eq!(slab.byte(p - 1), Some(SLUB_RED_ACTIVE));
+    /// assert_eq!((slab.byte(p), slab.byte(p + 63)), (Some(POISON_FREE), Some(POISON_END)));
+    /// ```
     pub fn init_object(&self, slab: &mut Slab<'_>, object: usize, val: u8) {
         let l = *self.l();
         let mut poison_size = l.object_size as usize;
@@ -1042,6 +1526,36 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
 
     /// `check_bytes_and_report`: `bytes` bytes at `start` must all be `value`; report
     /// the first wrong stretch and restore it.
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::printk::Level;
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// let p = d.object_addr(&slab, 0);
+    /// *slab.byte_mut(p + 5).unwrap() = 0;
+    /// assert!(!d.check_bytes_and_report(&mut slab, "Poison", p, POISON_FREE, 63));
+    /// assert_eq!(slab.byte(p + 5), Some(POISON_FREE)); // restored
+    /// ```
     pub fn check_bytes_and_report(
         &self,
         slab: &mut Slab<'_>,
@@ -1084,6 +1598,36 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     }
 
     /// `check_pad_bytes`: the padding after the metadata must be `POISON_INUSE`.
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::printk::Level;
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// let p = d.object_addr(&slab, 0);
+    /// assert!(d.check_pad_bytes(&mut slab, p));
+    /// *slab.byte_mut(p + 150).unwrap() = 1;
+    /// assert!(!d.check_pad_bytes(&mut slab, p));
+    /// ```
     pub fn check_pad_bytes(&self, slab: &mut Slab<'_>, p: usize) -> bool {
         let l = *self.l();
         let off = l.metadata_end();
@@ -1100,6 +1644,35 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     }
 
     /// `slab_pad_check`: the slab's tail after its last object must be `POISON_INUSE`.
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::printk::Level;
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// *slab.byte_mut(base + 4095).unwrap() = 0;
+    /// d.slab_pad_check(&mut slab);
+    /// assert_eq!(slab.byte(base + 4095), Some(POISON_INUSE));
+    /// ```
     pub fn slab_pad_check(&self, slab: &mut Slab<'_>) {
         if !self.has(SlabFlags::POISON) {
             return;
@@ -1136,6 +1709,37 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     /// expected free (`val` = [`SLUB_RED_INACTIVE`]) or allocated
     /// ([`SLUB_RED_ACTIVE`]). Problems are reported and repaired; a corrupt free
     /// pointer is cut (the rest of the free list is lost, as in Linux).
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::printk::Level;
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// let p = d.object_addr(&slab, 0);
+    /// assert!(d.check_object(&mut slab, p, SLUB_RED_INACTIVE));
+    /// *slab.byte_mut(p - 1).unwrap() = 0;
+    /// assert!(!d.check_object(&mut slab, p, SLUB_RED_INACTIVE));
+    /// assert!(d.check_object(&mut slab, p, SLUB_RED_INACTIVE)); // repaired
+    /// ```
     pub fn check_object(&self, slab: &mut Slab<'_>, object: usize, val: u8) -> bool {
         let l = *self.l();
         let p = object;
@@ -1211,6 +1815,35 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
 
     /// `check_slab`: the slab is a slab, its counts fit its order, it is not isolated;
     /// then `slab_pad_check`.
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::printk::Level;
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// assert!(d.check_slab(&mut slab));
+    /// slab.frozen = true;
+    /// assert!(!d.check_slab(&mut slab));
+    /// ```
     pub fn check_slab(&self, slab: &mut Slab<'_>) -> bool {
         if !slab.is_slab {
             self.slab_err(slab, format_args!("Not a valid slab page"));
@@ -1240,6 +1873,36 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
 
     /// `on_freelist`: whether `search` (0: nobody) is free in this slab, repairing a
     /// corrupt chain and wrong counters on the way.
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::printk::Level;
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// let p = slab.freelist;
+    /// assert!(d.on_freelist(&mut slab, p));
+    /// assert!(d.on_freelist(&mut slab, 0));
+    /// assert_eq!(state.errors(), 0);
+    /// ```
     pub fn on_freelist(&self, slab: &mut Slab<'_>, search: usize) -> bool {
         let mut nr = 0u32;
         let mut fp = slab.freelist;
@@ -1314,6 +1977,36 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
 
     /// `setup_object_debug`: a new object gets inactive red zones, poison and empty
     /// tracks.
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::printk::Level;
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// let p = d.object_addr(&slab, 0);
+    /// *slab.byte_mut(p).unwrap() = 1;
+    /// d.setup_object_debug(&mut slab, p);
+    /// assert_eq!(slab.byte(p), Some(POISON_FREE));
+    /// ```
     pub fn setup_object_debug(&self, slab: &mut Slab<'_>, object: usize) {
         let f =
             SlabFlags(SlabFlags::STORE_USER.0 | SlabFlags::RED_ZONE.0 | SlabFlags::OBJECT_POISON.0);
@@ -1329,6 +2022,34 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     /// its `object_size` bytes) and link the free list — in address order, or in the
     /// order of `shuffle` (`shuffle_freelist`: the cache's random sequence and a
     /// random start).
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::printk::Level;
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// assert_eq!((slab.inuse, slab.freelist), (0, d.object_addr(&slab, 0)));
+    /// assert_eq!(slab.byte(base + 4095), Some(POISON_INUSE)); // the tail
+    /// ```
     #[doc(alias = "allocate_slab")]
     #[doc(alias = "shuffle_freelist")]
     pub fn new_slab(
@@ -1388,6 +2109,35 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     /// `alloc_debug_processing`: checks a free object about to be handed out (with
     /// `SLAB_CONSISTENCY_CHECKS`), records the request size and marks it allocated.
     /// On failure the slab is isolated: all objects marked used, free list dropped.
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::printk::Level;
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// let p = slab.freelist;
+    /// assert!(d.alloc_debug_processing(&mut slab, p, 64));
+    /// assert_eq!(slab.byte(p - 1), Some(SLUB_RED_ACTIVE));
+    /// ```
     pub fn alloc_debug_processing(
         &self,
         slab: &mut Slab<'_>,
@@ -1454,6 +2204,36 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     /// to `tail` (with `SLAB_CONSISTENCY_CHECKS`: pointer validity, double free, red
     /// zones and poison), records the free and re-poisons each. `false`: nothing may
     /// be freed (`Object at … not freed`).
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::printk::Level;
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// let p = d.alloc(&mut slab, 64, 0).unwrap();
+    /// let mut n = 1;
+    /// assert!(d.free_debug_processing(&mut slab, p, p, &mut n, 0));
+    /// assert_eq!(slab.byte(p - 1), Some(SLUB_RED_INACTIVE));
+    /// ```
     pub fn free_debug_processing(
         &self,
         slab: &mut Slab<'_>,
@@ -1522,6 +2302,34 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     /// Unlike Linux without `SLAB_CONSISTENCY_CHECKS`, a free-list head that is not an
     /// object of the slab is never handed out: it is reported (`Freelist Pointer check
     /// fails`) and the slab isolated, where Linux would use the wild pointer.
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::printk::Level;
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// let p = d.alloc(&mut slab, 64, 0).unwrap();
+    /// assert_eq!((slab.inuse, slab.byte(p)), (1, Some(POISON_FREE)));
+    /// ```
     pub fn alloc(&self, slab: &mut Slab<'_>, orig_size: u32, addr: u64) -> Option<usize> {
         let object = slab.freelist;
         if object == 0 || slab.frozen {
@@ -1552,6 +2360,35 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     /// is not an object of the slab, or the object already heading the free list
     /// (hardened Linux's `BUG_ON(object == fp)`), is still reported and refused, so
     /// a bad free never writes into the slab.
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::printk::Level;
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// let p = d.alloc(&mut slab, 64, 0).unwrap();
+    /// assert!(d.free(&mut slab, p, 0));
+    /// assert!(!d.free(&mut slab, p, 0)); // double free: reported, refused
+    /// ```
     pub fn free(&self, slab: &mut Slab<'_>, object: usize, addr: u64) -> bool {
         if !self.has(SlabFlags::CONSISTENCY_CHECKS) {
             let bad = if !self.check_valid_pointer(slab, object) || object == 0 {
@@ -1645,6 +2482,36 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
 
     /// `validate_slab`: check the slab, its free list, then every object as free or
     /// allocated according to the free list (stopping at the first bad one).
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::printk::Level;
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// let p = d.alloc(&mut slab, 64, 0).unwrap();
+    /// *slab.byte_mut(p + 64).unwrap() = 0;
+    /// d.validate_slab(&mut slab);
+    /// assert_eq!(state.errors(), 2); // the report and its fix
+    /// ```
     pub fn validate_slab(&self, slab: &mut Slab<'_>) {
         if !self.check_slab(slab) || !self.on_freelist(slab, 0) {
             return;

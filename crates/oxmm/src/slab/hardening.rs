@@ -59,6 +59,11 @@ impl FreelistHardening {
     };
 
     /// Obfuscation with the per-cache secret `random`.
+    ///
+    /// ```
+    /// let h = oxmm::slab::hardening::FreelistHardening::new(5);
+    /// assert!(h.enabled && h.random == 5);
+    /// ```
     pub const fn new(random: u64) -> FreelistHardening {
         FreelistHardening {
             random,
@@ -84,6 +89,11 @@ impl FreelistHardening {
     }
 
     /// `freelist_ptr_encode`: the word stored at `ptr_addr` for next pointer `ptr`.
+    ///
+    /// ```
+    /// use oxmm::slab::hardening::FreelistHardening;
+    /// assert_eq!(FreelistHardening::new(1).encode(0x10, 0), 0x11);
+    /// ```
     #[doc(alias = "freelist_ptr_encode")]
     pub const fn encode(&self, ptr: usize, ptr_addr: usize) -> u64 {
         if self.enabled {
@@ -94,6 +104,12 @@ impl FreelistHardening {
     }
 
     /// `freelist_ptr_decode`: the next pointer from the word `stored` at `ptr_addr`.
+    ///
+    /// ```
+    /// use oxmm::slab::hardening::FreelistHardening;
+    /// let h = FreelistHardening::new(0xff);
+    /// assert_eq!(h.decode(h.encode(0x1234, 0x5000), 0x5000), 0x1234);
+    /// ```
     #[doc(alias = "freelist_ptr_decode")]
     pub const fn decode(&self, stored: u64, ptr_addr: usize) -> usize {
         if self.enabled {
@@ -331,6 +347,12 @@ impl<'a> ShuffledSlots<'a> {
     /// Walk `seq` from `start` (Linux: `get_random_u32_below(freelist_count)`) for a
     /// slab of `objects` slots of `size` bytes. `None` when Linux does not shuffle
     /// (fewer than two objects or no sequence) or `start` is out of range.
+    ///
+    /// ```
+    /// use oxmm::slab::hardening::ShuffledSlots;
+    /// assert!(ShuffledSlots::new(&[0, 64], 0, 2, 64).is_some());
+    /// assert!(ShuffledSlots::new(&[0], 0, 1, 64).is_none()); // nothing to shuffle
+    /// ```
     pub fn new(seq: &'a [u32], start: usize, objects: u32, size: u32) -> Option<Self> {
         if objects < 2 || seq.len() < 2 || start >= seq.len() || (objects as usize) > seq.len() {
             return None;

@@ -237,6 +237,12 @@ impl DebugLayout {
     }
 
     /// Whether `flags` has every bit of `f` (`kmem_cache_debug_flags`).
+    ///
+    /// ```
+    /// use oxmm::slab::{layout::DebugLayout, SlabFlags};
+    /// let l = DebugLayout::calculate(64, 8, SlabFlags::POISON, false, None).unwrap();
+    /// assert!(l.has(SlabFlags::OBJECT_POISON) && !l.has(SlabFlags::RED_ZONE));
+    /// ```
     pub fn has(&self, f: SlabFlags) -> bool {
         self.flags.contains(f)
     }
