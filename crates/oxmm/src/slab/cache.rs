@@ -20,7 +20,7 @@ use super::hooks::kmem_cache_debug;
 use super::kmalloc::{
     self, kmalloc_index_size, kmalloc_size_name, KmallocType, NR_KMALLOC_INDICES, NR_KMALLOC_TYPES,
 };
-use super::layout::{calculate_alignment, Layout, WORD};
+use super::layout::{calculate_alignment, DebugLayout, WORD};
 use super::order::{calculate_order, get_order, min_partial, Oo, SlubParams};
 use super::slub;
 use super::stat::{SlubStats, StatItem, NR_SLUB_STAT_ITEMS};
@@ -245,7 +245,7 @@ impl KmemCacheNode {
 pub struct KmemCache {
     name: [u8; NAME_LEN],
     name_len: u8,
-    pub(crate) layout: Layout,
+    pub(crate) layout: DebugLayout,
     object_size: AtomicU32,
     inuse: AtomicU32,
     flags: SlabFlags,
@@ -435,7 +435,7 @@ impl KmemCache {
             return Err(SlabError::BadAlign(align));
         }
         let align = calculate_alignment(flags, align, size);
-        let layout = Layout::calculate(size, align, flags, ctor.is_some())?;
+        let layout = DebugLayout::calculate(size, align, flags, ctor.is_some(), None)?;
         let order = calculate_order(layout.size, cpus, params)?;
         let sh = params.page_shift;
         let oo = Oo::make(order, layout.size, sh);

@@ -10,8 +10,11 @@
 //! `CONFIG_SLUB_STATS` counters ([`stat`]), the debug hook points ([`hooks`]) and
 //! `/proc/slabinfo` ([`slabinfo`]).
 //!
-//! Not yet: the debug checks themselves (red zones, poisoning, tracking), freelist
-//! hardening and randomisation.
+//! SLUB debugging ([`debug`]: the debug layout, `slub_debug=`, red zones, poisoning,
+//! tracking, the checks and Linux's reports) runs in debug caches through [`hooks`].
+//! Not yet wired: the `slub_debug=` boot option into cache creation, caller addresses
+//! in the tracks, and [`hardening`]'s free-pointer obfuscation, free-list
+//! randomisation and init_on_alloc/init_on_free in the allocation paths.
 //!
 //! ```
 //! use oxmm::slab::kmalloc::kmalloc_index;
