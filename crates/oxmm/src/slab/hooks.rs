@@ -101,7 +101,7 @@ fn with_slab<P: Platform, R>(
     let cache = DebugCache {
         name: s.name(),
         layout: s.layout,
-        hardening: FreelistHardening::DISABLED,
+        hardening: FreelistHardening::new(s.random),
     };
     let d = SlubDebugger {
         cache: &cache,

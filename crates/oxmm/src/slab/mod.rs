@@ -11,10 +11,10 @@
 //! `/proc/slabinfo` ([`slabinfo`]).
 //!
 //! SLUB debugging ([`debug`]: the debug layout, `slub_debug=`, red zones, poisoning,
-//! tracking, the checks and Linux's reports) runs in debug caches through [`hooks`].
-//! Not yet wired: the `slub_debug=` boot option into cache creation, caller addresses
-//! in the tracks, and [`hardening`]'s free-pointer obfuscation, free-list
-//! randomisation and init_on_alloc/init_on_free in the allocation paths.
+//! tracking, the checks and Linux's reports) runs in debug caches through [`hooks`];
+//! free pointers are stored obfuscated with a per-cache secret ([`hardening`]). Not
+//! yet wired: the `slub_debug=` boot option into cache creation, caller addresses in
+//! the tracks, free-list randomisation and init_on_alloc/init_on_free.
 //!
 //! ```
 //! use oxmm::slab::kmalloc::kmalloc_index;

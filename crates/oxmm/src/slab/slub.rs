@@ -19,6 +19,7 @@ use super::cache::{
     pfn_addr, CpuSlab, KmemCache, KmemCacheCpu, KmemCacheNode, PartialList, SlabWord, NO_SLAB,
     PG_SLAB_NODE_PARTIAL, TYPE_SLAB,
 };
+use super::hardening::FreelistHardening;
 use super::hooks::{self, kmem_cache_debug, SlabRef};
 use super::stat::StatItem;
 use super::SlabError;
@@ -84,19 +85,25 @@ fn this_cpu<'a, P: Platform>(mm: &Mm<P>, s: &'a KmemCache) -> &'a KmemCacheCpu {
     s.cpu_slot(mm.platform().cpu_id())
 }
 
-/// `get_freepointer`: the next free object after the free object `obj`.
+/// `get_freepointer`: the next free object after the free object `obj`, decoded
+/// (`freelist_ptr_decode`: `CONFIG_SLAB_FREELIST_HARDENED`).
 #[inline(always)]
 pub(crate) fn get_freepointer(s: &KmemCache, obj: usize) -> usize {
+    let at = obj + s.layout.offset as usize;
     // SAFETY: `obj` is a free object of a live slab of `s` (a block the cache owns in
     // the direct map) and `offset + 8 <= s->size`, so the word lies inside it.
-    unsafe { core::ptr::read_unaligned((obj + s.layout.offset as usize) as *const usize) }
+    let stored = unsafe { core::ptr::read_unaligned(at as *const u64) };
+    FreelistHardening::new(s.random).decode(stored, at)
 }
 
-/// `set_freepointer`: store `fp` in the free object `obj`.
+/// `set_freepointer`: store `fp` in the free object `obj`, encoded
+/// (`freelist_ptr_encode`).
 #[inline(always)]
 pub(crate) fn set_freepointer(s: &KmemCache, obj: usize, fp: usize) {
+    let at = obj + s.layout.offset as usize;
+    let stored = FreelistHardening::new(s.random).encode(fp, at);
     // SAFETY: as in `get_freepointer`; the object is free, so no caller holds it.
-    unsafe { core::ptr::write_unaligned((obj + s.layout.offset as usize) as *mut usize, fp) }
+    unsafe { core::ptr::write_unaligned(at as *mut u64, stored) }
 }
 
 /// `fixup_red_left(s, slab_address(slab))`: where object 0 of the slab at `pfn` starts
