@@ -294,8 +294,9 @@ fn print_proc_files(
     // from the free lists: create them whatever is asked, so buddyinfo does not depend
     // on whether slabinfo is asked too.
     let slab = if mode == BootMode::Full {
+        let params = hm.slub_params();
         Some(
-            SlabCaches::init(hm.mm_mut(), Default::default())
+            SlabCaches::init(hm.mm_mut(), params)
                 .map_err(|e| anyhow::anyhow!("creating the slab caches: {e}"))?,
         )
     } else {

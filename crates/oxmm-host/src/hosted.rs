@@ -5,6 +5,7 @@
 //!
 //! [`PhysMem`]: crate::physmem::PhysMem
 
+use oxmm::slab::order::SlubParams;
 use std::fmt::{self, Write as _};
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -39,6 +40,7 @@ pub struct HostedMachine {
     times: Vec<Duration>,
     boot_time: Duration,
     prepare_time: Duration,
+    slub: SlubParams,
 }
 
 impl fmt::Debug for HostedMachine {
@@ -88,6 +90,7 @@ impl HostedMachine {
         let start = Instant::now();
         let mut prepare_time = Duration::ZERO;
         let setup = machine.setup()?;
+        let slub = setup.options().slub_params()?;
         let cfg = setup.boot_config();
         let nr_cpus = cfg.nr_cpus.max(1) as usize;
         let size = machine.memory_size();
@@ -153,7 +156,23 @@ impl HostedMachine {
             times: log.times,
             boot_time: start.elapsed(),
             prepare_time,
+            slub,
         })
+    }
+
+    /// The slab allocator's boot parameters from the command line (`slub_debug=`,
+    /// `slab_nomerge`, `init_on_alloc=`, `init_on_free=`), for [`oxmm::slab::SlabCaches::init`].
+    ///
+    /// ```
+    /// use oxmm::mm::BootMode;
+    /// use oxmm_host::{hosted::HostedMachine, machine::Machine};
+    /// let mut m = Machine::profile("pc-8g").unwrap();
+    /// m.apply_cmdline("slab_nomerge").unwrap();
+    /// let hm = HostedMachine::boot(&m, BootMode::DescribeOnly).unwrap();
+    /// assert!(hm.slub_params().nomerge);
+    /// ```
+    pub fn slub_params(&self) -> SlubParams {
+        self.slub
     }
 
     /// The machine's name.

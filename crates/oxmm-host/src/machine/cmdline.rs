@@ -2,6 +2,9 @@
 
 use super::error::{ErrorKind, Location, MachineError};
 use oxmm::boot::{CoreSize, ThpMode};
+use oxmm::slab::debug::{SlubDebug, SlubDebugBoot};
+use oxmm::slab::hardening::MemInit;
+use oxmm::slab::order::SlubParams;
 
 /// Parse a number as C's `simple_strtoull(s, &end, 0)` does: `0x` hex, leading-`0` octal
 /// or decimal. The whole string must be used.
@@ -134,6 +137,15 @@ pub struct BootOptions {
     pub cma: Option<(u64, Option<u64>)>,
     /// `nr_cpus=` / `maxcpus=` (the smaller wins).
     pub nr_cpus: Option<u32>,
+    /// `slub_debug` / `slab_debug`: the text after the option name (`""`, `"="` or
+    /// `"=FZPU,kmalloc-*"`), the last one given.
+    pub slub_debug: Option<String>,
+    /// `slab_nomerge` / `slub_nomerge` (`slab_merge` turns merging back on).
+    pub slab_nomerge: bool,
+    /// `init_on_alloc=`.
+    pub init_on_alloc: Option<bool>,
+    /// `init_on_free=`.
+    pub init_on_free: Option<bool>,
 }
 
 fn bad(opt: &str, reason: impl Into<String>) -> MachineError {
@@ -255,6 +267,22 @@ impl BootOptions {
                         c => return Err(bad(key, format!("`{v}`: unexpected `{c}`"))),
                     });
                 }
+                "slub_debug" | "slab_debug" => {
+                    let v = word[key.len()..].to_string();
+                    SlubDebug::parse(&v).map_err(|e| bad(key, e.to_string()))?;
+                    self.slub_debug = Some(v);
+                }
+                "slab_nomerge" | "slub_nomerge" => self.slab_nomerge = true,
+                "slab_merge" | "slub_merge" => self.slab_nomerge = false,
+                "init_on_alloc" | "init_on_free" => {
+                    need(key, val)?;
+                    let m = MemInit::parse_cmdline(word).map_err(|e| bad(key, e.to_string()))?;
+                    if key == "init_on_alloc" {
+                        self.init_on_alloc = Some(m.init_on_alloc);
+                    } else {
+                        self.init_on_free = Some(m.init_on_free);
+                    }
+                }
                 "nr_cpus" | "maxcpus" => {
                     let v = need(key, val)?;
                     let n: u32 = v
@@ -323,6 +351,45 @@ impl BootOptions {
         if let Some(n) = self.nr_cpus {
             w.push(format!("nr_cpus={n}"));
         }
+        if let Some(d) = &self.slub_debug {
+            w.push(format!("slub_debug{d}"));
+        }
+        if self.slab_nomerge {
+            w.push("slab_nomerge".into());
+        }
+        if let Some(b) = self.init_on_alloc {
+            w.push(format!("init_on_alloc={}", b as u8));
+        }
+        if let Some(b) = self.init_on_free {
+            w.push(format!("init_on_free={}", b as u8));
+        }
         w.join(" ")
+    }
+
+    /// The slab allocator's boot parameters: `slub_debug=`, `slab_nomerge`,
+    /// `init_on_alloc=` and `init_on_free=` (Linux's defaults otherwise).
+    ///
+    /// ```
+    /// use oxmm_host::machine::BootOptions;
+    /// use oxmm::slab::SlabFlags;
+    /// let p = BootOptions::parse("slub_debug=FZ slab_nomerge init_on_free=1").unwrap().slub_params().unwrap();
+    /// assert!(p.nomerge && p.meminit.init_on_free && !p.meminit.init_on_alloc);
+    /// assert_eq!(p.slub_debug.get().global, SlabFlags::CONSISTENCY_CHECKS.union(SlabFlags::RED_ZONE));
+    /// ```
+    pub fn slub_params(&self) -> Result<SlubParams, MachineError> {
+        let mut p = SlubParams {
+            nomerge: self.slab_nomerge,
+            ..SlubParams::default()
+        };
+        if let Some(d) = &self.slub_debug {
+            let parsed = SlubDebug::parse(d).map_err(|e| bad("slub_debug", e.to_string()))?;
+            p.slub_debug =
+                SlubDebugBoot::new(&parsed).map_err(|e| bad("slub_debug", e.to_string()))?;
+        }
+        p.meminit = MemInit {
+            init_on_alloc: self.init_on_alloc.unwrap_or(false),
+            init_on_free: self.init_on_free.unwrap_or(false),
+        };
+        Ok(p)
     }
 }

@@ -438,7 +438,13 @@ impl KmemCache {
             return Err(SlabError::BadAlign(align));
         }
         let align = calculate_alignment(flags, align, size);
-        let layout = DebugLayout::calculate(size, align, flags, ctor.is_some(), None)?;
+        // kmem_cache_open: the boot option's debug flags, then calculate_sizes.
+        let layout =
+            params
+                .slub_debug
+                .get()
+                .cache_layout(name, flags, size, align, ctor.is_some(), None)?;
+        let flags = layout.flags;
         let order = calculate_order(layout.size, cpus, params)?;
         let sh = params.page_shift;
         let oo = Oo::make(order, layout.size, sh);
@@ -810,11 +816,14 @@ impl SlabCaches {
         size: u32,
         align: u32,
         flags: SlabFlags,
+        name: &str,
         ctor: bool,
     ) -> Option<&KmemCache> {
         if self.params.nomerge || ctor {
             return None;
         }
+        // Debug flags from slub_debug= count as the cache's own.
+        let flags = self.params.slub_debug.get().kmem_cache_flags(flags, name);
         let size = size.checked_next_multiple_of(WORD)?;
         let align = calculate_alignment(flags, align, size);
         let size = size.checked_next_multiple_of(align)?;
@@ -908,7 +917,7 @@ impl SlabCaches {
         // Only the flags a caller may pass (SLAB_FLAGS_PERMITTED): not SLAB_KMALLOC.
         let flags = SlabFlags(flags.0 & !SlabFlags::KMALLOC.0);
         let _g = self.mutex.lock();
-        if let Some(s) = self.find_mergeable(size, align, flags, ctor.is_some()) {
+        if let Some(s) = self.find_mergeable(size, align, flags, name, ctor.is_some()) {
             // __kmem_cache_alias: clear the whole (larger) object on kzalloc.
             s.refcount.fetch_add(1, Relaxed);
             s.object_size.fetch_max(size, Relaxed);

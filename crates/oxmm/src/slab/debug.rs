@@ -420,6 +420,83 @@ impl SlubDebug<'_> {
     }
 }
 
+/// Longest `slub_debug=` cache-list text kept at boot (Linux keeps a pointer into the
+/// command line; there is no heap here).
+///
+/// ```
+/// assert_eq!(oxmm::slab::debug::SLUB_DEBUG_STRING_MAX, 256);
+/// ```
+pub const SLUB_DEBUG_STRING_MAX: usize = 256;
+
+/// The `slub_debug=` option as the slab allocator keeps it after boot (Linux's
+/// `slub_debug`, `slub_debug_string` and `disable_higher_order_debug` globals): an owned
+/// copy of [`SlubDebug`], applied by `kmem_cache_flags` to every cache created.
+///
+/// ```
+/// use oxmm::slab::{debug::{SlubDebug, SlubDebugBoot}, SlabFlags};
+/// let b = SlubDebugBoot::new(&SlubDebug::parse("=U,kmalloc-*").unwrap()).unwrap();
+/// assert_eq!(b.get().kmem_cache_flags(SlabFlags::default(), "kmalloc-64"), SlabFlags::STORE_USER);
+/// assert_eq!(SlubDebugBoot::default().get(), SlubDebug::default());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SlubDebugBoot {
+    global: SlabFlags,
+    disable_higher_order_debug: bool,
+    string: [u8; SLUB_DEBUG_STRING_MAX],
+    /// Length of the cache-list text plus one; 0 when there is none.
+    len: u16,
+}
+
+impl Default for SlubDebugBoot {
+    fn default() -> Self {
+        SlubDebugBoot {
+            global: SlabFlags::default(),
+            disable_higher_order_debug: false,
+            string: [0; SLUB_DEBUG_STRING_MAX],
+            len: 0,
+        }
+    }
+}
+
+impl SlubDebugBoot {
+    /// Keep `d`; a cache-list text longer than [`SLUB_DEBUG_STRING_MAX`] bytes is
+    /// refused with its length.
+    pub fn new(d: &SlubDebug<'_>) -> Result<SlubDebugBoot, super::SlabError> {
+        let mut b = SlubDebugBoot {
+            global: d.global,
+            disable_higher_order_debug: d.disable_higher_order_debug,
+            ..SlubDebugBoot::default()
+        };
+        if let Some(s) = d.string {
+            if s.len() > SLUB_DEBUG_STRING_MAX {
+                return Err(super::SlabError::BadDebugOption(s.len()));
+            }
+            b.string[..s.len()].copy_from_slice(s.as_bytes());
+            b.len = s.len() as u16 + 1;
+        }
+        Ok(b)
+    }
+
+    /// The option as parsed.
+    pub fn get(&self) -> SlubDebug<'_> {
+        let string = match self.len {
+            0 => None,
+            // Copied from a `&str` in `new`, so valid UTF-8; "" would mean no list.
+            n => core::str::from_utf8(&self.string[..n as usize - 1]).ok(),
+        };
+        SlubDebug {
+            global: self.global,
+            string,
+            disable_higher_order_debug: self.disable_higher_order_debug,
+        }
+    }
+
+    /// Whether any cache may get debug flags (`__slub_debug_enabled`).
+    pub fn enabled(&self) -> bool {
+        self.global.0 != 0 || self.len != 0
+    }
+}
+
 /// Global debug state: the kernel's taint (`TAINT_BAD_PAGE` after a slab error, shown
 /// in later `BUG` lines) and a count of reports and fixes (slub_kunit's `slab_errors`).
 ///

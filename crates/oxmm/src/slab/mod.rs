@@ -12,9 +12,11 @@
 //!
 //! SLUB debugging ([`debug`]: the debug layout, `slub_debug=`, red zones, poisoning,
 //! tracking, the checks and Linux's reports) runs in debug caches through [`hooks`];
-//! free pointers are stored obfuscated with a per-cache secret ([`hardening`]). Not
-//! yet wired: the `slub_debug=` boot option into cache creation, caller addresses in
-//! the tracks, free-list randomisation and init_on_alloc/init_on_free.
+//! free pointers are stored obfuscated with a per-cache secret ([`hardening`]). The
+//! `slub_debug=` boot option ([`order::SlubParams::slub_debug`]) gives each cache its
+//! debug flags as it is created, the bootstrap and kmalloc caches included. Not yet
+//! wired: caller addresses in the tracks, free-list randomisation and
+//! init_on_alloc/init_on_free.
 //!
 //! ```
 //! use oxmm::slab::kmalloc::kmalloc_index;
@@ -126,6 +128,8 @@ pub enum SlabError {
     ObjectsRemaining(u64),
     /// The machine has no usable memory map.
     NoMemMap,
+    /// A `slub_debug=` cache list of this many bytes is too long to keep.
+    BadDebugOption(usize),
 }
 
 impl fmt::Display for SlabError {
@@ -142,6 +146,9 @@ impl fmt::Display for SlabError {
             SlabError::DoubleFree(p) => write!(f, "double free of {p:#x}"),
             SlabError::ObjectsRemaining(n) => write!(f, "{n} objects remaining"),
             SlabError::NoMemMap => f.write_str("machine booted without a memory map"),
+            SlabError::BadDebugOption(n) => {
+                write!(f, "slub_debug= cache list of {n} bytes (at most 256 kept)")
+            }
         }
     }
 }

@@ -33,6 +33,10 @@ pub struct SlubParams {
     pub page_shift: u32,
     /// `slab_nomerge` (boot option `slab_nomerge`): no cache merging.
     pub nomerge: bool,
+    /// `slub_debug=`: debug flags applied to caches as they are created.
+    pub slub_debug: super::debug::SlubDebugBoot,
+    /// `init_on_alloc=` / `init_on_free=`.
+    pub meminit: super::hardening::MemInit,
 }
 
 impl Default for SlubParams {
@@ -43,6 +47,8 @@ impl Default for SlubParams {
             min_objects: 0,
             page_shift: 12,
             nomerge: false,
+            slub_debug: Default::default(),
+            meminit: Default::default(),
         }
     }
 }
