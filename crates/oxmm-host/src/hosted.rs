@@ -91,6 +91,7 @@ impl HostedMachine {
         let mut prepare_time = Duration::ZERO;
         let setup = machine.setup()?;
         let slub = setup.options().slub_params()?;
+        let meminit = setup.options().meminit();
         let cfg = setup.boot_config();
         let nr_cpus = cfg.nr_cpus.max(1) as usize;
         let size = machine.memory_size();
@@ -148,6 +149,9 @@ impl HostedMachine {
                 reason,
             })?;
         }
+        // init_on_alloc= / init_on_free=: set after the boot's frees (Linux wipes the
+        // boot memory too; here free pages stay as they are and __GFP_ZERO is honoured).
+        mm.set_meminit(meminit);
         Ok(HostedMachine {
             name: machine.name.clone(),
             mode,
@@ -161,7 +165,7 @@ impl HostedMachine {
     }
 
     /// The slab allocator's boot parameters from the command line (`slub_debug=`,
-    /// `slab_nomerge`, `init_on_alloc=`, `init_on_free=`), for [`oxmm::slab::SlabCaches::init`].
+    /// `slab_nomerge`; `init_on_alloc=`/`init_on_free=` are set on the `Mm`), for [`oxmm::slab::SlabCaches::init`].
     ///
     /// ```
     /// use oxmm::mm::BootMode;

@@ -116,8 +116,9 @@ fn slub_debug_lists_select_caches_and_debug_caches_never_merge() {
 #[test]
 fn slab_nomerge_and_meminit_from_the_cmdline() {
     let (hm, sc) = boot("slab_nomerge init_on_alloc=1 init_on_free=0");
-    let p = hm.slub_params();
-    assert!(p.nomerge && p.meminit.init_on_alloc && !p.meminit.init_on_free);
+    assert!(hm.slub_params().nomerge);
+    let m = hm.mm().meminit();
+    assert!(m.init_on_alloc && !m.init_on_free);
     let mm = hm.mm();
     let a = sc
         .kmem_cache_create(mm, "nm-a", 64, 8, SlabFlags::default(), None)

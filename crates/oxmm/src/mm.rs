@@ -87,6 +87,8 @@ pub struct Mm<P: Platform> {
     pub(crate) pcpu_pages: u64,
     /// The event counters and writeback tunables (`vm_event_states`, `vm_dirty_ratio`...).
     pub(crate) vmstat: crate::vmstat::VmGlobal,
+    /// The `init_on_alloc` / `init_on_free` keys.
+    pub(crate) meminit: crate::page_alloc::meminit::MemInitKeys,
 }
 
 impl<P: Platform> Mm<P> {
@@ -230,6 +232,7 @@ impl<P: Platform> Mm<P> {
             addr_of_mut!((*p).hooks).write(&crate::page_alloc::NoHooks);
             addr_of_mut!((*p).pcpu_pages).write(0);
             addr_of_mut!((*p).vmstat).write(crate::vmstat::VmGlobal::new());
+            addr_of_mut!((*p).meminit).write(crate::page_alloc::meminit::MemInitKeys::new());
             &mut *p
         };
         if let Err(e) = mm.boot_steps(cfg, mode, log, runner) {

@@ -366,14 +366,14 @@ impl BootOptions {
         w.join(" ")
     }
 
-    /// The slab allocator's boot parameters: `slub_debug=`, `slab_nomerge`,
-    /// `init_on_alloc=` and `init_on_free=` (Linux's defaults otherwise).
+    /// The slab allocator's boot parameters: `slub_debug=` and `slab_nomerge`
+    /// (Linux's defaults otherwise).
     ///
     /// ```
     /// use oxmm_host::machine::BootOptions;
     /// use oxmm::slab::SlabFlags;
-    /// let p = BootOptions::parse("slub_debug=FZ slab_nomerge init_on_free=1").unwrap().slub_params().unwrap();
-    /// assert!(p.nomerge && p.meminit.init_on_free && !p.meminit.init_on_alloc);
+    /// let p = BootOptions::parse("slub_debug=FZ slab_nomerge").unwrap().slub_params().unwrap();
+    /// assert!(p.nomerge);
     /// assert_eq!(p.slub_debug.get().global, SlabFlags::CONSISTENCY_CHECKS.union(SlabFlags::RED_ZONE));
     /// ```
     pub fn slub_params(&self) -> Result<SlubParams, MachineError> {
@@ -386,10 +386,20 @@ impl BootOptions {
             p.slub_debug =
                 SlubDebugBoot::new(&parsed).map_err(|e| bad("slub_debug", e.to_string()))?;
         }
-        p.meminit = MemInit {
+        Ok(p)
+    }
+
+    /// `init_on_alloc=` / `init_on_free=` (both off unless given).
+    ///
+    /// ```
+    /// use oxmm_host::machine::BootOptions;
+    /// let m = BootOptions::parse("init_on_free=1").unwrap().meminit();
+    /// assert!(m.init_on_free && !m.init_on_alloc);
+    /// ```
+    pub fn meminit(&self) -> MemInit {
+        MemInit {
             init_on_alloc: self.init_on_alloc.unwrap_or(false),
             init_on_free: self.init_on_free.unwrap_or(false),
-        };
-        Ok(p)
+        }
     }
 }

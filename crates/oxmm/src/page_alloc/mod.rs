@@ -23,6 +23,7 @@ pub mod fallback;
 pub mod free_reserved;
 pub mod highatomic;
 pub mod isolate;
+pub mod meminit;
 pub mod pcp;
 pub mod show_mem;
 pub mod slowpath;
@@ -611,7 +612,9 @@ impl<P: Platform> Mm<P> {
                 }
             }
         }
-        if gfp.contains(Gfp::ZERO) {
+        // Linux skips this under init_on_free (free pages are already zero); here the
+        // keys may be set after boot, when free pages were not wiped, so always zero.
+        if self.want_init_on_alloc(gfp) {
             let phys = self.geo.pfn_to_phys(Pfn(pfn));
             // SAFETY: the block was just taken off the free lists of a Full boot, so it
             // is machine memory behind the direct map that nothing else references.
@@ -684,6 +687,18 @@ impl<P: Platform> Mm<P> {
         let (zone, head) = self
             .free_page_checks(pfn, order)
             .inspect_err(|b| self.report_bad_page(b))?;
+        if self.want_init_on_free() {
+            // kernel_init_pages.
+            // SAFETY: the block passed the free checks: machine memory of a Full boot
+            // behind the direct map, which its last user is giving back.
+            unsafe {
+                MemMap::zero_phys(
+                    self.platform.direct_map_base(),
+                    self.geo.pfn_to_phys(Pfn(pfn)),
+                    (1u64 << order) << self.geo.shift(),
+                )
+            };
+        }
         // The tails were checked clean or cleared by `free_page_checks`.
         head.set_refcount(0);
         head.set_private(0);

@@ -16,6 +16,7 @@
 //! (`next` only) on a CPU's partial list. A free object holds the address of the next
 //! free object at the cache's free-pointer offset.
 
+use super::hardening::MemInit;
 use super::hooks::kmem_cache_debug;
 use super::kmalloc::{
     self, kmalloc_index_size, kmalloc_size_name, KmallocType, NR_KMALLOC_INDICES, NR_KMALLOC_TYPES,
@@ -266,6 +267,11 @@ pub struct KmemCache {
     /// `s->random` (`CONFIG_SLAB_FREELIST_HARDENED`): the secret free pointers are
     /// stored XORed with (with the byte-swapped address holding them).
     pub(crate) random: u64,
+    /// `slab_want_init_on_alloc` with the boot's keys: `Some(zero)` whatever the gfp,
+    /// `None` when `__GFP_ZERO` decides.
+    pub(crate) init_on_alloc: Option<bool>,
+    /// `slab_want_init_on_free` with the boot's keys.
+    pub(crate) init_on_free: bool,
     /// Address of CPU 0's [`KmemCacheCpu`]; CPU `i`'s follows `i` slots later.
     cpu_base: usize,
     /// Addresses of the per-node structures (0 for nodes without memory).
@@ -483,6 +489,8 @@ impl KmemCache {
             nr_cpus: cpus,
             reciprocal_size: (1u64 << 32).div_ceil(layout.size as u64),
             random: 0,
+            init_on_alloc: None,
+            init_on_free: false,
             cpu_base,
             node: [const { AtomicUsize::new(0) }; MAX_NUMNODES],
         };
@@ -507,6 +515,16 @@ impl KmemCache {
         };
         self.cpu_partial = nr_objects;
         self.cpu_partial_slabs = (nr_objects * 2).div_ceil(self.oo.objects());
+    }
+
+    /// Take the `init_on_alloc` / `init_on_free` keys (fixed for the cache's life, as
+    /// Linux's static keys are after boot).
+    fn set_meminit(&mut self, m: MemInit) {
+        let ctor = self.ctor.is_some();
+        let always = m.want_init_on_alloc(Gfp::KERNEL, self.flags, ctor);
+        let zero = m.want_init_on_alloc(Gfp::KERNEL | Gfp::ZERO, self.flags, ctor);
+        self.init_on_alloc = (always == zero).then_some(always);
+        self.init_on_free = m.want_init_on_free(self.flags, ctor);
     }
 
     /// `slab_unmergeable`.
@@ -638,6 +656,7 @@ impl SlabCaches {
             kcn_base,
         )?;
         boot_kcn.random = mm.platform().random_u64();
+        boot_kcn.set_meminit(mm.meminit());
         boot_kcn.refcount.store(-1, Relaxed);
         for nid in memory_nodes(mm) {
             slub::early_kmem_cache_node_alloc(mm, &boot_kcn, nid)?;
@@ -656,6 +675,7 @@ impl SlabCaches {
             kc_base,
         )?;
         boot_kc.random = mm.platform().random_u64();
+        boot_kc.set_meminit(mm.meminit());
         boot_kc.refcount.store(-1, Relaxed);
         init_kmem_cache_nodes(mm, &boot_kcn, &boot_kc)?;
         // bootstrap: both structures become objects of kmem_cache. Slabs name their
@@ -966,6 +986,7 @@ impl SlabCaches {
             base,
         )?;
         c.random = mm.platform().random_u64();
+        c.set_meminit(mm.meminit());
         let kcn = self.cache_ref(Self::KMEM_CACHE_NODE)?;
         let kc = self.cache_ref(Self::KMEM_CACHE)?;
         init_kmem_cache_nodes(mm, kcn, &c)?;

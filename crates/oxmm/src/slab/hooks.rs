@@ -17,8 +17,9 @@
 
 use super::cache::{pfn_addr, KmemCache, SlabWord};
 use super::debug::{DebugCache, DebugState, Slab, SlubDebugger, POISON_INUSE};
-use super::hardening::FreelistHardening;
+use super::hardening::{init_on_free_wipe, FreelistHardening};
 use super::{SlabError, SlabFlags};
+use crate::gfp::Gfp;
 use crate::mm::Mm;
 use crate::platform::Platform;
 
@@ -232,20 +233,52 @@ pub(crate) fn free_debug_processing<P: Platform>(
     })
 }
 
-/// `slab_post_alloc_hook`: after any allocation; zeroes the object when `init`
-/// (`__GFP_ZERO`, or `init_on_alloc`).
+/// `maybe_wipe_obj_freeptr`: with init_on_free, an object leaving a slab has the free
+/// pointer stored inside it zeroed (the rest was wiped when it was freed).
 #[inline(always)]
-pub(crate) fn slab_post_alloc_hook(s: &KmemCache, obj: usize, init: bool) {
-    if init {
+pub(crate) fn maybe_wipe_obj_freeptr(s: &KmemCache, obj: usize) {
+    if s.init_on_free && !s.layout.freeptr_outside_object() {
+        // SAFETY: `obj` was just allocated from `s`: its bytes (the free-pointer word
+        // at `offset < inuse` included) belong to the caller and nobody else.
+        unsafe { core::ptr::write_bytes((obj + s.layout.offset as usize) as *mut u8, 0, 8) };
+    }
+}
+
+/// `slab_post_alloc_hook`: after any allocation; zeroes the object when
+/// `slab_want_init_on_alloc` (`__GFP_ZERO`, or `init_on_alloc` unless the cache has a
+/// constructor, is `SLAB_TYPESAFE_BY_RCU` or poisoned).
+#[inline(always)]
+pub(crate) fn slab_post_alloc_hook(s: &KmemCache, obj: usize, gfp: Gfp) {
+    if s.init_on_alloc.unwrap_or(gfp.contains(Gfp::ZERO)) {
         // SAFETY: `obj` was just allocated from `s`: `object_size` bytes owned by the
         // caller and nobody else.
         unsafe { core::ptr::write_bytes(obj as *mut u8, 0, s.object_size() as usize) };
     }
 }
 
-/// `slab_free_hook`: before an object is freed (`init_on_free` clearing, KFENCE/KASAN
-/// in Linux); `false` keeps the object from being freed.
+/// `slab_free_hook`: before an object is freed; with init_on_free
+/// (`slab_want_init_on_free`) the object and its metadata are wiped, an outside free
+/// pointer, the red zones and a kmalloc `orig_size` kept. `false` would keep the
+/// object from being freed (KFENCE/KASAN in Linux).
 #[inline(always)]
-pub(crate) fn slab_free_hook(_s: &KmemCache, _obj: usize) -> bool {
+pub(crate) fn slab_free_hook(s: &KmemCache, obj: usize) -> bool {
+    if s.init_on_free {
+        let l = &s.layout;
+        let pad = l.red_left_pad as usize;
+        // SAFETY: `obj` is an allocated object of `s` being freed by its owner: the
+        // whole slot (`size` bytes from `obj - red_left_pad`, inside its slab) is the
+        // caller's until the free completes; only that slot is touched.
+        let slot =
+            unsafe { core::slice::from_raw_parts_mut((obj - pad) as *mut u8, l.size as usize) };
+        let orig = if l.orig_size_tracked() {
+            let o = pad + l.orig_size_offset() as usize;
+            slot.get(o..o + 4).map_or(l.object_size, |b| {
+                u32::from_ne_bytes([b[0], b[1], b[2], b[3]])
+            })
+        } else {
+            l.object_size
+        };
+        init_on_free_wipe(l, slot, pad, orig.min(l.object_size));
+    }
     true
 }

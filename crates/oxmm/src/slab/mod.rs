@@ -14,9 +14,10 @@
 //! tracking, the checks and Linux's reports) runs in debug caches through [`hooks`];
 //! free pointers are stored obfuscated with a per-cache secret ([`hardening`]). The
 //! `slub_debug=` boot option ([`order::SlubParams::slub_debug`]) gives each cache its
-//! debug flags as it is created, the bootstrap and kmalloc caches included. Not yet
-//! wired: caller addresses in the tracks, free-list randomisation and
-//! init_on_alloc/init_on_free.
+//! debug flags as it is created, the bootstrap and kmalloc caches included. `init_on_alloc`
+//! / `init_on_free` ([`crate::page_alloc::meminit`]) zero objects in
+//! `slab_post_alloc_hook` and wipe them in `slab_free_hook`. Not yet wired: caller
+//! addresses in the tracks and free-list randomisation.
 //!
 //! ```
 //! use oxmm::slab::kmalloc::kmalloc_index;

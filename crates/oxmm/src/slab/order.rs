@@ -35,8 +35,6 @@ pub struct SlubParams {
     pub nomerge: bool,
     /// `slub_debug=`: debug flags applied to caches as they are created.
     pub slub_debug: super::debug::SlubDebugBoot,
-    /// `init_on_alloc=` / `init_on_free=`.
-    pub meminit: super::hardening::MemInit,
 }
 
 impl Default for SlubParams {
@@ -48,7 +46,6 @@ impl Default for SlubParams {
             page_shift: 12,
             nomerge: false,
             slub_debug: Default::default(),
-            meminit: Default::default(),
         }
     }
 }

@@ -414,7 +414,8 @@ pub(crate) fn slab_alloc_node<P: Platform>(
             slab_alloc_slow(mm, s, c, g, gfp, node)?
         }
     };
-    hooks::slab_post_alloc_hook(s, obj, gfp.contains(Gfp::ZERO));
+    hooks::maybe_wipe_obj_freeptr(s, obj);
+    hooks::slab_post_alloc_hook(s, obj, gfp);
     Ok(obj)
 }
 
@@ -1299,7 +1300,8 @@ pub(crate) fn alloc_bulk<P: Platform>(
     match r {
         Ok(()) => {
             for &p in out.iter() {
-                hooks::slab_post_alloc_hook(s, p as usize, gfp.contains(Gfp::ZERO));
+                hooks::maybe_wipe_obj_freeptr(s, p as usize);
+                hooks::slab_post_alloc_hook(s, p as usize, gfp);
             }
             Ok(out.len())
         }

@@ -1,0 +1,112 @@
+//! Memory auto-initialisation in the page allocator (Linux: the `init_on_alloc` and
+//! `init_on_free` static keys, `want_init_on_alloc`, `want_init_on_free`,
+//! `kernel_init_pages`; include/linux/mm.h, mm/page_alloc.c, v6.12).
+//!
+//! The keys are global: the slab allocator reads them too (when a cache is created,
+//! as Linux's static keys are fixed at boot).
+//!
+//! ```
+//! use oxmm::page_alloc::meminit::MemInitKeys;
+//! let k = MemInitKeys::new();
+//! k.set(true, false);
+//! assert!(k.init_on_alloc() && !k.init_on_free());
+//! ```
+
+use crate::gfp::Gfp;
+use crate::mm::Mm;
+use crate::platform::Platform;
+use crate::slab::hardening::MemInit;
+use core::sync::atomic::{AtomicBool, Ordering::Relaxed};
+
+/// The `init_on_alloc` / `init_on_free` keys.
+///
+/// ```
+/// let k = oxmm::page_alloc::meminit::MemInitKeys::new();
+/// assert!(!k.init_on_alloc() && !k.init_on_free());
+/// ```
+#[derive(Debug, Default)]
+pub struct MemInitKeys {
+    alloc: AtomicBool,
+    free: AtomicBool,
+}
+
+impl MemInitKeys {
+    /// Both off (the kernel's defaults without `CONFIG_INIT_ON_*_DEFAULT_ON`).
+    pub const fn new() -> MemInitKeys {
+        MemInitKeys {
+            alloc: AtomicBool::new(false),
+            free: AtomicBool::new(false),
+        }
+    }
+    /// Set both keys.
+    pub fn set(&self, init_on_alloc: bool, init_on_free: bool) {
+        self.alloc.store(init_on_alloc, Relaxed);
+        self.free.store(init_on_free, Relaxed);
+    }
+    /// `init_on_alloc`.
+    #[inline(always)]
+    pub fn init_on_alloc(&self) -> bool {
+        self.alloc.load(Relaxed)
+    }
+    /// `init_on_free`.
+    #[inline(always)]
+    pub fn init_on_free(&self) -> bool {
+        self.free.load(Relaxed)
+    }
+}
+
+impl<P: Platform> Mm<P> {
+    /// Set `init_on_alloc` / `init_on_free` (the `init_on_alloc=` and `init_on_free=`
+    /// boot options). Set them before creating the slab caches, which take them at
+    /// creation as Linux's boot-time static keys.
+    ///
+    /// ```no_run
+    /// # fn f<P: oxmm::platform::Platform>(mm: &oxmm::mm::Mm<P>) {
+    /// use oxmm::slab::hardening::MemInit;
+    /// mm.set_meminit(MemInit { init_on_alloc: true, init_on_free: false });
+    /// assert!(mm.meminit().init_on_alloc);
+    /// # }
+    /// ```
+    pub fn set_meminit(&self, m: MemInit) {
+        self.meminit.set(m.init_on_alloc, m.init_on_free);
+    }
+
+    /// The current `init_on_alloc` / `init_on_free` setting.
+    ///
+    /// ```no_run
+    /// # fn f<P: oxmm::platform::Platform>(mm: &oxmm::mm::Mm<P>) {
+    /// assert!(!mm.meminit().init_on_free || mm.want_init_on_free());
+    /// # }
+    /// ```
+    pub fn meminit(&self) -> MemInit {
+        MemInit {
+            init_on_alloc: self.meminit.init_on_alloc(),
+            init_on_free: self.meminit.init_on_free(),
+        }
+    }
+
+    /// `want_init_on_alloc(gfp)`: zero a new block (`__GFP_ZERO`, or `init_on_alloc`).
+    ///
+    /// ```no_run
+    /// # fn f<P: oxmm::platform::Platform>(mm: &oxmm::mm::Mm<P>) {
+    /// use oxmm::gfp::Gfp;
+    /// assert!(mm.want_init_on_alloc(Gfp::KERNEL | Gfp::ZERO));
+    /// # }
+    /// ```
+    #[inline(always)]
+    pub fn want_init_on_alloc(&self, gfp: Gfp) -> bool {
+        self.meminit.init_on_alloc() || gfp.contains(Gfp::ZERO)
+    }
+
+    /// `want_init_on_free()`: freed blocks are zeroed (`kernel_init_pages`).
+    ///
+    /// ```no_run
+    /// # fn f<P: oxmm::platform::Platform>(mm: &oxmm::mm::Mm<P>) {
+    /// assert_eq!(mm.want_init_on_free(), mm.meminit().init_on_free);
+    /// # }
+    /// ```
+    #[inline(always)]
+    pub fn want_init_on_free(&self) -> bool {
+        self.meminit.init_on_free()
+    }
+}
