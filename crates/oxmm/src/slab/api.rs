@@ -4,6 +4,7 @@
 //! include/linux/slab.h, mm/slub.c, mm/slab_common.c, v6.12).
 
 use super::cache::{pfn_addr, CacheId, SlabCaches};
+use super::hooks;
 use super::kmalloc::{kmalloc_index, kmalloc_type, KMALLOC_MAX_SIZE, ZERO_SIZE_PTR};
 use super::order::get_order;
 use super::slub;
@@ -170,11 +171,12 @@ impl SlabCaches {
             Some(idx) => {
                 let ty = kmalloc_type(gfp, self.has_dma, false);
                 let s = self.cache_ref(CacheId(self.kmalloc_id(ty, idx)))?;
-                nonnull(slub::slab_alloc_node(
+                nonnull(slub::slab_alloc_node_size(
                     mm,
                     s,
                     gfp - Gfp::DMA - Gfp::RECLAIMABLE,
                     node,
+                    size as u32,
                 )?)
             }
             None if size == 0 => nonnull(ZERO_SIZE_PTR),
@@ -274,7 +276,7 @@ impl SlabCaches {
             self.ksize(mm, p)?
         };
         if ks >= new_size {
-            if gfp.contains(Gfp::ZERO) {
+            if mm.want_init_on_alloc(gfp) {
                 // SAFETY: `p` is a live allocation of `ks` usable bytes (ksize).
                 unsafe {
                     core::ptr::write_bytes(p.add(new_size as usize), 0, (ks - new_size) as usize)
@@ -350,6 +352,7 @@ impl SlabCaches {
                 .cache(CacheId(id))
                 .ok_or(SlabError::InvalidFree(addr))?;
             slub::check_object(mm, s, addr)?;
+            hooks::skip_orig_size_check(s, addr);
             let f = s.flags();
             return Ok(
                 if f.contains(SlabFlags::RED_ZONE) || f.contains(SlabFlags::POISON) {

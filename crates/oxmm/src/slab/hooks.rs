@@ -7,8 +7,10 @@
 //! go through the per-CPU paths. Debug caches run the checks of [`super::debug`] on a
 //! view of the slab (its bytes in the direct map, its counters from the slab word,
 //! written back after repairs or isolation), reporting through the platform's
-//! `printk` and counting into [`SLUB_DEBUG_STATE`]. Not yet recorded: caller
-//! addresses in the alloc/free tracks (the API does not pass `_RET_IP_`).
+//! `printk` and counting into [`SLUB_DEBUG_STATE`]. kmalloc passes the requested size
+//! (`orig_size`), so debug kmalloc caches red-zone the bytes past it. Not yet
+//! recorded: caller addresses in the alloc/free tracks (the API does not pass
+//! `_RET_IP_`).
 //!
 //! ```
 //! use oxmm::slab::{hooks::SLAB_DEBUG_FLAGS, SlabFlags};
@@ -17,7 +19,7 @@
 
 use super::cache::{pfn_addr, KmemCache, SlabWord};
 use super::debug::{DebugCache, DebugState, Slab, SlubDebugger, POISON_INUSE};
-use super::hardening::{init_on_free_wipe, FreelistHardening};
+use super::hardening::{alloc_zero_size, init_on_free_wipe, FreelistHardening};
 use super::{SlabError, SlabFlags};
 use crate::gfp::Gfp;
 use crate::mm::Mm;
@@ -192,10 +194,23 @@ pub(crate) fn alloc_debug_processing<P: Platform>(
     s: &KmemCache,
     slab: SlabRef,
     obj: usize,
+    orig_size: u32,
 ) -> bool {
     with_slab(mm, s, slab.pfn, slab.objects, true, |d, v| {
-        d.alloc_debug_processing(v, obj, s.layout.object_size)
+        d.alloc_debug_processing(v, obj, orig_size.min(s.layout.object_size))
     })
+}
+
+/// `skip_orig_size_check` (from `__ksize`): the caller may now use the whole object,
+/// so its recorded kmalloc request becomes the object size.
+pub(crate) fn skip_orig_size_check(s: &KmemCache, obj: usize) {
+    let l = &s.layout;
+    if l.orig_size_tracked() {
+        let at = obj + l.orig_size_offset() as usize;
+        // SAFETY: `obj` is a live object of `s` (checked by the caller); its metadata
+        // word at `orig_size_offset` lies inside its slot and belongs to its owner.
+        unsafe { core::ptr::write_unaligned(at as *mut u32, l.object_size) };
+    }
 }
 
 /// `free_debug_processing`: checks on `cnt` objects from `head` to `tail` returning to a
@@ -248,11 +263,17 @@ pub(crate) fn maybe_wipe_obj_freeptr(s: &KmemCache, obj: usize) {
 /// `slab_want_init_on_alloc` (`__GFP_ZERO`, or `init_on_alloc` unless the cache has a
 /// constructor, is `SLAB_TYPESAFE_BY_RCU` or poisoned).
 #[inline(always)]
-pub(crate) fn slab_post_alloc_hook(s: &KmemCache, obj: usize, gfp: Gfp) {
+pub(crate) fn slab_post_alloc_hook(s: &KmemCache, obj: usize, gfp: Gfp, orig_size: u32) {
     if s.init_on_alloc.unwrap_or(gfp.contains(Gfp::ZERO)) {
-        // SAFETY: `obj` was just allocated from `s`: `object_size` bytes owned by the
-        // caller and nobody else.
-        unsafe { core::ptr::write_bytes(obj as *mut u8, 0, s.object_size() as usize) };
+        // Debug kmalloc caches zero only the request: the rest is kmalloc red zone.
+        let n = if kmem_cache_debug(s) {
+            alloc_zero_size(&s.layout, orig_size)
+        } else {
+            s.object_size()
+        };
+        // SAFETY: `obj` was just allocated from `s`: `object_size >= n` bytes owned by
+        // the caller and nobody else.
+        unsafe { core::ptr::write_bytes(obj as *mut u8, 0, n as usize) };
     }
 }
 

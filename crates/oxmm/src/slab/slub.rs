@@ -389,18 +389,31 @@ pub(crate) fn early_kmem_cache_node_alloc<P: Platform>(
 // ---- allocation ----
 
 /// `slab_alloc_node`: one object of `s`, near `node` if given.
+#[inline(always)]
 pub(crate) fn slab_alloc_node<P: Platform>(
     mm: &Mm<P>,
     s: &KmemCache,
     gfp: Gfp,
     node: Option<NodeId>,
 ) -> Result<usize, SlabError> {
+    slab_alloc_node_size(mm, s, gfp, node, u32::MAX)
+}
+
+/// `slab_alloc_node` with kmalloc's requested size (`orig_size`; `u32::MAX` for the
+/// whole object): recorded by debug kmalloc caches, which red-zone and zero by it.
+pub(crate) fn slab_alloc_node_size<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    gfp: Gfp,
+    node: Option<NodeId>,
+    orig_size: u32,
+) -> Result<usize, SlabError> {
     if gfp.intersects(Gfp::DMA32 | Gfp::HIGHMEM) {
         // GFP_SLAB_BUG_MASK
         return Err(SlabError::BadGfp(gfp.bits()));
     }
     let obj = if kmem_cache_debug(s) {
-        alloc_debug(mm, s, gfp, node)?
+        alloc_debug(mm, s, gfp, node, orig_size)?
     } else {
         let c = this_cpu(mm, s);
         let mut g = c.lock.lock();
@@ -415,7 +428,7 @@ pub(crate) fn slab_alloc_node<P: Platform>(
         }
     };
     hooks::maybe_wipe_obj_freeptr(s, obj);
-    hooks::slab_post_alloc_hook(s, obj, gfp);
+    hooks::slab_post_alloc_hook(s, obj, gfp, orig_size);
     Ok(obj)
 }
 
@@ -754,6 +767,7 @@ fn alloc_debug<P: Platform>(
     s: &KmemCache,
     gfp: Gfp,
     node: Option<NodeId>,
+    orig_size: u32,
 ) -> Result<usize, SlabError> {
     let c = this_cpu(mm, s);
     c.stat(StatItem::AllocSlowpath);
@@ -769,7 +783,7 @@ fn alloc_debug<P: Platform>(
         let mut cur = list_first(mm, l.head);
         while let Some(slab) = cur {
             cur = list_next(mm, slab);
-            if let Some(obj) = alloc_single_from_partial(mm, s, n, &mut l, slab) {
+            if let Some(obj) = alloc_single_from_partial(mm, s, n, &mut l, slab, orig_size) {
                 c.stat(StatItem::AllocFromPartial);
                 return Ok(obj);
             }
@@ -777,7 +791,7 @@ fn alloc_debug<P: Platform>(
     }
     let slab = new_slab(mm, s, gfp, node)?;
     c.stat(StatItem::AllocSlab);
-    alloc_single_from_new_slab(mm, s, slab).ok_or(SlabError::InvalidFree(0))
+    alloc_single_from_new_slab(mm, s, slab, orig_size).ok_or(SlabError::InvalidFree(0))
 }
 
 /// `alloc_single_from_partial`.
@@ -787,6 +801,7 @@ fn alloc_single_from_partial<P: Platform>(
     n: &KmemCacheNode,
     l: &mut PartialList,
     pfn: u64,
+    orig_size: u32,
 ) -> Option<usize> {
     let p = page(mm, pfn)?;
     let start = obj_start(mm, s, pfn);
@@ -802,7 +817,9 @@ fn alloc_single_from_partial<P: Platform>(
         start,
         objects: w.objects as u32,
     };
-    if !valid_pointer(s, start, w.objects, fp) || !hooks::alloc_debug_processing(mm, s, slab, obj) {
+    if !valid_pointer(s, start, w.objects, fp)
+        || !hooks::alloc_debug_processing(mm, s, slab, obj, orig_size)
+    {
         // The slab is isolated: off the list, never used again.
         remove_partial(mm, n, l, pfn);
         return None;
@@ -817,7 +834,12 @@ fn alloc_single_from_partial<P: Platform>(
 }
 
 /// `alloc_single_from_new_slab`.
-fn alloc_single_from_new_slab<P: Platform>(mm: &Mm<P>, s: &KmemCache, pfn: u64) -> Option<usize> {
+fn alloc_single_from_new_slab<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    pfn: u64,
+    orig_size: u32,
+) -> Option<usize> {
     let p = page(mm, pfn)?;
     let start = obj_start(mm, s, pfn);
     let mut w = SlabWord::unpack(p.private());
@@ -829,7 +851,7 @@ fn alloc_single_from_new_slab<P: Platform>(mm: &Mm<P>, s: &KmemCache, pfn: u64) 
         start,
         objects: w.objects as u32,
     };
-    if !hooks::alloc_debug_processing(mm, s, slab, obj) {
+    if !hooks::alloc_debug_processing(mm, s, slab, obj, orig_size) {
         return None;
     }
     p.set_private(w.pack());
@@ -1301,7 +1323,7 @@ pub(crate) fn alloc_bulk<P: Platform>(
         Ok(()) => {
             for &p in out.iter() {
                 hooks::maybe_wipe_obj_freeptr(s, p as usize);
-                hooks::slab_post_alloc_hook(s, p as usize, gfp);
+                hooks::slab_post_alloc_hook(s, p as usize, gfp, u32::MAX);
             }
             Ok(out.len())
         }

@@ -1,0 +1,102 @@
+//! `slub_debug=` on the kmalloc caches themselves: kmalloc records the requested size
+//! (`orig_size`), red-zones the bytes past it ("kmalloc Redzone"), zeroes only the
+//! request, and `ksize` hands the whole object over (Linux v6.12 `__ksize` →
+//! `skip_orig_size_check`).
+
+mod support;
+
+use oxmm::boot::{Arch, BootConfig};
+use oxmm::gfp::Gfp;
+use oxmm::memblock::Memblock;
+use oxmm::mm::{BootMode, Mm};
+use oxmm::mmzone::ZoneType;
+use oxmm::slab::debug::{SlubDebug, SlubDebugBoot, SLUB_RED_ACTIVE};
+use oxmm::slab::order::SlubParams;
+use oxmm::slab::{SlabCaches, SlabError};
+use oxmm::types::PhysAddr;
+use support::ThreadMem;
+
+fn boot(slub_debug: &str) -> (Box<Mm<ThreadMem>>, SlabCaches) {
+    let mut mb = Memblock::new();
+    mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    let mut cfg = BootConfig::new(Arch::X86_64);
+    cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    let mm = support::boot_boxed(ThreadMem::new(64 << 20, 2), mb, &cfg, BootMode::Full);
+    let p = SlubParams {
+        slub_debug: SlubDebugBoot::new(&SlubDebug::parse(slub_debug).unwrap()).unwrap(),
+        ..SlubParams::default()
+    };
+    let sc = SlabCaches::init(&mm, p).unwrap();
+    (mm, sc)
+}
+
+fn peek(p: *mut u8, off: usize) -> u8 {
+    // SAFETY: `p + off` lies in the object's slot (body or red zone), memory of the
+    // booted test machine.
+    unsafe { *p.add(off) }
+}
+
+fn poke(p: *mut u8, off: usize, v: u8) {
+    // SAFETY: as in `peek`; the test writes where a buggy caller would.
+    unsafe { *p.add(off) = v }
+}
+
+#[test]
+fn kmalloc_redzone_past_the_request_is_checked() {
+    let (mm, sc) = boot("=FZPU");
+    // 20 bytes from kmalloc-32: bytes 20..32 are kmalloc red zone.
+    let p = sc.kmalloc(&mm, 20, Gfp::KERNEL).unwrap().as_ptr();
+    assert!((20..32).all(|i| peek(p, i) == SLUB_RED_ACTIVE));
+    mm.platform().take_log();
+    poke(p, 24, 0x77);
+    assert_eq!(sc.kfree(&mm, p), Err(SlabError::InvalidFree(p as usize)));
+    let log = mm.platform().take_log();
+    assert!(log[1].starts_with("BUG kmalloc-32 ("), "{}", log[1]);
+    assert!(
+        log[1].ends_with("): kmalloc Redzone overwritten"),
+        "{}",
+        log[1]
+    );
+    assert!(
+        log.iter()
+            .any(|l| l.ends_with("First byte 0x77 instead of 0xcc")),
+        "{log:?}"
+    );
+    // Repaired by the check: the free now goes through, silently.
+    sc.kfree(&mm, p).unwrap();
+    assert!(mm.platform().take_log().is_empty());
+    // Within the request nothing is reported.
+    let q = sc.kmalloc(&mm, 20, Gfp::KERNEL).unwrap().as_ptr();
+    poke(q, 19, 0x77);
+    sc.kfree(&mm, q).unwrap();
+    assert!(mm.platform().take_log().is_empty());
+    mm.check().unwrap();
+}
+
+#[test]
+fn ksize_hands_over_the_whole_object() {
+    let (mm, sc) = boot("=FZPU");
+    let p = sc.kmalloc(&mm, 20, Gfp::KERNEL).unwrap().as_ptr();
+    // slab_ksize: red zones in use, so the object size (not s->size).
+    assert_eq!(sc.ksize(&mm, p), Ok(32));
+    mm.platform().take_log();
+    poke(p, 31, 0x77);
+    sc.kfree(&mm, p).unwrap();
+    assert!(mm.platform().take_log().is_empty());
+    // Without debugging ksize is the whole slot.
+    let (mm2, sc2) = boot("=-");
+    let q = sc2.kmalloc(&mm2, 20, Gfp::KERNEL).unwrap().as_ptr();
+    assert_eq!(sc2.ksize(&mm2, q), Ok(32));
+}
+
+#[test]
+fn kzalloc_zeroes_only_the_request() {
+    let (mm, sc) = boot("=ZU");
+    let p = sc.kzalloc(&mm, 40, Gfp::KERNEL).unwrap().as_ptr();
+    assert!((0..40).all(|i| peek(p, i) == 0));
+    assert!((40..64).all(|i| peek(p, i) == SLUB_RED_ACTIVE));
+    sc.kfree(&mm, p).unwrap();
+    assert!(mm.platform().take_log().is_empty());
+}
