@@ -93,7 +93,15 @@ pub const MAX_NR_ZONES: usize = 6;
 pub struct ZoneLayout {
     zones: [ZoneType; MAX_NR_ZONES],
     len: u8,
+    /// The index of each kind (by `ZoneType as usize`), `NO_INDEX` when absent: the
+    /// allocator looks kinds up on every request.
+    index: [u8; MAX_NR_ZONES],
 }
+
+/// [`ZoneLayout`]'s mark of a kind that is not configured.
+const NO_INDEX: u8 = u8::MAX;
+// The index table has a slot per kind.
+const _: () = assert!(ZoneType::ALL.len() == MAX_NR_ZONES);
 
 impl ZoneLayout {
     /// x86-64: DMA, DMA32, Normal, Movable, Device.
@@ -115,14 +123,20 @@ impl ZoneLayout {
     /// A layout from a list of zone kinds in index order.
     pub const fn new(zones: &[ZoneType]) -> ZoneLayout {
         let mut out = [ZoneType::Device; MAX_NR_ZONES];
+        let mut index = [NO_INDEX; MAX_NR_ZONES];
         let mut i = 0;
         while i < zones.len() && i < MAX_NR_ZONES {
             out[i] = zones[i];
+            // The first position of a kind listed twice, as a search would find.
+            if index[zones[i] as usize] == NO_INDEX {
+                index[zones[i] as usize] = i as u8;
+            }
             i += 1;
         }
         ZoneLayout {
             zones: out,
             len: i as u8,
+            index,
         }
     }
 
@@ -147,7 +161,10 @@ impl ZoneLayout {
     /// `zone_idx` of a kind, if configured.
     #[inline]
     pub fn index_of(&self, t: ZoneType) -> Option<usize> {
-        self.zones().iter().position(|&z| z == t)
+        match self.index[t as usize] {
+            NO_INDEX => None,
+            i => Some(i as usize),
+        }
     }
 
     /// Whether a kind is configured.
@@ -332,9 +349,10 @@ impl FreeList {
         Some(())
     }
 
-    /// `list_del`: unlink the page with memmap index `idx` (which must be on this list).
+    /// `list_del`: unlink the page with memmap index `idx` (which must be on this list);
+    /// returns its descriptor, so the caller need not look it up again.
     #[inline]
-    pub(crate) fn del(&self, map: &MemMap, idx: u32) -> Option<()> {
+    pub(crate) fn del<'m>(&self, map: &'m MemMap, idx: u32) -> Option<&'m Page> {
         let p = map.page_by_index(idx)?;
         let (next, prev) = (p.next(), p.prev());
         p.set_next(Page::NIL);
@@ -349,7 +367,7 @@ impl FreeList {
         } else {
             map.page_by_index(next)?.set_prev(prev);
         }
-        Some(())
+        Some(p)
     }
 }
 

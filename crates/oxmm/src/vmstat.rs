@@ -953,6 +953,56 @@ impl ZoneCpuStats {
     pub fn count_pgfree(&self, n: u64) {
         self.pgfree.fetch_add(n, Relaxed);
     }
+
+    /// [`ZoneCpuStats::count_numa`] by the counters' only writer (Linux's raw
+    /// `__count_numa_events`): a plain load and store, no locked read-modify-write.
+    /// Exact only while every writer of these counters holds one lock (the CPU's
+    /// per-CPU lists' lock) and none uses the `fetch_add` methods.
+    ///
+    /// ```
+    /// use oxmm::vmstat::{NumaStatItem, ZoneCpuStats};
+    /// let s = ZoneCpuStats::new();
+    /// s.count_numa_owned(NumaStatItem::NumaHit, 2);
+    /// s.count_numa_owned(NumaStatItem::NumaHit, 1);
+    /// assert_eq!(s.numa(NumaStatItem::NumaHit), 3);
+    /// ```
+    #[inline]
+    pub fn count_numa_owned(&self, item: NumaStatItem, n: u64) {
+        add_owned(&self.numa[item as usize], n);
+    }
+
+    /// [`ZoneCpuStats::count_pgalloc`] by the only writer (`__count_zid_vm_events`),
+    /// under the same rule as [`ZoneCpuStats::count_numa_owned`].
+    ///
+    /// ```
+    /// let s = oxmm::vmstat::ZoneCpuStats::new();
+    /// s.count_pgalloc_owned(4);
+    /// assert_eq!(s.pgalloc(), 4);
+    /// ```
+    #[inline]
+    pub fn count_pgalloc_owned(&self, n: u64) {
+        add_owned(&self.pgalloc, n);
+    }
+
+    /// [`ZoneCpuStats::count_pgfree`] by the only writer (`__count_vm_events`), under
+    /// the same rule as [`ZoneCpuStats::count_numa_owned`].
+    ///
+    /// ```
+    /// let s = oxmm::vmstat::ZoneCpuStats::new();
+    /// s.count_pgfree_owned(1);
+    /// assert_eq!(s.pgfree(), 1);
+    /// ```
+    #[inline]
+    pub fn count_pgfree_owned(&self, n: u64) {
+        add_owned(&self.pgfree, n);
+    }
+}
+
+/// A relaxed load and store: readers on other CPUs see the old or the new value, and
+/// no count is lost as long as the caller is the only writer.
+#[inline]
+fn add_owned(c: &AtomicU64, n: u64) {
+    c.store(c.load(Relaxed).wrapping_add(n), Relaxed);
 }
 
 /// The machine-wide event counters (Linux: the per-CPU `vm_event_states`, summed by
@@ -1269,7 +1319,12 @@ impl Zone {
     /// ```
     #[doc(alias = "zone_numa_event_state")]
     pub fn numa_event_state(&self, item: NumaStatItem) -> u64 {
-        self.vmstat.numa(item) + self.pcp.iter().map(|p| p.stats.numa(item)).sum::<u64>()
+        self.vmstat.numa(item)
+            + self
+                .pcp
+                .iter()
+                .map(|p| p.stats.numa(item) + p.shared_stats.numa(item))
+                .sum::<u64>()
     }
 
     /// Pages allocated from the zone (its `pgalloc_<zone>` share).
@@ -1280,7 +1335,12 @@ impl Zone {
     /// assert_eq!(Zone::new(ZoneType::Normal, 2, NodeId(0)).pgalloc(), 0);
     /// ```
     pub fn pgalloc(&self) -> u64 {
-        self.vmstat.fallback.pgalloc() + self.pcp.iter().map(|p| p.stats.pgalloc()).sum::<u64>()
+        self.vmstat.fallback.pgalloc()
+            + self
+                .pcp
+                .iter()
+                .map(|p| p.stats.pgalloc() + p.shared_stats.pgalloc())
+                .sum::<u64>()
     }
 
     /// Pages freed to the zone after boot (its `pgfree` share).
@@ -1291,14 +1351,19 @@ impl Zone {
     /// assert_eq!(Zone::new(ZoneType::Normal, 2, NodeId(0)).pgfree(), 0);
     /// ```
     pub fn pgfree(&self) -> u64 {
-        self.vmstat.fallback.pgfree() + self.pcp.iter().map(|p| p.stats.pgfree()).sum::<u64>()
+        self.vmstat.fallback.pgfree()
+            + self
+                .pcp
+                .iter()
+                .map(|p| p.stats.pgfree() + p.shared_stats.pgfree())
+                .sum::<u64>()
     }
 
     /// The calling CPU's counters of this zone, or the zone-wide ones where the
     /// per-CPU lists do not exist (early boot, a description-only boot).
     fn cpu_stats(&self, cpu: usize) -> &ZoneCpuStats {
         match self.pcp.get(cpu) {
-            Some(p) => &p.stats,
+            Some(p) => &p.shared_stats,
             None => &self.vmstat.fallback,
         }
     }
@@ -1543,16 +1608,38 @@ impl<P: Platform> Mm<P> {
     /// in `rmqueue_pcplist` and `rmqueue_buddy`): `PGALLOC_<zone>` by the pages, and
     /// `zone_statistics` against the request's preferred zone (`preferred`, the first
     /// zone of its zonelist).
-    pub(crate) fn count_alloc(
+    pub(crate) fn count_alloc(&self, preferred: &Zone, zone: &Zone, order: u32) {
+        zone.cpu_stats(self.platform.cpu_id())
+            .count_pgalloc(1u64 << order);
+        self.zone_statistics(preferred, zone, 1);
+    }
+
+    /// [`Mm::count_alloc`] by the calling CPU holding its per-CPU lists of `zone`
+    /// (`pcp`, locked by the caller): that CPU's counters of the zone take plain adds;
+    /// only a `NUMA_FOREIGN` on another zone is a locked add.
+    pub(crate) fn count_alloc_locked(
         &self,
-        preferred: Option<crate::mmzone::Zoneref>,
+        pcp: &crate::page_alloc::pcp::PerCpuPages,
+        preferred: &Zone,
         zone: &Zone,
         order: u32,
     ) {
-        zone.cpu_stats(self.platform.cpu_id())
-            .count_pgalloc(1u64 << order);
-        let pref = preferred.and_then(|r| self.zone_of(r)).unwrap_or(zone);
-        self.zone_statistics(pref, zone, 1);
+        let zs = &pcp.stats;
+        zs.count_pgalloc_owned(1u64 << order);
+        if zone.nid() == preferred.nid() {
+            zs.count_numa_owned(NumaStatItem::NumaHit, 1);
+        } else {
+            zs.count_numa_owned(NumaStatItem::NumaMiss, 1);
+            preferred
+                .cpu_stats(self.platform.cpu_id())
+                .count_numa(NumaStatItem::NumaForeign, 1);
+        }
+        let local = if zone.nid() == self.numa_node_id() {
+            NumaStatItem::NumaLocal
+        } else {
+            NumaStatItem::NumaOther
+        };
+        zs.count_numa_owned(local, 1);
     }
 
     /// `pzstats->stat_threshold` of a zone, as `refresh_zone_stat_thresholds` sets it

@@ -354,3 +354,41 @@ fn concurrent_counts_are_exact() {
     assert_eq!(mm.vm_event(VmEventItem::Pgfree) - free0, pages);
     mm.check().unwrap();
 }
+
+/// Four threads on two CPU ids: two threads share each CPU's per-CPU lists and its
+/// counters. The per-CPU path counts with plain adds under the lists' lock and the
+/// busy path (the other thread holds the lock) with locked adds, so no count is lost.
+#[test]
+fn counts_are_exact_with_threads_sharing_a_cpu() {
+    let mm = boot(256, 2);
+    let sum_numa = |i: usize| numa(&mm).iter().map(|z| z[i]).sum::<u64>();
+    let (hit0, alloc0, free0) = (
+        sum_numa(HIT),
+        mm.vm_event(VmEventItem::PgallocDma32),
+        mm.vm_event(VmEventItem::Pgfree),
+    );
+    const N: u64 = 100_000;
+    // Started together, so that threads of one CPU do overlap.
+    let start = std::sync::Barrier::new(4);
+    std::thread::scope(|s| {
+        for t in 0..4 {
+            let (mm, start) = (&mm, &start);
+            s.spawn(move || {
+                set_this_cpu(t % 2);
+                start.wait();
+                for i in 0..N as u32 {
+                    let order = i % 2;
+                    let p = mm.alloc_pages(Gfp::KERNEL, order).unwrap();
+                    mm.free_pages(p, order).unwrap();
+                }
+            });
+        }
+    });
+    // Orders 0 and 1 in turn: N / 2 × (1 + 2) pages per thread.
+    let pages = 4 * N / 2 * 3;
+    assert_eq!(sum_numa(HIT) - hit0, 4 * N);
+    assert_eq!(sum_numa(LOCAL), sum_numa(HIT));
+    assert_eq!(mm.vm_event(VmEventItem::PgallocDma32) - alloc0, pages);
+    assert_eq!(mm.vm_event(VmEventItem::Pgfree) - free0, pages);
+    mm.check().unwrap();
+}

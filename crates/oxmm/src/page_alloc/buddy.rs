@@ -111,8 +111,8 @@ impl ZoneBuddy<'_> {
         let area = &self.zone.free_area[order as usize];
         area.free_list[mt as usize]
             .del(self.map, idx)
-            .ok_or(Corrupt)?;
-        self.map.page_by_index(idx).ok_or(Corrupt)?.clear_buddy();
+            .ok_or(Corrupt)?
+            .clear_buddy();
         area.add_nr_free(-1);
         Ok(())
     }

@@ -621,7 +621,7 @@ impl<P: Platform> Mm<P> {
                 continue;
             }
             let got = self.rmqueue_pcplist_locked(zone, 0, ac.migratetype, flags, &mut st);
-            let Ok(Some(pfn)) = got else {
+            let Ok(Some((pfn, head))) = got else {
                 if nr_account == 0 {
                     drop(st);
                     return self.bulk_one(gfp, nid, nodemask, pages, nr_populated);
@@ -629,7 +629,7 @@ impl<P: Platform> Mm<P> {
                 break;
             };
             nr_account += 1;
-            self.prep_new_page(pfn, 0, gfp);
+            self.prep_new_page(pfn, Some(head), 0, gfp);
             pages[nr_populated] = Some(Pfn(pfn));
             nr_populated += 1;
         }

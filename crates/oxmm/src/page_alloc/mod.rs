@@ -456,6 +456,9 @@ impl<P: Platform> Mm<P> {
         highest: usize,
         mt: MigrateType,
     ) -> Result<Option<u64>, AllocError> {
+        let Some(preferred) = self.zone_of(first) else {
+            return Ok(None);
+        };
         loop {
             let nofrag = flags.contains(AllocFlags::NOFRAGMENT);
             let mut restart = false;
@@ -487,9 +490,8 @@ impl<P: Platform> Mm<P> {
                         continue;
                     }
                 }
-                if let Some(pfn) = self.rmqueue(zone, order, flags, mt)? {
-                    self.count_alloc(Some(first), zone, order);
-                    self.prep_new_page(pfn, order, gfp);
+                if let Some((pfn, head)) = self.rmqueue(preferred, zone, order, flags, mt)? {
+                    self.prep_new_page(pfn, head, order, gfp);
                     if flags.contains(AllocFlags::HIGHATOMIC) {
                         self.reserve_highatomic_pageblock(zone, pfn, order);
                     }
@@ -504,20 +506,29 @@ impl<P: Platform> Mm<P> {
     }
 
     /// `rmqueue`: PCP orders through the calling CPU's lists, the rest (and busy lists)
-    /// from the buddy lists; a boosted zone wakes kswapd.
+    /// from the buddy lists, counted against the request's `preferred` zone; a boosted
+    /// zone wakes kswapd.
     fn rmqueue(
         &self,
+        preferred: &crate::mmzone::Zone,
         zone: &crate::mmzone::Zone,
         order: u32,
         flags: AllocFlags,
         mt: MigrateType,
-    ) -> Result<Option<u64>, AllocError> {
+    ) -> Result<Option<(u64, Option<&crate::page::Page>)>, AllocError> {
         let mut got = None;
         if pcp::pcp_allowed_order(order, self.pcp_thp_order()) {
-            got = self.rmqueue_pcplist(zone, order, mt, flags)?;
+            got = self
+                .rmqueue_pcplist(preferred, zone, order, mt, flags)?
+                .map(|(pfn, head)| (pfn, Some(head)));
         }
         if got.is_none() {
-            got = self.rmqueue_buddy(zone, order, flags, mt)?;
+            got = self
+                .rmqueue_buddy(zone, order, flags, mt)?
+                .map(|pfn| (pfn, None));
+            if got.is_some() {
+                self.count_alloc(preferred, zone, order);
+            }
         }
         if flags.contains(AllocFlags::KSWAPD) && zone.test_flag(ZONE_BOOSTED_WATERMARK) {
             zone.test_and_clear_flag(ZONE_BOOSTED_WATERMARK);
@@ -573,11 +584,12 @@ impl<P: Platform> Mm<P> {
     }
 
     /// `prep_new_page`: the caller's reference on the head, the order recorded on it
-    /// (so a free with another order is caught), zeroing, compound marking.
-    fn prep_new_page(&self, pfn: u64, order: u32, gfp: Gfp) {
+    /// (so a free with another order is caught), zeroing, compound marking. `head`:
+    /// the head's descriptor when the caller has it at hand.
+    fn prep_new_page(&self, pfn: u64, head: Option<&crate::page::Page>, order: u32, gfp: Gfp) {
         let nr = 1u64 << order;
         let comp = gfp.contains(Gfp::COMP) && order > 0;
-        if let Some(h) = self.memmap.page(pfn) {
+        if let Some(h) = head.or_else(|| self.memmap.page(pfn)) {
             h.set_refcount(1);
             h.set_private(order as u64);
             if comp {
@@ -585,9 +597,17 @@ impl<P: Platform> Mm<P> {
             }
         }
         if comp {
-            for p in pfn + 1..pfn + nr {
-                if let Some(t) = self.memmap.page(p) {
-                    t.set_private(COMPOUND_TAIL | pfn);
+            // An aligned block lies in one section: its tails are one slice.
+            match self.memmap.block(pfn, nr) {
+                Some(b) => b[1..]
+                    .iter()
+                    .for_each(|t| t.set_private(COMPOUND_TAIL | pfn)),
+                None => {
+                    for p in pfn + 1..pfn + nr {
+                        if let Some(t) = self.memmap.page(p) {
+                            t.set_private(COMPOUND_TAIL | pfn);
+                        }
+                    }
                 }
             }
         }
@@ -644,10 +664,10 @@ impl<P: Platform> Mm<P> {
             order,
             reason: BadPageReason::Corrupted,
         };
-        self.count_pgfree(zone, 1u64 << order);
         let r = if pcp::pcp_allowed_order(order, self.pcp_thp_order()) {
             self.free_unref_page(zone, pfn.0, order)
         } else {
+            self.count_pgfree(zone, 1u64 << order);
             self.lock_zone(zone).free_large(pfn.0, order, false)
         };
         r.map_err(|_| bad)

@@ -18,6 +18,7 @@ use crate::memmap::MemMap;
 use crate::mm::Mm;
 use crate::mmzone::{FreeList, MigrateType, Zone, MIGRATE_PCPTYPES, ZONE_BELOW_HIGH};
 use crate::mmzone::{MAX_NR_ZONES, ZONE_RECLAIM_ACTIVE};
+use crate::page::Page;
 use crate::platform::Platform;
 use crate::watermark::{zone_batchsize, zone_highsize};
 
@@ -142,8 +143,12 @@ impl PcpState {
 pub struct PerCpuPages {
     /// `pcp->lock` and what it protects.
     pub lock: spin::Mutex<PcpState>,
-    /// This CPU's VM counters of the zone (`per_cpu_zonestats`), outside the lock.
+    /// This CPU's VM counters of the zone (`per_cpu_zonestats`) written only with
+    /// `lock` held, by plain adds (the `*_owned` methods); read without it.
     pub stats: crate::vmstat::ZoneCpuStats,
+    /// The same counters for paths without `lock` (busy lists, non-PCP orders):
+    /// locked adds. A counter's value is the sum of both.
+    pub shared_stats: crate::vmstat::ZoneCpuStats,
 }
 
 impl PerCpuPages {
@@ -152,6 +157,7 @@ impl PerCpuPages {
         PerCpuPages {
             lock: spin::Mutex::new(PcpState::new(p)),
             stats: crate::vmstat::ZoneCpuStats::new(),
+            shared_stats: crate::vmstat::ZoneCpuStats::new(),
         }
     }
 }
@@ -351,15 +357,18 @@ impl<P: Platform> Mm<P> {
     }
 
     /// `rmqueue_pcplist`: a block of `order` from the calling CPU's list of `zone`,
-    /// refilled from the buddy lists when empty. `Ok(None)`: the lists are busy (a
-    /// drain holds them) or the zone had nothing; the caller goes to the buddy lists.
+    /// refilled from the buddy lists when empty, and counted (`PGALLOC`,
+    /// `zone_statistics` against `preferred`) while the lists are held. `Ok(None)`:
+    /// the lists are busy (a drain holds them) or the zone had nothing; the caller
+    /// goes to the buddy lists.
     pub(crate) fn rmqueue_pcplist(
         &self,
+        preferred: &Zone,
         zone: &Zone,
         order: u32,
         mt: MigrateType,
         flags: AllocFlags,
-    ) -> Result<Option<u64>, Corrupt> {
+    ) -> Result<Option<(u64, &Page)>, Corrupt> {
         let Some(pcp) = zone.pcp.get(self.platform.cpu_id()) else {
             return Ok(None);
         };
@@ -368,11 +377,16 @@ impl<P: Platform> Mm<P> {
         };
         // An allocation shrinks the next free batch (see nr_pcp_free).
         st.free_count >>= 1;
-        self.rmqueue_pcplist_locked(zone, order, mt, flags, &mut st)
+        let got = self.rmqueue_pcplist_locked(zone, order, mt, flags, &mut st)?;
+        if got.is_some() {
+            self.count_alloc_locked(pcp, preferred, zone, order);
+        }
+        Ok(got)
     }
 
     /// `__rmqueue_pcplist`: [`Mm::rmqueue_pcplist`] with the CPU's lists already held
-    /// (the bulk allocator takes many pages under one lock).
+    /// (the bulk allocator takes many pages under one lock). Returns the block's pfn
+    /// and head descriptor.
     pub(crate) fn rmqueue_pcplist_locked(
         &self,
         zone: &Zone,
@@ -380,7 +394,7 @@ impl<P: Platform> Mm<P> {
         mt: MigrateType,
         flags: AllocFlags,
         st: &mut PcpState,
-    ) -> Result<Option<u64>, Corrupt> {
+    ) -> Result<Option<(u64, &Page)>, Corrupt> {
         let pindex = order_to_pindex(mt, order);
         if st.lists[pindex].is_empty() {
             let batch = nr_pcp_alloc(st, zone.test_flag(ZONE_BELOW_HIGH), order);
@@ -392,9 +406,9 @@ impl<P: Platform> Mm<P> {
         }
         let list = &st.lists[pindex];
         let idx = list.head();
-        list.del(&self.memmap, idx).ok_or(Corrupt)?;
+        let page = list.del(&self.memmap, idx).ok_or(Corrupt)?;
         st.count -= 1 << order;
-        Ok(Some(self.memmap.pfn_of(idx).ok_or(Corrupt)?))
+        Ok(Some((self.memmap.pfn_of(idx).ok_or(Corrupt)?, page)))
     }
 
     /// `rmqueue_bulk`: up to `count` blocks of `order` from the buddy lists to the tail
@@ -424,23 +438,32 @@ impl<P: Platform> Mm<P> {
 
     /// `free_unref_page` for a block of a PCP order whose checks passed: onto the calling
     /// CPU's list (HighAtomic and CMA blocks on the movable list; Isolate blocks and busy
-    /// lists straight to the buddy lists).
+    /// lists straight to the buddy lists); `PGFREE` counted on either way.
     pub(crate) fn free_unref_page(&self, zone: &Zone, pfn: u64, order: u32) -> Result<(), Corrupt> {
         let mut mt = self.block_migratetype(zone, pfn).ok_or(Corrupt)?;
         if mt as usize >= MIGRATE_PCPTYPES {
             if mt == MigrateType::Isolate {
+                self.count_pgfree(zone, 1u64 << order);
                 return self.lock_zone(zone).free_one_page(pfn, order, mt, false);
             }
             mt = MigrateType::Movable;
         }
-        let pcp = zone.pcp.get(self.platform.cpu_id());
-        match pcp.and_then(|p| p.lock.try_lock()) {
-            Some(mut st) => self.free_unref_page_commit(zone, &mut st, pfn, mt, order),
-            None => {
-                let mt = self.block_migratetype(zone, pfn).ok_or(Corrupt)?;
-                self.lock_zone(zone).free_one_page(pfn, order, mt, false)
+        if let Some(pcp) = zone.pcp.get(self.platform.cpu_id()) {
+            if let Some(mut st) = pcp.lock.try_lock() {
+                pcp.stats.count_pgfree_owned(1u64 << order);
+                return self.free_unref_page_commit(zone, &mut st, pfn, mt, order);
             }
         }
+        self.free_unref_page_busy(zone, pfn, order)
+    }
+
+    /// [`Mm::free_unref_page`] when the CPU's lists are busy: the buddy lists.
+    #[cold]
+    #[inline(never)]
+    fn free_unref_page_busy(&self, zone: &Zone, pfn: u64, order: u32) -> Result<(), Corrupt> {
+        self.count_pgfree(zone, 1u64 << order);
+        let mt = self.block_migratetype(zone, pfn).ok_or(Corrupt)?;
+        self.lock_zone(zone).free_one_page(pfn, order, mt, false)
     }
 
     /// `get_pfnblock_migratetype` for a pfn of `zone`.
