@@ -14,6 +14,7 @@ use crate::boot::{NodeInitRunner, SerialRunner};
 use crate::memblock::Memblock;
 use crate::memmap::MemMap;
 use crate::mmzone::{MigrateType, Node, ZoneLayout, ZoneType};
+#[cfg(feature = "debug_vm")]
 use crate::page::Page;
 use crate::platform::Platform;
 use crate::printk::Log;

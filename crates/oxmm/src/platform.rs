@@ -43,6 +43,66 @@ pub trait Platform {
     /// reports). The default discards the message.
     fn printk(&self, _level: crate::printk::Level, _args: core::fmt::Arguments<'_>) {}
 
+    /// A random word (Linux: `get_random_long`), for per-cache secrets and free-list
+    /// shuffling. The default is a fixed sequence (splitmix64 over a global counter):
+    /// deterministic, not secret.
+    ///
+    /// ```
+    /// # struct P;
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// # }
+    /// use oxmm::platform::Platform;
+    /// assert_ne!(P.random_u64(), P.random_u64());
+    /// ```
+    #[doc(alias = "get_random_long")]
+    fn random_u64(&self) -> u64 {
+        static SEED: core::sync::atomic::AtomicU64 = core::sync::atomic::AtomicU64::new(0);
+        let mut z = SEED
+            .fetch_add(0x9e37_79b9_7f4a_7c15, core::sync::atomic::Ordering::Relaxed)
+            .wrapping_add(0x9e37_79b9_7f4a_7c15);
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// The tick count (Linux: `jiffies`), for slab tracking ages. The default is 0.
+    ///
+    /// ```
+    /// # struct P;
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// # }
+    /// use oxmm::platform::Platform;
+    /// assert_eq!(P.jiffies(), 0);
+    /// ```
+    fn jiffies(&self) -> u64 {
+        0
+    }
+
+    /// The running task's pid (Linux: `current->pid`), for slab tracking. The default is 0.
+    ///
+    /// ```
+    /// # struct P;
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// # }
+    /// use oxmm::platform::Platform;
+    /// assert_eq!(P.current_pid(), 0);
+    /// ```
+    fn current_pid(&self) -> i32 {
+        0
+    }
+
     /// `__va`: the direct-map address of `phys`.
     #[doc(alias = "__va")]
     fn phys_to_virt(&self, phys: PhysAddr) -> VirtAddr {

@@ -20,7 +20,7 @@ use super::hooks::kmem_cache_debug;
 use super::kmalloc::{
     self, kmalloc_index_size, kmalloc_size_name, KmallocType, NR_KMALLOC_INDICES, NR_KMALLOC_TYPES,
 };
-use super::layout::{calculate_alignment, Layout, WORD};
+use super::layout::{calculate_alignment, DebugLayout, WORD};
 use super::order::{calculate_order, get_order, min_partial, Oo, SlubParams};
 use super::slub;
 use super::stat::{SlubStats, StatItem, NR_SLUB_STAT_ITEMS};
@@ -245,7 +245,7 @@ impl KmemCacheNode {
 pub struct KmemCache {
     name: [u8; NAME_LEN],
     name_len: u8,
-    pub(crate) layout: Layout,
+    pub(crate) layout: DebugLayout,
     object_size: AtomicU32,
     inuse: AtomicU32,
     flags: SlabFlags,
@@ -263,6 +263,9 @@ pub struct KmemCache {
     /// `s->reciprocal_size`: `ceil(2^32 / size)`, to find object indices without
     /// dividing (`obj_to_index`).
     pub(crate) reciprocal_size: u64,
+    /// `s->random` (`CONFIG_SLAB_FREELIST_HARDENED`): the secret free pointers are
+    /// stored XORed with (with the byte-swapped address holding them).
+    pub(crate) random: u64,
     /// Address of CPU 0's [`KmemCacheCpu`]; CPU `i`'s follows `i` slots later.
     cpu_base: usize,
     /// Addresses of the per-node structures (0 for nodes without memory).
@@ -435,7 +438,7 @@ impl KmemCache {
             return Err(SlabError::BadAlign(align));
         }
         let align = calculate_alignment(flags, align, size);
-        let layout = Layout::calculate(size, align, flags, ctor.is_some())?;
+        let layout = DebugLayout::calculate(size, align, flags, ctor.is_some(), None)?;
         let order = calculate_order(layout.size, cpus, params)?;
         let sh = params.page_shift;
         let oo = Oo::make(order, layout.size, sh);
@@ -473,6 +476,7 @@ impl KmemCache {
             refcount: AtomicI32::new(1),
             nr_cpus: cpus,
             reciprocal_size: (1u64 << 32).div_ceil(layout.size as u64),
+            random: 0,
             cpu_base,
             node: [const { AtomicUsize::new(0) }; MAX_NUMNODES],
         };
@@ -616,7 +620,7 @@ impl SlabCaches {
         // kmem_cache_node, its node structures carved from its own fresh slabs.
         let kcn_size = core::mem::size_of::<KmemCacheNode>() as u32;
         let kcn_base = sc.cpu_slots(mm, Self::KMEM_CACHE_NODE.0)?;
-        let boot_kcn = KmemCache::new(
+        let mut boot_kcn = KmemCache::new(
             Self::KMEM_CACHE_NODE.0,
             "kmem_cache_node",
             kcn_size,
@@ -627,13 +631,14 @@ impl SlabCaches {
             cpus,
             kcn_base,
         )?;
+        boot_kcn.random = mm.platform().random_u64();
         boot_kcn.refcount.store(-1, Relaxed);
         for nid in memory_nodes(mm) {
             slub::early_kmem_cache_node_alloc(mm, &boot_kcn, nid)?;
         }
         // kmem_cache, node structures from kmem_cache_node.
         let kc_base = sc.cpu_slots(mm, Self::KMEM_CACHE.0)?;
-        let boot_kc = KmemCache::new(
+        let mut boot_kc = KmemCache::new(
             Self::KMEM_CACHE.0,
             "kmem_cache",
             core::mem::size_of::<KmemCache>() as u32,
@@ -644,6 +649,7 @@ impl SlabCaches {
             cpus,
             kc_base,
         )?;
+        boot_kc.random = mm.platform().random_u64();
         boot_kc.refcount.store(-1, Relaxed);
         init_kmem_cache_nodes(mm, &boot_kcn, &boot_kc)?;
         // bootstrap: both structures become objects of kmem_cache. Slabs name their
@@ -939,7 +945,7 @@ impl SlabCaches {
             .find(|&i| self.caches[i].load(Relaxed).is_null())
             .ok_or(SlabError::TooManyCaches)? as u16;
         let base = self.cpu_slots(mm, id)?;
-        let c = KmemCache::new(
+        let mut c = KmemCache::new(
             id,
             name,
             size,
@@ -950,6 +956,7 @@ impl SlabCaches {
             self.nr_cpus,
             base,
         )?;
+        c.random = mm.platform().random_u64();
         let kcn = self.cache_ref(Self::KMEM_CACHE_NODE)?;
         let kc = self.cache_ref(Self::KMEM_CACHE)?;
         init_kmem_cache_nodes(mm, kcn, &c)?;

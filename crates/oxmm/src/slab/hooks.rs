@@ -4,16 +4,21 @@
 //!
 //! The allocator calls these at Linux's call sites. Caches without debug flags
 //! ([`kmem_cache_debug`] false) never reach the debug ones: their allocations and frees
-//! go through the per-CPU paths, and these bodies reduce to nothing. The checks
-//! themselves (red zones, poisoning, tracking) belong in `slab/debug.rs`.
+//! go through the per-CPU paths. Debug caches run the checks of [`super::debug`] on a
+//! view of the slab (its bytes in the direct map, its counters from the slab word,
+//! written back after repairs or isolation), reporting through the platform's
+//! `printk` and counting into [`SLUB_DEBUG_STATE`]. Not yet recorded: caller
+//! addresses in the alloc/free tracks (the API does not pass `_RET_IP_`).
 //!
 //! ```
 //! use oxmm::slab::{hooks::SLAB_DEBUG_FLAGS, SlabFlags};
 //! assert!(SLAB_DEBUG_FLAGS.contains(SlabFlags::RED_ZONE));
 //! ```
 
-use super::cache::KmemCache;
-use super::SlabFlags;
+use super::cache::{pfn_addr, KmemCache, SlabWord};
+use super::debug::{DebugCache, DebugState, Slab, SlubDebugger, POISON_INUSE};
+use super::hardening::FreelistHardening;
+use super::{SlabError, SlabFlags};
 use crate::mm::Mm;
 use crate::platform::Platform;
 
@@ -55,10 +60,97 @@ pub fn kmem_cache_debug(s: &KmemCache) -> bool {
     s.flags().0 & SLAB_DEBUG_FLAGS.0 != 0
 }
 
-/// `setup_slab_debug`: a new slab's memory before its objects are set up (poisoning).
+/// Reports of the debug checks (counted like slub_kunit's `slab_errors`) and the
+/// `TAINT_BAD_PAGE` they leave.
+///
+/// ```
+/// assert!(oxmm::slab::hooks::SLUB_DEBUG_STATE.errors() < usize::MAX);
+/// ```
+pub static SLUB_DEBUG_STATE: DebugState = DebugState::new();
+
+/// Bytes of a slab of `objects` objects: the cache's preferred order, or its minimum
+/// one after a fallback.
+fn slab_bytes<P: Platform>(mm: &Mm<P>, s: &KmemCache, objects: u32) -> usize {
+    let order = if objects == s.oo.objects() {
+        s.oo.order()
+    } else {
+        s.min.order()
+    };
+    (mm.geometry().page_size() as usize) << order
+}
+
+/// Run `f` on the debug view of the slab at `pfn` (`objects` objects): its bytes in the
+/// direct map and, when `counters`, its `inuse` and free list from the slab word, which
+/// is written back if the checks changed them (repairs, isolation).
+fn with_slab<P: Platform, R>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    pfn: u64,
+    objects: u32,
+    counters: bool,
+    f: impl FnOnce(&SlubDebugger<'_, P>, &mut Slab<'_>) -> R,
+) -> R {
+    let base = pfn_addr(mm, pfn);
+    let len = slab_bytes(mm, s, objects);
+    // SAFETY: `pfn` heads a slab block of `s` of `len` bytes mapped at `base` in the
+    // direct map. Debug caches run these checks under the node's `list_lock` (or on a
+    // slab nobody else sees yet), which serialises every change to the slab's free
+    // objects, metadata and padding; the checks touch only those bytes and the object
+    // being allocated or freed, never another caller's live object.
+    let mem = unsafe { core::slice::from_raw_parts_mut(base as *mut u8, len) };
+    let cache = DebugCache {
+        name: s.name(),
+        layout: s.layout,
+        hardening: FreelistHardening::new(s.random),
+    };
+    let d = SlubDebugger {
+        cache: &cache,
+        platform: mm.platform(),
+        state: &SLUB_DEBUG_STATE,
+    };
+    let page = mm.memmap().page(pfn);
+    let start = base + s.layout.red_left_pad as usize;
+    let size = s.layout.size as usize;
+    let mut slab = Slab::new(mem, base, objects);
+    slab.page = page.map_or(base, |p| p as *const _ as usize);
+    let before = match page.filter(|_| counters) {
+        Some(p) => {
+            let w = SlabWord::unpack(p.private_acquire());
+            slab.inuse = w.inuse as u32;
+            slab.freelist = if w.free == 0 {
+                0
+            } else {
+                start + (w.free as usize - 1) * size
+            };
+            Some((p, w))
+        }
+        None => None,
+    };
+    let r = f(&d, &mut slab);
+    if let Some((p, mut w)) = before {
+        let free = if slab.freelist == 0 {
+            0
+        } else {
+            ((slab.freelist - start) / size + 1) as u16
+        };
+        if (w.inuse as u32, w.free) != (slab.inuse, free) {
+            w.inuse = slab.inuse as u16;
+            w.free = free;
+            p.set_private(w.pack());
+        }
+    }
+    r
+}
+
+/// `setup_slab_debug`: a new slab's memory before its objects are set up (poisoned
+/// with `POISON_INUSE` for `SLAB_POISON` caches).
 #[inline(always)]
-pub(crate) fn setup_slab_debug<P: Platform>(_mm: &Mm<P>, s: &KmemCache, _slab: SlabRef) {
-    if !kmem_cache_debug(s) {}
+pub(crate) fn setup_slab_debug<P: Platform>(mm: &Mm<P>, s: &KmemCache, slab: SlabRef) {
+    if kmem_cache_debug(s) && s.layout.has(SlabFlags::POISON) {
+        with_slab(mm, s, slab.pfn, slab.objects, false, |_, v| {
+            v.mem.fill(POISON_INUSE)
+        });
+    }
 }
 
 /// `SLUB_RED_INACTIVE`: red-zone byte of a free object.
@@ -75,54 +167,69 @@ pub const SLUB_RED_INACTIVE: u8 = 0xbb;
 pub const SLUB_RED_ACTIVE: u8 = 0xcc;
 
 /// `setup_object` → `setup_object_debug`: each object of a new slab, before the
-/// constructor runs: `init_object(s, obj, SLUB_RED_INACTIVE)` and `init_tracking` for
-/// caches with red zones, poisoning or user tracking.
+/// constructor runs: inactive red zones, poison and empty tracks.
 #[inline(always)]
-pub(crate) fn setup_object_debug<P: Platform>(mm: &Mm<P>, s: &KmemCache, obj: usize) {
-    let f = s.flags();
-    if f.contains(SlabFlags::STORE_USER)
-        || f.contains(SlabFlags::RED_ZONE)
-        || f.contains(SlabFlags::POISON)
-    {
-        init_object(mm, s, obj, SLUB_RED_INACTIVE);
+pub(crate) fn setup_object_debug<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    pfn: u64,
+    objects: u32,
+    obj: usize,
+) {
+    if kmem_cache_debug(s) {
+        with_slab(mm, s, pfn, objects, false, |d, v| {
+            d.setup_object_debug(v, obj)
+        });
     }
-}
-
-/// `init_object(s, obj, val)`: write the poison and red-zone patterns of an object
-/// (`val` is [`SLUB_RED_INACTIVE`] or [`SLUB_RED_ACTIVE`]). Called for debug caches
-/// only; the patterns themselves belong to `slab/debug.rs`.
-#[inline(always)]
-pub(crate) fn init_object<P: Platform>(_mm: &Mm<P>, s: &KmemCache, _obj: usize, _val: u8) {
-    debug_assert!(kmem_cache_debug(s));
 }
 
 /// `alloc_debug_processing`: checks on an object leaving a debug cache's slab (under the
 /// node's `list_lock`); `false` isolates the slab and fails the allocation.
 #[inline(always)]
 pub(crate) fn alloc_debug_processing<P: Platform>(
-    _mm: &Mm<P>,
+    mm: &Mm<P>,
     s: &KmemCache,
-    _slab: SlabRef,
-    _obj: usize,
+    slab: SlabRef,
+    obj: usize,
 ) -> bool {
-    let _ = kmem_cache_debug(s);
-    true
+    with_slab(mm, s, slab.pfn, slab.objects, true, |d, v| {
+        d.alloc_debug_processing(v, obj, s.layout.object_size)
+    })
 }
 
 /// `free_debug_processing`: checks on `cnt` objects from `head` to `tail` returning to a
-/// debug cache's slab (under the node's `list_lock`); `false` refuses the free (the
-/// objects are leaked, the slab left alone).
+/// debug cache's slab (under the node's `list_lock`). A refused free (reported; the
+/// objects are leaked, the slab left alone) is a [`SlabError::DoubleFree`] when `head`
+/// is already on the slab's free list, else [`SlabError::InvalidFree`].
 #[inline(always)]
 pub(crate) fn free_debug_processing<P: Platform>(
-    _mm: &Mm<P>,
+    mm: &Mm<P>,
     s: &KmemCache,
-    _slab: SlabRef,
-    _head: usize,
-    _tail: usize,
-    _cnt: &mut u32,
-) -> bool {
-    let _ = kmem_cache_debug(s);
-    true
+    slab: SlabRef,
+    head: usize,
+    tail: usize,
+    cnt: &mut u32,
+) -> Result<(), SlabError> {
+    with_slab(mm, s, slab.pfn, slab.objects, true, |d, v| {
+        let mut p = v.freelist;
+        let mut n = 0;
+        let mut already_free = false;
+        while p != 0 && n < v.objects && d.check_valid_pointer(v, p) {
+            if p == head {
+                already_free = true;
+                break;
+            }
+            p = d.get_freepointer(v, p);
+            n += 1;
+        }
+        if d.free_debug_processing(v, head, tail, cnt, 0) {
+            Ok(())
+        } else if already_free {
+            Err(SlabError::DoubleFree(head))
+        } else {
+            Err(SlabError::InvalidFree(head))
+        }
+    })
 }
 
 /// `slab_post_alloc_hook`: after any allocation; zeroes the object when `init`

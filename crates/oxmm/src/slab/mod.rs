@@ -10,8 +10,11 @@
 //! `CONFIG_SLUB_STATS` counters ([`stat`]), the debug hook points ([`hooks`]) and
 //! `/proc/slabinfo` ([`slabinfo`]).
 //!
-//! Not yet: the debug checks themselves (red zones, poisoning, tracking), freelist
-//! hardening and randomisation.
+//! SLUB debugging ([`debug`]: the debug layout, `slub_debug=`, red zones, poisoning,
+//! tracking, the checks and Linux's reports) runs in debug caches through [`hooks`];
+//! free pointers are stored obfuscated with a per-cache secret ([`hardening`]). Not
+//! yet wired: the `slub_debug=` boot option into cache creation, caller addresses in
+//! the tracks, free-list randomisation and init_on_alloc/init_on_free.
 //!
 //! ```
 //! use oxmm::slab::kmalloc::kmalloc_index;
@@ -34,6 +37,10 @@ pub use typed::{SlabBox, TypedCache};
 
 use crate::page_alloc::AllocError;
 use core::fmt;
+
+// Debugging and hardening work on any slab's bytes; the cache paths call them.
+pub mod debug;
+pub mod hardening;
 
 /// `slab_flags_t` bits with Linux's meaning (v6.12 values).
 ///

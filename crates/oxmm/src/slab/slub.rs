@@ -19,6 +19,7 @@ use super::cache::{
     pfn_addr, CpuSlab, KmemCache, KmemCacheCpu, KmemCacheNode, PartialList, SlabWord, NO_SLAB,
     PG_SLAB_NODE_PARTIAL, TYPE_SLAB,
 };
+use super::hardening::FreelistHardening;
 use super::hooks::{self, kmem_cache_debug, SlabRef};
 use super::stat::StatItem;
 use super::SlabError;
@@ -84,19 +85,32 @@ fn this_cpu<'a, P: Platform>(mm: &Mm<P>, s: &'a KmemCache) -> &'a KmemCacheCpu {
     s.cpu_slot(mm.platform().cpu_id())
 }
 
-/// `get_freepointer`: the next free object after the free object `obj`.
+/// `get_freepointer`: the next free object after the free object `obj`, decoded
+/// (`freelist_ptr_decode`: `CONFIG_SLAB_FREELIST_HARDENED`).
 #[inline(always)]
 pub(crate) fn get_freepointer(s: &KmemCache, obj: usize) -> usize {
+    let at = obj + s.layout.offset as usize;
     // SAFETY: `obj` is a free object of a live slab of `s` (a block the cache owns in
     // the direct map) and `offset + 8 <= s->size`, so the word lies inside it.
-    unsafe { core::ptr::read_unaligned((obj + s.layout.offset as usize) as *const usize) }
+    let stored = unsafe { core::ptr::read_unaligned(at as *const u64) };
+    FreelistHardening::new(s.random).decode(stored, at)
 }
 
-/// `set_freepointer`: store `fp` in the free object `obj`.
+/// `set_freepointer`: store `fp` in the free object `obj`, encoded
+/// (`freelist_ptr_encode`).
 #[inline(always)]
 pub(crate) fn set_freepointer(s: &KmemCache, obj: usize, fp: usize) {
+    let at = obj + s.layout.offset as usize;
+    let stored = FreelistHardening::new(s.random).encode(fp, at);
     // SAFETY: as in `get_freepointer`; the object is free, so no caller holds it.
-    unsafe { core::ptr::write_unaligned((obj + s.layout.offset as usize) as *mut usize, fp) }
+    unsafe { core::ptr::write_unaligned(at as *mut u64, stored) }
+}
+
+/// `fixup_red_left(s, slab_address(slab))`: where object 0 of the slab at `pfn` starts
+/// (after the left red zone of a `SLAB_RED_ZONE` cache); `start` below is this.
+#[inline(always)]
+fn obj_start<P: Platform>(mm: &Mm<P>, s: &KmemCache, pfn: u64) -> usize {
+    pfn_addr(mm, pfn) + s.layout.red_left_pad as usize
 }
 
 /// Object index + 1 of `addr` in the slab starting at `start` (0 for 0).
@@ -272,7 +286,7 @@ fn new_slab<P: Platform>(
     let reclaimable = s.flags().contains(super::SlabFlags::RECLAIM_ACCOUNT);
     account_slab(mm, pfn, oo.order(), reclaimable, 1);
     let objects = oo.objects();
-    let start = pfn_addr(mm, pfn);
+    let start = obj_start(mm, s, pfn);
     let size = s.layout.size as usize;
     let slab = SlabRef {
         pfn,
@@ -282,7 +296,7 @@ fn new_slab<P: Platform>(
     hooks::setup_slab_debug(mm, s, slab);
     for i in 0..objects as usize {
         let obj = start + i * size;
-        hooks::setup_object_debug(mm, s, obj);
+        hooks::setup_object_debug(mm, s, pfn, objects, obj);
         if let Some(ctor) = s.ctor {
             // SAFETY: the block was just allocated for this slab; object i spans
             // `object_size` bytes inside it and nothing else refers to it.
@@ -355,7 +369,7 @@ pub(crate) fn early_kmem_cache_node_alloc<P: Platform>(
 ) -> Result<(), SlabError> {
     let pfn = new_slab(mm, s, Gfp::NOWAIT, Some(nid))?;
     let p = page(mm, pfn).ok_or(SlabError::NoMemMap)?;
-    let start = pfn_addr(mm, pfn);
+    let start = obj_start(mm, s, pfn);
     let mut w = word(mm, pfn);
     let obj = to_addr(s, start, w.free);
     w.free = to_idx(s, start, get_freepointer(s, obj));
@@ -416,7 +430,7 @@ fn get_freelist<P: Platform>(mm: &Mm<P>, s: &KmemCache, c: &KmemCacheCpu, pfn: u
         w.inuse = w.objects;
         w.frozen = fl != 0;
         if p.cmpxchg_private(old, w.pack()).is_ok() {
-            return to_addr(s, pfn_addr(mm, pfn), fl);
+            return to_addr(s, obj_start(mm, s, pfn), fl);
         }
         c.stat(StatItem::CmpxchgDoubleFail);
     }
@@ -499,7 +513,7 @@ fn slab_alloc_slow<'a, P: Platform>(
                 // No other reference to the slab yet: take all its objects.
                 let p = page(mm, slab).ok_or(SlabError::NoMemMap)?;
                 let mut w = SlabWord::unpack(p.private());
-                let fl = to_addr(s, pfn_addr(mm, slab), w.free);
+                let fl = to_addr(s, obj_start(mm, s, slab), w.free);
                 w.free = 0;
                 w.inuse = w.objects;
                 w.frozen = true;
@@ -675,7 +689,7 @@ fn deactivate_slab<P: Platform>(
 ) {
     let Some(p) = page(mm, pfn) else { return };
     let n = node_of(mm, s, pfn);
-    let start = pfn_addr(mm, pfn);
+    let start = obj_start(mm, s, pfn);
     let mut tail = false;
     if SlabWord::unpack(p.private_acquire()).free != 0 {
         c.stat(StatItem::DeactivateRemoteFrees);
@@ -774,7 +788,7 @@ fn alloc_single_from_partial<P: Platform>(
     pfn: u64,
 ) -> Option<usize> {
     let p = page(mm, pfn)?;
-    let start = pfn_addr(mm, pfn);
+    let start = obj_start(mm, s, pfn);
     let mut w = SlabWord::unpack(p.private());
     let obj = to_addr(s, start, w.free);
     if obj == 0 {
@@ -804,7 +818,7 @@ fn alloc_single_from_partial<P: Platform>(
 /// `alloc_single_from_new_slab`.
 fn alloc_single_from_new_slab<P: Platform>(mm: &Mm<P>, s: &KmemCache, pfn: u64) -> Option<usize> {
     let p = page(mm, pfn)?;
-    let start = pfn_addr(mm, pfn);
+    let start = obj_start(mm, s, pfn);
     let mut w = SlabWord::unpack(p.private());
     let obj = to_addr(s, start, w.free);
     w.free = to_idx(s, start, get_freepointer(s, obj));
@@ -841,7 +855,7 @@ fn free_to_partial_list<P: Platform>(
         return Err(SlabError::InvalidFree(head));
     };
     let n = node_of(mm, s, pfn);
-    let start = pfn_addr(mm, pfn);
+    let start = obj_start(mm, s, pfn);
     let slab = SlabRef {
         pfn,
         start,
@@ -849,9 +863,7 @@ fn free_to_partial_list<P: Platform>(
     };
     let mut l = n.list_lock.lock();
     let mut cnt = cnt;
-    if !hooks::free_debug_processing(mm, s, slab, head, tail, &mut cnt) {
-        return Err(SlabError::InvalidFree(head));
-    }
+    hooks::free_debug_processing(mm, s, slab, head, tail, &mut cnt)?;
     let mut w = SlabWord::unpack(p.private());
     if w.free == to_idx(s, start, head) || (w.inuse as u32) < cnt {
         return Err(SlabError::DoubleFree(head));
@@ -902,7 +914,7 @@ pub(crate) fn object_slab<P: Platform>(mm: &Mm<P>, addr: usize) -> Option<(u64, 
 /// offset that is not a multiple of the size fails the product check.
 #[inline(always)]
 fn is_object<P: Platform>(mm: &Mm<P>, s: &KmemCache, head: u64, p: &Page, addr: usize) -> bool {
-    let start = pfn_addr(mm, head);
+    let start = obj_start(mm, s, head);
     let Some(rel) = addr.checked_sub(start).map(|r| r as u64) else {
         return false;
     };
@@ -1007,7 +1019,7 @@ fn slab_free_slow<P: Platform>(
     c.stat(StatItem::FreeSlowpath);
     let p = page(mm, pfn).ok_or(SlabError::InvalidFree(head))?;
     let n = node_of(mm, s, pfn);
-    let start = pfn_addr(mm, pfn);
+    let start = obj_start(mm, s, pfn);
     let head_idx = to_idx(s, start, head);
     let (w, new, lock, on_node_partial) = loop {
         let old = p.private_acquire();
@@ -1190,7 +1202,7 @@ pub(crate) fn free_partial<P: Platform>(mm: &Mm<P>, s: &KmemCache, log: &mut dyn
 /// `slab_err` + `list_slab_objects`: the "Objects remaining" report of one slab.
 fn list_slab_objects<P: Platform>(mm: &Mm<P>, s: &KmemCache, pfn: u64, log: &mut dyn Log) {
     let w = word(mm, pfn);
-    let start = pfn_addr(mm, pfn);
+    let start = obj_start(mm, s, pfn);
     let size = s.layout.size as usize;
     let mut free = [0u64; 512];
     let mut f = to_addr(s, start, w.free);
