@@ -146,6 +146,26 @@ impl<'a> Group<'a> {
         self
     }
 
+    /// Call `f(imp, threads, run)` for every case, in the order they were added (for
+    /// other drivers of the same cases, such as criterion's `iter_custom`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let mut g = oxmm_bench::harness::Group::new("x");
+    /// g.case("a", 2, |n| Duration::from_nanos(n));
+    /// let mut seen = Vec::new();
+    /// g.for_each_case(|imp, t, run| seen.push((imp.to_string(), t, run(3))));
+    /// assert_eq!(seen, [("a".to_string(), 2, Duration::from_nanos(3))]);
+    /// ```
+    pub fn for_each_case(
+        &mut self,
+        mut f: impl FnMut(&str, usize, &mut dyn FnMut(u64) -> Duration),
+    ) {
+        for c in &mut self.cases {
+            f(&c.imp, c.threads, &mut c.run);
+        }
+    }
+
     /// Measure every case: warm-up samples, then `cfg.rounds` rounds in which each case
     /// takes one sample in turn. Results are in the order the cases were added.
     ///

@@ -20,4 +20,5 @@ pub const DEBUG_VM: bool = cfg!(feature = "debug_vm");
 
 pub mod harness;
 pub mod pages;
+pub mod peers;
 pub mod slab;

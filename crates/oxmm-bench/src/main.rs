@@ -22,11 +22,15 @@ enum Suite {
         #[arg(long)]
         only: Option<String>,
     },
-    /// The slab allocator.
+    /// The slab allocator: cache and kmalloc pairs, producer/consumer, and larson,
+    /// cache-scratch and random-size workloads through GlobalAlloc.
     Slab {
-        /// Fewer, shorter samples.
+        /// Fewer, shorter samples and fewer kmalloc sizes (under a minute).
         #[arg(long)]
         quick: bool,
+        /// Only the benchmarks whose names start with these (comma-separated).
+        #[arg(long)]
+        only: Option<String>,
     },
 }
 
@@ -46,8 +50,8 @@ fn main() -> anyhow::Result<()> {
                 println!("{}", m.json());
             }
         }
-        Suite::Slab { quick } => {
-            let r = oxmm_bench::slab::run(quick)?;
+        Suite::Slab { quick, only } => {
+            let r = oxmm_bench::slab::run(quick, only.as_deref())?;
             println!("oxmm slab allocator; medians of interleaved samples");
             print!("{}", oxmm_bench::harness::table(&r, "oxmm"));
             println!();

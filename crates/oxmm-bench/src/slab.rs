@@ -1,25 +1,32 @@
-//! Slab-allocator benchmarks against the system allocator, interleaved by the
-//! [`harness`](crate::harness): a cache alloc+free pair (the fast path), kmalloc+kfree
-//! pairs for 8 … 4096 bytes, a producer/consumer pair of threads (every free remote),
-//! and through `GlobalAlloc` ([`OxmmAlloc`]) a larson-like and a random-size workload.
-//! `crates/oxmm-host/examples/slab_bench.rs` has the multi-threaded `GlobalAlloc`
-//! workloads too.
+//! Slab-allocator benchmarks against the allocators of [`peers`](crate::peers) (the
+//! system allocator, `mimalloc`, `jemalloc`, `talc`, `linked_list_allocator`,
+//! `buddy_system_allocator`, `slabmalloc`), interleaved by the
+//! [`harness`](crate::harness): a cache alloc+free pair (the fast path; the peers
+//! allocate the same 64-byte layout), kmalloc+kfree pairs for 8 … 4096 bytes, a
+//! producer/consumer pair of threads (every free remote), and through `GlobalAlloc`
+//! ([`OxmmAlloc`]) a larson-like churn, a cache-scratch-like workload (two threads each
+//! freeing an object the other thread's neighbour was cut from, then allocating, writing
+//! and freeing small objects) and random sizes 8–4096.
 //!
 //! ```no_run
-//! let r = oxmm_bench::slab::run(true).unwrap();
+//! let r = oxmm_bench::slab::run(true, None).unwrap();
 //! assert!(r.iter().any(|m| m.bench == "cache_pair_64" && m.imp == "oxmm"));
 //! ```
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+use anyhow::bail;
 use oxmm::gfp::Gfp;
-use oxmm::slab::{SlabCaches, SlabFlags};
+use oxmm::slab::{CacheId, SlabCaches, SlabFlags};
 use oxmm_host::global_alloc::OxmmAlloc;
+use oxmm_host::hosted::HostedMachine;
+use oxmm_host::platform::bind_this_thread;
 
 use crate::harness::{Config, Group, Measurement};
+use crate::peers;
 
 static OXMM: OxmmAlloc = OxmmAlloc::new();
 
@@ -37,97 +44,252 @@ pub fn kmalloc_sizes(quick: bool) -> &'static [u64] {
     }
 }
 
-/// Run the slab benchmarks (`quick`: fewer, shorter samples and fewer sizes).
-pub fn run(quick: bool) -> anyhow::Result<Vec<Measurement>> {
-    let cfg = if quick { Config::QUICK } else { Config::FULL };
-    let hm = crate::pages::boot(true)?;
-    let mm = hm.mm();
-    let sc = SlabCaches::init(mm, Default::default())
-        .map_err(|e| anyhow::anyhow!("creating the slab caches: {e}"))?;
-    let id = sc
-        .kmem_cache_create(mm, "bench64", 64, 0, SlabFlags::NO_MERGE, None)
-        .map_err(|e| anyhow::anyhow!("kmem_cache_create: {e}"))?;
-    let mut out = Vec::new();
+/// The benchmarks' names, in the order they run (`quick`: fewer kmalloc sizes).
+///
+/// ```
+/// let n = oxmm_bench::slab::names(true);
+/// assert_eq!(n[0], "cache_pair_64");
+/// assert_eq!(n[2], "kmalloc_pair_64");
+/// assert_eq!(n.len(), 9);
+/// ```
+pub fn names(quick: bool) -> Vec<String> {
+    let mut v = vec!["cache_pair_64".to_string()];
+    v.extend(
+        kmalloc_sizes(quick)
+            .iter()
+            .map(|s| format!("kmalloc_pair_{s}")),
+    );
+    v.extend(
+        [
+            "producer_consumer_64",
+            "larson",
+            "cache_scratch",
+            "random_sizes",
+        ]
+        .map(String::from),
+    );
+    v
+}
 
-    let l64 = Layout::from_size_align(64, 8)?;
-    let mut g = Group::new("cache_pair_64");
-    g.case("oxmm", 1, |n| {
-        let t = Instant::now();
-        for _ in 0..n {
-            if let Ok(p) = sc.kmem_cache_alloc(mm, id, Gfp::KERNEL) {
-                let _ = sc.kmem_cache_free(mm, id, black_box(p.as_ptr()));
+/// Whether benchmark `bench` is selected by the comma-separated prefixes `only`.
+///
+/// ```
+/// use oxmm_bench::slab::selected;
+/// assert!(selected("kmalloc_pair_64", Some("kmalloc_pair")));
+/// assert!(selected("larson", None));
+/// assert!(!selected("larson", Some("cache_pair_64,random")));
+/// ```
+pub fn selected(bench: &str, only: Option<&str>) -> bool {
+    only.is_none_or(|o| {
+        o.split(',')
+            .any(|w| !w.trim().is_empty() && bench.starts_with(w.trim()))
+    })
+}
+
+/// One case per peer for a `GlobalAlloc` workload `work(allocator, n)`.
+fn peer_cases<'a>(
+    g: &mut Group<'a>,
+    threads: usize,
+    work: impl FnMut(&'static (dyn GlobalAlloc + Sync), u64) -> Duration + Clone + 'a,
+) {
+    for &(name, a) in peers::all() {
+        let mut w = work.clone();
+        g.case(name, threads, move |n| w(a, n));
+    }
+}
+
+/// `n` alloc+free pairs of `l` on `a`.
+fn pairs(a: &(dyn GlobalAlloc + Sync), l: Layout, n: u64) -> Duration {
+    let t = Instant::now();
+    for _ in 0..n {
+        // SAFETY: a non-zero layout, freed at once with it.
+        unsafe {
+            let p = a.alloc(l);
+            if !p.is_null() {
+                a.dealloc(black_box(p), l);
             }
         }
-        t.elapsed()
-    });
-    g.case("system", 1, move |n| {
-        let t = Instant::now();
-        for _ in 0..n {
-            // SAFETY: a non-zero layout, freed at once with it.
-            unsafe { System.dealloc(black_box(System.alloc(l64)), l64) };
-        }
-        t.elapsed()
-    });
-    out.extend(g.run(&cfg));
+    }
+    t.elapsed()
+}
 
-    for &size in kmalloc_sizes(quick) {
-        let l = Layout::from_size_align(size as usize, 8)?;
-        let mut g = Group::new(&format!("kmalloc_pair_{size}"));
-        g.case("oxmm", 1, |n| {
-            let t = Instant::now();
-            for _ in 0..n {
-                if let Ok(p) = sc.kmalloc(mm, size, Gfp::KERNEL) {
-                    let _ = sc.kfree(mm, black_box(p.as_ptr()));
-                }
-            }
-            t.elapsed()
-        });
-        g.case("system", 1, move |n| {
-            let t = Instant::now();
-            for _ in 0..n {
-                // SAFETY: a non-zero layout, freed at once with it.
-                unsafe { System.dealloc(black_box(System.alloc(l)), l) };
-            }
-            t.elapsed()
-        });
-        out.extend(g.run(&cfg));
+/// The oxmm side of the suite: the hosted bench-2g machine, its slab caches and a
+/// 64-byte cache (`bench64`, unmerged).
+///
+/// ```no_run
+/// let s = oxmm_bench::slab::Suite::new().unwrap();
+/// assert_eq!(s.groups(true, Some("larson")).len(), 1);
+/// ```
+pub struct Suite {
+    hm: HostedMachine,
+    sc: SlabCaches,
+    id: CacheId,
+}
+
+impl Suite {
+    /// Boot the machine and create the caches; the calling thread runs as CPU 0.
+    pub fn new() -> anyhow::Result<Suite> {
+        let hm = crate::pages::boot(true)?;
+        bind_this_thread(0);
+        let mm = hm.mm();
+        let sc = SlabCaches::init(mm, Default::default())
+            .map_err(|e| anyhow::anyhow!("creating the slab caches: {e}"))?;
+        let id = sc
+            .kmem_cache_create(mm, "bench64", 64, 0, SlabFlags::NO_MERGE, None)
+            .map_err(|e| anyhow::anyhow!("kmem_cache_create: {e}"))?;
+        Ok(Suite { hm, sc, id })
     }
 
-    let mut g = Group::new("producer_consumer_64");
-    g.case("oxmm", 2, |n| {
-        producer_consumer(
-            n,
-            &|| {
-                sc.kmem_cache_alloc(mm, id, Gfp::KERNEL)
-                    .map_or(0, |p| p.as_ptr() as usize)
-            },
-            &|p| {
-                if p != 0 {
-                    let _ = sc.kmem_cache_free(mm, id, p as *mut u8);
+    /// The benchmarks selected by `only` (see [`selected`]; `quick`: fewer kmalloc
+    /// sizes), each a group of oxmm and every peer, in the order of [`names`].
+    pub fn groups(&self, quick: bool, only: Option<&str>) -> Vec<Group<'_>> {
+        let (mm, sc, id) = (self.hm.mm(), &self.sc, self.id);
+        let mut out = Vec::new();
+        let l64 = Layout::new::<[u64; 8]>();
+        if selected("cache_pair_64", only) {
+            let mut g = Group::new("cache_pair_64");
+            g.case("oxmm", 1, move |n| {
+                let t = Instant::now();
+                for _ in 0..n {
+                    if let Ok(p) = sc.kmem_cache_alloc(mm, id, Gfp::KERNEL) {
+                        let _ = sc.kmem_cache_free(mm, id, black_box(p.as_ptr()));
+                    }
                 }
-            },
-        )
-    });
-    g.case("system", 2, move |n| {
-        producer_consumer(
-            n,
-            // SAFETY: a non-zero layout.
-            &|| unsafe { System.alloc(l64) } as usize,
-            // SAFETY: allocated above with `l64`.
-            &|p| unsafe { System.dealloc(p as *mut u8, l64) },
-        )
-    });
-    out.extend(g.run(&cfg));
+                t.elapsed()
+            });
+            peer_cases(&mut g, 1, move |a, n| pairs(a, l64, n));
+            out.push(g);
+        }
+        for &size in kmalloc_sizes(quick) {
+            let name = format!("kmalloc_pair_{size}");
+            if !selected(&name, only) {
+                continue;
+            }
+            let l = Layout::from_size_align(size as usize, 8).unwrap_or(l64);
+            let mut g = Group::new(&name);
+            g.case("oxmm", 1, move |n| {
+                let t = Instant::now();
+                for _ in 0..n {
+                    if let Ok(p) = sc.kmalloc(mm, size, Gfp::KERNEL) {
+                        let _ = sc.kfree(mm, black_box(p.as_ptr()));
+                    }
+                }
+                t.elapsed()
+            });
+            peer_cases(&mut g, 1, move |a, n| pairs(a, l, n));
+            out.push(g);
+        }
+        if selected("producer_consumer_64", only) {
+            let mut g = Group::new("producer_consumer_64");
+            g.case("oxmm", 2, move |n| {
+                producer_consumer(
+                    n,
+                    &|| {
+                        sc.kmem_cache_alloc(mm, id, Gfp::KERNEL)
+                            .map_or(0, |p| p.as_ptr() as usize)
+                    },
+                    &|p| {
+                        if p != 0 {
+                            let _ = sc.kmem_cache_free(mm, id, p as *mut u8);
+                        }
+                    },
+                )
+            });
+            peer_cases(&mut g, 2, move |a, n| {
+                producer_consumer(
+                    n,
+                    // SAFETY: a non-zero layout.
+                    &|| unsafe { a.alloc(l64) } as usize,
+                    &|p| {
+                        if p != 0 {
+                            // SAFETY: allocated above with `l64`.
+                            unsafe { a.dealloc(p as *mut u8, l64) }
+                        }
+                    },
+                )
+            });
+            out.push(g);
+        }
+        for (name, max) in [
+            ("larson", 512usize),
+            ("cache_scratch", 0),
+            ("random_sizes", 4096),
+        ] {
+            if !selected(name, only) {
+                continue;
+            }
+            let mut g = Group::new(name);
+            if name == "cache_scratch" {
+                g.case("oxmm", 2, |n| cache_scratch(&OXMM, n));
+                peer_cases(&mut g, 2, cache_scratch);
+            } else {
+                let mut c = Churn::new(&OXMM, max, 0x9e37_79b9);
+                g.case("oxmm", 1, move |n| c.run(n));
+                for &(imp, a) in peers::all() {
+                    let mut c = Churn::new(a, max, 0x9e37_79b9);
+                    g.case(imp, 1, move |n| c.run(n));
+                }
+            }
+            out.push(g);
+        }
+        out
+    }
+}
 
-    for (name, max) in [("larson", 512usize), ("random_sizes", 4096)] {
-        let mut g = Group::new(name);
-        let mut a = Churn::new(max, 0x9e37_79b9);
-        let mut b = Churn::new(max, 0x9e37_79b9);
-        g.case("oxmm", 1, move |n| a.run(&OXMM, n));
-        g.case("system", 1, move |n| b.run(&System, n));
+/// Run the slab benchmarks whose names start with one of the comma-separated prefixes
+/// `only` (all with `None`; `quick`: fewer, shorter samples and fewer sizes).
+pub fn run(quick: bool, only: Option<&str>) -> anyhow::Result<Vec<Measurement>> {
+    let all = names(quick);
+    if !all.iter().any(|b| selected(b, only)) {
+        bail!(
+            "no slab benchmark matches {:?}; they are {all:?}",
+            only.unwrap_or("")
+        );
+    }
+    let cfg = if quick { Config::QUICK } else { Config::FULL };
+    let suite = Suite::new()?;
+    let mut out = Vec::new();
+    for mut g in suite.groups(quick, only) {
         out.extend(g.run(&cfg));
     }
     Ok(out)
+}
+
+/// Cache-scratch (Hoard's benchmark, scaled down): the calling thread allocates one
+/// 8-byte object per worker, neighbours in memory; each of two workers frees the one it
+/// was given, then `n / 2` times allocates an 8-byte object, writes it 16 times and
+/// frees it. An allocator that hands a worker memory in a cache line the other writes
+/// (passive false sharing) is slowed down.
+fn cache_scratch(a: &'static (dyn GlobalAlloc + Sync), n: u64) -> Duration {
+    let l = Layout::new::<u64>();
+    // SAFETY: a non-zero layout; each object is freed once, by its worker.
+    let given: [usize; 2] = std::array::from_fn(|_| unsafe { a.alloc(l) } as usize);
+    let t = Instant::now();
+    std::thread::scope(|s| {
+        for (i, &p) in given.iter().enumerate() {
+            s.spawn(move || {
+                bind_this_thread(i + 1);
+                if p != 0 {
+                    // SAFETY: allocated above with `l`, freed only here.
+                    unsafe { a.dealloc(p as *mut u8, l) };
+                }
+                for k in 0..n / 2 {
+                    // SAFETY: a non-zero layout; written within it and freed with it.
+                    unsafe {
+                        let q = a.alloc(l) as *mut u64;
+                        if q.is_null() {
+                            continue;
+                        }
+                        for j in 0..16 {
+                            q.write_volatile(k + j);
+                        }
+                        a.dealloc(q as *mut u8, l);
+                    }
+                }
+            });
+        }
+    });
+    t.elapsed()
 }
 
 /// One thread allocating `n` objects and another freeing them, through a ring.
@@ -141,6 +303,7 @@ fn producer_consumer(
     let t = Instant::now();
     std::thread::scope(|s| {
         s.spawn(|| {
+            bind_this_thread(1);
             for _ in 0..n {
                 let h = head.load(Ordering::Relaxed);
                 while tail.load(Ordering::Acquire) == h {
@@ -166,14 +329,16 @@ fn producer_consumer(
 /// A window of 256 live objects of random sizes `8..=max`; each operation frees a random
 /// one and allocates its replacement (larson's inner loop, without its threads).
 struct Churn {
+    a: &'static (dyn GlobalAlloc + Sync),
     live: Vec<(usize, Layout)>,
     rng: u64,
     max: usize,
 }
 
 impl Churn {
-    fn new(max: usize, seed: u64) -> Churn {
+    fn new(a: &'static (dyn GlobalAlloc + Sync), max: usize, seed: u64) -> Churn {
         Churn {
+            a,
             live: Vec::with_capacity(256),
             rng: seed,
             max,
@@ -187,7 +352,8 @@ impl Churn {
         self.rng
     }
 
-    fn run<A: GlobalAlloc>(&mut self, a: &A, n: u64) -> Duration {
+    fn run(&mut self, n: u64) -> Duration {
+        let a = self.a;
         let t = Instant::now();
         for _ in 0..n {
             let size = 8 + (self.next() as usize) % (self.max - 7);
@@ -212,17 +378,9 @@ impl Churn {
 
 impl Drop for Churn {
     fn drop(&mut self) {
-        // The objects of the oxmm case are freed by OxmmAlloc, the others by System:
-        // each Churn is only ever run with one allocator, and `owns` tells them apart.
         for &(q, ql) in &self.live {
-            // SAFETY: allocated with `ql` by the allocator that owns the address.
-            unsafe {
-                if OxmmAlloc::owns(q as *const u8) {
-                    OXMM.dealloc(q as *mut u8, ql)
-                } else {
-                    System.dealloc(q as *mut u8, ql)
-                }
-            }
+            // SAFETY: allocated by `self.a` with `ql`.
+            unsafe { self.a.dealloc(q as *mut u8, ql) };
         }
     }
 }

@@ -175,6 +175,7 @@ impl PhysMem {
     /// assert!(!m.base().is_null());
     /// ```
     #[doc(alias = "PAGE_OFFSET")]
+    #[inline]
     pub fn base(&self) -> *mut u8 {
         self.base.as_ptr()
     }
