@@ -16,7 +16,7 @@
 //! (`next` only) on a CPU's partial list. A free object holds the address of the next
 //! free object at the cache's free-pointer offset.
 
-use super::hardening::MemInit;
+use super::hardening::{cache_random_seq_create, platform_u32, MemInit};
 use super::hooks::kmem_cache_debug;
 use super::kmalloc::{
     self, kmalloc_index_size, kmalloc_size_name, KmallocType, NR_KMALLOC_INDICES, NR_KMALLOC_TYPES,
@@ -272,6 +272,11 @@ pub struct KmemCache {
     pub(crate) init_on_alloc: Option<bool>,
     /// `slab_want_init_on_free` with the boot's keys.
     pub(crate) init_on_free: bool,
+    /// `s->random_seq` (`CONFIG_SLAB_FREELIST_RANDOM`): address of a kmalloc'ed array
+    /// of `random_seq_len` object offsets in shuffled order; 0 for none.
+    pub(crate) random_seq: AtomicUsize,
+    /// Entries of `random_seq` (`oo_objects(s->oo)`).
+    pub(crate) random_seq_len: AtomicU32,
     /// Address of CPU 0's [`KmemCacheCpu`]; CPU `i`'s follows `i` slots later.
     cpu_base: usize,
     /// Addresses of the per-node structures (0 for nodes without memory).
@@ -491,6 +496,8 @@ impl KmemCache {
             random: 0,
             init_on_alloc: None,
             init_on_free: false,
+            random_seq: AtomicUsize::new(0),
+            random_seq_len: AtomicU32::new(0),
             cpu_base,
             node: [const { AtomicUsize::new(0) }; MAX_NUMNODES],
         };
@@ -591,6 +598,8 @@ pub struct SlabCaches {
     cpu_chunks: [AtomicUsize; NR_CHUNKS],
     chunk_order: u32,
     percpu_pages: AtomicU64,
+    /// The kmalloc caches exist (free-list sequences can be kmalloc'ed).
+    kmalloc_ready: bool,
 }
 
 /// Direct-map address of `pfn`.
@@ -639,6 +648,7 @@ impl SlabCaches {
             cpu_chunks: [const { AtomicUsize::new(0) }; NR_CHUNKS],
             chunk_order: get_order(chunk_bytes, params.page_shift),
             percpu_pages: AtomicU64::new(0),
+            kmalloc_ready: false,
         };
         let mut sc = sc;
         // kmem_cache_node, its node structures carved from its own fresh slabs.
@@ -711,7 +721,49 @@ impl SlabCaches {
                 sc.kmalloc[ty as usize][idx] = id.0;
             }
         }
+        // init_freelist_randomization: the caches made before kmalloc could serve.
+        sc.kmalloc_ready = true;
+        let mut ids = [NO_ID; MAX_CACHES];
+        let mut n = 0;
+        sc.for_each(|c| {
+            ids[n] = c.id;
+            n += 1;
+        });
+        for &id in &ids[..n] {
+            sc.init_cache_random_seq(mm, sc.cache_ref(CacheId(id))?)?;
+        }
         Ok(sc)
+    }
+
+    /// `init_cache_random_seq` (`cache_random_seq_create` + the offsets): with
+    /// `CONFIG_SLAB_FREELIST_RANDOM`, a kmalloc'ed shuffled order of a full slab's
+    /// objects, for caches of two objects or more per slab.
+    fn init_cache_random_seq<P: Platform>(
+        &self,
+        mm: &Mm<P>,
+        s: &KmemCache,
+    ) -> Result<(), SlabError> {
+        let count = s.oo.objects();
+        if !self.params.freelist_random || count < 2 || s.random_seq.load(Relaxed) != 0 {
+            return Ok(());
+        }
+        let p = self.kmalloc(mm, count as u64 * 4, Gfp::KERNEL)?;
+        // SAFETY: a fresh kmalloc object of `count * 4` bytes, aligned for u32 (at
+        // least 8), owned by the cache until `kmem_cache_destroy` frees it.
+        let seq =
+            unsafe { core::slice::from_raw_parts_mut(p.as_ptr() as *mut u32, count as usize) };
+        cache_random_seq_create(seq, s.layout.size, &mut || platform_u32(mm.platform()));
+        s.random_seq_len.store(count, Relaxed);
+        s.random_seq.store(p.as_ptr() as usize, Release);
+        Ok(())
+    }
+
+    /// `cache_random_seq_destroy`.
+    fn cache_random_seq_destroy<P: Platform>(&self, mm: &Mm<P>, s: &KmemCache) {
+        let p = s.random_seq.swap(0, AcqRelOrd);
+        if p != 0 {
+            let _ = self.kfree(mm, p as *mut u8);
+        }
     }
 
     /// Move a boot-time structure into an object of `kc` and register it.
@@ -990,9 +1042,15 @@ impl SlabCaches {
         let kcn = self.cache_ref(Self::KMEM_CACHE_NODE)?;
         let kc = self.cache_ref(Self::KMEM_CACHE)?;
         init_kmem_cache_nodes(mm, kcn, &c)?;
-        let obj = match slub::slab_alloc_node(mm, kc, Gfp::KERNEL, None) {
+        let seq = if self.kmalloc_ready {
+            self.init_cache_random_seq(mm, &c)
+        } else {
+            Ok(())
+        };
+        let obj = match seq.and_then(|()| slub::slab_alloc_node(mm, kc, Gfp::KERNEL, None)) {
             Ok(o) => o,
             Err(e) => {
+                self.cache_random_seq_destroy(mm, &c);
                 free_kmem_cache_nodes(mm, kcn, &c);
                 return Err(e);
             }
@@ -1096,6 +1154,7 @@ impl SlabCaches {
             Some(p) if prev != NO_ID => p.next.store(next, Relaxed),
             _ => self.head.store(next, Relaxed),
         }
+        self.cache_random_seq_destroy(mm, s);
         let kcn = self.cache_ref(Self::KMEM_CACHE_NODE)?;
         free_kmem_cache_nodes(mm, kcn, s);
         let p = self.caches[id.0 as usize].swap(core::ptr::null_mut(), AcqRelOrd);

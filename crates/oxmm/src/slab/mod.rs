@@ -16,8 +16,9 @@
 //! `slub_debug=` boot option ([`order::SlubParams::slub_debug`]) gives each cache its
 //! debug flags as it is created, the bootstrap and kmalloc caches included. `init_on_alloc`
 //! / `init_on_free` ([`crate::page_alloc::meminit`]) zero objects in
-//! `slab_post_alloc_hook` and wipe them in `slab_free_hook`. Not yet wired: caller
-//! addresses in the tracks and free-list randomisation.
+//! `slab_post_alloc_hook` and wipe them in `slab_free_hook`. With
+//! [`order::SlubParams::freelist_random`] new slabs link their objects in a per-cache
+//! random order. Not yet wired: caller addresses in the tracks.
 //!
 //! ```
 //! use oxmm::slab::kmalloc::kmalloc_index;

@@ -35,6 +35,9 @@ pub struct SlubParams {
     pub nomerge: bool,
     /// `slub_debug=`: debug flags applied to caches as they are created.
     pub slub_debug: super::debug::SlubDebugBoot,
+    /// `CONFIG_SLAB_FREELIST_RANDOM`: new slabs link their objects in a per-cache
+    /// random order (off by default here, so that object addresses are predictable).
+    pub freelist_random: bool,
 }
 
 impl Default for SlubParams {
@@ -46,6 +49,7 @@ impl Default for SlubParams {
             page_shift: 12,
             nomerge: false,
             slub_debug: Default::default(),
+            freelist_random: false,
         }
     }
 }

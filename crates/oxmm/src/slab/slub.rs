@@ -19,7 +19,7 @@ use super::cache::{
     pfn_addr, CpuSlab, KmemCache, KmemCacheCpu, KmemCacheNode, PartialList, SlabWord, NO_SLAB,
     PG_SLAB_NODE_PARTIAL, TYPE_SLAB,
 };
-use super::hardening::FreelistHardening;
+use super::hardening::{platform_u32, random_u32_below, FreelistHardening, ShuffledSlots};
 use super::hooks::{self, kmem_cache_debug, SlabRef};
 use super::stat::StatItem;
 use super::SlabError;
@@ -30,7 +30,7 @@ use crate::page_alloc::COMPOUND_TAIL;
 use crate::platform::Platform;
 use crate::printk::{Level, Log};
 use crate::types::{NodeId, Pfn, MAX_NUMNODES};
-use core::sync::atomic::Ordering::Relaxed;
+use core::sync::atomic::Ordering::{Acquire, Relaxed};
 
 /// `SHRINK_PROMOTE_MAX`.
 const SHRINK_PROMOTE_MAX: usize = 32;
@@ -287,31 +287,19 @@ fn new_slab<P: Platform>(
     account_slab(mm, pfn, oo.order(), reclaimable, 1);
     let objects = oo.objects();
     let start = obj_start(mm, s, pfn);
-    let size = s.layout.size as usize;
     let slab = SlabRef {
         pfn,
         start,
         objects,
     };
     hooks::setup_slab_debug(mm, s, slab);
-    for i in 0..objects as usize {
-        let obj = start + i * size;
-        hooks::setup_object_debug(mm, s, pfn, objects, obj);
-        if let Some(ctor) = s.ctor {
-            // SAFETY: the block was just allocated for this slab; object i spans
-            // `object_size` bytes inside it and nothing else refers to it.
-            let body = unsafe {
-                core::slice::from_raw_parts_mut(obj as *mut u8, s.layout.object_size as usize)
-            };
-            ctor(body);
-        }
-        let next = if i + 1 < objects as usize {
-            obj + size
-        } else {
+    let first = match shuffle_freelist(mm, s, pfn, start, objects) {
+        Some(first) => first,
+        None => {
+            setup_objects_in_order(mm, s, pfn, start, objects);
             0
-        };
-        set_freepointer(s, obj, next);
-    }
+        }
+    };
     if let Some(p) = page(mm, pfn) {
         p.set_page_type(TYPE_SLAB | s.id().0 as u32);
         p.set_next(Page::NIL);
@@ -319,7 +307,7 @@ fn new_slab<P: Platform>(
         p.cmpxchg_private(
             p.private(),
             SlabWord {
-                free: 1,
+                free: first + 1,
                 inuse: 0,
                 objects: objects as u16,
                 frozen: false,
@@ -330,6 +318,73 @@ fn new_slab<P: Platform>(
         .ok();
     }
     Ok(pfn)
+}
+
+/// `setup_object` on each object of a new slab, linked in address order.
+fn setup_objects_in_order<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    pfn: u64,
+    start: usize,
+    objects: u32,
+) {
+    let size = s.layout.size as usize;
+    for i in 0..objects as usize {
+        let obj = start + i * size;
+        setup_object(mm, s, pfn, objects, obj);
+        let next = if i + 1 < objects as usize {
+            obj + size
+        } else {
+            0
+        };
+        set_freepointer(s, obj, next);
+    }
+}
+
+/// `setup_object`: debug initialisation, then the constructor.
+fn setup_object<P: Platform>(mm: &Mm<P>, s: &KmemCache, pfn: u64, objects: u32, obj: usize) {
+    hooks::setup_object_debug(mm, s, pfn, objects, obj);
+    if let Some(ctor) = s.ctor {
+        // SAFETY: the block was just allocated for this slab; the object spans
+        // `object_size` bytes inside it and nothing else refers to it.
+        let body = unsafe {
+            core::slice::from_raw_parts_mut(obj as *mut u8, s.layout.object_size as usize)
+        };
+        ctor(body);
+    }
+}
+
+/// `shuffle_freelist` (`CONFIG_SLAB_FREELIST_RANDOM`): set up and link a new slab's
+/// objects in the cache's random order from a random position; the index of the first
+/// free object, or `None` when the cache has no sequence (or the slab one object).
+fn shuffle_freelist<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    pfn: u64,
+    start: usize,
+    objects: u32,
+) -> Option<u16> {
+    let addr = s.random_seq.load(Acquire);
+    if addr == 0 {
+        return None;
+    }
+    let len = s.random_seq_len.load(Relaxed);
+    // SAFETY: `random_seq` holds `random_seq_len` u32 entries written before it was
+    // published, kmalloc'ed for the cache's life (freed only at destroy).
+    let seq = unsafe { core::slice::from_raw_parts(addr as *const u32, len as usize) };
+    let pos = random_u32_below(len, &mut || platform_u32(mm.platform())) as usize;
+    let mut slots = ShuffledSlots::new(seq, pos, objects, s.layout.size)?;
+    let first = start + slots.next()? as usize;
+    setup_object(mm, s, pfn, objects, first);
+    let mut cur = first;
+    for off in slots {
+        let next = start + off as usize;
+        setup_object(mm, s, pfn, objects, next);
+        set_freepointer(s, cur, next);
+        cur = next;
+    }
+    set_freepointer(s, cur, 0);
+    Some(((first - start) / s.layout.size as usize) as u16)
 }
 
 /// `inc_slabs_node`.
