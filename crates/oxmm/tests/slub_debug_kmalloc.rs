@@ -100,3 +100,36 @@ fn kzalloc_zeroes_only_the_request() {
     sc.kfree(&mm, p).unwrap();
     assert!(mm.platform().take_log().is_empty());
 }
+
+/// kmalloc from the caller's call site, and that site's location address (what the
+/// allocator records, as both see the same `#[track_caller]` location).
+#[track_caller]
+fn kmalloc_here(mm: &Mm<ThreadMem>, sc: &SlabCaches, size: u64) -> (*mut u8, usize) {
+    let p = sc.kmalloc(mm, size, Gfp::KERNEL).unwrap().as_ptr();
+    let site = std::panic::Location::caller() as *const std::panic::Location<'static> as usize;
+    (p, site)
+}
+
+#[test]
+fn reports_name_the_allocating_call_site() {
+    let (mm, sc) = boot("=FZPU");
+    let (p, site) = kmalloc_here(&mm, &sc, 20);
+    let (q, other) = kmalloc_here(&mm, &sc, 20);
+    assert_ne!(site, other);
+    mm.platform().take_log();
+    poke(p, 24, 0x77);
+    assert!(sc.kfree(&mm, p).is_err());
+    let log = mm.platform().take_log();
+    let alloc = log
+        .iter()
+        .find(|l| l.starts_with("Allocated in "))
+        .unwrap_or_else(|| panic!("{log:?}"));
+    let pid = oxmm::platform::Platform::current_pid(mm.platform());
+    assert!(
+        alloc.starts_with(&format!("Allocated in {site:#x} age=")),
+        "{alloc}"
+    );
+    assert!(alloc.ends_with(&format!(" cpu=0 pid={pid}")), "{alloc}");
+    sc.kfree(&mm, p).unwrap();
+    sc.kfree(&mm, q).unwrap();
+}

@@ -41,6 +41,7 @@ impl SlabCaches {
     /// ```
     #[doc(alias = "kmem_cache_alloc_noprof")]
     #[inline]
+    #[track_caller]
     pub fn kmem_cache_alloc<P: Platform>(
         &self,
         mm: &Mm<P>,
@@ -48,7 +49,14 @@ impl SlabCaches {
         gfp: Gfp,
     ) -> Result<NonNull<u8>, SlabError> {
         let s = self.cache_ref(id)?;
-        nonnull(slub::slab_alloc_node(mm, s, gfp, None)?)
+        nonnull(slub::slab_alloc_node_size(
+            mm,
+            s,
+            gfp,
+            None,
+            u32::MAX,
+            caller(),
+        )?)
     }
 
     /// `kmem_cache_alloc_node`: one object from a slab of node `nid` when it has memory
@@ -60,6 +68,7 @@ impl SlabCaches {
     /// # }
     /// ```
     #[doc(alias = "kmem_cache_alloc_node_noprof")]
+    #[track_caller]
     pub fn kmem_cache_alloc_node<P: Platform>(
         &self,
         mm: &Mm<P>,
@@ -68,7 +77,14 @@ impl SlabCaches {
         nid: NodeId,
     ) -> Result<NonNull<u8>, SlabError> {
         let s = self.cache_ref(id)?;
-        nonnull(slub::slab_alloc_node(mm, s, gfp, Some(nid))?)
+        nonnull(slub::slab_alloc_node_size(
+            mm,
+            s,
+            gfp,
+            Some(nid),
+            u32::MAX,
+            caller(),
+        )?)
     }
 
     /// `kmem_cache_free`: return `ptr` to cache `id`; a pointer that is not an object of
@@ -136,19 +152,21 @@ impl SlabCaches {
     /// ```
     #[doc(alias = "__kmalloc_noprof")]
     #[inline]
+    #[track_caller]
     pub fn kmalloc<P: Platform>(
         &self,
         mm: &Mm<P>,
         size: u64,
         gfp: Gfp,
     ) -> Result<NonNull<u8>, SlabError> {
-        self.kmalloc_inner(mm, size, gfp, None)
+        self.kmalloc_inner(mm, size, gfp, None, caller())
     }
 
     /// `kmalloc_node(size, gfp, nid)`: an object of the size class of `size` from the
     /// cache family `gfp` selects (`kmalloc_type`); above 8 KiB a compound block from
     /// the page allocator (`__kmalloc_large_node`); `size` 0 gives [`ZERO_SIZE_PTR`].
     #[doc(alias = "__kmalloc_node_noprof")]
+    #[track_caller]
     pub fn kmalloc_node<P: Platform>(
         &self,
         mm: &Mm<P>,
@@ -156,7 +174,7 @@ impl SlabCaches {
         gfp: Gfp,
         nid: NodeId,
     ) -> Result<NonNull<u8>, SlabError> {
-        self.kmalloc_inner(mm, size, gfp, Some(nid))
+        self.kmalloc_inner(mm, size, gfp, Some(nid), caller())
     }
 
     #[inline]
@@ -166,6 +184,7 @@ impl SlabCaches {
         size: u64,
         gfp: Gfp,
         node: Option<NodeId>,
+        caller: usize,
     ) -> Result<NonNull<u8>, SlabError> {
         match kmalloc_index(size) {
             Some(idx) => {
@@ -177,6 +196,7 @@ impl SlabCaches {
                     gfp - Gfp::DMA - Gfp::RECLAIMABLE,
                     node,
                     size as u32,
+                    caller,
                 )?)
             }
             None if size == 0 => nonnull(ZERO_SIZE_PTR),
@@ -211,6 +231,7 @@ impl SlabCaches {
     /// assert_eq!(unsafe { *p.as_ptr() }, 0);
     /// # }
     /// ```
+    #[track_caller]
     pub fn kzalloc<P: Platform>(
         &self,
         mm: &Mm<P>,
@@ -369,4 +390,12 @@ impl SlabCaches {
         let (_, order) = self.large_block(mm, addr)?;
         Ok(mm.geometry().page_size() << order)
     }
+}
+
+/// The call site of the `#[track_caller]` API function being run: the address of its
+/// location record, unique per call site, standing for Linux's `_RET_IP_` in tracks.
+#[inline(always)]
+#[track_caller]
+fn caller() -> usize {
+    core::panic::Location::caller() as *const core::panic::Location<'static> as usize
 }

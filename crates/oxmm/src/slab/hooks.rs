@@ -8,9 +8,9 @@
 //! view of the slab (its bytes in the direct map, its counters from the slab word,
 //! written back after repairs or isolation), reporting through the platform's
 //! `printk` and counting into [`SLUB_DEBUG_STATE`]. kmalloc passes the requested size
-//! (`orig_size`), so debug kmalloc caches red-zone the bytes past it. Not yet
-//! recorded: caller addresses in the alloc/free tracks (the API does not pass
-//! `_RET_IP_`).
+//! (`orig_size`), so debug kmalloc caches red-zone the bytes past it. Allocations
+//! record their call site (the `#[track_caller]` location's address, standing for
+//! `_RET_IP_`) in the alloc track; frees do not record one yet.
 //!
 //! ```
 //! use oxmm::slab::{hooks::SLAB_DEBUG_FLAGS, SlabFlags};
@@ -18,7 +18,7 @@
 //! ```
 
 use super::cache::{pfn_addr, KmemCache, SlabWord};
-use super::debug::{DebugCache, DebugState, Slab, SlubDebugger, POISON_INUSE};
+use super::debug::{DebugCache, DebugState, Slab, SlubDebugger, TrackItem, POISON_INUSE};
 use super::hardening::{alloc_zero_size, init_on_free_wipe, FreelistHardening};
 use super::{SlabError, SlabFlags};
 use crate::gfp::Gfp;
@@ -195,9 +195,15 @@ pub(crate) fn alloc_debug_processing<P: Platform>(
     slab: SlabRef,
     obj: usize,
     orig_size: u32,
+    caller: usize,
 ) -> bool {
     with_slab(mm, s, slab.pfn, slab.objects, true, |d, v| {
-        d.alloc_debug_processing(v, obj, orig_size.min(s.layout.object_size))
+        let ok = d.alloc_debug_processing(v, obj, orig_size.min(s.layout.object_size));
+        // ___slab_alloc: the allocating call site (`_RET_IP_`) in the alloc track.
+        if ok && s.layout.has(SlabFlags::STORE_USER) {
+            d.set_track(v, obj, TrackItem::Alloc, caller as u64);
+        }
+        ok
     })
 }
 

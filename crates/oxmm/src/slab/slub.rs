@@ -451,7 +451,7 @@ pub(crate) fn slab_alloc_node<P: Platform>(
     gfp: Gfp,
     node: Option<NodeId>,
 ) -> Result<usize, SlabError> {
-    slab_alloc_node_size(mm, s, gfp, node, u32::MAX)
+    slab_alloc_node_size(mm, s, gfp, node, u32::MAX, 0)
 }
 
 /// `slab_alloc_node` with kmalloc's requested size (`orig_size`; `u32::MAX` for the
@@ -462,13 +462,14 @@ pub(crate) fn slab_alloc_node_size<P: Platform>(
     gfp: Gfp,
     node: Option<NodeId>,
     orig_size: u32,
+    caller: usize,
 ) -> Result<usize, SlabError> {
     if gfp.intersects(Gfp::DMA32 | Gfp::HIGHMEM) {
         // GFP_SLAB_BUG_MASK
         return Err(SlabError::BadGfp(gfp.bits()));
     }
     let obj = if kmem_cache_debug(s) {
-        alloc_debug(mm, s, gfp, node, orig_size)?
+        alloc_debug(mm, s, gfp, node, orig_size, caller)?
     } else {
         let c = this_cpu(mm, s);
         let mut g = c.lock.lock();
@@ -823,6 +824,7 @@ fn alloc_debug<P: Platform>(
     gfp: Gfp,
     node: Option<NodeId>,
     orig_size: u32,
+    caller: usize,
 ) -> Result<usize, SlabError> {
     let c = this_cpu(mm, s);
     c.stat(StatItem::AllocSlowpath);
@@ -838,7 +840,8 @@ fn alloc_debug<P: Platform>(
         let mut cur = list_first(mm, l.head);
         while let Some(slab) = cur {
             cur = list_next(mm, slab);
-            if let Some(obj) = alloc_single_from_partial(mm, s, n, &mut l, slab, orig_size) {
+            if let Some(obj) = alloc_single_from_partial(mm, s, n, &mut l, slab, orig_size, caller)
+            {
                 c.stat(StatItem::AllocFromPartial);
                 return Ok(obj);
             }
@@ -846,7 +849,7 @@ fn alloc_debug<P: Platform>(
     }
     let slab = new_slab(mm, s, gfp, node)?;
     c.stat(StatItem::AllocSlab);
-    alloc_single_from_new_slab(mm, s, slab, orig_size).ok_or(SlabError::InvalidFree(0))
+    alloc_single_from_new_slab(mm, s, slab, orig_size, caller).ok_or(SlabError::InvalidFree(0))
 }
 
 /// `alloc_single_from_partial`.
@@ -857,6 +860,7 @@ fn alloc_single_from_partial<P: Platform>(
     l: &mut PartialList,
     pfn: u64,
     orig_size: u32,
+    caller: usize,
 ) -> Option<usize> {
     let p = page(mm, pfn)?;
     let start = obj_start(mm, s, pfn);
@@ -873,7 +877,7 @@ fn alloc_single_from_partial<P: Platform>(
         objects: w.objects as u32,
     };
     if !valid_pointer(s, start, w.objects, fp)
-        || !hooks::alloc_debug_processing(mm, s, slab, obj, orig_size)
+        || !hooks::alloc_debug_processing(mm, s, slab, obj, orig_size, caller)
     {
         // The slab is isolated: off the list, never used again.
         remove_partial(mm, n, l, pfn);
@@ -894,6 +898,7 @@ fn alloc_single_from_new_slab<P: Platform>(
     s: &KmemCache,
     pfn: u64,
     orig_size: u32,
+    caller: usize,
 ) -> Option<usize> {
     let p = page(mm, pfn)?;
     let start = obj_start(mm, s, pfn);
@@ -906,7 +911,7 @@ fn alloc_single_from_new_slab<P: Platform>(
         start,
         objects: w.objects as u32,
     };
-    if !hooks::alloc_debug_processing(mm, s, slab, obj, orig_size) {
+    if !hooks::alloc_debug_processing(mm, s, slab, obj, orig_size, caller) {
         return None;
     }
     p.set_private(w.pack());
