@@ -3,11 +3,11 @@
 //! `alloc_pages_bulk`, and the `PageBlock` owner.
 
 mod support;
-use support::{boot_boxed, ThreadMem};
+use support::{boot_boxed, boot_numa, ThreadMem};
 
-use oxmm::boot::{Arch, BootConfig, NodeDesc};
+use oxmm::boot::{Arch, BootConfig};
 use oxmm::gfp::Gfp;
-use oxmm::memblock::{Memblock, MemblockFlags};
+use oxmm::memblock::Memblock;
 use oxmm::mm::{BootMode, Mm};
 use oxmm::mmzone::ZoneType;
 use oxmm::page_alloc::entry::{get_order, EntryError, PageBlock};
@@ -28,41 +28,6 @@ fn boot(mib: u64, cpus: usize) -> Box<Mm<ThreadMem>> {
     cfg.zone_limits.set(ZoneType::Normal, end >> 12);
     cfg.nr_cpus = cpus as u32;
     let mm = boot_boxed(ThreadMem::new(end, cpus), mb, &cfg, BootMode::Full);
-    mm.check().unwrap();
-    mm
-}
-
-/// Two nodes of `mib` MiB each (node 0: DMA + DMA32, node 1: Normal), two CPUs each.
-fn boot_numa(mib: u64) -> Box<Mm<ThreadMem>> {
-    static NODES: [NodeDesc; 2] = [
-        NodeDesc {
-            nid: NodeId(0),
-            nr_cpus: 2,
-        },
-        NodeDesc {
-            nid: NodeId(1),
-            nr_cpus: 2,
-        },
-    ];
-    static DIST: [u8; 4] = [10, 20, 20, 10];
-    let size = mib << 20;
-    let mut mb = Memblock::new();
-    mb.add_node(
-        PhysAddr(0x1000),
-        size - 0x1000,
-        NodeId(0),
-        MemblockFlags::empty(),
-    )
-    .unwrap();
-    mb.add_node(PhysAddr(size), size, NodeId(1), MemblockFlags::empty())
-        .unwrap();
-    let mut cfg = BootConfig::new(Arch::X86_64);
-    cfg.zone_limits.set(ZoneType::Dma, 0x1000);
-    cfg.zone_limits.set(ZoneType::Dma32, size >> 12);
-    cfg.zone_limits.set(ZoneType::Normal, (2 * size) >> 12);
-    cfg.nodes = &NODES;
-    cfg.distances = oxmm::boot::Distances::new(2, &DIST).unwrap();
-    let mm = boot_boxed(ThreadMem::new(2 * size, 4), mb, &cfg, BootMode::Full);
     mm.check().unwrap();
     mm
 }

@@ -1,53 +1,15 @@
 //! NUMA memory policies on a two-node machine (mm/mempolicy.c semantics, v6.12).
 
 mod support;
-use support::{boot_boxed, set_this_cpu, ThreadMem};
+use support::{boot_numa, set_this_cpu, ThreadMem};
 
-use oxmm::boot::{Arch, BootConfig, NodeDesc};
 use oxmm::gfp::Gfp;
-use oxmm::memblock::{Memblock, MemblockFlags};
 use oxmm::mempolicy::{MemPolicy, PolicyError, TaskPolicy};
-use oxmm::mm::{BootMode, Mm};
-use oxmm::mmzone::ZoneType;
+use oxmm::mm::Mm;
 use oxmm::page_alloc::AllocError;
-use oxmm::types::{NodeId, NodeMask, Pfn, PhysAddr};
+use oxmm::types::{NodeId, NodeMask, Pfn};
 
 const NORMAL: usize = 2;
-
-/// Two nodes of 32 MiB (node 0: DMA + DMA32, CPUs 0-1; node 1: Normal, CPUs 2-3).
-fn boot_numa() -> Box<Mm<ThreadMem>> {
-    static NODES: [NodeDesc; 2] = [
-        NodeDesc {
-            nid: NodeId(0),
-            nr_cpus: 2,
-        },
-        NodeDesc {
-            nid: NodeId(1),
-            nr_cpus: 2,
-        },
-    ];
-    static DIST: [u8; 4] = [10, 20, 20, 10];
-    let size = 32u64 << 20;
-    let mut mb = Memblock::new();
-    mb.add_node(
-        PhysAddr(0x1000),
-        size - 0x1000,
-        NodeId(0),
-        MemblockFlags::empty(),
-    )
-    .unwrap();
-    mb.add_node(PhysAddr(size), size, NodeId(1), MemblockFlags::empty())
-        .unwrap();
-    let mut cfg = BootConfig::new(Arch::X86_64);
-    cfg.zone_limits.set(ZoneType::Dma, 0x1000);
-    cfg.zone_limits.set(ZoneType::Dma32, size >> 12);
-    cfg.zone_limits.set(ZoneType::Normal, (2 * size) >> 12);
-    cfg.nodes = &NODES;
-    cfg.distances = oxmm::boot::Distances::new(2, &DIST).unwrap();
-    let mm = boot_boxed(ThreadMem::new(2 * size, 4), mb, &cfg, BootMode::Full);
-    mm.check().unwrap();
-    mm
-}
 
 fn mask(nodes: &[u16]) -> NodeMask {
     nodes
@@ -75,7 +37,7 @@ fn free_all(mm: &Mm<ThreadMem>, held: Vec<(Pfn, u32)>) {
 
 #[test]
 fn set_mempolicy_narrows_to_nodes_with_memory() {
-    let mm = boot_numa();
+    let mm = boot_numa(32);
     let mut t = TaskPolicy::new();
     assert_eq!(
         t.set_mempolicy(&mm, MemPolicy::Bind(NodeMask::EMPTY)),
@@ -111,7 +73,7 @@ fn set_mempolicy_narrows_to_nodes_with_memory() {
 
 #[test]
 fn local_follows_the_calling_cpu() {
-    let mm = boot_numa();
+    let mm = boot_numa(32);
     let t = TaskPolicy::new();
     for (cpu, node) in [(0, 0), (1, 0), (2, 1), (3, 1)] {
         set_this_cpu(cpu);
@@ -125,7 +87,7 @@ fn local_follows_the_calling_cpu() {
 
 #[test]
 fn bind_never_leaves_its_nodes() {
-    let mm = boot_numa();
+    let mm = boot_numa(32);
     set_this_cpu(0);
     let t = policy(&mm, MemPolicy::Bind(mask(&[1])));
     let node0 = mm.node(NodeId(0)).unwrap();
@@ -177,7 +139,7 @@ fn bind_never_leaves_its_nodes() {
 
 #[test]
 fn interleave_alternates_nodes() {
-    let mm = boot_numa();
+    let mm = boot_numa(32);
     let mut t = policy(&mm, MemPolicy::Interleave(mask(&[0, 1])));
     let mut held = vec![];
     let mut seen = vec![];
@@ -220,7 +182,7 @@ fn interleave_alternates_nodes() {
 
 #[test]
 fn weighted_interleave_takes_weight_pages_per_node() {
-    let mm = boot_numa();
+    let mm = boot_numa(32);
     let t = policy(&mm, MemPolicy::WeightedInterleave(mask(&[0, 1])));
     t.set_il_weight(NodeId(0), 3);
     let mut held = vec![];
@@ -262,7 +224,7 @@ fn fill_node1_then_fall_back(mm: &Mm<ThreadMem>, t: &TaskPolicy) -> (usize, Vec<
 
 #[test]
 fn preferred_falls_back_when_its_node_is_full() {
-    let mm = boot_numa();
+    let mm = boot_numa(32);
     set_this_cpu(0);
     let t = policy(&mm, MemPolicy::Preferred(NodeId(1)));
     let z1 = &mm.node(NodeId(1)).unwrap().zones()[NORMAL];
@@ -280,7 +242,7 @@ fn preferred_falls_back_when_its_node_is_full() {
 
 #[test]
 fn preferred_many_tries_its_nodes_first_then_anywhere() {
-    let mm = boot_numa();
+    let mm = boot_numa(32);
     set_this_cpu(0);
     let t = policy(&mm, MemPolicy::PreferredMany(mask(&[1])));
     let p = mm.alloc_pages_policy(Gfp::KERNEL, 1, &t).unwrap();
@@ -302,7 +264,7 @@ fn preferred_many_tries_its_nodes_first_then_anywhere() {
 
 #[test]
 fn thp_with_an_index_stays_on_the_preferred_node() {
-    let mm = boot_numa();
+    let mm = boot_numa(32);
     set_this_cpu(0);
     let thp = 9u32;
     let light = Gfp::TRANSHUGE_LIGHT;
@@ -346,7 +308,7 @@ fn interleave_hits(mm: &Mm<ThreadMem>) -> u64 {
 
 #[test]
 fn interleave_hits_are_counted_on_the_zone() {
-    let mm = boot_numa();
+    let mm = boot_numa(32);
     set_this_cpu(0);
     let mut held = vec![];
     let il = policy(&mm, MemPolicy::Interleave(mask(&[0, 1])));

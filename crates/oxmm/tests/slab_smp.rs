@@ -4,57 +4,19 @@
 //! end and the page-level checker clean.
 
 mod support;
-use support::{boot_boxed, set_this_cpu, ThreadMem};
+use support::{boot_numa, set_this_cpu, ThreadMem};
 
 use std::sync::mpsc;
 use std::sync::Arc;
 
-use oxmm::boot::{Arch, BootConfig, NodeDesc};
 use oxmm::gfp::Gfp;
-use oxmm::memblock::{Memblock, MemblockFlags};
-use oxmm::mm::{BootMode, Mm};
-use oxmm::mmzone::ZoneType;
+use oxmm::mm::Mm;
 use oxmm::platform::Platform;
 use oxmm::slab::kmalloc::KmallocType;
 use oxmm::slab::order::SlubParams;
 use oxmm::slab::stat::StatItem;
 use oxmm::slab::{CacheId, SlabCaches, SlabFlags};
-use oxmm::types::{NodeId, PhysAddr};
-
-/// Two nodes of `mib` MiB each (node 0: DMA + DMA32, node 1: Normal), two CPUs each.
-fn boot_numa(mib: u64) -> Box<Mm<ThreadMem>> {
-    static NODES: [NodeDesc; 2] = [
-        NodeDesc {
-            nid: NodeId(0),
-            nr_cpus: 2,
-        },
-        NodeDesc {
-            nid: NodeId(1),
-            nr_cpus: 2,
-        },
-    ];
-    static DIST: [u8; 4] = [10, 20, 20, 10];
-    let size = mib << 20;
-    let mut mb = Memblock::new();
-    mb.add_node(
-        PhysAddr(0x1000),
-        size - 0x1000,
-        NodeId(0),
-        MemblockFlags::empty(),
-    )
-    .unwrap();
-    mb.add_node(PhysAddr(size), size, NodeId(1), MemblockFlags::empty())
-        .unwrap();
-    let mut cfg = BootConfig::new(Arch::X86_64);
-    cfg.zone_limits.set(ZoneType::Dma, 0x1000);
-    cfg.zone_limits.set(ZoneType::Dma32, size >> 12);
-    cfg.zone_limits.set(ZoneType::Normal, (2 * size) >> 12);
-    cfg.nodes = &NODES;
-    cfg.distances = oxmm::boot::Distances::new(2, &DIST).unwrap();
-    let mm = boot_boxed(ThreadMem::new(2 * size, 4), mb, &cfg, BootMode::Full);
-    mm.check().unwrap();
-    mm
-}
+use oxmm::types::NodeId;
 
 fn free_now(mm: &Mm<ThreadMem>) -> u64 {
     mm.drain_all_pages(None).unwrap();

@@ -115,3 +115,49 @@ pub fn boot_boxed<P: Platform>(
     // SAFETY: boot_in_place succeeded, so the slot is initialised.
     unsafe { Box::from_raw(Box::into_raw(slot).cast()) }
 }
+
+/// Two nodes of `mib` MiB each (node 0 from 4 KiB: DMA + DMA32; node 1: Normal), two
+/// CPUs each, SLIT 10/20, booted in full and checked.
+#[allow(dead_code)]
+pub fn boot_numa(mib: u64) -> Box<oxmm::mm::Mm<ThreadMem>> {
+    use oxmm::boot::{BootConfig, NodeDesc};
+    use oxmm::memblock::{Memblock, MemblockFlags};
+    use oxmm::mmzone::ZoneType;
+    use oxmm::types::{NodeId, PhysAddr};
+    static NODES: [NodeDesc; 2] = [
+        NodeDesc {
+            nid: NodeId(0),
+            nr_cpus: 2,
+        },
+        NodeDesc {
+            nid: NodeId(1),
+            nr_cpus: 2,
+        },
+    ];
+    static DIST: [u8; 4] = [10, 20, 20, 10];
+    let size = mib << 20;
+    let mut mb = Memblock::new();
+    mb.add_node(
+        PhysAddr(0x1000),
+        size - 0x1000,
+        NodeId(0),
+        MemblockFlags::empty(),
+    )
+    .unwrap();
+    mb.add_node(PhysAddr(size), size, NodeId(1), MemblockFlags::empty())
+        .unwrap();
+    let mut cfg = BootConfig::new(oxmm::boot::Arch::X86_64);
+    cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    cfg.zone_limits.set(ZoneType::Dma32, size >> 12);
+    cfg.zone_limits.set(ZoneType::Normal, (2 * size) >> 12);
+    cfg.nodes = &NODES;
+    cfg.distances = oxmm::boot::Distances::new(2, &DIST).unwrap();
+    let mm = boot_boxed(
+        ThreadMem::new(2 * size, 4),
+        mb,
+        &cfg,
+        oxmm::mm::BootMode::Full,
+    );
+    mm.check().unwrap();
+    mm
+}
