@@ -133,3 +133,29 @@ fn reports_name_the_allocating_call_site() {
     sc.kfree(&mm, p).unwrap();
     sc.kfree(&mm, q).unwrap();
 }
+
+#[track_caller]
+fn kfree_here(mm: &Mm<ThreadMem>, sc: &SlabCaches, p: *mut u8) -> usize {
+    sc.kfree(mm, p).unwrap();
+    std::panic::Location::caller() as *const std::panic::Location<'static> as usize
+}
+
+#[test]
+fn use_after_free_report_names_the_freeing_call_site() {
+    let (mm, sc) = boot("=FZPU");
+    let (p, _) = kmalloc_here(&mm, &sc, 64);
+    let freed_at = kfree_here(&mm, &sc, p);
+    mm.platform().take_log();
+    // Write after free: the poison is broken, found when the object is handed out.
+    poke(p, 8, 0x11);
+    let _ = sc.kmalloc(&mm, 64, Gfp::KERNEL);
+    let log = mm.platform().take_log();
+    let freed = log
+        .iter()
+        .find(|l| l.starts_with("Freed in "))
+        .unwrap_or_else(|| panic!("{log:?}"));
+    assert!(
+        freed.starts_with(&format!("Freed in {freed_at:#x} age=")),
+        "{freed}"
+    );
+}

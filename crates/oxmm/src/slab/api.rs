@@ -97,6 +97,7 @@ impl SlabCaches {
     /// # }
     /// ```
     #[inline]
+    #[track_caller]
     pub fn kmem_cache_free<P: Platform>(
         &self,
         mm: &Mm<P>,
@@ -104,7 +105,7 @@ impl SlabCaches {
         ptr: *mut u8,
     ) -> Result<(), SlabError> {
         let s = self.cache_ref(id)?;
-        slub::slab_free_checked(mm, s, ptr as usize)
+        slub::slab_free_checked(mm, s, ptr as usize, caller())
     }
 
     /// `kmem_cache_alloc_bulk`: fill `out` with objects of `id` (all or nothing);
@@ -325,12 +326,13 @@ impl SlabCaches {
     /// # }
     /// ```
     #[inline]
+    #[track_caller]
     pub fn kfree<P: Platform>(&self, mm: &Mm<P>, ptr: *mut u8) -> Result<(), SlabError> {
         let addr = ptr as usize;
         if addr <= ZERO_SIZE_PTR {
             return Ok(());
         }
-        if slub::kfree_slab(mm, |id| self.cache(CacheId(id)), addr)?.is_some() {
+        if slub::kfree_slab(mm, |id| self.cache(CacheId(id)), addr, caller())?.is_some() {
             return Ok(());
         }
         let (pfn, order) = self.large_block(mm, addr)?;

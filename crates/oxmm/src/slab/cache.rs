@@ -1159,7 +1159,7 @@ impl SlabCaches {
         free_kmem_cache_nodes(mm, kcn, s);
         let p = self.caches[id.0 as usize].swap(core::ptr::null_mut(), AcqRelOrd);
         let kc = self.cache_ref(Self::KMEM_CACHE)?;
-        slub::slab_free_checked(mm, kc, p as usize)
+        slub::slab_free_checked(mm, kc, p as usize, 0)
     }
 }
 
@@ -1208,7 +1208,7 @@ fn free_kmem_cache_nodes<P: Platform>(mm: &Mm<P>, kcn: &KmemCache, s: &KmemCache
         if obj != 0 {
             // The object came from `kcn`; a refusal would mean a corrupted slab, and
             // the object is then leaked rather than reused.
-            let _ = slub::slab_free_checked(mm, kcn, obj);
+            let _ = slub::slab_free_checked(mm, kcn, obj, 0);
         }
     }
 }

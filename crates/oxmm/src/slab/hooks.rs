@@ -9,8 +9,8 @@
 //! written back after repairs or isolation), reporting through the platform's
 //! `printk` and counting into [`SLUB_DEBUG_STATE`]. kmalloc passes the requested size
 //! (`orig_size`), so debug kmalloc caches red-zone the bytes past it. Allocations
-//! record their call site (the `#[track_caller]` location's address, standing for
-//! `_RET_IP_`) in the alloc track; frees do not record one yet.
+//! and frees record their call site (the `#[track_caller]` location's address,
+//! standing for `_RET_IP_`) in the alloc and free tracks (bulk frees record none).
 //!
 //! ```
 //! use oxmm::slab::{hooks::SLAB_DEBUG_FLAGS, SlabFlags};
@@ -231,6 +231,7 @@ pub(crate) fn free_debug_processing<P: Platform>(
     head: usize,
     tail: usize,
     cnt: &mut u32,
+    caller: usize,
 ) -> Result<(), SlabError> {
     with_slab(mm, s, slab.pfn, slab.objects, true, |d, v| {
         let mut p = v.freelist;
@@ -244,7 +245,7 @@ pub(crate) fn free_debug_processing<P: Platform>(
             p = d.get_freepointer(v, p);
             n += 1;
         }
-        if d.free_debug_processing(v, head, tail, cnt, 0) {
+        if d.free_debug_processing(v, head, tail, cnt, caller as u64) {
             Ok(())
         } else if already_free {
             Err(SlabError::DoubleFree(head))

@@ -18,8 +18,7 @@
 //! / `init_on_free` ([`crate::page_alloc::meminit`]) zero objects in
 //! `slab_post_alloc_hook` and wipe them in `slab_free_hook`. With
 //! [`order::SlubParams::freelist_random`] new slabs link their objects in a per-cache
-//! random order. Allocations record their call site in the alloc track; frees do
-//! not record one yet.
+//! random order. Allocations and frees record their call site in the tracks.
 //!
 //! ```
 //! use oxmm::slab::kmalloc::kmalloc_index;

@@ -932,6 +932,7 @@ fn free_to_partial_list<P: Platform>(
     head: usize,
     tail: usize,
     cnt: u32,
+    caller: usize,
 ) -> Result<(), SlabError> {
     let c = this_cpu(mm, s);
     let Some(p) = page(mm, pfn) else {
@@ -946,7 +947,7 @@ fn free_to_partial_list<P: Platform>(
     };
     let mut l = n.list_lock.lock();
     let mut cnt = cnt;
-    hooks::free_debug_processing(mm, s, slab, head, tail, &mut cnt)?;
+    hooks::free_debug_processing(mm, s, slab, head, tail, &mut cnt, caller)?;
     let mut w = SlabWord::unpack(p.private());
     if w.free == to_idx(s, start, head) || (w.inuse as u32) < cnt {
         return Err(SlabError::DoubleFree(head));
@@ -1031,6 +1032,7 @@ pub(crate) fn kfree_slab<'a, P: Platform>(
     mm: &Mm<P>,
     cache: impl FnOnce(u16) -> Option<&'a KmemCache>,
     addr: usize,
+    caller: usize,
 ) -> Result<Option<()>, SlabError> {
     let Some((head, p, id)) = object_slab(mm, addr) else {
         return Ok(None);
@@ -1042,7 +1044,7 @@ pub(crate) fn kfree_slab<'a, P: Platform>(
     if !hooks::slab_free_hook(s, addr) {
         return Ok(Some(()));
     }
-    do_slab_free(mm, s, head, addr, addr, 1).map(Some)
+    slab_free_one(mm, s, head, addr, caller).map(Some)
 }
 
 /// `slab_free` after validating `addr` as an object of `s`.
@@ -1050,10 +1052,28 @@ pub(crate) fn slab_free_checked<P: Platform>(
     mm: &Mm<P>,
     s: &KmemCache,
     addr: usize,
+    caller: usize,
 ) -> Result<(), SlabError> {
     let pfn = check_object(mm, s, addr)?;
     if !hooks::slab_free_hook(s, addr) {
         return Ok(());
+    }
+    slab_free_one(mm, s, pfn, addr, caller)
+}
+
+/// `slab_free` of one object: a debug cache records `caller` (`_RET_IP_`) in the
+/// free track.
+#[inline(always)]
+fn slab_free_one<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    pfn: u64,
+    addr: usize,
+    caller: usize,
+) -> Result<(), SlabError> {
+    if kmem_cache_debug(s) {
+        this_cpu(mm, s).stat(StatItem::FreeSlowpath);
+        return free_to_partial_list(mm, s, pfn, addr, addr, 1, caller);
     }
     do_slab_free(mm, s, pfn, addr, addr, 1)
 }
@@ -1070,7 +1090,7 @@ pub(crate) fn do_slab_free<P: Platform>(
 ) -> Result<(), SlabError> {
     if kmem_cache_debug(s) {
         this_cpu(mm, s).stat(StatItem::FreeSlowpath);
-        return free_to_partial_list(mm, s, pfn, head, tail, cnt);
+        return free_to_partial_list(mm, s, pfn, head, tail, cnt, 0);
     }
     let c = this_cpu(mm, s);
     let mut g = c.lock.lock();
@@ -1389,7 +1409,7 @@ pub(crate) fn alloc_bulk<P: Platform>(
         }
         Err(e) => {
             for p in &mut out[..i] {
-                let _ = slab_free_checked(mm, s, *p as usize);
+                let _ = slab_free_checked(mm, s, *p as usize, 0);
                 *p = core::ptr::null_mut();
             }
             Err(e)
