@@ -20,6 +20,14 @@
 //! [`order::SlubParams::freelist_random`] new slabs link their objects in a per-cache
 //! random order. Allocations and frees record their call site in the tracks.
 //!
+//! `kvmalloc` (for the vmalloc issue): Linux's `kvmalloc_node` tries kmalloc first —
+//! for sizes above a page with `__GFP_NOWARN` added and, unless the caller passed
+//! `__GFP_RETRY_MAYFAIL`, `__GFP_NORETRY` (no OOM killer, no long reclaim); sizes above
+//! `INT_MAX` are refused; if kmalloc fails and the mask allows sleeping
+//! (`GFP_KERNEL`-compatible), it falls back to `__vmalloc_node`. `kvfree` tells the two
+//! apart by address (`is_vmalloc_addr`), `kvrealloc` copies between them. It is not
+//! here because vmalloc is not built yet; it belongs on top of [`api`]'s `kmalloc_node`.
+//!
 //! ```
 //! use oxmm::slab::kmalloc::kmalloc_index;
 //! assert_eq!(kmalloc_index(100), Some(7));
