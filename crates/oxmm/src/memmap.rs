@@ -365,8 +365,8 @@ impl MemMap {
 /// initialise disjoint parts of the memory map from several threads (Linux: the
 /// per-node `deferred_init_memmap` threads).
 ///
-/// Parts come only from [`MemMap::split`] (which borrows the map mutably for their
-/// lifetime and gives them disjoint intervals) or [`MemMap::whole`]; every write checks
+/// Parts come only from `MemMap::split` (which borrows the map mutably for their
+/// lifetime and gives them disjoint intervals) or `MemMap::whole`; every write checks
 /// its pfns against the interval, so two parts never touch the same descriptor.
 ///
 /// ```

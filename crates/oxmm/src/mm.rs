@@ -106,7 +106,7 @@ impl<P: Platform> Mm<P> {
     }
 
     /// [`Mm::boot`], with the descriptor writes of `memmap_init` and the freeing of
-    /// `memblock_free_all` cut into per-node [`NodeInitJob`]s handed to `runner`, which
+    /// `memblock_free_all` cut into per-node [`NodeInitJob`](crate::boot::NodeInitJob)s handed to `runner`, which
     /// may run them concurrently (Linux: deferred struct page init's per-node threads).
     /// Everything printed is computed before the jobs run, so the log is the same for
     /// every runner; so is the resulting state.

@@ -16,7 +16,7 @@ pub const INIT_MEMBLOCK_REGIONS: usize = 128;
 
 /// The inline storage of a [`MemblockType`]: the logical array may double from 128 up
 /// to this many regions (three doublings); past it, adding returns
-/// [`MemblockError::CapacityExceeded`] instead of allocating a bigger array.
+/// [`MemblockError::CapacityExceeded`](super::MemblockError::CapacityExceeded) instead of allocating a bigger array.
 ///
 /// ```
 /// assert_eq!(oxmm::memblock::MEMBLOCK_REGION_CAPACITY, 1024);

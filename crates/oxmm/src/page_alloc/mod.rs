@@ -1,7 +1,7 @@
 //! The page allocator: the buddy system of every zone and its entry points (Linux:
 //! mm/page_alloc.c).
 //!
-//! What exists: the buddy free lists ([`buddy`]: split on allocation, coalescing on
+//! What exists: the buddy free lists (`buddy`: split on allocation, coalescing on
 //! free, Linux's head/tail placement), anti-fragmentation fallback and pageblock
 //! claiming ([`fallback`]), and [`Mm::alloc_pages`] / [`Mm::free_pages`] over the
 //! preferred node's zonelist with `__GFP_ZERO`, `__GFP_COMP`, `__GFP_THISNODE` and

@@ -11,7 +11,7 @@
 //! list changes (a slab becoming empty, or full → partial) take the node's `list_lock`.
 //! Lock order: a node's `list_lock` is never taken while a CPU lock is held.
 //!
-//! Debug caches (see [`hooks`](super::hooks)) bypass the CPU slabs: every allocation
+//! Debug caches (see [`hooks`]) bypass the CPU slabs: every allocation
 //! and free runs under the node's `list_lock` with the debug checks
 //! (`alloc_single_from_partial`, `alloc_single_from_new_slab`, `free_to_partial_list`).
 
