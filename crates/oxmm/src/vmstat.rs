@@ -26,6 +26,7 @@ use core::fmt;
 use core::sync::atomic::Ordering::Relaxed;
 use core::sync::atomic::{AtomicI64, AtomicU64};
 
+/// An enum of Linux counter items with `ALL`, `name`, `from_name` and `Display`.
 macro_rules! stat_enum {
     ($(#[$m:meta])* $name:ident, $count:ident, $alias:literal, [$($(#[$vm:meta])* $v:ident = $s:literal,)*]) => {
         $(#[$m])*
@@ -40,7 +41,7 @@ macro_rules! stat_enum {
             /// Every item, in Linux's enum (and `/proc`) order.
             pub const ALL: [$name; $count] = [$($name::$v,)*];
 
-            /// The name `/proc/vmstat` and `/proc/zoneinfo` print (`vmstat_text[]`).
+            /// The name Linux prints for this item (`vmstat_text[]`, or the sysfs file).
             pub const fn name(self) -> &'static str {
                 match self {
                     $($name::$v => $s,)*
@@ -53,13 +54,14 @@ macro_rules! stat_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl core::fmt::Display for $name {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
                 f.write_str(self.name())
             }
         }
     };
 }
+pub(crate) use stat_enum;
 
 /// `NR_VM_ZONE_STAT_ITEMS`.
 ///

@@ -1,125 +1,49 @@
 //! SLUB statistics (Linux: `enum stat_item`, `CONFIG_SLUB_STATS`, mm/slub.c, v6.12):
 //! per-CPU event counters of each cache, summed when read.
 
-/// `enum stat_item`, in Linux's order; [`StatItem::name`] is the sysfs file name.
-///
-/// ```
-/// use oxmm::slab::stat::StatItem;
-/// assert_eq!(StatItem::AllocFastpath.name(), "alloc_fastpath");
-/// assert_eq!(StatItem::ALL.len(), oxmm::slab::stat::NR_SLUB_STAT_ITEMS);
-/// ```
-#[doc(alias = "stat_item")]
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[allow(missing_docs)] // each variant is the Linux item of the same name
-pub enum StatItem {
-    AllocFastpath,
-    AllocSlowpath,
-    FreeFastpath,
-    FreeSlowpath,
-    FreeFrozen,
-    FreeAddPartial,
-    FreeRemovePartial,
-    AllocFromPartial,
-    AllocSlab,
-    AllocRefill,
-    AllocNodeMismatch,
-    FreeSlab,
-    CpuslabFlush,
-    DeactivateFull,
-    DeactivateEmpty,
-    DeactivateToHead,
-    DeactivateToTail,
-    DeactivateRemoteFrees,
-    DeactivateBypass,
-    OrderFallback,
-    CmpxchgDoubleCpuFail,
-    CmpxchgDoubleFail,
-    CpuPartialAlloc,
-    CpuPartialFree,
-    CpuPartialNode,
-    CpuPartialDrain,
-}
-
 /// `NR_SLUB_STAT_ITEMS`.
 pub const NR_SLUB_STAT_ITEMS: usize = 26;
 
-impl StatItem {
-    /// Every item in `enum stat_item` order.
-    pub const ALL: [StatItem; NR_SLUB_STAT_ITEMS] = {
-        use StatItem::*;
-        [
-            AllocFastpath,
-            AllocSlowpath,
-            FreeFastpath,
-            FreeSlowpath,
-            FreeFrozen,
-            FreeAddPartial,
-            FreeRemovePartial,
-            AllocFromPartial,
-            AllocSlab,
-            AllocRefill,
-            AllocNodeMismatch,
-            FreeSlab,
-            CpuslabFlush,
-            DeactivateFull,
-            DeactivateEmpty,
-            DeactivateToHead,
-            DeactivateToTail,
-            DeactivateRemoteFrees,
-            DeactivateBypass,
-            OrderFallback,
-            CmpxchgDoubleCpuFail,
-            CmpxchgDoubleFail,
-            CpuPartialAlloc,
-            CpuPartialFree,
-            CpuPartialNode,
-            CpuPartialDrain,
-        ]
-    };
-
-    /// The `/sys/kernel/slab/<cache>/` file of this counter.
-    pub const fn name(self) -> &'static str {
-        use StatItem::*;
-        match self {
-            AllocFastpath => "alloc_fastpath",
-            AllocSlowpath => "alloc_slowpath",
-            FreeFastpath => "free_fastpath",
-            FreeSlowpath => "free_slowpath",
-            FreeFrozen => "free_frozen",
-            FreeAddPartial => "free_add_partial",
-            FreeRemovePartial => "free_remove_partial",
-            AllocFromPartial => "alloc_from_partial",
-            AllocSlab => "alloc_slab",
-            AllocRefill => "alloc_refill",
-            AllocNodeMismatch => "alloc_node_mismatch",
-            FreeSlab => "free_slab",
-            CpuslabFlush => "cpuslab_flush",
-            DeactivateFull => "deactivate_full",
-            DeactivateEmpty => "deactivate_empty",
-            DeactivateToHead => "deactivate_to_head",
-            DeactivateToTail => "deactivate_to_tail",
-            DeactivateRemoteFrees => "deactivate_remote_frees",
-            DeactivateBypass => "deactivate_bypass",
-            OrderFallback => "order_fallback",
-            CmpxchgDoubleCpuFail => "cmpxchg_double_cpu_fail",
-            CmpxchgDoubleFail => "cmpxchg_double_fail",
-            CpuPartialAlloc => "cpu_partial_alloc",
-            CpuPartialFree => "cpu_partial_free",
-            CpuPartialNode => "cpu_partial_node",
-            CpuPartialDrain => "cpu_partial_drain",
-        }
-    }
-
-    /// The item with sysfs name `name`.
+crate::vmstat::stat_enum!(
+    /// `enum stat_item`, in Linux's order; [`StatItem::name`] is the sysfs file name.
     ///
     /// ```
     /// use oxmm::slab::stat::StatItem;
-    /// assert_eq!(StatItem::from_name("free_slab"), Some(StatItem::FreeSlab));
+    /// assert_eq!(StatItem::AllocFastpath.name(), "alloc_fastpath");
+    /// assert_eq!(StatItem::ALL.len(), oxmm::slab::stat::NR_SLUB_STAT_ITEMS);
     /// ```
-    pub fn from_name(name: &str) -> Option<StatItem> {
-        StatItem::ALL.into_iter().find(|i| i.name() == name)
-    }
-}
+    StatItem,
+    NR_SLUB_STAT_ITEMS,
+    "stat_item",
+    [
+        AllocFastpath = "alloc_fastpath",
+        AllocSlowpath = "alloc_slowpath",
+        FreeFastpath = "free_fastpath",
+        FreeSlowpath = "free_slowpath",
+        FreeFrozen = "free_frozen",
+        FreeAddPartial = "free_add_partial",
+        FreeRemovePartial = "free_remove_partial",
+        AllocFromPartial = "alloc_from_partial",
+        AllocSlab = "alloc_slab",
+        AllocRefill = "alloc_refill",
+        AllocNodeMismatch = "alloc_node_mismatch",
+        FreeSlab = "free_slab",
+        CpuslabFlush = "cpuslab_flush",
+        DeactivateFull = "deactivate_full",
+        DeactivateEmpty = "deactivate_empty",
+        DeactivateToHead = "deactivate_to_head",
+        DeactivateToTail = "deactivate_to_tail",
+        DeactivateRemoteFrees = "deactivate_remote_frees",
+        DeactivateBypass = "deactivate_bypass",
+        OrderFallback = "order_fallback",
+        CmpxchgDoubleCpuFail = "cmpxchg_double_cpu_fail",
+        CmpxchgDoubleFail = "cmpxchg_double_fail",
+        CpuPartialAlloc = "cpu_partial_alloc",
+        CpuPartialFree = "cpu_partial_free",
+        CpuPartialNode = "cpu_partial_node",
+        CpuPartialDrain = "cpu_partial_drain",
+    ]
+);
 
 /// One cache's counters summed over its CPUs (`show_stat`'s total).
 ///
