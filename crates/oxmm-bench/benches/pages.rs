@@ -72,6 +72,8 @@ fn single(c: &mut Criterion) {
 fn threads(c: &mut Criterion) {
     let hm = boot(true).expect("boot bench-2g");
     let frames = hm.mm().nr_free_pages();
+    // The worker threads own the CPUs, not this one.
+    hm.mm().platform().release_this_thread();
     let fails = AtomicU64::new(0);
     let oxmm = Oxmm::new(hm.mm());
     let buddy = Locked::new(Buddy::new(frames));

@@ -69,7 +69,21 @@ e820 = [
 /// assert!(hm.mm().nr_free_pages() > 500_000);
 /// ```
 pub fn boot(pcp: bool) -> anyhow::Result<HostedMachine> {
-    let hm = HostedMachine::boot(&machine_desc()?, BootMode::Full).context("booting bench-2g")?;
+    boot_with(pcp, true)
+}
+
+/// [`boot`], choosing whether threads own their CPUs (`HostOptions::cpu_ownership`:
+/// the per-CPU lists without atomic instructions) or share them (each CPU's lists
+/// behind their spin lock, as Linux's `pcp_spin_trylock`).
+///
+/// ```no_run
+/// let hm = oxmm_bench::pages::boot_with(true, false).unwrap();
+/// assert!(hm.mm().nr_free_pages() > 500_000);
+/// ```
+pub fn boot_with(pcp: bool, cpu_ownership: bool) -> anyhow::Result<HostedMachine> {
+    let opts = oxmm_host::hosted::HostOptions { cpu_ownership };
+    let hm = HostedMachine::boot_with_options(&machine_desc()?, BootMode::Full, opts)
+        .context("booting bench-2g")?;
     if !pcp {
         hm.mm()
             .pcp_disable_all()
@@ -460,6 +474,7 @@ fn pin_to_host_cpu(cpu: usize) {
 fn pair_group(
     name: &str,
     mm: &Mm<HostPlatform>,
+    shared: Option<&Mm<HostPlatform>>,
     frames: u64,
     orders: Vec<u32>,
     cfg: &Config,
@@ -468,6 +483,15 @@ fn pair_group(
     let mut g = Group::new(name);
     let orders = Rc::new(orders);
     add_case(&mut g, "oxmm", Oxmm::new(mm), &orders, &fails);
+    if let Some(shared) = shared {
+        add_case(
+            &mut g,
+            "oxmm-shared-cpu",
+            Oxmm::new(shared),
+            &orders,
+            &fails,
+        );
+    }
     add_case(
         &mut g,
         "buddy_system_allocator",
@@ -543,6 +567,7 @@ pub fn run(quick: bool, only: Option<&str>) -> anyhow::Result<Vec<Measurement>> 
     let cfg = if quick { Config::QUICK } else { Config::FULL };
     let hm = boot(true)?;
     let nopcp = boot(false)?;
+    let shared = boot_with(true, false)?;
     let mm = hm.mm();
     // The peers manage as many frames as oxmm has free.
     let frames = mm.nr_free_pages();
@@ -554,11 +579,15 @@ pub fn run(quick: bool, only: Option<&str>) -> anyhow::Result<Vec<Measurement>> 
     };
     for b in BENCHES.into_iter().filter(|b| want(b)) {
         out.extend(match b {
-            "order0-pair" => pair_group(b, mm, frames, vec![0], &cfg)?,
-            "order0-pair-zonelock" => pair_group(b, nopcp.mm(), frames, vec![0], &cfg)?,
-            "random-order-pair" => pair_group(b, mm, frames, random_orders(4096), &fewer)?,
-            "order9-pair" => pair_group(b, mm, frames, vec![9], &fewer)?,
-            _ => thread_group(mm, frames, &cfg)?,
+            "order0-pair" => pair_group(b, mm, Some(shared.mm()), frames, vec![0], &cfg)?,
+            "order0-pair-zonelock" => pair_group(b, nopcp.mm(), None, frames, vec![0], &cfg)?,
+            "random-order-pair" => pair_group(b, mm, None, frames, random_orders(4096), &fewer)?,
+            "order9-pair" => pair_group(b, mm, None, frames, vec![9], &fewer)?,
+            _ => {
+                // The workers own the CPUs, not this thread.
+                mm.platform().release_this_thread();
+                thread_group(mm, frames, &cfg)?
+            }
         });
     }
     mm.drain_all_pages(None)

@@ -26,7 +26,10 @@ use std::sync::atomic::AtomicU8;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Release};
 use std::sync::atomic::{AtomicPtr, AtomicUsize};
 
-/// The machine behind the heap: 1 GiB of x86-64 RAM, 4 CPUs (host CPUs fold onto them).
+/// The machine behind the heap: 1 GiB of x86-64 RAM and 64 CPUs, each owned by one
+/// thread at a time (`HostOptions::cpu_ownership`): a thread's first allocation claims
+/// a CPU, its exit gives it back, and up to 64 threads at once allocate without atomic
+/// instructions on the fast paths (more run as shared CPUs, correct but slower).
 ///
 /// ```
 /// let m = oxmm_host::machine::Machine::from_toml_str(oxmm_host::global_alloc::HEAP_MACHINE, "heap").unwrap();
@@ -34,9 +37,9 @@ use std::sync::atomic::{AtomicPtr, AtomicUsize};
 /// ```
 pub const HEAP_MACHINE: &str = r#"
 name = "oxmm-heap"
-description = "GlobalAlloc heap: 1 GiB, 4 CPUs"
+description = "GlobalAlloc heap: 1 GiB, 64 CPUs"
 arch = "x86-64"
-cpus = 4
+cpus = 64
 kernel_version = "6.12"
 e820 = [
   { range = "0x0-0x9fbff", type = "usable" },
@@ -123,7 +126,12 @@ impl OxmmAlloc {
         // Everything allocated from here to READY comes from the system allocator.
         let heap = Machine::from_toml_str(HEAP_MACHINE, "oxmm-heap")
             .ok()
-            .and_then(|m| HostedMachine::boot(&m, BootMode::Full).ok())
+            .and_then(|m| {
+                let opts = crate::hosted::HostOptions {
+                    cpu_ownership: true,
+                };
+                HostedMachine::boot_with_options(&m, BootMode::Full, opts).ok()
+            })
             .and_then(|hm| {
                 let slab = SlabCaches::init(hm.mm(), Default::default()).ok()?;
                 Some(Heap { hm, slab })

@@ -68,6 +68,18 @@ impl Log for VecLog {
     }
 }
 
+/// Host-side choices for [`HostedMachine::boot_with_options`].
+///
+/// ```
+/// assert!(!oxmm_host::hosted::HostOptions::default().cpu_ownership);
+/// ```
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HostOptions {
+    /// Threads own CPUs (see [`HostPlatform::enable_cpu_ownership`]): per-CPU lists
+    /// and slabs without atomic instructions on their owner's path.
+    pub cpu_ownership: bool,
+}
+
 impl HostedMachine {
     /// Boot `machine`: its architecture setup, physical memory sized to it, then the
     /// core's boot in `mode`. `DescribeOnly` still creates the (sparse, free) physical
@@ -87,6 +99,26 @@ impl HostedMachine {
     /// assert!(hm.log_lines().iter().any(|l| l == "Zone ranges:"));
     /// ```
     pub fn boot(machine: &Machine, mode: BootMode) -> Result<HostedMachine, HostError> {
+        Self::boot_with_options(machine, mode, HostOptions::default())
+    }
+
+    /// [`HostedMachine::boot`] with host-side options.
+    ///
+    /// ```
+    /// use oxmm::mm::BootMode;
+    /// use oxmm::platform::Platform;
+    /// use oxmm_host::hosted::{HostOptions, HostedMachine};
+    /// use oxmm_host::machine::Machine;
+    /// let m = Machine::profile("pc-8g").unwrap();
+    /// let opts = HostOptions { cpu_ownership: true };
+    /// let hm = HostedMachine::boot_with_options(&m, BootMode::DescribeOnly, opts).unwrap();
+    /// assert!(hm.mm().platform().cpu_ownership());
+    /// ```
+    pub fn boot_with_options(
+        machine: &Machine,
+        mode: BootMode,
+        opts: HostOptions,
+    ) -> Result<HostedMachine, HostError> {
         let start = Instant::now();
         let mut prepare_time = Duration::ZERO;
         let setup = machine.setup()?;
@@ -95,11 +127,14 @@ impl HostedMachine {
         let cfg = setup.boot_config();
         let nr_cpus = cfg.nr_cpus.max(1) as usize;
         let size = machine.memory_size();
-        let platform = match PhysMem::new(size) {
+        let mut platform = match PhysMem::new(size) {
             Ok(mem) => HostPlatform::new(Arc::new(mem), nr_cpus)?,
             Err(_) if mode == BootMode::DescribeOnly => HostPlatform::without_memory(nr_cpus)?,
             Err(e) => return Err(e),
         };
+        if opts.cpu_ownership {
+            platform.enable_cpu_ownership()?;
+        }
         if mode == BootMode::Full {
             if let Some(mem) = platform.physmem() {
                 let probe = Mm::boot(
@@ -424,6 +459,9 @@ pub enum HostError {
     /// A machine with no CPUs.
     #[error("the machine has 0 CPUs; at least one is needed")]
     NoCpus,
+    /// The host cannot give CPU ownership's barrier (`membarrier`).
+    #[error("membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) failed: {0}")]
+    Membarrier(std::io::Error),
     /// The machine description or its architecture setup is wrong.
     #[error(transparent)]
     Machine(#[from] MachineError),

@@ -1,9 +1,10 @@
 //! [`HostPlatform`]: the `oxmm` platform boundary implemented on process memory.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use oxmm::local_lock::ThisCpu;
 use oxmm::platform::Platform;
 use oxmm::types::VirtAddr;
 
@@ -35,7 +36,23 @@ pub struct HostPlatform {
     nr_cpus: usize,
     tlb_flushes: AtomicU64,
     tlb_flushed_bytes: AtomicU64,
+    // `Some` once threads may own CPUs (see `enable_cpu_ownership`).
+    owners: Option<Arc<CpuOwners>>,
 }
+
+/// Which thread owns each CPU of one platform (0: nobody).
+#[derive(Debug)]
+struct CpuOwners {
+    serial: u64,
+    slots: Box<[OwnerSlot]>,
+}
+
+#[derive(Debug)]
+#[repr(align(64))]
+struct OwnerSlot(AtomicU64);
+
+static NEXT_SERIAL: AtomicU64 = AtomicU64::new(1);
+static NEXT_TOKEN: AtomicU64 = AtomicU64::new(1);
 
 impl HostPlatform {
     /// A platform over `mem` with `nr_cpus` possible CPUs (at least one).
@@ -58,6 +75,7 @@ impl HostPlatform {
             nr_cpus,
             tlb_flushes: AtomicU64::new(0),
             tlb_flushed_bytes: AtomicU64::new(0),
+            owners: None,
         })
     }
 
@@ -79,6 +97,7 @@ impl HostPlatform {
             nr_cpus,
             tlb_flushes: AtomicU64::new(0),
             tlb_flushed_bytes: AtomicU64::new(0),
+            owners: None,
         })
     }
 
@@ -92,6 +111,132 @@ impl HostPlatform {
     /// ```
     pub fn physmem(&self) -> Option<&Arc<PhysMem>> {
         self.mem.as_ref()
+    }
+
+    /// Let threads own CPUs: from now on each thread that uses this platform claims a
+    /// CPU id no other thread has (its [`this_thread_cpu`] if free, else the first free
+    /// one) and reaches that CPU's per-CPU data without atomic instructions (see
+    /// [`oxmm::local_lock`]); a thread that finds every CPU owned runs as a shared CPU
+    /// and pays a `membarrier` system call per per-CPU operation. A thread keeps its
+    /// CPU until it exits or calls [`HostPlatform::release_this_thread`].
+    ///
+    /// Fails if the host has no `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)` (Linux
+    /// 4.14+), which the other threads' drains need to see an owner's stores.
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use oxmm::platform::Platform;
+    /// use oxmm_host::{physmem::PhysMem, platform::HostPlatform};
+    /// let mut p = HostPlatform::new(Arc::new(PhysMem::new(4096).unwrap()), 2).unwrap();
+    /// p.enable_cpu_ownership().unwrap();
+    /// let me = p.this_cpu();
+    /// assert!(me.owned && p.cpu_owned(me.id));
+    /// let p = Arc::new(p);
+    /// let q = p.clone();
+    /// let other = std::thread::spawn(move || q.this_cpu()).join().unwrap();
+    /// assert!(other.owned && other.id != me.id);
+    /// assert!(!p.cpu_owned(other.id)); // given back when that thread exited
+    /// ```
+    pub fn enable_cpu_ownership(&mut self) -> Result<(), crate::hosted::HostError> {
+        use rustix::process::{membarrier, MembarrierCommand};
+        membarrier(MembarrierCommand::RegisterPrivateExpedited)
+            .map_err(|e| crate::hosted::HostError::Membarrier(e.into()))?;
+        self.owners = Some(Arc::new(CpuOwners {
+            serial: NEXT_SERIAL.fetch_add(1, Ordering::Relaxed),
+            slots: (0..self.nr_cpus)
+                .map(|_| OwnerSlot(AtomicU64::new(0)))
+                .collect(),
+        }));
+        Ok(())
+    }
+
+    /// Give back the calling thread's CPU of this platform, if it owns one: its next
+    /// use claims one again. For a thread that is done with the machine but lives on
+    /// (a benchmark's main thread before it starts workers).
+    ///
+    /// ```
+    /// use std::sync::Arc;
+    /// use oxmm::platform::Platform;
+    /// use oxmm_host::{physmem::PhysMem, platform::HostPlatform};
+    /// let mut p = HostPlatform::new(Arc::new(PhysMem::new(4096).unwrap()), 1).unwrap();
+    /// p.enable_cpu_ownership().unwrap();
+    /// assert!(p.this_cpu().owned);
+    /// p.release_this_thread();
+    /// assert!(!p.cpu_owned(0));
+    /// ```
+    pub fn release_this_thread(&self) {
+        let Some(o) = &self.owners else { return };
+        FAST.set((0, 0));
+        let _ = CLAIMS.try_with(|c| {
+            for e in c.0.borrow_mut().iter_mut() {
+                if e.as_ref().is_some_and(|e| e.owners.serial == o.serial) {
+                    *e = None; // Claim's drop gives the CPU back
+                }
+            }
+        });
+    }
+
+    /// The calling thread's CPU when CPUs can be owned: claim one on first use.
+    #[cold]
+    fn this_cpu_slow(&self, o: &Arc<CpuOwners>) -> ThisCpu {
+        let n = self.nr_cpus;
+        let found = CLAIMS.try_with(|c| {
+            let c = c.0.borrow();
+            c.iter()
+                .flatten()
+                .find(|e| e.owners.serial == o.serial)
+                .map(|e| e.me)
+        });
+        let want = this_thread_cpu() % n;
+        match found {
+            Ok(Some(me)) => {
+                FAST.set((o.serial, me.id << 1 | me.owned as usize));
+                return me;
+            }
+            // The thread is exiting and its claims are gone: run shared.
+            Err(_) => return ThisCpu::shared(want),
+            Ok(None) => {}
+        }
+        let token = TOKEN.get().unwrap_or_else(|| {
+            let t = NEXT_TOKEN.fetch_add(1, Ordering::Relaxed);
+            TOKEN.set(Some(t));
+            t
+        });
+        let claimed = (0..n).map(|i| (want + i) % n).find(|&i| {
+            o.slots[i]
+                .0
+                .compare_exchange(0, token, Ordering::SeqCst, Ordering::Relaxed)
+                .is_ok()
+        });
+        // Order the claim before this thread's first look at any gate (local_lock).
+        std::sync::atomic::fence(Ordering::SeqCst);
+        let me = match claimed {
+            Some(id) => ThisCpu { id, owned: true },
+            None => ThisCpu::shared(want),
+        };
+        let entry = Claim {
+            owners: o.clone(),
+            me,
+        };
+        let stored = CLAIMS.try_with(|c| {
+            let mut c = c.0.borrow_mut();
+            match c.iter_mut().find(|e| e.is_none()) {
+                Some(slot) => {
+                    *slot = Some(entry);
+                    None
+                }
+                None => Some(entry),
+            }
+        });
+        match stored {
+            Ok(None) => {
+                FAST.set((o.serial, me.id << 1 | me.owned as usize));
+                me
+            }
+            // No room to remember the claim (or the thread is exiting): the dropped
+            // entry gave it back; run shared.
+            _ => ThisCpu::shared(want),
+        }
     }
 
     /// How many TLB flushes the core asked for.
@@ -122,6 +267,43 @@ impl HostPlatform {
     }
 }
 
+/// A thread's CPU of one platform; dropping it gives an owned CPU back.
+struct Claim {
+    owners: Arc<CpuOwners>,
+    me: ThisCpu,
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        if self.me.owned {
+            // Release: the next owner (or a non-owner that sees it unowned) sees
+            // everything this thread wrote to the CPU's data.
+            self.owners.slots[self.me.id].0.store(0, Ordering::Release);
+        }
+    }
+}
+
+/// The CPUs a thread holds, one entry per platform it used (a thread using more than
+/// four machines at once runs shared on the others).
+struct Claims(RefCell<[Option<Claim>; 4]>);
+
+impl Drop for Claims {
+    fn drop(&mut self) {
+        // Destructors running after this one may still allocate: they must not take
+        // the owner's path on CPUs given back (the entries' drops give them back).
+        FAST.set((0, 0));
+    }
+}
+
+std::thread_local! {
+    // (platform serial, id << 1 | owned) of the last platform asked: one compare on
+    // the fast path.
+    static FAST: Cell<(u64, usize)> = const { Cell::new((0, 0)) };
+    static TOKEN: Cell<Option<u64>> = const { Cell::new(None) };
+    // Dropped at thread exit, giving the thread's CPUs back.
+    static CLAIMS: Claims = const { Claims(RefCell::new([const { None }; 4])) };
+}
+
 impl Platform for HostPlatform {
     // On every kfree and slab free: a call would cost more than the load.
     #[inline]
@@ -130,16 +312,50 @@ impl Platform for HostPlatform {
     }
 
     #[inline]
-    fn cpu_id(&self) -> usize {
-        // The host may have fewer or more CPUs than the machine: fold, so per-CPU data
-        // indexed by this id always exists and threads on different host CPUs spread.
-        let cpu = this_thread_cpu();
-        // No division in the common case (it would cost more than the rest of cpu_id).
-        if cpu < self.nr_cpus {
-            cpu
-        } else {
-            cpu % self.nr_cpus
+    fn this_cpu(&self) -> ThisCpu {
+        let Some(o) = &self.owners else {
+            return ThisCpu::shared(self.shared_cpu_id());
+        };
+        let (serial, v) = FAST.get();
+        if serial == o.serial {
+            return ThisCpu {
+                id: v >> 1,
+                owned: v & 1 != 0,
+            };
         }
+        self.this_cpu_slow(o)
+    }
+
+    #[inline]
+    fn cpu_ownership(&self) -> bool {
+        self.owners.is_some()
+    }
+
+    #[inline]
+    fn cpu_owned(&self, cpu: usize) -> bool {
+        self.owners
+            .as_ref()
+            .and_then(|o| o.slots.get(cpu))
+            .is_some_and(|s| s.0.load(Ordering::SeqCst) != 0)
+    }
+
+    fn barrier_owned_cpus(&self) {
+        use rustix::process::{membarrier, MembarrierCommand};
+        if self.owners.is_none() {
+            std::sync::atomic::fence(Ordering::SeqCst);
+            return;
+        }
+        // Registered in enable_cpu_ownership, so the kernel accepts it; without the
+        // barrier an owner's stores could be missed, so there is no safe way on.
+        if membarrier(MembarrierCommand::PrivateExpedited).is_err() {
+            eprintln!("oxmm: membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) failed");
+            std::process::abort();
+        }
+    }
+
+    #[inline]
+    fn cpu_id(&self) -> usize {
+        self.this_cpu().id
     }
 
     fn nr_cpus(&self) -> usize {
@@ -150,6 +366,21 @@ impl Platform for HostPlatform {
         self.tlb_flushes.fetch_add(1, Ordering::Relaxed);
         self.tlb_flushed_bytes
             .fetch_add(end.0.saturating_sub(start.0), Ordering::Relaxed);
+    }
+}
+
+impl HostPlatform {
+    #[inline]
+    fn shared_cpu_id(&self) -> usize {
+        // The host may have fewer or more CPUs than the machine: fold, so per-CPU data
+        // indexed by this id always exists and threads on different host CPUs spread.
+        let cpu = this_thread_cpu();
+        // No division in the common case (it would cost more than the rest of cpu_id).
+        if cpu < self.nr_cpus {
+            cpu
+        } else {
+            cpu % self.nr_cpus
+        }
     }
 }
 

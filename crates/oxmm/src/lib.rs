@@ -28,6 +28,7 @@ extern crate std;
 
 pub mod boot;
 pub mod gfp;
+pub mod local_lock;
 pub mod memblock;
 pub mod memmap;
 pub mod mempolicy;

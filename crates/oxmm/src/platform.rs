@@ -103,6 +103,88 @@ pub trait Platform {
         0
     }
 
+    /// The caller's CPU and whether it owns it (see [`crate::local_lock`]). The
+    /// default shares [`Platform::cpu_id`] with whoever else runs there.
+    ///
+    /// An implementation that returns `owned: true` for a CPU guarantees that no other
+    /// thread of execution gets that CPU id with `owned: true` at the same time, and
+    /// that [`Platform::cpu_owned`] says so from before the owner's first use to after
+    /// its last.
+    ///
+    /// ```
+    /// # struct P;
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// # }
+    /// use oxmm::platform::Platform;
+    /// assert_eq!(P.this_cpu(), oxmm::local_lock::ThisCpu::shared(0));
+    /// ```
+    #[inline]
+    fn this_cpu(&self) -> crate::local_lock::ThisCpu {
+        crate::local_lock::ThisCpu::shared(self.cpu_id())
+    }
+
+    /// Whether any CPU may ever be owned on this platform (fixed for its lifetime).
+    /// Without owners the per-CPU data is behind plain spin locks.
+    ///
+    /// ```
+    /// # struct P;
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// # }
+    /// use oxmm::platform::Platform;
+    /// assert!(!P.cpu_ownership());
+    /// ```
+    #[inline]
+    fn cpu_ownership(&self) -> bool {
+        false
+    }
+
+    /// Whether a thread owns `cpu` now (a sequentially consistent load).
+    ///
+    /// ```
+    /// # struct P;
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// # }
+    /// use oxmm::platform::Platform;
+    /// assert!(!P.cpu_owned(0));
+    /// ```
+    #[inline]
+    fn cpu_owned(&self, _cpu: usize) -> bool {
+        false
+    }
+
+    /// A full memory barrier executed on every CPU that has an owner, before this
+    /// returns (Linux: what an IPI gives, as `synchronize_rcu_expedited`; a host:
+    /// `membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED)`). The default is a local fence,
+    /// enough only where [`Platform::cpu_ownership`] is false.
+    ///
+    /// ```
+    /// # struct P;
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// # }
+    /// use oxmm::platform::Platform;
+    /// P.barrier_owned_cpus();
+    /// ```
+    #[doc(alias = "membarrier")]
+    fn barrier_owned_cpus(&self) {
+        core::sync::atomic::fence(core::sync::atomic::Ordering::SeqCst);
+    }
+
     /// `__va`: the direct-map address of `phys`.
     #[doc(alias = "__va")]
     fn phys_to_virt(&self, phys: PhysAddr) -> VirtAddr {

@@ -319,7 +319,7 @@ fn pages_on_per_cpu_lists_are_drained_into_the_isolated_range() {
         .unwrap();
     // Drained: the page is free on an Isolate list, not on a CPU's list.
     let z = dma32(&mm);
-    let pcp_in_zone = z.per_cpu_pageset().get(0).unwrap().lock.lock().count;
+    let pcp_in_zone = mm.pcp_state(z, 0).unwrap().count;
     assert_eq!(pcp_in_zone, 0);
     assert_eq!(free_in(&mm, s, e), PB, "the cached pages merged back");
     mm.test_pages_isolated(Pfn(s), Pfn(e), NONE).unwrap();
@@ -328,7 +328,7 @@ fn pages_on_per_cpu_lists_are_drained_into_the_isolated_range() {
     let r = mm.alloc_pages(Gfp::HIGHUSER_MOVABLE, 0).unwrap();
     assert!(r.0 < s || r.0 >= e);
     {
-        let st = z.per_cpu_pageset().get(0).unwrap().lock.lock();
+        let st = mm.pcp_state(z, 0).unwrap();
         let p = z.pageset_params();
         assert_eq!(
             (st.high_min, st.high_max, st.batch),
@@ -337,7 +337,7 @@ fn pages_on_per_cpu_lists_are_drained_into_the_isolated_range() {
     }
     // A free is cached again.
     mm.free_pages(r, 0).unwrap();
-    assert!(z.per_cpu_pageset().get(0).unwrap().lock.lock().count > 0);
+    assert!(mm.pcp_state(z, 0).unwrap().count > 0);
     mm.undo_isolate_page_range(Pfn(s), Pfn(e), MigrateType::Movable)
         .unwrap();
     mm.check().unwrap();

@@ -47,7 +47,7 @@ fn pagesets_are_sized_like_linux() {
     let high_min = zone_highsize(low, z.managed_pages(), batch, 0, 2, 2);
     let high_max = zone_highsize(low, z.managed_pages(), batch, 8, 2, 2);
     for cpu in 0..2 {
-        let st = z.per_cpu_pageset().get(cpu).unwrap().lock.lock();
+        let st = mm.pcp_state(z, cpu).unwrap();
         assert_eq!(
             (st.batch, st.high_min, st.high_max),
             (batch as i32, high_min as i32, high_max as i32)
@@ -61,23 +61,23 @@ fn refill_takes_a_batch_and_free_returns_to_the_list() {
     let mm = boot(512, 2);
     set_this_cpu(1);
     let z = zone(&mm, 0, DMA32);
-    let batch = z.per_cpu_pageset().get(1).unwrap().lock.lock().batch;
+    let batch = mm.pcp_state(z, 1).unwrap().batch;
     let free0 = z.free_pages();
     let p = mm.alloc_pages(Gfp::KERNEL, 0).unwrap();
     {
-        let st = z.per_cpu_pageset().get(1).unwrap().lock.lock();
+        let st = mm.pcp_state(z, 1).unwrap();
         // nr_pcp_alloc: one batch at alloc_factor 0, then the factor grows.
         assert_eq!(st.count, batch - 1);
         assert_eq!(st.alloc_factor, 1);
         assert!(st.high > st.high_min);
-        assert_eq!(z.per_cpu_pageset().get(0).unwrap().lock.lock().count, 0);
+        assert_eq!(mm.pcp_state(z, 0).unwrap().count, 0);
     }
     assert_eq!(z.free_pages(), free0 - batch as u64);
     mm.check().unwrap();
     // The page comes back to the head of its list, not to the buddy lists.
     mm.free_pages(p, 0).unwrap();
     {
-        let st = z.per_cpu_pageset().get(1).unwrap().lock.lock();
+        let st = mm.pcp_state(z, 1).unwrap();
         assert_eq!(st.count, batch);
         assert_eq!(st.alloc_factor, 0);
         let list = &st.lists[order_to_pindex(MigrateType::Unmovable, 0)];
@@ -98,7 +98,7 @@ fn frees_above_high_go_back_in_batches() {
     let mm = boot(512, 1);
     let z = zone(&mm, 0, DMA32);
     let (batch, high_max) = {
-        let st = z.per_cpu_pageset().get(0).unwrap().lock.lock();
+        let st = mm.pcp_state(z, 0).unwrap();
         (st.batch, st.high_max)
     };
     let n = (high_max as usize) * 2;
@@ -112,7 +112,7 @@ fn frees_above_high_go_back_in_batches() {
     let mut max_count = 0;
     for p in pages {
         mm.free_pages(p, 0).unwrap();
-        let st = z.per_cpu_pageset().get(0).unwrap().lock.lock();
+        let st = mm.pcp_state(z, 0).unwrap();
         assert!(
             st.count <= st.high.max(st.high_min) + batch,
             "count {} high {}",
@@ -135,19 +135,16 @@ fn thp_order_uses_its_own_list_and_costly_orders_bypass() {
     let p = mm.alloc_pages(thp, 9).unwrap();
     mm.free_pages(p, 9).unwrap();
     {
-        let st = z.per_cpu_pageset().get(0).unwrap().lock.lock();
+        let st = mm.pcp_state(z, 0).unwrap();
         let l = &st.lists[order_to_pindex(MigrateType::Movable, 9)];
         assert_eq!(mm.memmap().pfn_of(l.head()), Some(p.0));
         assert_eq!(st.count % 512, 0);
     }
     // Order 5 is neither a PCP order nor the THP order: straight to the buddy lists.
-    let before = z.per_cpu_pageset().get(0).unwrap().lock.lock().count;
+    let before = mm.pcp_state(z, 0).unwrap().count;
     let q = mm.alloc_pages(Gfp::KERNEL, 5).unwrap();
     mm.free_pages(q, 5).unwrap();
-    assert_eq!(
-        z.per_cpu_pageset().get(0).unwrap().lock.lock().count,
-        before
-    );
+    assert_eq!(mm.pcp_state(z, 0).unwrap().count, before);
     mm.check().unwrap();
 }
 
@@ -157,7 +154,7 @@ fn percpu_pagelist_high_fraction_fixes_high() {
     assert!(mm.set_percpu_pagelist_high_fraction(7).is_err());
     mm.set_percpu_pagelist_high_fraction(8).unwrap();
     let z = zone(&mm, 0, DMA32);
-    let st = z.per_cpu_pageset().get(0).unwrap().lock.lock();
+    let st = mm.pcp_state(z, 0).unwrap();
     let want = (z.managed_pages() / 8 / 2).max(st.batch as u64 * 4);
     assert_eq!((st.high_min as u64, st.high_max as u64), (want, want));
 }
@@ -168,7 +165,7 @@ fn busy_lists_fall_back_to_the_buddy_lists() {
     let z = zone(&mm, 0, DMA32);
     let free0 = z.free_pages();
     // Hold CPU 0's lock as a concurrent drain would: the request goes to the buddy.
-    let guard = z.per_cpu_pageset().get(0).unwrap().lock.lock();
+    let guard = mm.pcp_state(z, 0).unwrap();
     let p = mm.alloc_pages(Gfp::KERNEL, 0).unwrap();
     assert_eq!(z.free_pages(), free0 - 1);
     mm.free_pages(p, 0).unwrap();
@@ -466,7 +463,7 @@ fn drained_lists_leave_the_buddy_whole_again() {
     let z = zone(&mm, 1, NORMAL);
     for cpu in 0..4 {
         mm.drain_pages_zone(cpu, z).unwrap();
-        assert_eq!(z.per_cpu_pageset().get(cpu).unwrap().lock.lock().count, 0);
+        assert_eq!(mm.pcp_state(z, cpu).unwrap().count, 0);
     }
     mm.drain_all_pages(None).unwrap();
     assert_eq!(mm.nr_pcp_pages(), 0);

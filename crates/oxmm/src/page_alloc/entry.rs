@@ -607,10 +607,11 @@ impl<P: Platform> Mm<P> {
         let Some(zone) = chosen else {
             return self.bulk_one(gfp, nid, nodemask, pages, nr_populated);
         };
+        let me = self.platform.this_cpu();
         let Some(mut st) = zone
             .pcp
-            .get(self.platform.cpu_id())
-            .and_then(|p| p.lock.try_lock())
+            .get(me.id)
+            .and_then(|p| p.lock.try_lock_local(&self.platform, me))
         else {
             return self.bulk_one(gfp, nid, nodemask, pages, nr_populated);
         };

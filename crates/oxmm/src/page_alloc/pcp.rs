@@ -136,13 +136,14 @@ impl PcpState {
 /// ```
 /// use oxmm::page_alloc::pcp::{PerCpuPages, PagesetParams};
 /// let p = PerCpuPages::new(PagesetParams::BOOT);
-/// assert!(p.lock.try_lock().is_some());
+/// assert!(!p.lock.is_locked());
 /// ```
 #[derive(Debug)]
 #[doc(alias = "per_cpu_pages")]
 pub struct PerCpuPages {
-    /// `pcp->lock` and what it protects.
-    pub lock: spin::Mutex<PcpState>,
+    /// `pcp->lock` and what it protects (taken without an atomic instruction by the
+    /// CPU's owner, see [`crate::local_lock`]).
+    pub lock: crate::local_lock::LocalLock<PcpState>,
     /// This CPU's VM counters of the zone (`per_cpu_zonestats`) written only with
     /// `lock` held, by plain adds (the `*_owned` methods); read without it.
     pub stats: crate::vmstat::ZoneCpuStats,
@@ -155,7 +156,7 @@ impl PerCpuPages {
     /// Lists with parameters `p`, empty.
     pub const fn new(p: PagesetParams) -> PerCpuPages {
         PerCpuPages {
-            lock: spin::Mutex::new(PcpState::new(p)),
+            lock: crate::local_lock::LocalLock::new(PcpState::new(p)),
             stats: crate::vmstat::ZoneCpuStats::new(),
             shared_stats: crate::vmstat::ZoneCpuStats::new(),
         }
@@ -369,10 +370,11 @@ impl<P: Platform> Mm<P> {
         mt: MigrateType,
         flags: AllocFlags,
     ) -> Result<Option<(u64, &Page)>, Corrupt> {
-        let Some(pcp) = zone.pcp.get(self.platform.cpu_id()) else {
+        let me = self.platform.this_cpu();
+        let Some(pcp) = zone.pcp.get(me.id) else {
             return Ok(None);
         };
-        let Some(mut st) = pcp.lock.try_lock() else {
+        let Some(mut st) = pcp.lock.try_lock_local(&self.platform, me) else {
             return Ok(None);
         };
         // An allocation shrinks the next free batch (see nr_pcp_free).
@@ -448,8 +450,9 @@ impl<P: Platform> Mm<P> {
             }
             mt = MigrateType::Movable;
         }
-        if let Some(pcp) = zone.pcp.get(self.platform.cpu_id()) {
-            if let Some(mut st) = pcp.lock.try_lock() {
+        let me = self.platform.this_cpu();
+        if let Some(pcp) = zone.pcp.get(me.id) {
+            if let Some(mut st) = pcp.lock.try_lock_local(&self.platform, me) {
                 pcp.stats.count_pgfree_owned(1u64 << order);
                 return self.free_unref_page_commit(zone, &mut st, pfn, mt, order);
             }
@@ -596,7 +599,7 @@ impl<P: Platform> Mm<P> {
             return Ok(());
         };
         loop {
-            let mut st = pcp.lock.lock();
+            let mut st = pcp.lock.lock_cpu(&self.platform, cpu);
             let count = st.count;
             if count == 0 {
                 return Ok(());
@@ -633,8 +636,8 @@ impl<P: Platform> Mm<P> {
     /// per-CPU lists (memory offlining and `alloc_contig_range` rely on this). A later
     /// watermark or `percpu_pagelist_high_fraction` change re-sizes the lists.
     pub fn zone_pcp_disable(&self, zone: &Zone) -> Result<(), Corrupt> {
-        for pcp in zone.pcp.iter() {
-            let mut st = pcp.lock.lock();
+        for (cpu, pcp) in zone.pcp.iter().enumerate() {
+            let mut st = pcp.lock.lock_cpu(&self.platform, cpu);
             st.high_min = 0;
             st.high_max = 0;
             st.batch = 1;
@@ -648,8 +651,8 @@ impl<P: Platform> Mm<P> {
     /// `zone_pcp_enable`: back to the zone's computed pageset parameters.
     pub fn zone_pcp_enable(&self, zone: &Zone) {
         let p = zone.pageset;
-        for pcp in zone.pcp.iter() {
-            let mut st = pcp.lock.lock();
+        for (cpu, pcp) in zone.pcp.iter().enumerate() {
+            let mut st = pcp.lock.lock_cpu(&self.platform, cpu);
             st.high_min = p.high_min as i32;
             st.high_max = p.high_max as i32;
             st.batch = p.batch as i32;
@@ -713,8 +716,8 @@ impl<P: Platform> Mm<P> {
                     continue;
                 }
                 z.pageset = p;
-                for pcp in z.pcp.iter() {
-                    let mut st = pcp.lock.lock();
+                for (cpu, pcp) in z.pcp.iter().enumerate() {
+                    let mut st = pcp.lock.lock_cpu(&self.platform, cpu);
                     st.batch = p.batch as i32;
                     st.high_min = p.high_min as i32;
                     st.high_max = p.high_max as i32;
@@ -793,8 +796,25 @@ impl<P: Platform> Mm<P> {
     pub fn nr_pcp_pages(&self) -> u64 {
         self.nodes()
             .flat_map(|n| n.zones().iter())
-            .flat_map(|z| z.pcp.iter())
-            .map(|p| p.lock.lock().count.max(0) as u64)
+            .flat_map(|z| z.pcp.iter().enumerate())
+            .map(|(cpu, p)| p.lock.lock_cpu(&self.platform, cpu).count.max(0) as u64)
             .sum()
+    }
+
+    /// CPU `cpu`'s lists of `zone`, held (Linux: `per_cpu_ptr(zone->per_cpu_pageset,
+    /// cpu)` with `pcp->lock` taken); `None` for a CPU or zone without lists.
+    ///
+    /// ```no_run
+    /// # fn f<P: oxmm::platform::Platform>(mm: &oxmm::mm::Mm<P>, z: &oxmm::mmzone::Zone) {
+    /// let count = mm.pcp_state(z, 0).map_or(0, |st| st.count);
+    /// # }
+    /// ```
+    #[doc(alias = "per_cpu_ptr")]
+    pub fn pcp_state<'a>(
+        &'a self,
+        zone: &'a Zone,
+        cpu: usize,
+    ) -> Option<crate::local_lock::LocalGuard<'a, PcpState>> {
+        Some(zone.pcp.get(cpu)?.lock.lock_cpu(&self.platform, cpu))
     }
 }

@@ -156,14 +156,17 @@ pub(crate) struct CpuSlab {
 #[doc(alias = "kmem_cache_cpu")]
 #[repr(C, align(64))]
 pub struct KmemCacheCpu {
-    pub(crate) lock: spin::Mutex<CpuSlab>,
+    pub(crate) lock: crate::local_lock::LocalLock<CpuSlab>,
+    /// The CPU this slot belongs to.
+    pub(crate) cpu: u32,
     stats: [AtomicU32; NR_SLUB_STAT_ITEMS],
 }
 
 impl KmemCacheCpu {
-    fn new() -> KmemCacheCpu {
+    fn new(cpu: u32) -> KmemCacheCpu {
         KmemCacheCpu {
-            lock: spin::Mutex::new(CpuSlab {
+            cpu,
+            lock: crate::local_lock::LocalLock::new(CpuSlab {
                 freelist: 0,
                 slab: NO_SLAB,
                 partial: NO_SLAB,
@@ -805,7 +808,10 @@ impl SlabCaches {
             // `sz` bytes), 64-aligned (page-aligned base, `sz` a multiple of 64); no
             // cache uses id `id` while it is being (re)created under `slab_mutex`.
             unsafe {
-                core::ptr::write((first + cpu * sz) as *mut KmemCacheCpu, KmemCacheCpu::new())
+                core::ptr::write(
+                    (first + cpu * sz) as *mut KmemCacheCpu,
+                    KmemCacheCpu::new(cpu as u32),
+                )
             };
         }
         Ok(first)

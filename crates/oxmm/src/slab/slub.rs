@@ -24,6 +24,7 @@ use super::hooks::{self, kmem_cache_debug, SlabRef};
 use super::stat::StatItem;
 use super::SlabError;
 use crate::gfp::Gfp;
+use crate::local_lock::{LocalGuard, ThisCpu};
 use crate::mm::Mm;
 use crate::page::Page;
 use crate::page_alloc::COMPOUND_TAIL;
@@ -82,7 +83,28 @@ static EMPTY_NODE: KmemCacheNode = KmemCacheNode::new();
 
 #[inline(always)]
 fn this_cpu<'a, P: Platform>(mm: &Mm<P>, s: &'a KmemCache) -> &'a KmemCacheCpu {
-    s.cpu_slot(mm.platform().cpu_id())
+    s.cpu_slot(mm.platform().this_cpu().id)
+}
+
+/// `local_lock(&s->cpu_slab->lock)` on slot `c` by a caller running as `me`: the
+/// owner's way in when `c` is its own CPU's slot, else through the gate.
+#[inline(always)]
+fn lock_slot<'a, P: Platform>(
+    mm: &Mm<P>,
+    c: &'a KmemCacheCpu,
+    me: ThisCpu,
+) -> LocalGuard<'a, CpuSlab> {
+    if c.cpu as usize == me.id {
+        c.lock.lock_local(mm.platform(), me)
+    } else {
+        c.lock.lock_cpu(mm.platform(), c.cpu as usize)
+    }
+}
+
+/// [`lock_slot`] again after the slot was let go (the slow paths).
+#[inline]
+fn relock<'a, P: Platform>(mm: &Mm<P>, c: &'a KmemCacheCpu) -> LocalGuard<'a, CpuSlab> {
+    lock_slot(mm, c, mm.platform().this_cpu())
 }
 
 /// `get_freepointer`: the next free object after the free object `obj`, decoded
@@ -471,8 +493,9 @@ pub(crate) fn slab_alloc_node_size<P: Platform>(
     let obj = if kmem_cache_debug(s) {
         alloc_debug(mm, s, gfp, node, orig_size, caller)?
     } else {
-        let c = this_cpu(mm, s);
-        let mut g = c.lock.lock();
+        let me = mm.platform().this_cpu();
+        let c = s.cpu_slot(me.id);
+        let mut g = lock_slot(mm, c, me);
         let obj = g.freelist;
         if obj != 0 && g.slab != NO_SLAB && node_match(mm, g.slab, node) {
             g.freelist = get_freepointer(s, obj);
@@ -511,7 +534,7 @@ fn slab_alloc_slow<'a, P: Platform>(
     mm: &Mm<P>,
     s: &KmemCache,
     c: &'a KmemCacheCpu,
-    g: spin::MutexGuard<'a, CpuSlab>,
+    g: LocalGuard<'a, CpuSlab>,
     gfp: Gfp,
     node: Option<NodeId>,
 ) -> Result<usize, SlabError> {
@@ -528,7 +551,7 @@ fn slab_alloc_slow<'a, P: Platform>(
                 g.freelist = 0;
                 drop(g);
                 deactivate_slab(mm, s, c, slab, fl);
-                g = c.lock.lock();
+                g = relock(mm, c);
             } else if g.freelist != 0 {
                 let fl = g.freelist;
                 return Ok(load_freelist(s, &mut g, fl));
@@ -564,7 +587,7 @@ fn slab_alloc_slow<'a, P: Platform>(
             drop(g);
             set_chain_next(mm, slab, NO_SLAB);
             put_partials(mm, s, c, slab);
-            g = c.lock.lock();
+            g = relock(mm, c);
         }
         drop(g);
         // new_objects
@@ -572,7 +595,7 @@ fn slab_alloc_slow<'a, P: Platform>(
             Some(slab) => {
                 let fl = freeze_slab(mm, s, c, slab);
                 if fl == 0 {
-                    g = c.lock.lock();
+                    g = relock(mm, c);
                     continue 'reread;
                 }
                 (slab, fl)
@@ -594,7 +617,7 @@ fn slab_alloc_slow<'a, P: Platform>(
         };
         // retry_load_slab
         loop {
-            g = c.lock.lock();
+            g = relock(mm, c);
             if g.slab != NO_SLAB {
                 let (fs, ffl) = (g.slab, g.freelist);
                 g.slab = NO_SLAB;
@@ -705,7 +728,7 @@ fn put_cpu_partial<P: Platform>(
     slab: u64,
     drain: bool,
 ) {
-    let mut g = c.lock.lock();
+    let mut g = relock(mm, c);
     let mut to_put = NO_SLAB;
     let mut slabs = 0;
     if g.partial != NO_SLAB {
@@ -1092,8 +1115,9 @@ pub(crate) fn do_slab_free<P: Platform>(
         this_cpu(mm, s).stat(StatItem::FreeSlowpath);
         return free_to_partial_list(mm, s, pfn, head, tail, cnt, 0);
     }
-    let c = this_cpu(mm, s);
-    let mut g = c.lock.lock();
+    let me = mm.platform().this_cpu();
+    let c = s.cpu_slot(me.id);
+    let mut g = lock_slot(mm, c, me);
     if g.slab == pfn {
         // set_freepointer's naive double-free check (CONFIG_SLAB_FREELIST_HARDENED).
         if g.freelist == head {
@@ -1182,7 +1206,7 @@ pub(crate) fn flush_all<P: Platform>(mm: &Mm<P>, s: &KmemCache) {
     }
     for cpu in 0..mm.platform().nr_cpus().max(1) {
         let c = s.cpu_slot(cpu);
-        let mut g = c.lock.lock();
+        let mut g = c.lock.lock_cpu(mm.platform(), c.cpu as usize);
         let (slab, fl, partial) = (g.slab, g.freelist, g.partial);
         g.slab = NO_SLAB;
         g.freelist = 0;
@@ -1384,7 +1408,7 @@ pub(crate) fn alloc_bulk<P: Platform>(
         }
         let c = this_cpu(mm, s);
         while i < out.len() {
-            let mut g = c.lock.lock();
+            let mut g = relock(mm, c);
             while i < out.len() && g.freelist != 0 && g.slab != NO_SLAB {
                 let obj = g.freelist;
                 g.freelist = get_freepointer(s, obj);

@@ -1,0 +1,192 @@
+//! Threads that own their CPUs (`HostOptions::cpu_ownership`): the per-CPU lists and
+//! slabs are reached without atomics by their owner, while other threads drain them,
+//! shrink caches and run as shared CPUs. Nothing may be handed out twice, and
+//! everything must come back.
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use std::sync::Arc;
+
+use oxmm::gfp::Gfp;
+use oxmm::mm::BootMode;
+use oxmm::platform::Platform;
+use oxmm::slab::{SlabCaches, SlabFlags};
+use oxmm::types::Pfn;
+use oxmm_host::hosted::{HostOptions, HostedMachine};
+use oxmm_host::machine::Machine;
+
+fn machine(cpus: u32) -> Machine {
+    Machine::from_toml_str(
+        &format!(
+            r#"
+name = "own"
+arch = "x86-64"
+cpus = {cpus}
+kernel_version = "6.12"
+e820 = [
+  {{ range = "0x0-0x9fbff", type = "usable" }},
+  {{ range = "0x100000-0x17fffffff", type = "usable" }},
+]
+"#
+        ),
+        "own.toml",
+    )
+    .unwrap()
+}
+
+fn boot(cpus: u32) -> Arc<HostedMachine> {
+    let opts = HostOptions {
+        cpu_ownership: true,
+    };
+    Arc::new(HostedMachine::boot_with_options(&machine(cpus), BootMode::Full, opts).unwrap())
+}
+
+#[test]
+fn threads_claim_distinct_cpus_and_give_them_back() {
+    let hm = boot(3);
+    let p = hm.mm().platform();
+    let me = p.this_cpu();
+    assert!(me.owned);
+    let ids: Vec<_> = (0..2)
+        .map(|_| {
+            let hm = hm.clone();
+            let (tx, rx) = std::sync::mpsc::channel();
+            let (done_tx, done_rx) = std::sync::mpsc::channel::<()>();
+            let h = std::thread::spawn(move || {
+                tx.send(hm.mm().platform().this_cpu()).unwrap();
+                done_rx.recv().unwrap();
+            });
+            (rx.recv().unwrap(), h, done_tx)
+        })
+        .collect();
+    let mut owned: Vec<usize> = ids.iter().map(|(c, _, _)| c.id).collect();
+    owned.push(me.id);
+    owned.sort();
+    assert_eq!(
+        owned,
+        vec![0, 1, 2],
+        "three threads, three CPUs, each its own"
+    );
+    // A fourth thread finds none free: shared.
+    let hm2 = hm.clone();
+    let fourth = std::thread::spawn(move || hm2.mm().platform().this_cpu())
+        .join()
+        .unwrap();
+    assert!(!fourth.owned);
+    for (c, h, done) in ids {
+        done.send(()).unwrap();
+        h.join().unwrap();
+        assert!(!p.cpu_owned(c.id), "cpu {} given back at thread exit", c.id);
+    }
+    assert!(p.cpu_owned(me.id));
+}
+
+/// Owners and shared threads allocate and free pages and slab objects, each written
+/// with its owner's tag and checked on free, while one more thread keeps draining every
+/// CPU's lists and shrinking the cache.
+#[test]
+fn owners_shared_threads_and_drains_never_share_an_object() {
+    let hm = boot(2);
+    let mm = hm.mm();
+    let slab = Arc::new(SlabCaches::init(mm, Default::default()).unwrap());
+    let cache = slab
+        .kmem_cache_create(mm, "own_test", 64, 8, SlabFlags::NO_MERGE, None)
+        .unwrap();
+    mm.drain_all_pages(None).unwrap();
+    let free_before = mm.nr_free_pages();
+    // The workers get both CPUs.
+    mm.platform().release_this_thread();
+    let stop = Arc::new(AtomicBool::new(false));
+    let drains = Arc::new(AtomicU64::new(0));
+    let base = mm.platform().direct_map_base() as usize;
+    // 4 workers on 2 CPUs: two owners, two shared, all at once.
+    let claimed = Arc::new(std::sync::Barrier::new(5));
+    let done = Arc::new(std::sync::Barrier::new(4));
+    let workers: Vec<_> = (0..4u64)
+        .map(|t| {
+            let (hm, slab) = (hm.clone(), slab.clone());
+            let (claimed, done) = (claimed.clone(), done.clone());
+            std::thread::spawn(move || {
+                let mm = hm.mm();
+                let owned = mm.platform().this_cpu().owned;
+                claimed.wait();
+                let tag = 0x5a5a_0000_0000_0000 | t << 32;
+                let mut pages: Vec<Pfn> = Vec::new();
+                let mut objs: Vec<*mut u64> = Vec::new();
+                let mut x = t.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+                for i in 0..20_000u64 {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    if x % 3 == 0 || pages.len() > 64 {
+                        if let Some(p) = pages.pop() {
+                            let a = (base + (p.0 as usize) * 4096) as *mut u64;
+                            // SAFETY: the page is ours until freed below.
+                            assert_eq!(unsafe { a.read_volatile() }, tag | p.0);
+                            mm.free_pages(p, 0).unwrap();
+                        }
+                    } else {
+                        let p = mm.alloc_pages(Gfp::KERNEL, 0).unwrap();
+                        let a = (base + (p.0 as usize) * 4096) as *mut u64;
+                        // SAFETY: a page just allocated to this thread.
+                        unsafe { a.write_volatile(tag | p.0) };
+                        pages.push(p);
+                    }
+                    if x % 5 < 2 || objs.len() > 256 {
+                        if let Some(o) = objs.pop() {
+                            // SAFETY: our object until freed.
+                            assert_eq!(unsafe { o.read_volatile() }, tag | o as u64);
+                            slab.kmem_cache_free(mm, cache, o.cast()).unwrap();
+                        }
+                    } else {
+                        let o = slab
+                            .kmem_cache_alloc(mm, cache, Gfp::KERNEL)
+                            .unwrap()
+                            .as_ptr()
+                            .cast::<u64>();
+                        // SAFETY: a 64-byte object just allocated to this thread.
+                        unsafe { o.write_volatile(tag | o as u64) };
+                        objs.push(o);
+                    }
+                    if i % 4096 == 0 {
+                        std::thread::yield_now();
+                    }
+                }
+                for p in pages {
+                    mm.free_pages(p, 0).unwrap();
+                }
+                for o in objs {
+                    slab.kmem_cache_free(mm, cache, o.cast()).unwrap();
+                }
+                done.wait();
+                owned
+            })
+        })
+        .collect();
+    claimed.wait();
+    let drainer = {
+        let (hm, slab, stop, drains) = (hm.clone(), slab.clone(), stop.clone(), drains.clone());
+        std::thread::spawn(move || {
+            let mm = hm.mm();
+            while !stop.load(Relaxed) {
+                mm.drain_all_pages(None).unwrap();
+                slab.kmem_cache_shrink(mm, cache).unwrap();
+                drains.fetch_add(1, Relaxed);
+                std::thread::yield_now();
+            }
+        })
+    };
+    let owners = workers
+        .into_iter()
+        .map(|h| h.join().unwrap())
+        .filter(|&o| o)
+        .count();
+    stop.store(true, Relaxed);
+    drainer.join().unwrap();
+    assert_eq!(owners, 2, "two of the four workers owned a CPU");
+    assert!(drains.load(Relaxed) > 0);
+    slab.kmem_cache_destroy(mm, cache, &mut oxmm::printk::NullLog)
+        .unwrap();
+    mm.drain_all_pages(None).unwrap();
+    assert_eq!(mm.nr_free_pages(), free_before);
+    mm.check().unwrap();
+}

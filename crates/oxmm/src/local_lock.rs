@@ -1,0 +1,397 @@
+//! Per-CPU data taken by its own CPU without an atomic instruction (Linux:
+//! `local_lock_t` plus the spinlock that lets another CPU drain it, as
+//! `per_cpu_pages.lock`).
+//!
+//! In the kernel a CPU reaches its own per-CPU lists with preemption off: nothing
+//! else runs there meanwhile, and another CPU that must drain them takes their lock
+//! (`pcp_spin_trylock`) or asks the owner to do it (`flush_all` → `on_each_cpu`).
+//! A hosted machine has threads, not CPUs, and any number of them may use one CPU id;
+//! a [`LocalLock`] therefore gives two ways in:
+//!
+//! * the **owner** of a CPU (a thread the [`Platform`] guarantees no other thread
+//!   shares the CPU with: [`ThisCpu::owned`]) marks the slot active with a plain
+//!   store, checks that nobody else wants it, and works on it: no `lock`-prefixed
+//!   instruction, like `this_cpu_*` operations;
+//! * **everyone else** — other threads folded onto the same CPU id, drains of another
+//!   CPU's lists, readers of counts — announces itself on the slot's gate, and if the
+//!   CPU has an owner, makes the owner's stores visible with
+//!   [`Platform::barrier_owned_cpus`] (an IPI's worth of barrier: `membarrier` on a host)
+//!   and waits until the owner is out; then it takes the spin lock.
+//!
+//! This is the asymmetric Dekker handshake of user-space RCU and `membarrier(2)`: the
+//! owner orders its "active" store and its "gate" load with a compiler barrier only;
+//! the other side's heavy barrier orders them on the owner's CPU. Either the owner sees
+//! the gate closed (and takes the spin lock instead), or the other side sees the owner
+//! active (and waits for it).
+
+use core::cell::UnsafeCell;
+use core::marker::PhantomData;
+use core::ops::{Deref, DerefMut};
+use core::sync::atomic::Ordering::{Acquire, Relaxed, Release, SeqCst};
+use core::sync::atomic::{compiler_fence, AtomicBool, AtomicU32};
+
+use crate::platform::Platform;
+
+/// The calling thread's CPU as the platform sees it (Linux: `smp_processor_id()` with
+/// preemption disabled).
+///
+/// ```
+/// use oxmm::local_lock::ThisCpu;
+/// let me = ThisCpu::shared(3);
+/// assert_eq!(me.id, 3);
+/// assert!(!me.owned);
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ThisCpu {
+    /// The CPU id (below `nr_cpus`).
+    pub id: usize,
+    /// Whether the calling thread owns the CPU: no other thread runs as `id` until the
+    /// platform takes the ownership back, and only the platform does that, never while
+    /// the owner is inside the core.
+    pub owned: bool,
+}
+
+impl ThisCpu {
+    /// A CPU the caller may share with other threads.
+    ///
+    /// ```
+    /// assert!(!oxmm::local_lock::ThisCpu::shared(0).owned);
+    /// ```
+    #[inline]
+    pub const fn shared(id: usize) -> ThisCpu {
+        ThisCpu { id, owned: false }
+    }
+}
+
+/// One CPU's slot of per-CPU data: `T` behind a spin lock, with the owner's lock-free
+/// way in (see the module docs).
+///
+/// ```
+/// use oxmm::local_lock::{LocalLock, ThisCpu};
+/// # struct P;
+/// # impl oxmm::platform::Platform for P {
+/// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+/// #     fn cpu_id(&self) -> usize { 0 }
+/// #     fn nr_cpus(&self) -> usize { 1 }
+/// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+/// # }
+/// let slot = LocalLock::new(0u64);
+/// *slot.lock_local(&P, ThisCpu::shared(0)) += 1;
+/// *slot.lock_cpu(&P, 0) += 1;
+/// assert_eq!(*slot.try_lock_local(&P, ThisCpu::shared(0)).unwrap(), 2);
+/// ```
+#[doc(alias = "local_lock_t")]
+pub struct LocalLock<T> {
+    /// The owner is inside (written by the owner only).
+    active: AtomicBool,
+    /// How many non-owners want in or are in.
+    gate: AtomicU32,
+    lock: spin::mutex::SpinMutex<()>,
+    data: UnsafeCell<T>,
+}
+
+// SAFETY: `data` is reached only through a guard, and guards exclude each other: the
+// spin lock among non-owners, the active/gate handshake between them and the owner.
+unsafe impl<T: Send> Sync for LocalLock<T> {}
+// SAFETY: moving the slot moves `T`.
+unsafe impl<T: Send> Send for LocalLock<T> {}
+
+impl<T> LocalLock<T> {
+    /// A slot holding `v`.
+    ///
+    /// ```
+    /// let s = oxmm::local_lock::LocalLock::new([0u8; 4]);
+    /// assert!(!s.is_locked());
+    /// ```
+    pub const fn new(v: T) -> LocalLock<T> {
+        LocalLock {
+            active: AtomicBool::new(false),
+            gate: AtomicU32::new(0),
+            lock: spin::mutex::SpinMutex::new(()),
+            data: UnsafeCell::new(v),
+        }
+    }
+
+    /// Whether anybody holds the slot (a hint: it may change at once).
+    ///
+    /// ```
+    /// # struct P;
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// # }
+    /// let s = oxmm::local_lock::LocalLock::new(1u8);
+    /// let g = s.lock_cpu(&P, 0);
+    /// assert!(s.is_locked());
+    /// drop(g);
+    /// assert!(!s.is_locked());
+    /// ```
+    pub fn is_locked(&self) -> bool {
+        self.active.load(Relaxed) || self.lock.is_locked()
+    }
+
+    /// Take the slot of the caller's own CPU `me`, or `None` at once if it is busy
+    /// (Linux: `pcp_spin_trylock`; an owner re-entering its own slot, as an interrupt
+    /// would, also gets `None`).
+    ///
+    /// ```
+    /// # struct P;
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// # }
+    /// use oxmm::local_lock::{LocalLock, ThisCpu};
+    /// let s = LocalLock::new(7u32);
+    /// let g = s.try_lock_local(&P, ThisCpu::shared(0)).unwrap();
+    /// assert!(s.try_lock_local(&P, ThisCpu::shared(0)).is_none());
+    /// drop(g);
+    /// ```
+    #[doc(alias = "pcp_spin_trylock")]
+    #[inline]
+    pub fn try_lock_local<P: Platform + ?Sized>(
+        &self,
+        p: &P,
+        me: ThisCpu,
+    ) -> Option<LocalGuard<'_, T>> {
+        if me.owned {
+            if self.active.load(Relaxed) {
+                return None;
+            }
+            if let Some(g) = self.owner_enter() {
+                return Some(g);
+            }
+            // Somebody is at the gate: queue behind them on the lock like them, but an
+            // owner need not wait for itself.
+            return self.lock.try_lock().map(|g| {
+                core::mem::forget(g);
+                LocalGuard::new(self, Kind::OwnerLocked)
+            });
+        }
+        self.enter_other(p, me.id, true)
+    }
+
+    /// Take the slot of the caller's own CPU `me`, waiting while it is busy (Linux:
+    /// `local_lock` / `local_lock_irqsave` on the CPU's own data).
+    ///
+    /// ```
+    /// # struct P;
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// # }
+    /// use oxmm::local_lock::{LocalLock, ThisCpu};
+    /// let s = LocalLock::new(7u32);
+    /// assert_eq!(*s.lock_local(&P, ThisCpu::shared(0)), 7);
+    /// ```
+    #[doc(alias = "local_lock")]
+    #[inline]
+    pub fn lock_local<P: Platform + ?Sized>(&self, p: &P, me: ThisCpu) -> LocalGuard<'_, T> {
+        if me.owned {
+            // Re-entering its own slot would be the owner waiting for itself, as a
+            // spin lock taken twice.
+            while self.active.load(Relaxed) {
+                core::hint::spin_loop();
+            }
+            if let Some(g) = self.owner_enter() {
+                return g;
+            }
+            return self.owner_locked();
+        }
+        match self.enter_other(p, me.id, false) {
+            Some(g) => g,
+            // `enter_other` without try only returns with the lock.
+            None => self.owner_locked(),
+        }
+    }
+
+    /// Take CPU `cpu`'s slot from anywhere (Linux: a remote drain's
+    /// `spin_lock(&pcp->lock)`, or `flush_all`'s work run on that CPU). If `cpu` is the
+    /// caller's own owned CPU, this is [`LocalLock::lock_local`].
+    ///
+    /// ```
+    /// # struct P;
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 2 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// # }
+    /// let s = oxmm::local_lock::LocalLock::new(0i32);
+    /// *s.lock_cpu(&P, 1) -= 1;
+    /// assert_eq!(*s.lock_cpu(&P, 1), -1);
+    /// ```
+    pub fn lock_cpu<P: Platform + ?Sized>(&self, p: &P, cpu: usize) -> LocalGuard<'_, T> {
+        let me = p.this_cpu();
+        if me.owned && me.id == cpu {
+            return self.lock_local(p, me);
+        }
+        match self.enter_other(p, cpu, false) {
+            Some(g) => g,
+            None => self.owner_locked(),
+        }
+    }
+
+    /// The owner's way in: active, then the gate (see the module docs).
+    #[inline(always)]
+    fn owner_enter(&self) -> Option<LocalGuard<'_, T>> {
+        self.active.store(true, Relaxed);
+        // Only the compiler is kept from reordering: the other side's heavy barrier
+        // orders the store and the load on this CPU.
+        compiler_fence(SeqCst);
+        if self.gate.load(Acquire) == 0 {
+            return Some(LocalGuard::new(self, Kind::Owner));
+        }
+        self.active.store(false, Release);
+        None
+    }
+
+    #[cold]
+    fn owner_locked(&self) -> LocalGuard<'_, T> {
+        core::mem::forget(self.lock.lock());
+        LocalGuard::new(self, Kind::OwnerLocked)
+    }
+
+    /// A non-owner's way in to CPU `cpu`'s slot.
+    #[inline]
+    fn enter_other<P: Platform + ?Sized>(
+        &self,
+        p: &P,
+        cpu: usize,
+        try_only: bool,
+    ) -> Option<LocalGuard<'_, T>> {
+        if !p.cpu_ownership() {
+            // Nobody ever owns a CPU here: the spin lock alone, as Linux's pcp lock.
+            let g = if try_only {
+                self.lock.try_lock()?
+            } else {
+                self.lock.lock()
+            };
+            core::mem::forget(g);
+            return Some(LocalGuard::new(self, Kind::Plain));
+        }
+        self.gate.fetch_add(1, SeqCst);
+        if p.cpu_owned(cpu) {
+            p.barrier_owned_cpus();
+            while self.active.load(Acquire) {
+                core::hint::spin_loop();
+            }
+        }
+        let g = if try_only {
+            match self.lock.try_lock() {
+                Some(g) => g,
+                None => {
+                    self.gate.fetch_sub(1, Release);
+                    return None;
+                }
+            }
+        } else {
+            self.lock.lock()
+        };
+        core::mem::forget(g);
+        Some(LocalGuard::new(self, Kind::Gated))
+    }
+}
+
+impl<T: core::fmt::Debug> core::fmt::Debug for LocalLock<T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("LocalLock")
+            .field("active", &self.active.load(Relaxed))
+            .field("gate", &self.gate.load(Relaxed))
+            .field("locked", &self.lock.is_locked())
+            .finish_non_exhaustive()
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// The owner, by the active flag.
+    Owner,
+    /// The owner, by the spin lock (the gate was closed).
+    OwnerLocked,
+    /// A non-owner on a platform without owners: the spin lock.
+    Plain,
+    /// A non-owner through the gate, with the spin lock.
+    Gated,
+}
+
+/// Access to a [`LocalLock`]'s data; leaving gives the slot back.
+///
+/// ```
+/// # struct P;
+/// # impl oxmm::platform::Platform for P {
+/// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+/// #     fn cpu_id(&self) -> usize { 0 }
+/// #     fn nr_cpus(&self) -> usize { 1 }
+/// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+/// # }
+/// let s = oxmm::local_lock::LocalLock::new(vec![1]);
+/// s.lock_cpu(&P, 0).push(2);
+/// assert_eq!(s.lock_cpu(&P, 0).len(), 2);
+/// ```
+pub struct LocalGuard<'a, T> {
+    slot: &'a LocalLock<T>,
+    kind: Kind,
+    // Not Send: an owner's guard must be left on the owner's thread.
+    _not_send: PhantomData<*mut T>,
+}
+
+impl<'a, T> LocalGuard<'a, T> {
+    #[inline(always)]
+    fn new(slot: &'a LocalLock<T>, kind: Kind) -> Self {
+        LocalGuard {
+            slot,
+            kind,
+            _not_send: PhantomData,
+        }
+    }
+}
+
+impl<T> Deref for LocalGuard<'_, T> {
+    type Target = T;
+    #[inline(always)]
+    fn deref(&self) -> &T {
+        // SAFETY: the guard is the only way to the data, and guards exclude each other
+        // (module docs).
+        unsafe { &*self.slot.data.get() }
+    }
+}
+
+impl<T> DerefMut for LocalGuard<'_, T> {
+    #[inline(always)]
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as for `deref`; `&mut self` makes this the only reference through
+        // this guard.
+        unsafe { &mut *self.slot.data.get() }
+    }
+}
+
+impl<T> Drop for LocalGuard<'_, T> {
+    #[inline(always)]
+    fn drop(&mut self) {
+        let s = self.slot;
+        match self.kind {
+            Kind::Owner => s.active.store(false, Release),
+            Kind::OwnerLocked | Kind::Plain => {
+                // SAFETY: this guard took the lock (its guard was forgotten).
+                unsafe { s.lock.force_unlock() }
+            }
+            Kind::Gated => {
+                // SAFETY: as above.
+                unsafe { s.lock.force_unlock() };
+                s.gate.fetch_sub(1, Release);
+            }
+        }
+    }
+}
+
+impl<T: core::fmt::Debug> core::fmt::Debug for LocalGuard<'_, T> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        (**self).fmt(f)
+    }
+}
