@@ -190,3 +190,78 @@ fn owners_shared_threads_and_drains_never_share_an_object() {
     assert_eq!(mm.nr_free_pages(), free_before);
     mm.check().unwrap();
 }
+
+/// Mutual exclusion of a [`LocalLock`] itself: owners increment their CPU's counter
+/// through the owner's path (plain loads and stores), shared threads and a remote
+/// thread through the gate, all at once; a single lost update fails the sums.
+#[test]
+fn local_lock_excludes_owners_shared_threads_and_remotes() {
+    use oxmm::local_lock::LocalLock;
+    use oxmm_host::physmem::PhysMem;
+    use oxmm_host::platform::HostPlatform;
+    let mut p = HostPlatform::new(Arc::new(PhysMem::new(4096).unwrap()), 2).unwrap();
+    p.enable_cpu_ownership().unwrap();
+    p.release_this_thread();
+    let p = Arc::new(p);
+    let slots: Arc<[LocalLock<u64>; 2]> = Arc::new([LocalLock::new(0), LocalLock::new(0)]);
+    let n = 200_000u64;
+    let start = Arc::new(std::sync::Barrier::new(5));
+    let mut hs = Vec::new();
+    // Two owners and two shared threads on the two CPUs.
+    for _ in 0..4 {
+        let (p, slots, start) = (p.clone(), slots.clone(), start.clone());
+        hs.push(std::thread::spawn(move || {
+            let me = p.this_cpu();
+            start.wait();
+            let iters = if me.owned { n } else { n / 50 };
+            for _ in 0..iters {
+                let mut g = slots[me.id].lock_local(&*p, me);
+                *g = std::hint::black_box(*g + 1);
+            }
+            (me.id, iters)
+        }));
+    }
+    // A remote thread taking both CPUs' slots, one at a time and in batches.
+    let remote = {
+        let (p, slots, start) = (p.clone(), slots.clone(), start.clone());
+        std::thread::spawn(move || {
+            start.wait();
+            let mut done = [0u64; 2];
+            for i in 0..2_000u64 {
+                let cpu = (i % 2) as usize;
+                if i % 3 == 0 {
+                    let owned = slots
+                        .iter()
+                        .enumerate()
+                        .fold(false, |o, (c, s)| s.close_gate(&*p, c) | o);
+                    if owned {
+                        p.barrier_owned_cpus();
+                    }
+                    for (c, s) in slots.iter().enumerate() {
+                        // SAFETY: closed just above, the barrier taken.
+                        let mut g = unsafe { s.lock_closed() };
+                        *g += 1;
+                        done[c] += 1;
+                        drop(g);
+                        s.open_gate();
+                    }
+                } else {
+                    *slots[cpu].lock_cpu(&*p, cpu) += 1;
+                    done[cpu] += 1;
+                }
+            }
+            done
+        })
+    };
+    let mut want = remote.join().unwrap();
+    let mut owners = 0;
+    for h in hs {
+        let (cpu, iters) = h.join().unwrap();
+        want[cpu] += iters;
+        owners += (iters == n) as u32;
+    }
+    assert_eq!(owners, 2);
+    for (c, s) in slots.iter().enumerate() {
+        assert_eq!(*s.lock_cpu(&*p, c), want[c], "cpu {c}: an update was lost");
+    }
+}

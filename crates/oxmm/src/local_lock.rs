@@ -237,6 +237,54 @@ impl<T> LocalLock<T> {
         }
     }
 
+    /// Close this slot of CPU `cpu` to its owner for a batch of remote work (Linux:
+    /// `drain_all_pages` / `flush_all` reaching every CPU at once): the first step of
+    /// [`LocalLock::lock_closed`]. Returns whether `cpu` has an owner, i.e. whether a
+    /// [`Platform::barrier_owned_cpus`] must follow before the slots are taken; one
+    /// barrier serves every slot closed before it. Each close needs its
+    /// [`LocalLock::open_gate`].
+    ///
+    /// ```
+    /// # struct P;
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// # }
+    /// use oxmm::platform::Platform;
+    /// let s = oxmm::local_lock::LocalLock::new(5u8);
+    /// if s.close_gate(&P, 0) {
+    ///     P.barrier_owned_cpus();
+    /// }
+    /// // SAFETY: the gate is closed and the barrier taken if the CPU had an owner.
+    /// assert_eq!(*unsafe { s.lock_closed() }, 5);
+    /// s.open_gate();
+    /// ```
+    pub fn close_gate<P: Platform + ?Sized>(&self, p: &P, cpu: usize) -> bool {
+        self.gate.fetch_add(1, SeqCst);
+        p.cpu_owned(cpu)
+    }
+
+    /// Take a slot closed by [`LocalLock::close_gate`] (waiting for its owner to
+    /// leave); the gate stays closed when the guard is dropped.
+    ///
+    /// # Safety
+    /// The caller closed this slot's gate and has not opened it yet, and if
+    /// `close_gate` returned true, called [`Platform::barrier_owned_cpus`] after that.
+    pub unsafe fn lock_closed(&self) -> LocalGuard<'_, T> {
+        while self.active.load(Acquire) {
+            core::hint::spin_loop();
+        }
+        core::mem::forget(self.lock.lock());
+        LocalGuard::new(self, Kind::Plain)
+    }
+
+    /// Reopen a gate closed by [`LocalLock::close_gate`].
+    pub fn open_gate(&self) {
+        self.gate.fetch_sub(1, Release);
+    }
+
     /// The owner's way in: active, then the gate (see the module docs).
     #[inline(always)]
     fn owner_enter(&self) -> Option<LocalGuard<'_, T>> {

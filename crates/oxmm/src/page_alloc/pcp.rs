@@ -620,7 +620,19 @@ impl<P: Platform> Mm<P> {
     }
 
     /// `drain_all_pages`: empty every CPU's lists of `zone` (all zones with `None`).
+    /// Where CPUs have owners, each zone's lists are closed to them all at once, so one
+    /// barrier serves every CPU (Linux queues the drain on every CPU at once too).
     pub fn drain_all_pages(&self, zone: Option<&Zone>) -> Result<(), Corrupt> {
+        if self.platform.cpu_ownership() {
+            return match zone {
+                Some(z) => self.drain_zone_all_cpus(z),
+                None => self
+                    .nodes()
+                    .flat_map(|n| n.zones().iter())
+                    .filter(|z| z.is_populated())
+                    .try_for_each(|z| self.drain_zone_all_cpus(z)),
+            };
+        }
         for cpu in 0..self.platform.nr_cpus() {
             match zone {
                 Some(z) => self.drain_pages_zone(cpu, z)?,
@@ -628,6 +640,33 @@ impl<P: Platform> Mm<P> {
             }
         }
         Ok(())
+    }
+
+    /// Every CPU's lists of `zone` drained behind closed gates and one barrier.
+    fn drain_zone_all_cpus(&self, zone: &Zone) -> Result<(), Corrupt> {
+        let mut owned = false;
+        for (cpu, pcp) in zone.pcp.iter().enumerate() {
+            owned |= pcp.lock.close_gate(&self.platform, cpu);
+        }
+        if owned {
+            self.platform.barrier_owned_cpus();
+        }
+        let mut r = Ok(());
+        for pcp in zone.pcp.iter() {
+            while r.is_ok() {
+                // SAFETY: closed above, the barrier taken if any CPU had an owner;
+                // opened only below.
+                let mut st = unsafe { pcp.lock.lock_closed() };
+                let count = st.count;
+                if count == 0 {
+                    break;
+                }
+                let to_drain = count.min(st.batch << PCP_BATCH_SCALE_MAX);
+                r = self.free_pcppages_bulk(zone, to_drain, &mut st, 0);
+            }
+            pcp.lock.open_gate();
+        }
+        r
     }
 
     /// `zone_pcp_disable`: set every CPU's `high` limits to 0 and `batch` to 1, then

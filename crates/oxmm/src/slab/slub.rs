@@ -1204,15 +1204,28 @@ pub(crate) fn flush_all<P: Platform>(mm: &Mm<P>, s: &KmemCache) {
     if kmem_cache_debug(s) {
         return;
     }
-    for cpu in 0..mm.platform().nr_cpus().max(1) {
+    let nr = mm.platform().nr_cpus().max(1);
+    // Closed to their owners all at once: one barrier for every CPU.
+    let mut owned = false;
+    for cpu in 0..nr {
         let c = s.cpu_slot(cpu);
-        let mut g = c.lock.lock_cpu(mm.platform(), c.cpu as usize);
+        owned |= c.lock.close_gate(mm.platform(), c.cpu as usize);
+    }
+    if owned {
+        mm.platform().barrier_owned_cpus();
+    }
+    for cpu in 0..nr {
+        let c = s.cpu_slot(cpu);
+        // SAFETY: closed above, the barrier taken if any CPU had an owner; opened
+        // right after this CPU's slab and partial list are taken.
+        let mut g = unsafe { c.lock.lock_closed() };
         let (slab, fl, partial) = (g.slab, g.freelist, g.partial);
         g.slab = NO_SLAB;
         g.freelist = 0;
         g.partial = NO_SLAB;
         g.partial_slabs = 0;
         drop(g);
+        c.lock.open_gate();
         if slab != NO_SLAB {
             deactivate_slab(mm, s, c, slab, fl);
             c.stat(StatItem::CpuslabFlush);

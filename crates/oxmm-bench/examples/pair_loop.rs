@@ -1,0 +1,44 @@
+//! A tight loop of order-0 alloc+free pairs and 64-byte cache pairs, for profiling
+//! (`perf record cargo run --release -p oxmm-bench --example pair_loop -- owned`).
+use std::hint::black_box;
+use std::time::Instant;
+
+use oxmm::gfp::Gfp;
+use oxmm::slab::{SlabCaches, SlabFlags};
+
+fn main() {
+    let owned = std::env::args().nth(1).as_deref() != Some("shared");
+    let what = std::env::args().nth(2).unwrap_or_else(|| "both".into());
+    let hm = oxmm_bench::pages::boot_with(true, owned).expect("boot");
+    let mm = hm.mm();
+    let n = 20_000_000u64;
+    if what != "slab" {
+        let t = Instant::now();
+        for _ in 0..n {
+            let p = mm.alloc_pages(Gfp::KERNEL, 0).expect("alloc");
+            mm.free_pages(black_box(p), 0).expect("free");
+        }
+        println!(
+            "order-0 pair ({}): {:.1} ns",
+            if owned { "owned" } else { "shared" },
+            t.elapsed().as_nanos() as f64 / n as f64
+        );
+    }
+    if what != "pages" {
+        let sc = SlabCaches::init(mm, Default::default()).expect("slab");
+        let id = sc
+            .kmem_cache_create(mm, "loop64", 64, 0, SlabFlags::NO_MERGE, None)
+            .expect("cache");
+        let t = Instant::now();
+        for _ in 0..n {
+            let p = sc.kmem_cache_alloc(mm, id, Gfp::KERNEL).expect("alloc");
+            sc.kmem_cache_free(mm, id, black_box(p.as_ptr()))
+                .expect("free");
+        }
+        println!(
+            "cache pair ({}): {:.1} ns",
+            if owned { "owned" } else { "shared" },
+            t.elapsed().as_nanos() as f64 / n as f64
+        );
+    }
+}
