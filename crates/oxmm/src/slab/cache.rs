@@ -182,11 +182,18 @@ impl KmemCacheCpu {
     }
 }
 
-/// A node's partial list (memmap indices of head pages).
+/// A node's slab lists under `list_lock` (memmap indices of head pages, linked
+/// through the descriptors' `next`/`prev`): the partial list, and `n->full`, which
+/// Linux keeps only for `SLAB_STORE_USER` caches (debug slabs with no free object), so
+/// that validation can reach every slab.
 #[derive(Debug)]
 pub(crate) struct PartialList {
     pub(crate) head: u32,
     pub(crate) tail: u32,
+    /// `n->full`: first slab, or [`Page::NIL`].
+    pub(crate) full_head: u32,
+    /// `n->full`: last slab, or [`Page::NIL`].
+    pub(crate) full_tail: u32,
 }
 
 /// `struct kmem_cache_node`: one node's partial slabs under `list_lock`, and its slab
@@ -216,6 +223,8 @@ impl KmemCacheNode {
             list_lock: spin::Mutex::new(PartialList {
                 head: Page::NIL,
                 tail: Page::NIL,
+                full_head: Page::NIL,
+                full_tail: Page::NIL,
             }),
             nr_partial: AtomicU32::new(0),
             nr_slabs: AtomicU64::new(0),
@@ -1080,6 +1089,36 @@ impl SlabCaches {
         let s = self.cache_ref(id)?;
         slub::flush_all(mm, s);
         Ok(slub::shrink_partial(mm, s))
+    }
+
+    /// `/sys/kernel/slab/<cache>/validate` (`validate_store` → `validate_slab_cache`):
+    /// check every slab on the node partial lists and, for `SLAB_STORE_USER` caches,
+    /// the full lists — `check_slab`, the free list, each object's red zones and
+    /// poison for its state — with Linux's reports and repairs through the platform's
+    /// `printk`, and the list lengths against the node counters (`SLUB <cache>: <n>
+    /// partial slabs counted but counter=<m>`, `SLUB: <cache> <n> slabs counted but
+    /// counter=<m>`). Returns the slabs checked. Only debug caches can be validated
+    /// (Linux's `-EINVAL` otherwise): their slabs change only under the list lock.
+    ///
+    /// ```no_run
+    /// # fn f<P: oxmm::platform::Platform>(mm: &oxmm::mm::Mm<P>, slab: &oxmm::slab::SlabCaches) {
+    /// use oxmm::slab::SlabFlags;
+    /// let id = slab.kmem_cache_create(mm, "v", 64, 0, SlabFlags::STORE_USER, None).unwrap();
+    /// let p = slab.kmem_cache_alloc(mm, id, oxmm::gfp::Gfp::KERNEL).unwrap();
+    /// assert_eq!(slab.kmem_cache_validate(mm, id), Ok(1));
+    /// # }
+    /// ```
+    #[doc(alias = "validate_slab_cache")]
+    pub fn kmem_cache_validate<P: Platform>(
+        &self,
+        mm: &Mm<P>,
+        id: CacheId,
+    ) -> Result<u64, SlabError> {
+        let s = self.cache_ref(id)?;
+        if !kmem_cache_debug(s) {
+            return Err(SlabError::NotDebugCache(id));
+        }
+        Ok(slub::validate_slab_cache(mm, s))
     }
 
     /// `count_partial(n, count_free)` over the nodes: objects of cache `id` not free on

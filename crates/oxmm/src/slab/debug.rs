@@ -553,6 +553,11 @@ impl DebugState {
     fn count(&self) {
         self.errors.fetch_add(1, Ordering::Relaxed);
     }
+    /// `slab_add_kunit_errors` for a report made outside the checks (a validation
+    /// count mismatch).
+    pub(crate) fn add_error(&self) {
+        self.count();
+    }
     fn taint(&self) {
         self.tainted.store(true, Ordering::Relaxed);
     }

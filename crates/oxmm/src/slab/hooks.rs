@@ -255,6 +255,13 @@ pub(crate) fn free_debug_processing<P: Platform>(
     })
 }
 
+/// `validate_slab` on the slab at `pfn` (`objects` objects) of a debug cache, under
+/// its node's `list_lock`: the slab, its free list, then each object against the red
+/// zone value its state calls for. Repairs are written back to the slab word.
+pub(crate) fn validate_slab<P: Platform>(mm: &Mm<P>, s: &KmemCache, pfn: u64, objects: u32) {
+    with_slab(mm, s, pfn, objects, true, |d, v| d.validate_slab(v));
+}
+
 /// `maybe_wipe_obj_freeptr`: with init_on_free, an object leaving a slab has the free
 /// pointer stored inside it zeroed (the rest was wiped when it was freed).
 #[inline(always)]

@@ -13,7 +13,9 @@
 //!
 //! Debug caches (see [`hooks`]) bypass the CPU slabs: every allocation
 //! and free runs under the node's `list_lock` with the debug checks
-//! (`alloc_single_from_partial`, `alloc_single_from_new_slab`, `free_to_partial_list`).
+//! (`alloc_single_from_partial`, `alloc_single_from_new_slab`, `free_to_partial_list`);
+//! those of `SLAB_STORE_USER` caches keep their full slabs on the node's full list
+//! (`add_full`, `remove_full`), so that `validate_slab_cache` reaches every slab.
 
 use super::cache::{
     pfn_addr, CpuSlab, KmemCache, KmemCacheCpu, KmemCacheNode, PartialList, SlabWord, NO_SLAB,
@@ -219,6 +221,65 @@ fn remove_partial<P: Platform>(mm: &Mm<P>, n: &KmemCacheNode, l: &mut PartialLis
         None => l.tail = prev,
     }
     n.nr_partial.fetch_sub(1, Relaxed);
+}
+
+/// `add_full`: a debug slab with no free object goes on the node's full list, for
+/// `SLAB_STORE_USER` caches only (the others keep full slabs on no list).
+fn add_full<P: Platform>(mm: &Mm<P>, s: &KmemCache, l: &mut PartialList, pfn: u64) {
+    if !s.flags().contains(super::SlabFlags::STORE_USER) {
+        return;
+    }
+    let map = mm.memmap();
+    let Some(idx) = map.index_of(pfn) else { return };
+    // list_add: at the head.
+    let next = l.full_head;
+    if let Some(p) = map.page_by_index(idx) {
+        p.set_prev(Page::NIL);
+        p.set_next(next);
+    }
+    match map.page_by_index(next).filter(|_| next != Page::NIL) {
+        Some(p) => p.set_prev(idx),
+        None => l.full_tail = idx,
+    }
+    l.full_head = idx;
+}
+
+/// `remove_full`: take a slab of a `SLAB_STORE_USER` cache off its node's full list.
+/// A slab that is not on it (one isolated by a failed check, which is on no list) is
+/// left alone rather than unlinked from nowhere.
+fn remove_full<P: Platform>(mm: &Mm<P>, s: &KmemCache, l: &mut PartialList, pfn: u64) {
+    if !s.flags().contains(super::SlabFlags::STORE_USER) {
+        return;
+    }
+    let map = mm.memmap();
+    let (Some(idx), Some(p)) = (map.index_of(pfn), map.page(pfn)) else {
+        return;
+    };
+    if p.flags() & PG_SLAB_NODE_PARTIAL != 0 {
+        return;
+    }
+    let (prev, next) = (p.prev(), p.next());
+    let linked_prev = match prev {
+        Page::NIL => l.full_head == idx,
+        i => map.page_by_index(i).is_some_and(|q| q.next() == idx),
+    };
+    let linked_next = match next {
+        Page::NIL => l.full_tail == idx,
+        i => map.page_by_index(i).is_some_and(|q| q.prev() == idx),
+    };
+    if !(linked_prev && linked_next) {
+        return;
+    }
+    p.set_prev(Page::NIL);
+    p.set_next(Page::NIL);
+    match map.page_by_index(prev).filter(|_| prev != Page::NIL) {
+        Some(q) => q.set_next(next),
+        None => l.full_head = next,
+    }
+    match map.page_by_index(next).filter(|_| next != Page::NIL) {
+        Some(q) => q.set_prev(prev),
+        None => l.full_tail = prev,
+    }
 }
 
 fn list_first<P: Platform>(mm: &Mm<P>, idx: u32) -> Option<u64> {
@@ -867,7 +928,9 @@ fn alloc_single_from_partial<P: Platform>(
     let mut w = SlabWord::unpack(p.private());
     let obj = to_addr(s, start, w.free);
     if obj == 0 {
+        // No free object after all: it belongs with the full slabs.
         remove_partial(mm, n, l, pfn);
+        add_full(mm, s, l, pfn);
         return None;
     }
     let fp = get_freepointer(s, obj);
@@ -888,6 +951,7 @@ fn alloc_single_from_partial<P: Platform>(
     p.set_private(w.pack());
     if w.inuse == w.objects {
         remove_partial(mm, n, l, pfn);
+        add_full(mm, s, l, pfn);
     }
     Some(obj)
 }
@@ -919,6 +983,8 @@ fn alloc_single_from_new_slab<P: Platform>(
     let mut l = n.list_lock.lock();
     if w.inuse != w.objects {
         add_partial(mm, n, &mut l, pfn, false);
+    } else {
+        add_full(mm, s, &mut l, pfn);
     }
     inc_slabs_node(n, w.objects);
     Some(obj)
@@ -959,6 +1025,8 @@ fn free_to_partial_list<P: Platform>(
     p.set_private(w.pack());
     let discard = w.inuse == 0 && n.nr_partial() >= s.min_partial();
     if prior == 0 {
+        // It was full: off the full list (STORE_USER caches keep one).
+        remove_full(mm, s, &mut l, pfn);
         if !discard {
             add_partial(mm, n, &mut l, pfn, true);
             c.stat(StatItem::FreeAddPartial);
@@ -973,6 +1041,65 @@ fn free_to_partial_list<P: Platform>(
         discard_slab(mm, s, pfn);
     }
     Ok(())
+}
+
+// ---- validation (/sys/kernel/slab/<cache>/validate) ----
+
+/// `validate_slab_node`: `validate_slab` on each slab of the node's partial list and,
+/// for `SLAB_STORE_USER` caches, its full list, under `list_lock`; a count that
+/// disagrees with `nr_partial` / `nr_slabs` is reported. Returns the slabs checked.
+fn validate_slab_node<P: Platform>(mm: &Mm<P>, s: &KmemCache, n: &KmemCacheNode) -> u64 {
+    let l = n.list_lock.lock();
+    let mut count = 0u64;
+    let mut cur = list_first(mm, l.head);
+    while let Some(slab) = cur {
+        cur = list_next(mm, slab);
+        hooks::validate_slab(mm, s, slab, word(mm, slab).objects as u32);
+        count += 1;
+    }
+    let nr_partial = n.nr_partial() as u64;
+    if count != nr_partial {
+        mm.platform().printk(
+            Level::Err,
+            format_args!(
+                "SLUB {}: {} partial slabs counted but counter={}",
+                s.name(),
+                count,
+                nr_partial
+            ),
+        );
+        hooks::SLUB_DEBUG_STATE.add_error();
+    }
+    if !s.flags().contains(super::SlabFlags::STORE_USER) {
+        return count;
+    }
+    let mut cur = list_first(mm, l.full_head);
+    while let Some(slab) = cur {
+        cur = list_next(mm, slab);
+        hooks::validate_slab(mm, s, slab, word(mm, slab).objects as u32);
+        count += 1;
+    }
+    let nr_slabs = n.nr_slabs();
+    if count != nr_slabs {
+        mm.platform().printk(
+            Level::Err,
+            format_args!(
+                "SLUB: {} {} slabs counted but counter={}",
+                s.name(),
+                count,
+                nr_slabs
+            ),
+        );
+        hooks::SLUB_DEBUG_STATE.add_error();
+    }
+    count
+}
+
+/// `validate_slab_cache`: flush the CPU slabs, then validate every node's lists;
+/// returns the slabs checked. Reports go to the platform's `printk`.
+pub(crate) fn validate_slab_cache<P: Platform>(mm: &Mm<P>, s: &KmemCache) -> u64 {
+    flush_all(mm, s);
+    s.nodes().map(|(_, n)| validate_slab_node(mm, s, n)).sum()
 }
 
 // ---- free ----
