@@ -286,6 +286,9 @@ pub struct KmemCache {
     pub(crate) random_seq: AtomicUsize,
     /// Entries of `random_seq` (`oo_objects(s->oo)`).
     pub(crate) random_seq_len: AtomicU32,
+    /// `s->remote_node_defrag_ratio` (0..=1000): how often, in 1024ths, an
+    /// allocation that found no local partial slab looks at other nodes' ones.
+    remote_node_defrag_ratio: AtomicU32,
     /// Address of CPU 0's [`KmemCacheCpu`]; CPU `i`'s follows `i` slots later.
     cpu_base: usize,
     /// Addresses of the per-node structures (0 for nodes without memory).
@@ -352,6 +355,40 @@ impl KmemCache {
     /// `s->refcount`: users of the cache (merged aliases add one each; −1 = never merged).
     pub fn refcount(&self) -> i32 {
         self.refcount.load(Relaxed)
+    }
+    /// `/sys/kernel/slab/<cache>/remote_node_defrag_ratio` as shown: the percentage
+    /// (0..=100) of the stored ratio, which starts at 1000 (shown as 100).
+    ///
+    /// ```no_run
+    /// # fn f(s: &oxmm::slab::KmemCache) {
+    /// assert_eq!(s.remote_node_defrag_ratio(), 100);
+    /// # }
+    /// ```
+    #[doc(alias = "remote_node_defrag_ratio_show")]
+    pub fn remote_node_defrag_ratio(&self) -> u32 {
+        self.remote_node_defrag_ratio.load(Relaxed) / 10
+    }
+    /// `remote_node_defrag_ratio_store`: `ratio` 0..=100, kept ×10. 0 keeps
+    /// allocations that find no local partial slab from taking remote ones.
+    ///
+    /// ```no_run
+    /// # fn f(s: &oxmm::slab::KmemCache) {
+    /// s.set_remote_node_defrag_ratio(0).unwrap();
+    /// assert!(s.set_remote_node_defrag_ratio(101).is_err());
+    /// # }
+    /// ```
+    #[doc(alias = "remote_node_defrag_ratio_store")]
+    pub fn set_remote_node_defrag_ratio(&self, ratio: u32) -> Result<(), SlabError> {
+        if ratio > 100 {
+            return Err(SlabError::BadDefragRatio(ratio));
+        }
+        self.remote_node_defrag_ratio.store(ratio * 10, Relaxed);
+        Ok(())
+    }
+    /// The stored ratio (0..=1000) `get_any_partial` compares with.
+    #[inline]
+    pub(crate) fn defrag_ratio(&self) -> u32 {
+        self.remote_node_defrag_ratio.load(Relaxed)
     }
     /// `get_node(s, nid)`.
     #[inline]
@@ -507,6 +544,8 @@ impl KmemCache {
             init_on_free: false,
             random_seq: AtomicUsize::new(0),
             random_seq_len: AtomicU32::new(0),
+            // kmem_cache_open
+            remote_node_defrag_ratio: AtomicU32::new(1000),
             cpu_base,
             node: [const { AtomicUsize::new(0) }; MAX_NUMNODES],
         };

@@ -31,7 +31,7 @@ use crate::page::Page;
 use crate::page_alloc::COMPOUND_TAIL;
 use crate::platform::Platform;
 use crate::printk::{Level, Log};
-use crate::types::{NodeId, Pfn, MAX_NUMNODES};
+use crate::types::{NodeId, Pfn};
 use core::sync::atomic::Ordering::{Acquire, Relaxed};
 
 /// `SHRINK_PROMOTE_MAX`.
@@ -683,9 +683,8 @@ fn freeze_slab<P: Platform>(mm: &Mm<P>, s: &KmemCache, c: &KmemCacheCpu, pfn: u6
     get_freelist(mm, s, c, pfn)
 }
 
-/// `get_partial`: a slab from `node`'s partial list (or the local node's), else from
-/// any node's with more than `min_partial` slabs (`get_any_partial`, without its
-/// random skip), unless `__GFP_THISNODE` with a node.
+/// `get_partial`: a slab from `node`'s partial list (or the local node's), else
+/// `get_any_partial`, unless `__GFP_THISNODE` with a node.
 fn get_partial<P: Platform>(
     mm: &Mm<P>,
     s: &KmemCache,
@@ -700,10 +699,42 @@ fn get_partial<P: Platform>(
     if node.is_some() && gfp.contains(Gfp::THISNODE) {
         return None;
     }
-    for (nid, n) in s.nodes() {
-        if nid != search && n.nr_partial() > s.min_partial() {
-            if let Some(slab) = get_partial_node(mm, s, c, nid) {
-                return Some(slab);
+    get_any_partial(mm, s, |nid| get_partial_node(mm, s, c, nid))
+}
+
+/// The `remote_node_defrag_ratio` gate of `get_any_partial`: never with ratio 0,
+/// otherwise when `get_cycles() % 1024 <= ratio` (the platform's random word stands
+/// for the cycle counter), so the default 1000 looks at remote nodes 1001 times in
+/// 1024.
+fn remote_partial_allowed<P: Platform>(mm: &Mm<P>, s: &KmemCache) -> bool {
+    let ratio = s.defrag_ratio() as u64;
+    // With one node there is nothing remote: skip the draw (the outcome is the same).
+    ratio != 0 && s.nodes().nth(1).is_some() && mm.platform().random_u64() % 1024 <= ratio
+}
+
+/// `get_any_partial`: past the ratio gate, the nodes of the local node's zonelist in
+/// fallback order (each once) whose partial list holds more than `min_partial`
+/// slabs, until `take` gets a slab (or, for debug caches, an object) from one.
+fn get_any_partial<P: Platform, T>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    mut take: impl FnMut(usize) -> Option<T>,
+) -> Option<T> {
+    if !remote_partial_allowed(mm, s) {
+        return None;
+    }
+    let mut last = usize::MAX;
+    for z in mm.zonelist(mm.numa_node_id()) {
+        let nid = z.nid.0 as usize;
+        if nid == last {
+            continue;
+        }
+        last = nid;
+        if s.node(nid)
+            .is_some_and(|n| n.nr_partial() > s.min_partial())
+        {
+            if let Some(t) = take(nid) {
+                return Some(t);
             }
         }
     }
@@ -890,12 +921,12 @@ fn alloc_debug<P: Platform>(
     let c = this_cpu(mm, s);
     c.stat(StatItem::AllocSlowpath);
     let node = node.filter(|n| s.node(n.0 as usize).is_some());
+    // get_partial: the wanted (or local) node, then get_any_partial.
     let search = node.unwrap_or_else(|| mm.numa_node_id()).0 as usize;
-    let any = !(node.is_some() && gfp.contains(Gfp::THISNODE));
-    for nid in core::iter::once(search).chain((0..MAX_NUMNODES).filter(|&i| any && i != search)) {
-        let Some(n) = s.node(nid) else { continue };
+    let from_node = |nid: usize| {
+        let n = s.node(nid)?;
         if n.nr_partial() == 0 {
-            continue;
+            return None;
         }
         let mut l = n.list_lock.lock();
         let mut cur = list_first(mm, l.head);
@@ -903,10 +934,18 @@ fn alloc_debug<P: Platform>(
             cur = list_next(mm, slab);
             if let Some(obj) = alloc_single_from_partial(mm, s, n, &mut l, slab, orig_size, caller)
             {
-                c.stat(StatItem::AllocFromPartial);
-                return Ok(obj);
+                return Some(obj);
             }
         }
+        None
+    };
+    let mut obj = from_node(search);
+    if obj.is_none() && !(node.is_some() && gfp.contains(Gfp::THISNODE)) {
+        obj = get_any_partial(mm, s, from_node);
+    }
+    if let Some(obj) = obj {
+        c.stat(StatItem::AllocFromPartial);
+        return Ok(obj);
     }
     let slab = new_slab(mm, s, gfp, node)?;
     c.stat(StatItem::AllocSlab);
