@@ -205,3 +205,46 @@ fn validate_is_refused_for_caches_without_debug_flags() {
         Err(SlabError::NoCache(CacheId(200)))
     );
 }
+
+#[test]
+fn reports_decode_the_slab_page_flags() {
+    let mm = boot();
+    let sc = SlabCaches::init(&mm, SlubParams::default()).unwrap();
+    let id = sc
+        .kmem_cache_create(
+            &mm,
+            "val-flags",
+            1000,
+            0,
+            FZPU.union(SlabFlags::NO_MERGE),
+            None,
+        )
+        .unwrap();
+    let c = sc.cache(id).unwrap();
+    assert!(c.order() > 0);
+    let p = sc.kmem_cache_alloc(&mm, id, Gfp::KERNEL).unwrap().as_ptr();
+    // The slab's head descriptor: a compound head on its node's partial list.
+    let base = oxmm::platform::Platform::direct_map_base(mm.platform()) as usize;
+    let head = ((p as usize - base) >> 12) as u64 & !((1u64 << c.order()) - 1);
+    let d = mm.memmap().page(head).unwrap();
+    poke(p, 1000, 0x12);
+    mm.platform().take_log();
+    assert_eq!(sc.kmem_cache_validate(&mm, id), Ok(1));
+    let log = mm.platform().take_log();
+    let slab_line = log.iter().find(|l| l.starts_with("Slab 0x")).unwrap();
+    // %pGp: PG_workingset (slab_set_node_partial) and PG_head by name, in
+    // __def_pageflag_names order, then the node and zone fields.
+    assert_eq!(
+        slab_line,
+        &format!(
+            "Slab 0x{:016x} objects={} used=1 fp=0x{:016x} flags={:#x}(workingset|head|node={}|zone={})",
+            d as *const _ as usize,
+            c.objects_per_slab(),
+            p as usize + c.size() as usize,
+            d.flags(),
+            d.nid(),
+            d.zone_idx()
+        )
+    );
+    assert_eq!(d.flags() & 0x7f_ffff, (1 << 9) | (1 << 6));
+}

@@ -26,9 +26,9 @@
 //! dropping a `frozen` (isolated) slab from the lists. Validation
 //! (`/sys/kernel/slab/*/validate`) is [`SlubDebugger::validate_slab`] per slab.
 //!
-//! Not reproduced: `dump_stack()`'s call trace (there is no unwinder), symbol names
-//! for `%pS` (addresses print as hex) and decoded page flags for `%pGp` (printed as
-//! `0x…(slab)`); pointers print unhashed (`no_hash_pointers`).
+//! Not reproduced: `dump_stack()`'s call trace (there is no unwinder) and symbol
+//! names for `%pS` (addresses print as hex); pointers print unhashed
+//! (`no_hash_pointers`). Page flags (`%pGp`) are decoded by [`crate::page::PageFlags`].
 //!
 //! ```
 //! use oxmm::slab::debug::SlubDebug;
@@ -1417,8 +1417,12 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
 
     fn print_slab_info(&self, slab: &Slab<'_>) {
         self.err(format_args!(
-            "Slab 0x{:016x} objects={} used={} fp=0x{:016x} flags={:#x}(slab)",
-            slab.page, slab.objects, slab.inuse, slab.freelist, slab.page_flags
+            "Slab 0x{:016x} objects={} used={} fp=0x{:016x} flags={}",
+            slab.page,
+            slab.objects,
+            slab.inuse,
+            slab.freelist,
+            crate::page::PageFlags(slab.page_flags)
         ));
     }
 

@@ -116,6 +116,7 @@ fn with_slab<P: Platform, R>(
     let size = s.layout.size as usize;
     let mut slab = Slab::new(mem, base, objects);
     slab.page = page.map_or(base, |p| p as *const _ as usize);
+    slab.page_flags = page.map_or(0, |p| p.flags());
     let before = match page.filter(|_| counters) {
         Some(p) => {
             let w = SlabWord::unpack(p.private_acquire());

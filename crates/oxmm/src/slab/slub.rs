@@ -1512,18 +1512,19 @@ fn list_slab_objects<P: Platform>(mm: &Mm<P>, s: &KmemCache, pfn: u64, log: &mut
     log.line(
         Level::Err,
         format_args!(
-            "Slab {:#x} objects={} used={} fp={:#x} flags=slab",
-            start,
+            "Slab 0x{:016x} objects={} used={} fp=0x{:016x} flags={}",
+            page(mm, pfn).map_or(start, |p| p as *const Page as usize),
             w.objects,
             w.inuse,
-            to_addr(s, start, w.free)
+            to_addr(s, start, w.free),
+            crate::page::PageFlags(page(mm, pfn).map_or(0, |p| p.flags()))
         ),
     );
     for i in 0..w.objects as usize {
         if free[i / 64] & (1 << (i % 64)) == 0 {
             log.line(
                 Level::Err,
-                format_args!("Object {:#x} @offset={}", start + i * size, i * size),
+                format_args!("Object 0x{:016x} @offset={}", start + i * size, i * size),
             );
         }
     }
