@@ -32,7 +32,7 @@ use crate::mmzone::ZoneType;
 use crate::page::Page;
 use crate::platform::Platform;
 use crate::printk::{Level, Log};
-use crate::types::{NodeId, MAX_NUMNODES};
+use crate::types::{NodeId, Pfn, MAX_NUMNODES};
 use core::fmt::Write;
 use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use core::sync::atomic::{AtomicI32, AtomicPtr, AtomicU16, AtomicU32, AtomicU64, AtomicUsize};
@@ -425,7 +425,7 @@ impl KmemCache {
         let nr = self.nr_cpus.max(1) as usize;
         let cpu = if cpu < nr { cpu } else { cpu % nr };
         // SAFETY: `cpu_base` addresses `nr_cpus` initialised slots in a per-CPU block
-        // the registry never frees, written when this cache was created.
+        // written when this cache was created and freed only after it is destroyed.
         unsafe { &*((self.cpu_base + cpu * core::mem::size_of::<KmemCacheCpu>()) as *const _) }
     }
     /// The SLUB counters summed over the CPUs.
@@ -859,7 +859,30 @@ impl SlabCaches {
         Ok(first)
     }
 
-    /// Pages taken for the per-CPU slots (never given back, like percpu chunks).
+    /// `free_percpu(s->cpu_slab)` for a cache whose id `id` is free again (under
+    /// `slab_mutex`): when no cache of its chunk is left, the chunk's block goes back
+    /// to the buddy allocator, so that creating and destroying caches leaks nothing.
+    fn release_cpu_slots<P: Platform>(&self, mm: &Mm<P>, id: u16) {
+        let chunk = id as usize / CHUNK_CACHES;
+        let ids = chunk * CHUNK_CACHES..(chunk + 1) * CHUNK_CACHES;
+        if self.caches[ids].iter().any(|c| !c.load(Acquire).is_null()) {
+            return;
+        }
+        let base = self.cpu_chunks[chunk].swap(0, AcqRelOrd);
+        if base == 0 {
+            return;
+        }
+        let off = base - mm.platform().direct_map_base() as usize;
+        let pfn = (off >> mm.geometry().shift()) as u64;
+        // The block came from alloc_pages with this order; a refusal would be a page
+        // allocator bug, and the pages are then leaked rather than reused.
+        if mm.free_pages(Pfn(pfn), self.chunk_order).is_ok() {
+            self.percpu_pages.fetch_sub(1 << self.chunk_order, Relaxed);
+        }
+    }
+
+    /// Pages taken for the per-CPU slots now (a chunk of 16 caches' slots is given
+    /// back when its last cache is destroyed).
     pub fn percpu_pages(&self) -> u64 {
         self.percpu_pages.load(Relaxed)
     }
@@ -1074,7 +1097,7 @@ impl SlabCaches {
             .find(|&i| self.caches[i].load(Relaxed).is_null())
             .ok_or(SlabError::TooManyCaches)? as u16;
         let base = self.cpu_slots(mm, id)?;
-        let mut c = KmemCache::new(
+        let c = KmemCache::new(
             id,
             name,
             size,
@@ -1084,12 +1107,22 @@ impl SlabCaches {
             &self.params,
             self.nr_cpus,
             base,
-        )?;
+        );
+        let mut c = match c {
+            Ok(c) => c,
+            Err(e) => {
+                self.release_cpu_slots(mm, id);
+                return Err(e);
+            }
+        };
         c.random = mm.platform().random_u64();
         c.set_meminit(mm.meminit());
         let kcn = self.cache_ref(Self::KMEM_CACHE_NODE)?;
         let kc = self.cache_ref(Self::KMEM_CACHE)?;
-        init_kmem_cache_nodes(mm, kcn, &c)?;
+        if let Err(e) = init_kmem_cache_nodes(mm, kcn, &c) {
+            self.release_cpu_slots(mm, id);
+            return Err(e);
+        }
         let seq = if self.kmalloc_ready {
             self.init_cache_random_seq(mm, &c)
         } else {
@@ -1100,6 +1133,7 @@ impl SlabCaches {
             Err(e) => {
                 self.cache_random_seq_destroy(mm, &c);
                 free_kmem_cache_nodes(mm, kcn, &c);
+                self.release_cpu_slots(mm, id);
                 return Err(e);
             }
         };
@@ -1237,7 +1271,9 @@ impl SlabCaches {
         free_kmem_cache_nodes(mm, kcn, s);
         let p = self.caches[id.0 as usize].swap(core::ptr::null_mut(), AcqRelOrd);
         let kc = self.cache_ref(Self::KMEM_CACHE)?;
-        slub::slab_free_checked(mm, kc, p as usize, 0)
+        let r = slub::slab_free_checked(mm, kc, p as usize, 0);
+        self.release_cpu_slots(mm, id.0);
+        r
     }
 }
 
