@@ -196,8 +196,8 @@ pub(crate) struct PartialList {
     pub(crate) full_tail: u32,
 }
 
-/// `struct kmem_cache_node`: one node's partial slabs under `list_lock`, and its slab
-/// counts.
+/// `struct kmem_cache_node`: one node's partial slabs (and, for `SLAB_STORE_USER`
+/// debug caches, full slabs) under `list_lock`, and its slab counts.
 ///
 /// A cache line of its own, as Linux's (the `list_lock` is contended).
 ///

@@ -98,8 +98,9 @@ fn with_slab<P: Platform, R>(
     // SAFETY: `pfn` heads a slab block of `s` of `len` bytes mapped at `base` in the
     // direct map. Debug caches run these checks under the node's `list_lock` (or on a
     // slab nobody else sees yet), which serialises every change to the slab's free
-    // objects, metadata and padding; the checks touch only those bytes and the object
-    // being allocated or freed, never another caller's live object.
+    // objects, metadata and padding; the checks write only those bytes and the object
+    // being allocated or freed, never another caller's live object (validation reads
+    // live objects' red zones, and a report dumps their bytes, as Linux does).
     let mem = unsafe { core::slice::from_raw_parts_mut(base as *mut u8, len) };
     let cache = DebugCache {
         name: s.name(),
