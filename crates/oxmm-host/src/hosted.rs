@@ -168,6 +168,28 @@ impl HostedMachine {
             &mut log,
             &ThreadRunner::new(),
         )?);
+        // setup_slub_debug runs from parse_args, after "Kernel command line:" and
+        // before build_all_zonelists: its reports go before the zonelist lines.
+        let unknown = setup.options().slub_debug_unknown();
+        if !unknown.is_empty() {
+            let at = log
+                .lines
+                .iter()
+                .position(|(_, l)| {
+                    l.starts_with("Fallback order for Node ") || l.starts_with("Built ")
+                })
+                .unwrap_or(log.lines.len());
+            let t = log
+                .times
+                .get(at)
+                .copied()
+                .unwrap_or_else(|| start.elapsed());
+            for (i, line) in unknown.into_iter().enumerate() {
+                log.lines
+                    .insert(at + i, (oxmm::slab::debug::SLUB_DEBUG_UNKNOWN, line));
+                log.times.insert(at + i, t);
+            }
+        }
         // After the initcalls: the memory Linux frees late (initrd, init sections).
         for (s, e, name) in setup.late_frees() {
             mm.free_reserved_area(

@@ -125,6 +125,57 @@ fn slab_nomerge_and_meminit_from_the_cmdline() {
         .unwrap();
     assert_eq!(sc.cache(a).unwrap().name(), "nm-a");
     let mut m = Machine::profile("pc-8g").unwrap();
-    assert!(m.apply_cmdline("slub_debug=FQ").is_err());
     assert!(m.apply_cmdline("init_on_free=maybe").is_err());
+}
+
+#[test]
+fn unknown_slub_debug_options_are_reported_and_skipped() {
+    // Linux's parse_slub_debug_flags: pr_err for each unknown character, the others
+    // still apply (here F and Z to every cache, then U for kmalloc-64 alone).
+    let (hm, sc) = boot("slub_debug=FQZ;k!U,kmalloc-64");
+    let log = hm.log();
+    let reports: Vec<usize> = log
+        .iter()
+        .enumerate()
+        .filter(|(_, (_, l))| l.starts_with("slab_debug option"))
+        .map(|(i, _)| i)
+        .collect();
+    let lines: Vec<&(oxmm::printk::Level, String)> = reports.iter().map(|&i| &log[i]).collect();
+    assert_eq!(
+        lines,
+        [
+            &(
+                oxmm::printk::Level::Err,
+                "slab_debug option 'Q' unknown. skipped".to_string()
+            ),
+            &(
+                oxmm::printk::Level::Err,
+                "slab_debug option 'k' unknown. skipped".to_string()
+            ),
+            &(
+                oxmm::printk::Level::Err,
+                "slab_debug option '!' unknown. skipped".to_string()
+            ),
+        ]
+    );
+    // Printed from parse_args, before build_all_zonelists.
+    let zl = log
+        .iter()
+        .position(|(_, l)| l.starts_with("Fallback order for Node 0: "))
+        .unwrap();
+    assert!(log[zl + 1].1.starts_with("Built 1 zonelists"));
+    assert_eq!(reports, [zl - 3, zl - 2, zl - 1]);
+    let fz = SlabFlags::CONSISTENCY_CHECKS.union(SlabFlags::RED_ZONE);
+    let k32 = sc
+        .cache(sc.kmalloc_cache(KmallocType::Normal, 5).unwrap())
+        .unwrap();
+    assert_eq!(k32.flags().0 & (fz.0 | SlabFlags::STORE_USER.0), fz.0);
+    let k64 = sc
+        .cache(sc.kmalloc_cache(KmallocType::Normal, 6).unwrap())
+        .unwrap();
+    assert!(k64.flags().contains(SlabFlags::STORE_USER));
+    assert!(!k64.flags().contains(SlabFlags::RED_ZONE));
+    // The option survives as written (to_cmdline), unknown characters included.
+    let mut m = Machine::profile("pc-8g").unwrap();
+    m.apply_cmdline("slub_debug=FQ").unwrap();
 }

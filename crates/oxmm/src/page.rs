@@ -124,6 +124,90 @@ pub const PG_HEAD: u64 = 1 << 6;
 /// `PG_lru`: the page is on an LRU list.
 pub const PG_LRU: u64 = 1 << 5;
 
+/// `page->flags` printed as Linux's `%pGp` does (`format_page_flags`, lib/vsprintf.c,
+/// v6.12): the word in hex, then in parentheses the names of the set `PG_*` bits in
+/// the order of `__def_pageflag_names` (include/trace/events/mmflags.h), any other
+/// low bits as hex, and the fields kept in the word — `node=` and `zone=` (oxmm keeps
+/// no section or `last_cpupid` in the flags, so those fields are absent, as in a
+/// kernel where they have no width), all joined by `|`.
+///
+/// ```
+/// use oxmm::page::{PageFlags, PageState, PG_HEAD};
+/// let f = PageState::init_single(2, 1).flags | PG_HEAD | (1 << 9);
+/// assert_eq!(PageFlags(f).to_string(), format!("{f:#x}(workingset|head|node=1|zone=2)"));
+/// assert_eq!(PageFlags(0).to_string(), "0x0(node=0|zone=0)");
+/// ```
+#[doc(alias = "format_page_flags")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PageFlags(pub u64);
+
+/// `__def_pageflag_names` for x86-64 (`CONFIG_MMU`, `CONFIG_MEMORY_FAILURE`,
+/// `CONFIG_PAGE_IDLE_FLAG`): bit, name, in printing order.
+const PAGEFLAG_NAMES: [(u32, &str); 23] = [
+    (0, "locked"),
+    (7, "waiters"),
+    (2, "referenced"),
+    (3, "uptodate"),
+    (4, "dirty"),
+    (5, "lru"),
+    (8, "active"),
+    (9, "workingset"),
+    (10, "owner_priv_1"),
+    (15, "owner_2"),
+    (11, "arch_1"),
+    (12, "reserved"),
+    (13, "private"),
+    (14, "private_2"),
+    (1, "writeback"),
+    (6, "head"),
+    (16, "reclaim"),
+    (17, "swapbacked"),
+    (18, "unevictable"),
+    (19, "mlocked"),
+    (20, "hwpoison"),
+    (22, "idle"),
+    (21, "young"),
+];
+
+/// `__NR_PAGEFLAGS`: the bits below this are `PG_*` flags (`PAGEFLAGS_MASK`).
+const NR_PAGEFLAGS: u32 = 23;
+
+impl core::fmt::Display for PageFlags {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let flags = self.0;
+        write!(f, "{flags:#x}(")?;
+        // format_flags: the named bits, then what is left as hex.
+        let mut main = flags & ((1u64 << NR_PAGEFLAGS) - 1);
+        let append = main != 0;
+        for &(bit, name) in &PAGEFLAG_NAMES {
+            if main == 0 {
+                break;
+            }
+            let mask = 1u64 << bit;
+            if main & mask == 0 {
+                continue;
+            }
+            f.write_str(name)?;
+            main &= !mask;
+            if main != 0 {
+                f.write_str("|")?;
+            }
+        }
+        if main != 0 {
+            write!(f, "{main:#x}")?;
+        }
+        if append {
+            f.write_str("|")?;
+        }
+        write!(
+            f,
+            "node={}|zone={})",
+            (flags >> NODES_PGSHIFT) & NODES_MASK,
+            (flags >> ZONES_PGSHIFT) & ZONES_MASK
+        )
+    }
+}
+
 /// Bit position of the node id in `flags` (`NODES_PGSHIFT`); 6 bits for 64 nodes.
 pub const NODES_PGSHIFT: u32 = 58;
 /// Bit position of the zone index in `flags` (`ZONES_PGSHIFT`); 3 bits.

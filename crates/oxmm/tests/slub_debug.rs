@@ -602,7 +602,7 @@ fn report_format_right_redzone_at_free() {
         "Allocated in 0xffffffff81001234 age=250 cpu=1 pid=77".to_string(),
         "object allocation/free stack trace missing".to_string(),
         format!(
-            "Slab 0x{base:016x} objects=16 used=1 fp=0x{:016x} flags=0x0(slab)",
+            "Slab 0x{base:016x} objects=16 used=1 fp=0x{:016x} flags=0x0(node=0|zone=0)",
             slab.freelist
         ),
         format!(

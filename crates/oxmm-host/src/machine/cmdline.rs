@@ -268,9 +268,9 @@ impl BootOptions {
                     });
                 }
                 "slub_debug" | "slab_debug" => {
-                    let v = word[key.len()..].to_string();
-                    SlubDebug::parse(&v).map_err(|e| bad(key, e.to_string()))?;
-                    self.slub_debug = Some(v);
+                    // Unknown option characters are skipped at boot, with Linux's
+                    // report ([`BootOptions::slub_debug_unknown`]), not refused.
+                    self.slub_debug = Some(word[key.len()..].to_string());
                 }
                 "slab_nomerge" | "slub_nomerge" => self.slab_nomerge = true,
                 "slab_merge" | "slub_merge" => self.slab_nomerge = false,
@@ -382,11 +382,30 @@ impl BootOptions {
             ..SlubParams::default()
         };
         if let Some(d) = &self.slub_debug {
-            let parsed = SlubDebug::parse(d).map_err(|e| bad("slub_debug", e.to_string()))?;
+            let parsed = SlubDebug::parse_skipping(d, &mut |_, _| {});
             p.slub_debug =
                 SlubDebugBoot::new(&parsed).map_err(|e| bad("slub_debug", e.to_string()))?;
         }
         Ok(p)
+    }
+
+    /// The `slub_debug=` option characters Linux skips, each with the line it prints
+    /// (`slab_debug option '<c>' unknown. skipped`, at `KERN_ERR`), in order.
+    ///
+    /// ```
+    /// use oxmm_host::machine::BootOptions;
+    /// let o = BootOptions::parse("slub_debug=FQZ").unwrap();
+    /// assert_eq!(o.slub_debug_unknown(), ["slab_debug option 'Q' unknown. skipped"]);
+    /// assert!(o.slub_params().unwrap().slub_debug.enabled());
+    /// ```
+    pub fn slub_debug_unknown(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        if let Some(d) = &self.slub_debug {
+            SlubDebug::parse_skipping(d, &mut |c, _| {
+                out.push(oxmm::slab::debug::UnknownOption(c).to_string())
+            });
+        }
+        out
     }
 
     /// `init_on_alloc=` / `init_on_free=` (both off unless given).

@@ -117,12 +117,7 @@ impl<P: crate::platform::Platform> crate::mm::Mm<P> {
             );
             p.printk(
                 Alert,
-                format_args!(
-                    "flags: {:#x}(node={} zone={})",
-                    d.flags(),
-                    d.nid(),
-                    d.zone_idx()
-                ),
+                format_args!("flags: {}", crate::page::PageFlags(d.flags())),
             );
             p.printk(
                 Alert,

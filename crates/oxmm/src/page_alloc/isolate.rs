@@ -297,12 +297,7 @@ impl<P: Platform> Mm<P> {
             );
             p.printk(
                 Warning,
-                format_args!(
-                    "flags: {:#x}(node={} zone={})",
-                    d.flags(),
-                    d.nid(),
-                    d.zone_idx()
-                ),
+                format_args!("flags: {}", crate::page::PageFlags(d.flags())),
             );
         }
         p.printk(Warning, format_args!("page dumped because: unmovable page"));

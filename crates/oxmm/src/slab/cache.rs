@@ -32,7 +32,7 @@ use crate::mmzone::ZoneType;
 use crate::page::Page;
 use crate::platform::Platform;
 use crate::printk::{Level, Log};
-use crate::types::{NodeId, MAX_NUMNODES};
+use crate::types::{NodeId, Pfn, MAX_NUMNODES};
 use core::fmt::Write;
 use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use core::sync::atomic::{AtomicI32, AtomicPtr, AtomicU16, AtomicU32, AtomicU64, AtomicUsize};
@@ -185,15 +185,22 @@ impl KmemCacheCpu {
     }
 }
 
-/// A node's partial list (memmap indices of head pages).
+/// A node's slab lists under `list_lock` (memmap indices of head pages, linked
+/// through the descriptors' `next`/`prev`): the partial list, and `n->full`, which
+/// Linux keeps only for `SLAB_STORE_USER` caches (debug slabs with no free object), so
+/// that validation can reach every slab.
 #[derive(Debug)]
 pub(crate) struct PartialList {
     pub(crate) head: u32,
     pub(crate) tail: u32,
+    /// `n->full`: first slab, or [`Page::NIL`].
+    pub(crate) full_head: u32,
+    /// `n->full`: last slab, or [`Page::NIL`].
+    pub(crate) full_tail: u32,
 }
 
-/// `struct kmem_cache_node`: one node's partial slabs under `list_lock`, and its slab
-/// counts.
+/// `struct kmem_cache_node`: one node's partial slabs (and, for `SLAB_STORE_USER`
+/// debug caches, full slabs) under `list_lock`, and its slab counts.
 ///
 /// A cache line of its own, as Linux's (the `list_lock` is contended).
 ///
@@ -219,6 +226,8 @@ impl KmemCacheNode {
             list_lock: spin::Mutex::new(PartialList {
                 head: Page::NIL,
                 tail: Page::NIL,
+                full_head: Page::NIL,
+                full_tail: Page::NIL,
             }),
             nr_partial: AtomicU32::new(0),
             nr_slabs: AtomicU64::new(0),
@@ -280,6 +289,9 @@ pub struct KmemCache {
     pub(crate) random_seq: AtomicUsize,
     /// Entries of `random_seq` (`oo_objects(s->oo)`).
     pub(crate) random_seq_len: AtomicU32,
+    /// `s->remote_node_defrag_ratio` (0..=1000): how often, in 1024ths, an
+    /// allocation that found no local partial slab looks at other nodes' ones.
+    remote_node_defrag_ratio: AtomicU32,
     /// Address of CPU 0's [`KmemCacheCpu`]; CPU `i`'s follows `i` slots later.
     cpu_base: usize,
     /// Addresses of the per-node structures (0 for nodes without memory).
@@ -347,6 +359,40 @@ impl KmemCache {
     pub fn refcount(&self) -> i32 {
         self.refcount.load(Relaxed)
     }
+    /// `/sys/kernel/slab/<cache>/remote_node_defrag_ratio` as shown: the percentage
+    /// (0..=100) of the stored ratio, which starts at 1000 (shown as 100).
+    ///
+    /// ```no_run
+    /// # fn f(s: &oxmm::slab::KmemCache) {
+    /// assert_eq!(s.remote_node_defrag_ratio(), 100);
+    /// # }
+    /// ```
+    #[doc(alias = "remote_node_defrag_ratio_show")]
+    pub fn remote_node_defrag_ratio(&self) -> u32 {
+        self.remote_node_defrag_ratio.load(Relaxed) / 10
+    }
+    /// `remote_node_defrag_ratio_store`: `ratio` 0..=100, kept ×10. 0 keeps
+    /// allocations that find no local partial slab from taking remote ones.
+    ///
+    /// ```no_run
+    /// # fn f(s: &oxmm::slab::KmemCache) {
+    /// s.set_remote_node_defrag_ratio(0).unwrap();
+    /// assert!(s.set_remote_node_defrag_ratio(101).is_err());
+    /// # }
+    /// ```
+    #[doc(alias = "remote_node_defrag_ratio_store")]
+    pub fn set_remote_node_defrag_ratio(&self, ratio: u32) -> Result<(), SlabError> {
+        if ratio > 100 {
+            return Err(SlabError::BadDefragRatio(ratio));
+        }
+        self.remote_node_defrag_ratio.store(ratio * 10, Relaxed);
+        Ok(())
+    }
+    /// The stored ratio (0..=1000) `get_any_partial` compares with.
+    #[inline]
+    pub(crate) fn defrag_ratio(&self) -> u32 {
+        self.remote_node_defrag_ratio.load(Relaxed)
+    }
     /// `get_node(s, nid)`.
     #[inline]
     pub fn node(&self, nid: usize) -> Option<&KmemCacheNode> {
@@ -382,7 +428,7 @@ impl KmemCache {
         let nr = self.nr_cpus.max(1) as usize;
         let cpu = if cpu < nr { cpu } else { cpu % nr };
         // SAFETY: `cpu_base` addresses `nr_cpus` initialised slots in a per-CPU block
-        // the registry never frees, written when this cache was created.
+        // written when this cache was created and freed only after it is destroyed.
         unsafe { &*((self.cpu_base + cpu * core::mem::size_of::<KmemCacheCpu>()) as *const _) }
     }
     /// The SLUB counters summed over the CPUs.
@@ -501,6 +547,8 @@ impl KmemCache {
             init_on_free: false,
             random_seq: AtomicUsize::new(0),
             random_seq_len: AtomicU32::new(0),
+            // kmem_cache_open
+            remote_node_defrag_ratio: AtomicU32::new(1000),
             cpu_base,
             node: [const { AtomicUsize::new(0) }; MAX_NUMNODES],
         };
@@ -817,7 +865,30 @@ impl SlabCaches {
         Ok(first)
     }
 
-    /// Pages taken for the per-CPU slots (never given back, like percpu chunks).
+    /// `free_percpu(s->cpu_slab)` for a cache whose id `id` is free again (under
+    /// `slab_mutex`): when no cache of its chunk is left, the chunk's block goes back
+    /// to the buddy allocator, so that creating and destroying caches leaks nothing.
+    fn release_cpu_slots<P: Platform>(&self, mm: &Mm<P>, id: u16) {
+        let chunk = id as usize / CHUNK_CACHES;
+        let ids = chunk * CHUNK_CACHES..(chunk + 1) * CHUNK_CACHES;
+        if self.caches[ids].iter().any(|c| !c.load(Acquire).is_null()) {
+            return;
+        }
+        let base = self.cpu_chunks[chunk].swap(0, AcqRelOrd);
+        if base == 0 {
+            return;
+        }
+        let off = base - mm.platform().direct_map_base() as usize;
+        let pfn = (off >> mm.geometry().shift()) as u64;
+        // The block came from alloc_pages with this order; a refusal would be a page
+        // allocator bug, and the pages are then leaked rather than reused.
+        if mm.free_pages(Pfn(pfn), self.chunk_order).is_ok() {
+            self.percpu_pages.fetch_sub(1 << self.chunk_order, Relaxed);
+        }
+    }
+
+    /// Pages taken for the per-CPU slots now (a chunk of 16 caches' slots is given
+    /// back when its last cache is destroyed).
     pub fn percpu_pages(&self) -> u64 {
         self.percpu_pages.load(Relaxed)
     }
@@ -1032,7 +1103,7 @@ impl SlabCaches {
             .find(|&i| self.caches[i].load(Relaxed).is_null())
             .ok_or(SlabError::TooManyCaches)? as u16;
         let base = self.cpu_slots(mm, id)?;
-        let mut c = KmemCache::new(
+        let c = KmemCache::new(
             id,
             name,
             size,
@@ -1042,12 +1113,22 @@ impl SlabCaches {
             &self.params,
             self.nr_cpus,
             base,
-        )?;
+        );
+        let mut c = match c {
+            Ok(c) => c,
+            Err(e) => {
+                self.release_cpu_slots(mm, id);
+                return Err(e);
+            }
+        };
         c.random = mm.platform().random_u64();
         c.set_meminit(mm.meminit());
         let kcn = self.cache_ref(Self::KMEM_CACHE_NODE)?;
         let kc = self.cache_ref(Self::KMEM_CACHE)?;
-        init_kmem_cache_nodes(mm, kcn, &c)?;
+        if let Err(e) = init_kmem_cache_nodes(mm, kcn, &c) {
+            self.release_cpu_slots(mm, id);
+            return Err(e);
+        }
         let seq = if self.kmalloc_ready {
             self.init_cache_random_seq(mm, &c)
         } else {
@@ -1058,6 +1139,7 @@ impl SlabCaches {
             Err(e) => {
                 self.cache_random_seq_destroy(mm, &c);
                 free_kmem_cache_nodes(mm, kcn, &c);
+                self.release_cpu_slots(mm, id);
                 return Err(e);
             }
         };
@@ -1086,6 +1168,36 @@ impl SlabCaches {
         let s = self.cache_ref(id)?;
         slub::flush_all(mm, s);
         Ok(slub::shrink_partial(mm, s))
+    }
+
+    /// `/sys/kernel/slab/<cache>/validate` (`validate_store` → `validate_slab_cache`):
+    /// check every slab on the node partial lists and, for `SLAB_STORE_USER` caches,
+    /// the full lists — `check_slab`, the free list, each object's red zones and
+    /// poison for its state — with Linux's reports and repairs through the platform's
+    /// `printk`, and the list lengths against the node counters (`SLUB <cache>: <n>
+    /// partial slabs counted but counter=<m>`, `SLUB: <cache> <n> slabs counted but
+    /// counter=<m>`). Returns the slabs checked. Only debug caches can be validated
+    /// (Linux's `-EINVAL` otherwise): their slabs change only under the list lock.
+    ///
+    /// ```no_run
+    /// # fn f<P: oxmm::platform::Platform>(mm: &oxmm::mm::Mm<P>, slab: &oxmm::slab::SlabCaches) {
+    /// use oxmm::slab::SlabFlags;
+    /// let id = slab.kmem_cache_create(mm, "v", 64, 0, SlabFlags::STORE_USER, None).unwrap();
+    /// let p = slab.kmem_cache_alloc(mm, id, oxmm::gfp::Gfp::KERNEL).unwrap();
+    /// assert_eq!(slab.kmem_cache_validate(mm, id), Ok(1));
+    /// # }
+    /// ```
+    #[doc(alias = "validate_slab_cache")]
+    pub fn kmem_cache_validate<P: Platform>(
+        &self,
+        mm: &Mm<P>,
+        id: CacheId,
+    ) -> Result<u64, SlabError> {
+        let s = self.cache_ref(id)?;
+        if !kmem_cache_debug(s) {
+            return Err(SlabError::NotDebugCache(id));
+        }
+        Ok(slub::validate_slab_cache(mm, s))
     }
 
     /// `count_partial(n, count_free)` over the nodes: objects of cache `id` not free on
@@ -1165,7 +1277,9 @@ impl SlabCaches {
         free_kmem_cache_nodes(mm, kcn, s);
         let p = self.caches[id.0 as usize].swap(core::ptr::null_mut(), AcqRelOrd);
         let kc = self.cache_ref(Self::KMEM_CACHE)?;
-        slub::slab_free_checked(mm, kc, p as usize, 0)
+        let r = slub::slab_free_checked(mm, kc, p as usize, 0);
+        self.release_cpu_slots(mm, id.0);
+        r
     }
 }
 

@@ -26,9 +26,9 @@
 //! dropping a `frozen` (isolated) slab from the lists. Validation
 //! (`/sys/kernel/slab/*/validate`) is [`SlubDebugger::validate_slab`] per slab.
 //!
-//! Not reproduced: `dump_stack()`'s call trace (there is no unwinder), symbol names
-//! for `%pS` (addresses print as hex) and decoded page flags for `%pGp` (printed as
-//! `0x…(slab)`); pointers print unhashed (`no_hash_pointers`).
+//! Not reproduced: `dump_stack()`'s call trace (there is no unwinder) and symbol
+//! names for `%pS` (addresses print as hex); pointers print unhashed
+//! (`no_hash_pointers`). Page flags (`%pGp`) are decoded by [`crate::page::PageFlags`].
 //!
 //! ```
 //! use oxmm::slab::debug::SlubDebug;
@@ -108,6 +108,26 @@ impl fmt::Display for SlubDebugError {
             "slab_debug option '{}' unknown (at {})",
             self.ch, self.pos
         )
+    }
+}
+
+/// The level of Linux's report of an unknown `slub_debug=` character (`pr_err` in
+/// `parse_slub_debug_flags`), with its text: [`UnknownOption`].
+///
+/// ```
+/// use oxmm::slab::debug::{UnknownOption, SLUB_DEBUG_UNKNOWN};
+/// assert_eq!(SLUB_DEBUG_UNKNOWN, oxmm::printk::Level::Err);
+/// assert_eq!(UnknownOption('q').to_string(), "slab_debug option 'q' unknown. skipped");
+/// ```
+pub const SLUB_DEBUG_UNKNOWN: Level = Level::Err;
+
+/// `slab_debug option '<c>' unknown. skipped` (v6.12 `parse_slub_debug_flags`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UnknownOption(pub char);
+
+impl fmt::Display for UnknownOption {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "slab_debug option '{}' unknown. skipped", self.0)
     }
 }
 
@@ -213,7 +233,12 @@ fn strn_eq(a: &[u8], b: &[u8], n: usize) -> bool {
 
 impl<'a> SlubDebug<'a> {
     /// Parse the text after `slub_debug` on the command line (`""`, `"="`, or
-    /// `"=<flags>[,<caches>][;…]"`), refusing unknown option characters.
+    /// `"=<flags>[,<caches>][;…]"`), refusing unknown option characters (a strict
+    /// check for tools; a boot skips them as Linux does: [`parse_skipping`],
+    /// [`parse_reporting`]).
+    ///
+    /// [`parse_skipping`]: Self::parse_skipping
+    /// [`parse_reporting`]: Self::parse_reporting
     pub fn parse(arg: &'a str) -> Result<SlubDebug<'a>, SlubDebugError> {
         let mut err = None;
         let d = Self::parse_with(arg, &mut |ch, pos| {
@@ -241,11 +266,26 @@ impl<'a> SlubDebug<'a> {
     /// ```
     pub fn parse_reporting<P: Platform + ?Sized>(arg: &'a str, p: &P) -> SlubDebug<'a> {
         Self::parse_with(arg, &mut |ch, _| {
-            p.printk(
-                Level::Err,
-                format_args!("slab_debug option '{ch}' unknown. skipped"),
-            )
+            p.printk(SLUB_DEBUG_UNKNOWN, format_args!("{}", UnknownOption(ch)))
         })
+    }
+
+    /// Parse as Linux's `setup_slub_debug` does: each unknown option character is
+    /// skipped, after `unknown(ch, pos)` (Linux prints `slab_debug option 'ch'
+    /// unknown. skipped` at `KERN_ERR`; [`SLUB_DEBUG_UNKNOWN`] formats it), and the
+    /// other characters still apply.
+    ///
+    /// ```
+    /// use oxmm::slab::{debug::SlubDebug, SlabFlags};
+    /// let mut seen = Vec::new();
+    /// let d = SlubDebug::parse_skipping("=FqZ,dentry;x", &mut |c, pos| seen.push((c, pos)));
+    /// assert_eq!(seen, [('q', 1), ('x', 11)]);
+    /// assert_eq!(d.kmem_cache_flags(SlabFlags::default(), "dentry"),
+    ///            SlabFlags::CONSISTENCY_CHECKS.union(SlabFlags::RED_ZONE));
+    /// assert_eq!(d.global, SlabFlags::default()); // the `x` block: no flags
+    /// ```
+    pub fn parse_skipping(arg: &'a str, unknown: &mut dyn FnMut(char, usize)) -> SlubDebug<'a> {
+        Self::parse_with(arg, unknown)
     }
 
     fn parse_with(arg: &'a str, unknown: &mut dyn FnMut(char, usize)) -> SlubDebug<'a> {
@@ -552,6 +592,11 @@ impl DebugState {
     }
     fn count(&self) {
         self.errors.fetch_add(1, Ordering::Relaxed);
+    }
+    /// `slab_add_kunit_errors` for a report made outside the checks (a validation
+    /// count mismatch).
+    pub(crate) fn add_error(&self) {
+        self.count();
     }
     fn taint(&self) {
         self.tainted.store(true, Ordering::Relaxed);
@@ -1372,8 +1417,12 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
 
     fn print_slab_info(&self, slab: &Slab<'_>) {
         self.err(format_args!(
-            "Slab 0x{:016x} objects={} used={} fp=0x{:016x} flags={:#x}(slab)",
-            slab.page, slab.objects, slab.inuse, slab.freelist, slab.page_flags
+            "Slab 0x{:016x} objects={} used={} fp=0x{:016x} flags={}",
+            slab.page,
+            slab.objects,
+            slab.inuse,
+            slab.freelist,
+            crate::page::PageFlags(slab.page_flags)
         ));
     }
 

@@ -98,8 +98,9 @@ fn with_slab<P: Platform, R>(
     // SAFETY: `pfn` heads a slab block of `s` of `len` bytes mapped at `base` in the
     // direct map. Debug caches run these checks under the node's `list_lock` (or on a
     // slab nobody else sees yet), which serialises every change to the slab's free
-    // objects, metadata and padding; the checks touch only those bytes and the object
-    // being allocated or freed, never another caller's live object.
+    // objects, metadata and padding; the checks write only those bytes and the object
+    // being allocated or freed, never another caller's live object (validation reads
+    // live objects' red zones, and a report dumps their bytes, as Linux does).
     let mem = unsafe { core::slice::from_raw_parts_mut(base as *mut u8, len) };
     let cache = DebugCache {
         name: s.name(),
@@ -116,6 +117,7 @@ fn with_slab<P: Platform, R>(
     let size = s.layout.size as usize;
     let mut slab = Slab::new(mem, base, objects);
     slab.page = page.map_or(base, |p| p as *const _ as usize);
+    slab.page_flags = page.map_or(0, |p| p.flags());
     let before = match page.filter(|_| counters) {
         Some(p) => {
             let w = SlabWord::unpack(p.private_acquire());
@@ -253,6 +255,13 @@ pub(crate) fn free_debug_processing<P: Platform>(
             Err(SlabError::InvalidFree(head))
         }
     })
+}
+
+/// `validate_slab` on the slab at `pfn` (`objects` objects) of a debug cache, under
+/// its node's `list_lock`: the slab, its free list, then each object against the red
+/// zone value its state calls for. Repairs are written back to the slab word.
+pub(crate) fn validate_slab<P: Platform>(mm: &Mm<P>, s: &KmemCache, pfn: u64, objects: u32) {
+    with_slab(mm, s, pfn, objects, true, |d, v| d.validate_slab(v));
 }
 
 /// `maybe_wipe_obj_freeptr`: with init_on_free, an object leaving a slab has the free

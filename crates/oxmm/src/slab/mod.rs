@@ -140,6 +140,11 @@ pub enum SlabError {
     NoMemMap,
     /// A `slub_debug=` cache list of this many bytes is too long to keep.
     BadDebugOption(usize),
+    /// Validation asked of a cache without debug flags (Linux's `validate` file
+    /// answers `-EINVAL`).
+    NotDebugCache(CacheId),
+    /// A `remote_node_defrag_ratio` above 100 (Linux: `-ERANGE`).
+    BadDefragRatio(u32),
 }
 
 impl fmt::Display for SlabError {
@@ -158,6 +163,12 @@ impl fmt::Display for SlabError {
             SlabError::NoMemMap => f.write_str("machine booted without a memory map"),
             SlabError::BadDebugOption(n) => {
                 write!(f, "slub_debug= cache list of {n} bytes (at most 256 kept)")
+            }
+            SlabError::NotDebugCache(c) => {
+                write!(f, "cache id {} has no debug flags to validate with", c.0)
+            }
+            SlabError::BadDefragRatio(r) => {
+                write!(f, "remote_node_defrag_ratio {r} out of range (0..=100)")
             }
         }
     }

@@ -13,7 +13,9 @@
 //!
 //! Debug caches (see [`hooks`]) bypass the CPU slabs: every allocation
 //! and free runs under the node's `list_lock` with the debug checks
-//! (`alloc_single_from_partial`, `alloc_single_from_new_slab`, `free_to_partial_list`).
+//! (`alloc_single_from_partial`, `alloc_single_from_new_slab`, `free_to_partial_list`);
+//! those of `SLAB_STORE_USER` caches keep their full slabs on the node's full list
+//! (`add_full`, `remove_full`), so that `validate_slab_cache` reaches every slab.
 
 use super::cache::{
     pfn_addr, CpuSlab, KmemCache, KmemCacheCpu, KmemCacheNode, PartialList, SlabWord, NO_SLAB,
@@ -30,7 +32,7 @@ use crate::page::Page;
 use crate::page_alloc::COMPOUND_TAIL;
 use crate::platform::Platform;
 use crate::printk::{Level, Log};
-use crate::types::{NodeId, Pfn, MAX_NUMNODES};
+use crate::types::{NodeId, Pfn};
 use core::sync::atomic::Ordering::{Acquire, Relaxed};
 
 /// `SHRINK_PROMOTE_MAX`.
@@ -241,6 +243,65 @@ fn remove_partial<P: Platform>(mm: &Mm<P>, n: &KmemCacheNode, l: &mut PartialLis
         None => l.tail = prev,
     }
     n.nr_partial.fetch_sub(1, Relaxed);
+}
+
+/// `add_full`: a debug slab with no free object goes on the node's full list, for
+/// `SLAB_STORE_USER` caches only (the others keep full slabs on no list).
+fn add_full<P: Platform>(mm: &Mm<P>, s: &KmemCache, l: &mut PartialList, pfn: u64) {
+    if !s.flags().contains(super::SlabFlags::STORE_USER) {
+        return;
+    }
+    let map = mm.memmap();
+    let Some(idx) = map.index_of(pfn) else { return };
+    // list_add: at the head.
+    let next = l.full_head;
+    if let Some(p) = map.page_by_index(idx) {
+        p.set_prev(Page::NIL);
+        p.set_next(next);
+    }
+    match map.page_by_index(next).filter(|_| next != Page::NIL) {
+        Some(p) => p.set_prev(idx),
+        None => l.full_tail = idx,
+    }
+    l.full_head = idx;
+}
+
+/// `remove_full`: take a slab of a `SLAB_STORE_USER` cache off its node's full list.
+/// A slab that is not on it (one isolated by a failed check, which is on no list) is
+/// left alone rather than unlinked from nowhere.
+fn remove_full<P: Platform>(mm: &Mm<P>, s: &KmemCache, l: &mut PartialList, pfn: u64) {
+    if !s.flags().contains(super::SlabFlags::STORE_USER) {
+        return;
+    }
+    let map = mm.memmap();
+    let (Some(idx), Some(p)) = (map.index_of(pfn), map.page(pfn)) else {
+        return;
+    };
+    if p.flags() & PG_SLAB_NODE_PARTIAL != 0 {
+        return;
+    }
+    let (prev, next) = (p.prev(), p.next());
+    let linked_prev = match prev {
+        Page::NIL => l.full_head == idx,
+        i => map.page_by_index(i).is_some_and(|q| q.next() == idx),
+    };
+    let linked_next = match next {
+        Page::NIL => l.full_tail == idx,
+        i => map.page_by_index(i).is_some_and(|q| q.prev() == idx),
+    };
+    if !(linked_prev && linked_next) {
+        return;
+    }
+    p.set_prev(Page::NIL);
+    p.set_next(Page::NIL);
+    match map.page_by_index(prev).filter(|_| prev != Page::NIL) {
+        Some(q) => q.set_next(next),
+        None => l.full_head = next,
+    }
+    match map.page_by_index(next).filter(|_| next != Page::NIL) {
+        Some(q) => q.set_prev(prev),
+        None => l.full_tail = prev,
+    }
 }
 
 fn list_first<P: Platform>(mm: &Mm<P>, idx: u32) -> Option<u64> {
@@ -645,9 +706,8 @@ fn freeze_slab<P: Platform>(mm: &Mm<P>, s: &KmemCache, c: &KmemCacheCpu, pfn: u6
     get_freelist(mm, s, c, pfn)
 }
 
-/// `get_partial`: a slab from `node`'s partial list (or the local node's), else from
-/// any node's with more than `min_partial` slabs (`get_any_partial`, without its
-/// random skip), unless `__GFP_THISNODE` with a node.
+/// `get_partial`: a slab from `node`'s partial list (or the local node's), else
+/// `get_any_partial`, unless `__GFP_THISNODE` with a node.
 fn get_partial<P: Platform>(
     mm: &Mm<P>,
     s: &KmemCache,
@@ -662,10 +722,42 @@ fn get_partial<P: Platform>(
     if node.is_some() && gfp.contains(Gfp::THISNODE) {
         return None;
     }
-    for (nid, n) in s.nodes() {
-        if nid != search && n.nr_partial() > s.min_partial() {
-            if let Some(slab) = get_partial_node(mm, s, c, nid) {
-                return Some(slab);
+    get_any_partial(mm, s, |nid| get_partial_node(mm, s, c, nid))
+}
+
+/// The `remote_node_defrag_ratio` gate of `get_any_partial`: never with ratio 0,
+/// otherwise when `get_cycles() % 1024 <= ratio` (the platform's random word stands
+/// for the cycle counter), so the default 1000 looks at remote nodes 1001 times in
+/// 1024.
+fn remote_partial_allowed<P: Platform>(mm: &Mm<P>, s: &KmemCache) -> bool {
+    let ratio = s.defrag_ratio() as u64;
+    // With one node there is nothing remote: skip the draw (the outcome is the same).
+    ratio != 0 && s.nodes().nth(1).is_some() && mm.platform().random_u64() % 1024 <= ratio
+}
+
+/// `get_any_partial`: past the ratio gate, the nodes of the local node's zonelist in
+/// fallback order (each once) whose partial list holds more than `min_partial`
+/// slabs, until `take` gets a slab (or, for debug caches, an object) from one.
+fn get_any_partial<P: Platform, T>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    mut take: impl FnMut(usize) -> Option<T>,
+) -> Option<T> {
+    if !remote_partial_allowed(mm, s) {
+        return None;
+    }
+    let mut last = usize::MAX;
+    for z in mm.zonelist(mm.numa_node_id()) {
+        let nid = z.nid.0 as usize;
+        if nid == last {
+            continue;
+        }
+        last = nid;
+        if s.node(nid)
+            .is_some_and(|n| n.nr_partial() > s.min_partial())
+        {
+            if let Some(t) = take(nid) {
+                return Some(t);
             }
         }
     }
@@ -852,12 +944,12 @@ fn alloc_debug<P: Platform>(
     let c = this_cpu(mm, s);
     c.stat(StatItem::AllocSlowpath);
     let node = node.filter(|n| s.node(n.0 as usize).is_some());
+    // get_partial: the wanted (or local) node, then get_any_partial.
     let search = node.unwrap_or_else(|| mm.numa_node_id()).0 as usize;
-    let any = !(node.is_some() && gfp.contains(Gfp::THISNODE));
-    for nid in core::iter::once(search).chain((0..MAX_NUMNODES).filter(|&i| any && i != search)) {
-        let Some(n) = s.node(nid) else { continue };
+    let from_node = |nid: usize| {
+        let n = s.node(nid)?;
         if n.nr_partial() == 0 {
-            continue;
+            return None;
         }
         let mut l = n.list_lock.lock();
         let mut cur = list_first(mm, l.head);
@@ -865,10 +957,18 @@ fn alloc_debug<P: Platform>(
             cur = list_next(mm, slab);
             if let Some(obj) = alloc_single_from_partial(mm, s, n, &mut l, slab, orig_size, caller)
             {
-                c.stat(StatItem::AllocFromPartial);
-                return Ok(obj);
+                return Some(obj);
             }
         }
+        None
+    };
+    let mut obj = from_node(search);
+    if obj.is_none() && !(node.is_some() && gfp.contains(Gfp::THISNODE)) {
+        obj = get_any_partial(mm, s, from_node);
+    }
+    if let Some(obj) = obj {
+        c.stat(StatItem::AllocFromPartial);
+        return Ok(obj);
     }
     let slab = new_slab(mm, s, gfp, node)?;
     c.stat(StatItem::AllocSlab);
@@ -890,7 +990,9 @@ fn alloc_single_from_partial<P: Platform>(
     let mut w = SlabWord::unpack(p.private());
     let obj = to_addr(s, start, w.free);
     if obj == 0 {
+        // No free object after all: it belongs with the full slabs.
         remove_partial(mm, n, l, pfn);
+        add_full(mm, s, l, pfn);
         return None;
     }
     let fp = get_freepointer(s, obj);
@@ -911,6 +1013,7 @@ fn alloc_single_from_partial<P: Platform>(
     p.set_private(w.pack());
     if w.inuse == w.objects {
         remove_partial(mm, n, l, pfn);
+        add_full(mm, s, l, pfn);
     }
     Some(obj)
 }
@@ -942,6 +1045,8 @@ fn alloc_single_from_new_slab<P: Platform>(
     let mut l = n.list_lock.lock();
     if w.inuse != w.objects {
         add_partial(mm, n, &mut l, pfn, false);
+    } else {
+        add_full(mm, s, &mut l, pfn);
     }
     inc_slabs_node(n, w.objects);
     Some(obj)
@@ -982,6 +1087,8 @@ fn free_to_partial_list<P: Platform>(
     p.set_private(w.pack());
     let discard = w.inuse == 0 && n.nr_partial() >= s.min_partial();
     if prior == 0 {
+        // It was full: off the full list (STORE_USER caches keep one).
+        remove_full(mm, s, &mut l, pfn);
         if !discard {
             add_partial(mm, n, &mut l, pfn, true);
             c.stat(StatItem::FreeAddPartial);
@@ -996,6 +1103,65 @@ fn free_to_partial_list<P: Platform>(
         discard_slab(mm, s, pfn);
     }
     Ok(())
+}
+
+// ---- validation (/sys/kernel/slab/<cache>/validate) ----
+
+/// `validate_slab_node`: `validate_slab` on each slab of the node's partial list and,
+/// for `SLAB_STORE_USER` caches, its full list, under `list_lock`; a count that
+/// disagrees with `nr_partial` / `nr_slabs` is reported. Returns the slabs checked.
+fn validate_slab_node<P: Platform>(mm: &Mm<P>, s: &KmemCache, n: &KmemCacheNode) -> u64 {
+    let l = n.list_lock.lock();
+    let mut count = 0u64;
+    let mut cur = list_first(mm, l.head);
+    while let Some(slab) = cur {
+        cur = list_next(mm, slab);
+        hooks::validate_slab(mm, s, slab, word(mm, slab).objects as u32);
+        count += 1;
+    }
+    let nr_partial = n.nr_partial() as u64;
+    if count != nr_partial {
+        mm.platform().printk(
+            Level::Err,
+            format_args!(
+                "SLUB {}: {} partial slabs counted but counter={}",
+                s.name(),
+                count,
+                nr_partial
+            ),
+        );
+        hooks::SLUB_DEBUG_STATE.add_error();
+    }
+    if !s.flags().contains(super::SlabFlags::STORE_USER) {
+        return count;
+    }
+    let mut cur = list_first(mm, l.full_head);
+    while let Some(slab) = cur {
+        cur = list_next(mm, slab);
+        hooks::validate_slab(mm, s, slab, word(mm, slab).objects as u32);
+        count += 1;
+    }
+    let nr_slabs = n.nr_slabs();
+    if count != nr_slabs {
+        mm.platform().printk(
+            Level::Err,
+            format_args!(
+                "SLUB: {} {} slabs counted but counter={}",
+                s.name(),
+                count,
+                nr_slabs
+            ),
+        );
+        hooks::SLUB_DEBUG_STATE.add_error();
+    }
+    count
+}
+
+/// `validate_slab_cache`: flush the CPU slabs, then validate every node's lists;
+/// returns the slabs checked. Reports go to the platform's `printk`.
+pub(crate) fn validate_slab_cache<P: Platform>(mm: &Mm<P>, s: &KmemCache) -> u64 {
+    flush_all(mm, s);
+    s.nodes().map(|(_, n)| validate_slab_node(mm, s, n)).sum()
 }
 
 // ---- free ----
@@ -1383,18 +1549,19 @@ fn list_slab_objects<P: Platform>(mm: &Mm<P>, s: &KmemCache, pfn: u64, log: &mut
     log.line(
         Level::Err,
         format_args!(
-            "Slab {:#x} objects={} used={} fp={:#x} flags=slab",
-            start,
+            "Slab 0x{:016x} objects={} used={} fp=0x{:016x} flags={}",
+            page(mm, pfn).map_or(start, |p| p as *const Page as usize),
             w.objects,
             w.inuse,
-            to_addr(s, start, w.free)
+            to_addr(s, start, w.free),
+            crate::page::PageFlags(page(mm, pfn).map_or(0, |p| p.flags()))
         ),
     );
     for i in 0..w.objects as usize {
         if free[i / 64] & (1 << (i % 64)) == 0 {
             log.line(
                 Level::Err,
-                format_args!("Object {:#x} @offset={}", start + i * size, i * size),
+                format_args!("Object 0x{:016x} @offset={}", start + i * size, i * size),
             );
         }
     }
