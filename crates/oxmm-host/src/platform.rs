@@ -12,7 +12,8 @@ use crate::physmem::PhysMem;
 
 /// The hosted machine as the core sees it: the direct map is a [`PhysMem`], CPU ids are
 /// the host CPUs the calling threads first ran on (cached per thread, folded into the
-/// machine's CPU count; see [`bind_this_thread`] to choose one), and
+/// machine's CPU count; see [`bind_this_thread`] to choose one) or, with
+/// [`HostPlatform::enable_cpu_ownership`], CPUs each thread owns alone, and
 /// TLB flushes are only counted — oxmm's own page tables are never loaded into the
 /// host's MMU, so there is nothing to flush.
 ///
