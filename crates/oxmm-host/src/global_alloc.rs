@@ -233,8 +233,16 @@ unsafe impl GlobalAlloc for OxmmAlloc {
     unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
         if Self::owns(ptr) {
             if let Some(h) = heap() {
+                let mm = h.hm.mm();
+                // The layout names the cache alloc used, unless realloc kept the object
+                // for another size: then the cache check refuses and kfree finds it.
+                if let Some(id) = h.slab.kmalloc_slab(request(layout), Gfp::KERNEL) {
+                    if h.slab.kmem_cache_free(mm, id, ptr).is_ok() {
+                        return;
+                    }
+                }
                 // A refusal would mean a pointer we never handed out; nothing to do.
-                let _ = h.slab.kfree(h.hm.mm(), ptr);
+                let _ = h.slab.kfree(mm, ptr);
                 return;
             }
         }

@@ -178,6 +178,26 @@ impl SlabCaches {
         self.kmalloc_inner(mm, size, gfp, Some(nid), caller())
     }
 
+    /// `kmalloc_slab`: the kmalloc cache serving `size` bytes for `gfp`, `None` above
+    /// the largest class (or for 0). With it, a caller that knows an object's size can
+    /// free it with [`kmem_cache_free`](Self::kmem_cache_free), which reaches the
+    /// CPU's active slab without looking up the object's page.
+    ///
+    /// ```no_run
+    /// # fn f<P: oxmm::platform::Platform>(mm: &oxmm::mm::Mm<P>, slab: &oxmm::slab::SlabCaches) {
+    /// use oxmm::gfp::Gfp;
+    /// let p = slab.kmalloc(mm, 40, Gfp::KERNEL).unwrap();
+    /// let id = slab.kmalloc_slab(40, Gfp::KERNEL).unwrap();
+    /// slab.kmem_cache_free(mm, id, p.as_ptr()).unwrap();
+    /// # }
+    /// ```
+    #[inline]
+    pub fn kmalloc_slab(&self, size: u64, gfp: Gfp) -> Option<CacheId> {
+        let idx = kmalloc_index(size)?;
+        let ty = kmalloc_type(gfp, self.has_dma, false);
+        Some(CacheId(self.kmalloc_id(ty, idx)))
+    }
+
     #[inline]
     fn kmalloc_inner<P: Platform>(
         &self,

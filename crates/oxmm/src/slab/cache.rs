@@ -141,6 +141,10 @@ pub(crate) struct CpuSlab {
     pub(crate) freelist: usize,
     /// Head pfn of the active (frozen) slab, or [`NO_SLAB`].
     pub(crate) slab: u64,
+    /// The active slab's objects: `[start, end)` (its pfn's address is `start` less
+    /// the left red zone), so a free into it needs no descriptor.
+    pub(crate) objs_start: usize,
+    pub(crate) objs_end: usize,
     /// First slab of the CPU's partial list (linked through `next`), or [`NO_SLAB`].
     pub(crate) partial: u64,
     /// Slabs on the partial list (Linux keeps it in the first slab's `slabs`).
@@ -169,6 +173,8 @@ impl KmemCacheCpu {
             lock: crate::local_lock::LocalLock::new(CpuSlab {
                 freelist: 0,
                 slab: NO_SLAB,
+                objs_start: 0,
+                objs_end: 0,
                 partial: NO_SLAB,
                 partial_slabs: 0,
             }),

@@ -638,7 +638,7 @@ fn slab_alloc_slow<'a, P: Platform>(
             if node_match(mm, slab, node) {
                 let fl = get_freelist(mm, s, c, slab);
                 if fl != 0 {
-                    g.slab = slab;
+                    set_active(mm, s, &mut g, slab);
                     c.stat(StatItem::CpuPartialAlloc);
                     return Ok(load_freelist(s, &mut g, fl));
                 }
@@ -688,10 +688,19 @@ fn slab_alloc_slow<'a, P: Platform>(
                 c.stat(StatItem::CpuslabFlush);
                 continue;
             }
-            g.slab = slab;
+            set_active(mm, s, &mut g, slab);
             return Ok(load_freelist(s, &mut g, fl));
         }
     }
+}
+
+/// Make `slab` the CPU's active slab, with its object range.
+#[inline]
+fn set_active<P: Platform>(mm: &Mm<P>, s: &KmemCache, g: &mut CpuSlab, slab: u64) {
+    let start = obj_start(mm, s, slab);
+    g.slab = slab;
+    g.objs_start = start;
+    g.objs_end = start + word(mm, slab).objects as usize * s.layout.size as usize;
 }
 
 /// `load_freelist`: hand out `fl`, keep the rest as the CPU free list.
@@ -1243,6 +1252,30 @@ pub(crate) fn slab_free_checked<P: Platform>(
     addr: usize,
     caller: usize,
 ) -> Result<(), SlabError> {
+    if !kmem_cache_debug(s) && !s.init_on_free {
+        // `do_slab_free`'s fast path first: an object of the CPU's active slab is
+        // known to be one of `s`'s by its address alone (Linux finds the slab by one
+        // add through vmemmap; here the descriptor is three loads away).
+        let me = mm.platform().this_cpu();
+        let c = s.cpu_slot(me.id);
+        let mut g = lock_slot(mm, c, me);
+        let rel = addr.wrapping_sub(g.objs_start) as u64;
+        if g.slab != NO_SLAB && addr < g.objs_end && rel < u32::MAX as u64 {
+            let size = s.layout.size as u64;
+            let idx = (rel * s.reciprocal_size) >> 32;
+            if idx * size == rel {
+                // set_freepointer's naive double-free check.
+                if g.freelist == addr {
+                    return Err(SlabError::DoubleFree(addr));
+                }
+                set_freepointer(s, addr, g.freelist);
+                g.freelist = addr;
+                drop(g);
+                c.stat(StatItem::FreeFastpath);
+                return Ok(());
+            }
+        }
+    }
     let pfn = check_object(mm, s, addr)?;
     if !hooks::slab_free_hook(s, addr) {
         return Ok(());
