@@ -190,8 +190,22 @@ impl<T> LocalLock<T> {
     /// assert_eq!(*s.lock_local(&P, ThisCpu::shared(0)), 7);
     /// ```
     #[doc(alias = "local_lock")]
-    #[inline]
+    #[inline(always)]
     pub fn lock_local<P: Platform + ?Sized>(&self, p: &P, me: ThisCpu) -> LocalGuard<'_, T> {
+        // The owner's uncontended way in is inlined into the callers' fast paths;
+        // everything else is out of line.
+        if me.owned && !self.active.load(Relaxed) {
+            if let Some(g) = self.owner_enter() {
+                return g;
+            }
+        }
+        self.lock_local_slow(p, me)
+    }
+
+    /// [`LocalLock::lock_local`] when the owner's way in did not succeed at once.
+    #[cold]
+    #[inline(never)]
+    fn lock_local_slow<P: Platform + ?Sized>(&self, p: &P, me: ThisCpu) -> LocalGuard<'_, T> {
         if me.owned {
             // Re-entering its own slot would be the owner waiting for itself, as a
             // spin lock taken twice.
