@@ -591,6 +591,7 @@ fn get_freelist<P: Platform>(mm: &Mm<P>, s: &KmemCache, c: &KmemCacheCpu, pfn: u
 }
 
 /// `___slab_alloc` (entered with the CPU lock held).
+#[inline(never)]
 fn slab_alloc_slow<'a, P: Platform>(
     mm: &Mm<P>,
     s: &KmemCache,
@@ -942,6 +943,7 @@ fn deactivate_slab<P: Platform>(
 
 // ---- debug caches: everything under the node's list_lock ----
 
+#[inline(never)]
 fn alloc_debug<P: Platform>(
     mm: &Mm<P>,
     s: &KmemCache,
@@ -1333,6 +1335,7 @@ pub(crate) fn do_slab_free<P: Platform>(
 }
 
 /// `__slab_free`.
+#[inline(never)]
 fn slab_free_slow<P: Platform>(
     mm: &Mm<P>,
     s: &KmemCache,
