@@ -183,11 +183,14 @@ impl KmemCacheCpu {
     }
 
     /// `stat(s, item)`: a per-CPU increment (a plain read-modify-write, as
-    /// `raw_cpu_inc`: two threads running as the same CPU may lose a count).
+    /// `raw_cpu_inc`: two threads running as the same CPU may lose a count); nothing
+    /// without the `slub_stats` feature (`CONFIG_SLUB_STATS` off).
     #[inline(always)]
     pub(crate) fn stat(&self, item: StatItem) {
-        let a = &self.stats[item as usize];
-        a.store(a.load(Relaxed).wrapping_add(1), Relaxed);
+        if cfg!(feature = "slub_stats") {
+            let a = &self.stats[item as usize];
+            a.store(a.load(Relaxed).wrapping_add(1), Relaxed);
+        }
     }
 }
 
