@@ -1,5 +1,8 @@
-//! A tight loop of order-0 alloc+free pairs and 64-byte cache pairs, for profiling
+//! A tight loop of order-0 alloc+free pairs, 64-byte cache pairs and kmalloc-64
+//! pairs, for profiling
 //! (`perf record cargo run --release -p oxmm-bench --example pair_loop -- owned`).
+//! Arguments: `owned`/`shared`, then `pages`, `slab`, `kmalloc` or `both` (pages and
+//! slab, the default).
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -12,7 +15,7 @@ fn main() {
     let hm = oxmm_bench::pages::boot_with(true, owned).expect("boot");
     let mm = hm.mm();
     let n = 20_000_000u64;
-    if what != "slab" {
+    if what == "pages" || what == "both" {
         let t = Instant::now();
         for _ in 0..n {
             let p = mm.alloc_pages(Gfp::KERNEL, 0).expect("alloc");
@@ -23,6 +26,20 @@ fn main() {
             if owned { "owned" } else { "shared" },
             t.elapsed().as_nanos() as f64 / n as f64
         );
+    }
+    if what == "kmalloc" {
+        let sc = SlabCaches::init(mm, Default::default()).expect("slab");
+        let t = Instant::now();
+        for _ in 0..n {
+            let p = sc.kmalloc(mm, 64, Gfp::KERNEL).expect("kmalloc");
+            sc.kfree(mm, black_box(p.as_ptr())).expect("kfree");
+        }
+        println!(
+            "kmalloc-64 pair ({}): {:.1} ns",
+            if owned { "owned" } else { "shared" },
+            t.elapsed().as_nanos() as f64 / n as f64
+        );
+        return;
     }
     if what != "pages" {
         let sc = SlabCaches::init(mm, Default::default()).expect("slab");

@@ -1238,6 +1238,9 @@ pub(crate) fn kfree_slab<'a, P: Platform>(
         return Ok(None);
     };
     let s = cache(id).ok_or(SlabError::InvalidFree(addr))?;
+    if free_to_active(mm, s, addr)? {
+        return Ok(Some(()));
+    }
     if !is_object(mm, s, head, p, addr) {
         return Err(SlabError::InvalidFree(addr));
     }
@@ -1247,6 +1250,39 @@ pub(crate) fn kfree_slab<'a, P: Platform>(
     slab_free_one(mm, s, head, addr, caller).map(Some)
 }
 
+/// `do_slab_free`'s fast path, tried first: an object of the CPU's active slab is
+/// known to be one of `s`'s by its address alone (Linux finds the slab by one add
+/// through vmemmap; here the descriptor is three loads away, and the object check
+/// needs the cache's layout and the slab's object count). `Ok(true)`: freed;
+/// `Ok(false)`: not an object of the active slab (or a debug or `init_on_free`
+/// cache), nothing done.
+#[inline(always)]
+fn free_to_active<P: Platform>(mm: &Mm<P>, s: &KmemCache, addr: usize) -> Result<bool, SlabError> {
+    if kmem_cache_debug(s) || s.init_on_free {
+        return Ok(false);
+    }
+    let me = mm.platform().this_cpu();
+    let c = s.cpu_slot(me.id);
+    let mut g = lock_slot(mm, c, me);
+    let rel = addr.wrapping_sub(g.objs_start) as u64;
+    if g.slab != NO_SLAB && addr < g.objs_end && rel < u32::MAX as u64 {
+        let size = s.layout.size as u64;
+        let idx = (rel * s.reciprocal_size) >> 32;
+        if idx * size == rel {
+            // set_freepointer's naive double-free check.
+            if g.freelist == addr {
+                return Err(SlabError::DoubleFree(addr));
+            }
+            set_freepointer(s, addr, g.freelist);
+            g.freelist = addr;
+            drop(g);
+            c.stat(StatItem::FreeFastpath);
+            return Ok(true);
+        }
+    }
+    Ok(false)
+}
+
 /// `slab_free` after validating `addr` as an object of `s`.
 pub(crate) fn slab_free_checked<P: Platform>(
     mm: &Mm<P>,
@@ -1254,29 +1290,8 @@ pub(crate) fn slab_free_checked<P: Platform>(
     addr: usize,
     caller: usize,
 ) -> Result<(), SlabError> {
-    if !kmem_cache_debug(s) && !s.init_on_free {
-        // `do_slab_free`'s fast path first: an object of the CPU's active slab is
-        // known to be one of `s`'s by its address alone (Linux finds the slab by one
-        // add through vmemmap; here the descriptor is three loads away).
-        let me = mm.platform().this_cpu();
-        let c = s.cpu_slot(me.id);
-        let mut g = lock_slot(mm, c, me);
-        let rel = addr.wrapping_sub(g.objs_start) as u64;
-        if g.slab != NO_SLAB && addr < g.objs_end && rel < u32::MAX as u64 {
-            let size = s.layout.size as u64;
-            let idx = (rel * s.reciprocal_size) >> 32;
-            if idx * size == rel {
-                // set_freepointer's naive double-free check.
-                if g.freelist == addr {
-                    return Err(SlabError::DoubleFree(addr));
-                }
-                set_freepointer(s, addr, g.freelist);
-                g.freelist = addr;
-                drop(g);
-                c.stat(StatItem::FreeFastpath);
-                return Ok(());
-            }
-        }
+    if free_to_active(mm, s, addr)? {
+        return Ok(());
     }
     let pfn = check_object(mm, s, addr)?;
     if !hooks::slab_free_hook(s, addr) {
