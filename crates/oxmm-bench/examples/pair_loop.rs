@@ -1,8 +1,8 @@
 //! A tight loop of order-0 alloc+free pairs, 64-byte cache pairs and kmalloc-64
 //! pairs, for profiling
 //! (`perf record cargo run --release -p oxmm-bench --example pair_loop -- owned`).
-//! Arguments: `owned`/`shared`, then `pages`, `slab`, `kmalloc` or `both` (pages and
-//! slab, the default).
+//! Arguments: `owned`/`shared`, then `pages`, `slab`, `kmalloc`, `churn` (kmalloc and
+//! kfree of random sizes, as larson) or `both` (pages and slab, the default).
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -26,6 +26,37 @@ fn main() {
             if owned { "owned" } else { "shared" },
             t.elapsed().as_nanos() as f64 / n as f64
         );
+    }
+    if what == "churn" {
+        // larson's loop: 256 live objects of random sizes 8..=512, each step frees a
+        // random one and allocates its replacement.
+        let sc = SlabCaches::init(mm, Default::default()).expect("slab");
+        let mut live = Vec::with_capacity(256);
+        let mut rng = 0x9e37_79b9u64;
+        let mut next = move || {
+            rng ^= rng << 13;
+            rng ^= rng >> 7;
+            rng ^= rng << 17;
+            rng
+        };
+        let t = Instant::now();
+        for _ in 0..n / 4 {
+            let size = 8 + next() % 505;
+            let p = sc.kmalloc(mm, size, Gfp::KERNEL).expect("kmalloc");
+            if live.len() < 256 {
+                live.push(p);
+            } else {
+                let i = (next() % 256) as usize;
+                let q = std::mem::replace(&mut live[i], p);
+                sc.kfree(mm, black_box(q.as_ptr())).expect("kfree");
+            }
+        }
+        println!(
+            "churn 8-512 ({}): {:.1} ns",
+            if owned { "owned" } else { "shared" },
+            t.elapsed().as_nanos() as f64 / (n / 4) as f64
+        );
+        return;
     }
     if what == "kmalloc" {
         let sc = SlabCaches::init(mm, Default::default()).expect("slab");

@@ -74,7 +74,12 @@ fn slab_nid<P: Platform>(mm: &Mm<P>, pfn: u64) -> usize {
 /// The node structure a slab belongs to (its page's node; the first existing one if
 /// that node has none, which only a machine short of local memory at boot produces).
 fn node_of<'a, P: Platform>(mm: &Mm<P>, s: &'a KmemCache, pfn: u64) -> &'a KmemCacheNode {
-    let nid = slab_nid(mm, pfn);
+    node_of_nid(s, slab_nid(mm, pfn))
+}
+
+/// [`node_of`] for a slab on node `nid`.
+#[inline]
+fn node_of_nid(s: &KmemCache, nid: usize) -> &KmemCacheNode {
     match s.node(nid) {
         Some(n) => n,
         None => s.nodes().next().map(|(_, n)| n).unwrap_or(&EMPTY_NODE),
@@ -1189,8 +1194,15 @@ pub(crate) fn object_slab<P: Platform>(mm: &Mm<P>, addr: usize) -> Option<(u64, 
     if t & 0xff00_0000 == TYPE_SLAB {
         return Some((pfn, p, (t & 0xffff) as u16));
     }
-    let (head, id) = slab_of(mm, addr)?;
-    Some((head, map.page(head)?, id))
+    // A tail page of a higher-order slab: its head, from the descriptor in hand.
+    let v = p.private();
+    if v & COMPOUND_TAIL == 0 {
+        return None;
+    }
+    let head = v & !COMPOUND_TAIL;
+    let h = map.page(head)?;
+    let t = h.page_type();
+    (t & 0xff00_0000 == TYPE_SLAB).then_some((head, h, (t & 0xffff) as u16))
 }
 
 /// Whether `addr` is the start of an object of the slab `head` (`p`) of `s`:
@@ -1219,8 +1231,18 @@ pub(crate) fn check_object<P: Platform>(
     s: &KmemCache,
     addr: usize,
 ) -> Result<u64, SlabError> {
+    check_object_page(mm, s, addr).map(|(head, _)| head)
+}
+
+/// [`check_object`], with the slab's head descriptor.
+#[inline(always)]
+fn check_object_page<'a, P: Platform>(
+    mm: &'a Mm<P>,
+    s: &KmemCache,
+    addr: usize,
+) -> Result<(u64, &'a Page), SlabError> {
     match object_slab(mm, addr) {
-        Some((head, p, id)) if id == s.id().0 && is_object(mm, s, head, p, addr) => Ok(head),
+        Some((head, p, id)) if id == s.id().0 && is_object(mm, s, head, p, addr) => Ok((head, p)),
         _ => Err(SlabError::InvalidFree(addr)),
     }
 }
@@ -1238,8 +1260,14 @@ pub(crate) fn kfree_slab<'a, P: Platform>(
         return Ok(None);
     };
     let s = cache(id).ok_or(SlabError::InvalidFree(addr))?;
-    if free_to_active(mm, s, addr)? {
-        return Ok(Some(()));
+    if fast_free(s) {
+        let Some(c) = free_to_active(mm, s, addr)? else {
+            return Ok(Some(()));
+        };
+        if !is_object(mm, s, head, p, addr) {
+            return Err(SlabError::InvalidFree(addr));
+        }
+        return slab_free_slow(mm, s, c, head, p, addr, addr, 1).map(Some);
     }
     if !is_object(mm, s, head, p, addr) {
         return Err(SlabError::InvalidFree(addr));
@@ -1250,17 +1278,26 @@ pub(crate) fn kfree_slab<'a, P: Platform>(
     slab_free_one(mm, s, head, addr, caller).map(Some)
 }
 
-/// `do_slab_free`'s fast path, tried first: an object of the CPU's active slab is
-/// known to be one of `s`'s by its address alone (Linux finds the slab by one add
-/// through vmemmap; here the descriptor is three loads away, and the object check
-/// needs the cache's layout and the slab's object count). `Ok(true)`: freed;
-/// `Ok(false)`: not an object of the active slab (or a debug or `init_on_free`
-/// cache), nothing done.
+/// Whether frees to `s` may take [`free_to_active`] and then `__slab_free` directly:
+/// no debug checks, and `slab_free_hook` has nothing to do (no `init_on_free`).
 #[inline(always)]
-fn free_to_active<P: Platform>(mm: &Mm<P>, s: &KmemCache, addr: usize) -> Result<bool, SlabError> {
-    if kmem_cache_debug(s) || s.init_on_free {
-        return Ok(false);
-    }
+fn fast_free(s: &KmemCache) -> bool {
+    !kmem_cache_debug(s) && !s.init_on_free
+}
+
+/// `do_slab_free` of one object `addr` of a [`fast_free`] cache `s`: `Ok(None)` when it
+/// went onto the CPU's free list — an object of the CPU's active slab is known to be
+/// one of `s`'s by its address alone (Linux finds the slab by one add through
+/// vmemmap; here the descriptor is three loads away, and the object check needs the
+/// layout and the slab's object count). Otherwise nothing is done and the CPU's slot
+/// is returned for `__slab_free` once the caller has validated `addr` (which, like
+/// Linux's, copes with the slab having become some CPU's active slab meanwhile).
+#[inline(always)]
+fn free_to_active<'a, P: Platform>(
+    mm: &Mm<P>,
+    s: &'a KmemCache,
+    addr: usize,
+) -> Result<Option<&'a KmemCacheCpu>, SlabError> {
     let me = mm.platform().this_cpu();
     let c = s.cpu_slot(me.id);
     let mut g = lock_slot(mm, c, me);
@@ -1277,10 +1314,10 @@ fn free_to_active<P: Platform>(mm: &Mm<P>, s: &KmemCache, addr: usize) -> Result
             g.freelist = addr;
             drop(g);
             c.stat(StatItem::FreeFastpath);
-            return Ok(true);
+            return Ok(None);
         }
     }
-    Ok(false)
+    Ok(Some(c))
 }
 
 /// `slab_free` after validating `addr` as an object of `s`.
@@ -1290,9 +1327,37 @@ pub(crate) fn slab_free_checked<P: Platform>(
     addr: usize,
     caller: usize,
 ) -> Result<(), SlabError> {
-    if free_to_active(mm, s, addr)? {
-        return Ok(());
+    if fast_free(s) {
+        let Some(c) = free_to_active(mm, s, addr)? else {
+            return Ok(());
+        };
+        return free_not_active(mm, s, c, addr);
     }
+    slab_free_checked_hooked(mm, s, addr, caller)
+}
+
+/// [`slab_free_checked`] of an object not in the CPU's active slab: validated through
+/// its descriptor, then `__slab_free`.
+#[inline(never)]
+fn free_not_active<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    c: &KmemCacheCpu,
+    addr: usize,
+) -> Result<(), SlabError> {
+    let (pfn, p) = check_object_page(mm, s, addr)?;
+    slab_free_slow(mm, s, c, pfn, p, addr, addr, 1)
+}
+
+/// [`slab_free_checked`] for a debug or `init_on_free` cache.
+#[cold]
+#[inline(never)]
+fn slab_free_checked_hooked<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    addr: usize,
+    caller: usize,
+) -> Result<(), SlabError> {
     let pfn = check_object(mm, s, addr)?;
     if !hooks::slab_free_hook(s, addr) {
         return Ok(());
@@ -1346,23 +1411,25 @@ pub(crate) fn do_slab_free<P: Platform>(
         return Ok(());
     }
     drop(g);
-    slab_free_slow(mm, s, c, pfn, head, tail, cnt)
+    let p = page(mm, pfn).ok_or(SlabError::InvalidFree(head))?;
+    slab_free_slow(mm, s, c, pfn, p, head, tail, cnt)
 }
 
 /// `__slab_free`.
 #[inline(never)]
+#[allow(clippy::too_many_arguments)]
 fn slab_free_slow<P: Platform>(
     mm: &Mm<P>,
     s: &KmemCache,
     c: &KmemCacheCpu,
     pfn: u64,
+    p: &Page,
     head: usize,
     tail: usize,
     cnt: u32,
 ) -> Result<(), SlabError> {
     c.stat(StatItem::FreeSlowpath);
-    let p = page(mm, pfn).ok_or(SlabError::InvalidFree(head))?;
-    let n = node_of(mm, s, pfn);
+    let n = node_of_nid(s, p.nid() as usize);
     let start = obj_start(mm, s, pfn);
     let head_idx = to_idx(s, start, head);
     let (w, new, lock, on_node_partial) = loop {
