@@ -544,7 +544,62 @@ pub(crate) fn slab_alloc_node<P: Platform>(
 
 /// `slab_alloc_node` with kmalloc's requested size (`orig_size`; `u32::MAX` for the
 /// whole object): recorded by debug kmalloc caches, which red-zone and zero by it.
+///
+/// The fast path (a pop from the CPU's free list) is inlined into the callers; the
+/// rest is out of line.
+#[inline(always)]
 pub(crate) fn slab_alloc_node_size<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    gfp: Gfp,
+    node: Option<NodeId>,
+    orig_size: u32,
+    caller: usize,
+) -> Result<usize, SlabError> {
+    if gfp.intersects(Gfp::DMA32 | Gfp::HIGHMEM) || kmem_cache_debug(s) {
+        return slab_alloc_node_other(mm, s, gfp, node, orig_size, caller);
+    }
+    let me = mm.platform().this_cpu();
+    let c = s.cpu_slot(me.id);
+    let mut g = lock_slot(mm, c, me);
+    let obj = g.freelist;
+    if obj != 0 && g.slab != NO_SLAB && node_match(mm, g.slab, node) {
+        g.freelist = get_freepointer(s, obj);
+        drop(g);
+        c.stat(StatItem::AllocFastpath);
+        post_alloc(s, obj, gfp, orig_size);
+        return Ok(obj);
+    }
+    slab_alloc_node_miss(mm, s, c, g, gfp, node, orig_size)
+}
+
+/// The hooks every allocation ends with.
+#[inline(always)]
+fn post_alloc(s: &KmemCache, obj: usize, gfp: Gfp, orig_size: u32) {
+    hooks::maybe_wipe_obj_freeptr(s, obj);
+    hooks::slab_post_alloc_hook(s, obj, gfp, orig_size);
+}
+
+/// [`slab_alloc_node_size`] when the CPU's free list cannot serve: `___slab_alloc`.
+#[inline(never)]
+fn slab_alloc_node_miss<'a, P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    c: &'a KmemCacheCpu,
+    g: LocalGuard<'a, CpuSlab>,
+    gfp: Gfp,
+    node: Option<NodeId>,
+    orig_size: u32,
+) -> Result<usize, SlabError> {
+    let obj = slab_alloc_slow(mm, s, c, g, gfp, node)?;
+    post_alloc(s, obj, gfp, orig_size);
+    Ok(obj)
+}
+
+/// [`slab_alloc_node_size`] for a debug cache, or a refused gfp.
+#[cold]
+#[inline(never)]
+fn slab_alloc_node_other<P: Platform>(
     mm: &Mm<P>,
     s: &KmemCache,
     gfp: Gfp,
@@ -556,24 +611,8 @@ pub(crate) fn slab_alloc_node_size<P: Platform>(
         // GFP_SLAB_BUG_MASK
         return Err(SlabError::BadGfp(gfp.bits()));
     }
-    let obj = if kmem_cache_debug(s) {
-        alloc_debug(mm, s, gfp, node, orig_size, caller)?
-    } else {
-        let me = mm.platform().this_cpu();
-        let c = s.cpu_slot(me.id);
-        let mut g = lock_slot(mm, c, me);
-        let obj = g.freelist;
-        if obj != 0 && g.slab != NO_SLAB && node_match(mm, g.slab, node) {
-            g.freelist = get_freepointer(s, obj);
-            drop(g);
-            c.stat(StatItem::AllocFastpath);
-            obj
-        } else {
-            slab_alloc_slow(mm, s, c, g, gfp, node)?
-        }
-    };
-    hooks::maybe_wipe_obj_freeptr(s, obj);
-    hooks::slab_post_alloc_hook(s, obj, gfp, orig_size);
+    let obj = alloc_debug(mm, s, gfp, node, orig_size, caller)?;
+    post_alloc(s, obj, gfp, orig_size);
     Ok(obj)
 }
 
@@ -1320,7 +1359,9 @@ fn free_to_active<'a, P: Platform>(
     Ok(Some(c))
 }
 
-/// `slab_free` after validating `addr` as an object of `s`.
+/// `slab_free` after validating `addr` as an object of `s` (the fast path inlined into
+/// the callers).
+#[inline(always)]
 pub(crate) fn slab_free_checked<P: Platform>(
     mm: &Mm<P>,
     s: &KmemCache,
