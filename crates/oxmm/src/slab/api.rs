@@ -40,7 +40,7 @@ impl SlabCaches {
     /// # }
     /// ```
     #[doc(alias = "kmem_cache_alloc_noprof")]
-    #[inline]
+    #[inline(always)]
     #[track_caller]
     pub fn kmem_cache_alloc<P: Platform>(
         &self,
@@ -96,7 +96,7 @@ impl SlabCaches {
     /// assert!(slab.kmem_cache_free(mm, id, 8 as *mut u8).is_err());
     /// # }
     /// ```
-    #[inline]
+    #[inline(always)]
     #[track_caller]
     pub fn kmem_cache_free<P: Platform>(
         &self,
@@ -152,7 +152,7 @@ impl SlabCaches {
     /// # }
     /// ```
     #[doc(alias = "__kmalloc_noprof")]
-    #[inline]
+    #[inline(always)]
     #[track_caller]
     pub fn kmalloc<P: Platform>(
         &self,
@@ -198,7 +198,7 @@ impl SlabCaches {
         Some(CacheId(self.kmalloc_id(ty, idx)))
     }
 
-    #[inline]
+    #[inline(always)]
     fn kmalloc_inner<P: Platform>(
         &self,
         mm: &Mm<P>,
@@ -345,7 +345,7 @@ impl SlabCaches {
     /// slab.kfree(mm, core::ptr::null_mut()).unwrap();
     /// # }
     /// ```
-    #[inline]
+    #[inline(always)]
     #[track_caller]
     pub fn kfree<P: Platform>(&self, mm: &Mm<P>, ptr: *mut u8) -> Result<(), SlabError> {
         let addr = ptr as usize;
@@ -355,6 +355,12 @@ impl SlabCaches {
         if slub::kfree_slab(mm, |id| self.cache(CacheId(id)), addr, caller())?.is_some() {
             return Ok(());
         }
+        self.kfree_large(mm, addr)
+    }
+
+    /// `kfree` of a large kmalloc block (`free_large_kmalloc`), or a refusal.
+    #[inline(never)]
+    fn kfree_large<P: Platform>(&self, mm: &Mm<P>, addr: usize) -> Result<(), SlabError> {
         let (pfn, order) = self.large_block(mm, addr)?;
         if let Some(p) = mm.memmap().page(pfn) {
             p.set_page_type(Page::TYPE_NONE);
