@@ -849,6 +849,57 @@ fn debug_caches_bypass_the_cpu_slabs() {
     mm.check().unwrap();
 }
 
+/// kfree tries the kmalloc cache whose active slab the CPU's last kfree reached: what
+/// that cache's active slab check refuses must still be validated (or refused) by the
+/// descriptor, whatever the hint.
+#[test]
+fn kfree_hint_refuses_what_it_must() {
+    let mm = boot(2);
+    let sc = SlabCaches::init(&mm, SlubParams::default()).unwrap();
+    let free = free_now(&mm);
+    let k64 = sc.kmalloc_cache(KmallocType::Normal, 6).unwrap();
+    let a = sc.kmalloc(&mm, 64, Gfp::KERNEL).unwrap().as_ptr();
+    let b = sc.kmalloc(&mm, 64, Gfp::KERNEL).unwrap().as_ptr();
+    // `a` is in kmalloc-64's active slab: the hint is now kmalloc-64.
+    sc.kfree(&mm, a).unwrap();
+    // Inside that active slab but not an object start.
+    assert_eq!(
+        sc.kfree(&mm, b.wrapping_add(8)),
+        Err(SlabError::InvalidFree(b as usize + 8))
+    );
+    sc.kfree(&mm, b).unwrap();
+    assert_eq!(sc.kfree(&mm, b), Err(SlabError::DoubleFree(b as usize)));
+    // Another kmalloc cache's object, with the hint on kmalloc-64.
+    let c = sc.kmalloc(&mm, 100, Gfp::KERNEL).unwrap().as_ptr();
+    assert_eq!(sc.ksize(&mm, c), Ok(128));
+    sc.kfree(&mm, c).unwrap();
+    let d = sc.kmalloc(&mm, 64, Gfp::KERNEL).unwrap().as_ptr();
+    sc.kfree(&mm, d).unwrap();
+    // A cache that can be destroyed never becomes the hint: its objects kfree'd, it
+    // is destroyed, and kfree goes on.
+    let id = sc
+        .kmem_cache_create(&mm, "hinted", 64, 0, SlabFlags::NO_MERGE, None)
+        .unwrap();
+    let x = sc.kmem_cache_alloc(&mm, id, Gfp::KERNEL).unwrap().as_ptr();
+    sc.kfree(&mm, x).unwrap();
+    sc.kmem_cache_destroy(&mm, id, &mut oxmm::printk::NullLog)
+        .unwrap();
+    let e = sc.kmalloc(&mm, 64, Gfp::KERNEL).unwrap().as_ptr();
+    sc.kfree(&mm, e).unwrap();
+    assert!(sc.kfree(&mm, e).is_err());
+    // Everything went back: no object lost or handed out twice.
+    let st = sc.cache(k64).unwrap().stats();
+    if cfg!(feature = "slub_stats") {
+        assert!(st.get(StatItem::FreeFastpath) >= 4);
+    }
+    for i in 1..14 {
+        let id = sc.kmalloc_cache(KmallocType::Normal, i).unwrap();
+        sc.kmem_cache_shrink(&mm, id).unwrap();
+    }
+    assert_eq!(free_now(&mm), free);
+    mm.check().unwrap();
+}
+
 #[test]
 fn object_validation_accepts_exactly_the_object_starts() {
     let mm = boot(2);

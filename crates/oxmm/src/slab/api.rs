@@ -352,7 +352,23 @@ impl SlabCaches {
         if addr <= ZERO_SIZE_PTR {
             return Ok(());
         }
-        if slub::kfree_slab(mm, |id| self.cache(CacheId(id)), addr, caller())?.is_some() {
+        // The kmalloc cache whose active slab this CPU's last looked-up kfree reached:
+        // an object of that active slab needs no descriptor lookup (the address of
+        // any other object is refused by the active-slab check and looked up below).
+        // A miss drops the hint, so that frees all over the place (a larson-like
+        // churn) do not try it each time.
+        let me = mm.platform().this_cpu();
+        if let Some(s) = self.kfree_hint(me.id).filter(|s| slub::fast_free(s)) {
+            if slub::free_to_active(mm, s, me, addr)?.is_none() {
+                return Ok(());
+            }
+            self.clear_kfree_hint(me.id);
+        }
+        let cache = |id| self.cache(CacheId(id));
+        if let Some((s, active)) = slub::kfree_slab(mm, cache, me, addr, caller())? {
+            if active {
+                self.set_kfree_hint(me.id, s);
+            }
             return Ok(());
         }
         self.kfree_large(mm, addr)

@@ -71,6 +71,14 @@ pub(crate) const NO_SLAB: u64 = u64::MAX;
 const CHUNK_CACHES: usize = 16;
 const NR_CHUNKS: usize = MAX_CACHES / CHUNK_CACHES;
 
+/// Slots of [`SlabCaches`]' kfree hints (CPUs beyond share them: a hint is a guess).
+const KFREE_HINTS: usize = 64;
+
+/// One CPU's kfree hint: the id of a kmalloc cache ([`NO_ID`] for none); a cache
+/// line of its own, as it is written by its CPU.
+#[repr(align(64))]
+struct KfreeHint(AtomicU16);
+
 /// A cache's id: its slot in [`SlabCaches`], also recorded in each slab's descriptor.
 ///
 /// ```
@@ -660,6 +668,11 @@ pub struct SlabCaches {
     percpu_pages: AtomicU64,
     /// The kmalloc caches exist (free-list sequences can be kmalloc'ed).
     kmalloc_ready: bool,
+    /// Per CPU, the kmalloc cache whose active slab kfree last reached through a
+    /// descriptor lookup: kfree tries that active slab first (by address, as
+    /// `kmem_cache_free` does). Only kmalloc caches, which are never destroyed, are
+    /// recorded.
+    kfree_hint: [KfreeHint; KFREE_HINTS],
 }
 
 /// Direct-map address of `pfn`.
@@ -709,6 +722,7 @@ impl SlabCaches {
             chunk_order: get_order(chunk_bytes, params.page_shift),
             percpu_pages: AtomicU64::new(0),
             kmalloc_ready: false,
+            kfree_hint: [const { KfreeHint(AtomicU16::new(NO_ID)) }; KFREE_HINTS],
         };
         let mut sc = sc;
         // kmem_cache_node, its node structures carved from its own fresh slabs.
@@ -923,6 +937,29 @@ impl SlabCaches {
         // the `kmem_cache` cache; it is freed only by `kmem_cache_destroy`, after which
         // using the id is the caller's bug (Linux's use-after-destroy).
         self.get(id).ok().map(|p| unsafe { &*p })
+    }
+
+    /// The kmalloc cache CPU `cpu`'s last looked-up kfree found, if any (a guess).
+    #[inline(always)]
+    pub(crate) fn kfree_hint(&self, cpu: usize) -> Option<&KmemCache> {
+        let id = self.kfree_hint[cpu % KFREE_HINTS].0.load(Relaxed);
+        self.cache(CacheId(id))
+    }
+
+    /// Record `s` as CPU `cpu`'s kfree hint when it is a kmalloc cache (which is never
+    /// destroyed, so the hint never names a freed cache).
+    #[inline]
+    pub(crate) fn set_kfree_hint(&self, cpu: usize, s: &KmemCache) {
+        let h = &self.kfree_hint[cpu % KFREE_HINTS].0;
+        if s.flags.contains(SlabFlags::KMALLOC) && h.load(Relaxed) != s.id {
+            h.store(s.id, Relaxed);
+        }
+    }
+
+    /// Drop CPU `cpu`'s kfree hint.
+    #[inline]
+    pub(crate) fn clear_kfree_hint(&self, cpu: usize) {
+        self.kfree_hint[cpu % KFREE_HINTS].0.store(NO_ID, Relaxed);
     }
 
     #[inline]

@@ -1286,41 +1286,43 @@ fn check_object_page<'a, P: Platform>(
     }
 }
 
-/// `kfree` of a slab object: `Ok(None)` when `addr` is in no slab (for the caller's
-/// large-kmalloc check).
+/// `kfree` of a slab object by a caller running as `me`: the cache it was freed to,
+/// and whether it went onto the CPU's free list (an object of the active slab); or
+/// `Ok(None)` when `addr` is in no slab (for the caller's large-kmalloc check).
 #[inline(always)]
 pub(crate) fn kfree_slab<'a, P: Platform>(
     mm: &Mm<P>,
     cache: impl FnOnce(u16) -> Option<&'a KmemCache>,
+    me: ThisCpu,
     addr: usize,
     caller: usize,
-) -> Result<Option<()>, SlabError> {
+) -> Result<Option<(&'a KmemCache, bool)>, SlabError> {
     let Some((head, p, id)) = object_slab(mm, addr) else {
         return Ok(None);
     };
     let s = cache(id).ok_or(SlabError::InvalidFree(addr))?;
     if fast_free(s) {
-        let Some(c) = free_to_active(mm, s, addr)? else {
-            return Ok(Some(()));
+        let Some(c) = free_to_active(mm, s, me, addr)? else {
+            return Ok(Some((s, true)));
         };
         if !is_object(mm, s, head, p, addr) {
             return Err(SlabError::InvalidFree(addr));
         }
-        return slab_free_slow(mm, s, c, head, p, addr, addr, 1).map(Some);
+        return slab_free_slow(mm, s, c, head, p, addr, addr, 1).map(|()| Some((s, false)));
     }
     if !is_object(mm, s, head, p, addr) {
         return Err(SlabError::InvalidFree(addr));
     }
     if !hooks::slab_free_hook(s, addr) {
-        return Ok(Some(()));
+        return Ok(Some((s, false)));
     }
-    slab_free_one(mm, s, head, addr, caller).map(Some)
+    slab_free_one(mm, s, head, addr, caller).map(|()| Some((s, false)))
 }
 
 /// Whether frees to `s` may take [`free_to_active`] and then `__slab_free` directly:
 /// no debug checks, and `slab_free_hook` has nothing to do (no `init_on_free`).
 #[inline(always)]
-fn fast_free(s: &KmemCache) -> bool {
+pub(crate) fn fast_free(s: &KmemCache) -> bool {
     !kmem_cache_debug(s) && !s.init_on_free
 }
 
@@ -1332,12 +1334,12 @@ fn fast_free(s: &KmemCache) -> bool {
 /// is returned for `__slab_free` once the caller has validated `addr` (which, like
 /// Linux's, copes with the slab having become some CPU's active slab meanwhile).
 #[inline(always)]
-fn free_to_active<'a, P: Platform>(
+pub(crate) fn free_to_active<'a, P: Platform>(
     mm: &Mm<P>,
     s: &'a KmemCache,
+    me: ThisCpu,
     addr: usize,
 ) -> Result<Option<&'a KmemCacheCpu>, SlabError> {
-    let me = mm.platform().this_cpu();
     let c = s.cpu_slot(me.id);
     let mut g = lock_slot(mm, c, me);
     let rel = addr.wrapping_sub(g.objs_start) as u64;
@@ -1369,7 +1371,7 @@ pub(crate) fn slab_free_checked<P: Platform>(
     caller: usize,
 ) -> Result<(), SlabError> {
     if fast_free(s) {
-        let Some(c) = free_to_active(mm, s, addr)? else {
+        let Some(c) = free_to_active(mm, s, mm.platform().this_cpu(), addr)? else {
             return Ok(());
         };
         return free_not_active(mm, s, c, addr);
