@@ -45,7 +45,7 @@ fn threads_claim_distinct_cpus_and_give_them_back() {
     let hm = boot(3);
     let p = hm.mm().platform();
     let me = p.this_cpu();
-    assert!(me.owned);
+    assert!(me.is_owned());
     let ids: Vec<_> = (0..2)
         .map(|_| {
             let hm = hm.clone();
@@ -71,7 +71,7 @@ fn threads_claim_distinct_cpus_and_give_them_back() {
     let fourth = std::thread::spawn(move || hm2.mm().platform().this_cpu())
         .join()
         .unwrap();
-    assert!(!fourth.owned);
+    assert!(!fourth.is_owned());
     for (c, h, done) in ids {
         done.send(()).unwrap();
         h.join().unwrap();
@@ -107,7 +107,7 @@ fn owners_shared_threads_and_drains_never_share_an_object() {
             let (claimed, done) = (claimed.clone(), done.clone());
             std::thread::spawn(move || {
                 let mm = hm.mm();
-                let owned = mm.platform().this_cpu().owned;
+                let owned = mm.platform().this_cpu().is_owned();
                 claimed.wait();
                 let tag = 0x5a5a_0000_0000_0000 | t << 32;
                 let mut pages: Vec<Pfn> = Vec::new();
@@ -213,7 +213,7 @@ fn local_lock_excludes_owners_shared_threads_and_remotes() {
         hs.push(std::thread::spawn(move || {
             let me = p.this_cpu();
             start.wait();
-            let iters = if me.owned { n } else { n / 50 };
+            let iters = if me.is_owned() { n } else { n / 50 };
             for _ in 0..iters {
                 let mut g = slots[me.id].lock_local(&*p, me);
                 *g = std::hint::black_box(*g + 1);

@@ -39,27 +39,54 @@ use crate::platform::Platform;
 /// use oxmm::local_lock::ThisCpu;
 /// let me = ThisCpu::shared(3);
 /// assert_eq!(me.id, 3);
-/// assert!(!me.owned);
+/// assert!(!me.is_owned());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThisCpu {
     /// The CPU id (below `nr_cpus`).
     pub id: usize,
-    /// Whether the calling thread owns the CPU: no other thread runs as `id` until the
-    /// platform takes the ownership back, and only the platform does that, never while
-    /// the owner is inside the core.
-    pub owned: bool,
+    // Private: only `ThisCpu::owned`, an unsafe promise, makes it true.
+    owned: bool,
 }
 
 impl ThisCpu {
     /// A CPU the caller may share with other threads.
     ///
     /// ```
-    /// assert!(!oxmm::local_lock::ThisCpu::shared(0).owned);
+    /// assert!(!oxmm::local_lock::ThisCpu::shared(0).is_owned());
     /// ```
     #[inline]
     pub const fn shared(id: usize) -> ThisCpu {
         ThisCpu { id, owned: false }
+    }
+
+    /// A CPU the calling thread owns.
+    ///
+    /// # Safety
+    /// No other thread of execution may use CPU `id` as its owner until the caller's
+    /// platform takes the ownership back (never while the owner is inside the core);
+    /// the platform's [`Platform::cpu_owned`] must report `id` owned from before the
+    /// owner's first use to after its last, and its [`Platform::barrier_owned_cpus`]
+    /// must execute a full memory barrier on the owner's CPU before it returns.
+    ///
+    /// ```
+    /// // SAFETY: a single-threaded example; nothing else uses CPU 0.
+    /// let me = unsafe { oxmm::local_lock::ThisCpu::owned(0) };
+    /// assert!(me.is_owned());
+    /// ```
+    #[inline]
+    pub const unsafe fn owned(id: usize) -> ThisCpu {
+        ThisCpu { id, owned: true }
+    }
+
+    /// Whether the calling thread owns the CPU (see [`ThisCpu::owned`]).
+    ///
+    /// ```
+    /// assert!(!oxmm::local_lock::ThisCpu::shared(1).is_owned());
+    /// ```
+    #[inline]
+    pub const fn is_owned(&self) -> bool {
+        self.owned
     }
 }
 
