@@ -523,7 +523,7 @@ impl<P: Platform> Mm<P> {
         use crate::page_alloc::pcp::{pindex_to_order, NR_PCP_LISTS};
         let thp = self.pcp_thp_order();
         for (cpu, pcp) in z.pcp.iter().enumerate() {
-            let st = pcp.lock.lock_cpu(&self.platform, cpu);
+            let st = pcp.lock.lock_cpu(&self.platform);
             let mut pages = 0i64;
             for pindex in 0..NR_PCP_LISTS {
                 let o = pindex_to_order(pindex, thp);
