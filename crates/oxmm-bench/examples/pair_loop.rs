@@ -12,7 +12,7 @@ fn main() {
     let hm = oxmm_bench::pages::boot_with(true, owned).expect("boot");
     let mm = hm.mm();
     let n = 20_000_000u64;
-    if what != "slab" {
+    if what == "pages" || what == "both" {
         let t = Instant::now();
         for _ in 0..n {
             let p = mm.alloc_pages(Gfp::KERNEL, 0).expect("alloc");
