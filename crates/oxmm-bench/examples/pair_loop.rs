@@ -2,7 +2,9 @@
 //! pairs, for profiling
 //! (`perf record cargo run --release -p oxmm-bench --example pair_loop -- owned`).
 //! Arguments: `owned`/`shared`, then `pages`, `slab`, `kmalloc`, `churn` (kmalloc and
-//! kfree of random sizes, as larson) or `both` (pages and slab, the default).
+//! kfree of random sizes, as larson), `larson` (the same loop freeing through the
+//! size's cache, then the SLUB counters: build with `--features slub_stats`) or
+//! `both` (pages and slab, the default).
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -72,6 +74,10 @@ fn main() {
         );
         return;
     }
+    if what == "larson" {
+        larson(mm);
+        return;
+    }
     if what != "pages" {
         let sc = SlabCaches::init(mm, Default::default()).expect("slab");
         let id = sc
@@ -87,6 +93,52 @@ fn main() {
             "cache pair ({}): {:.1} ns",
             if owned { "owned" } else { "shared" },
             t.elapsed().as_nanos() as f64 / n as f64
+        );
+    }
+}
+
+/// larson's inner loop on kmalloc/kfree (256 live objects, sizes 8–512), then the SLUB
+/// counters of the caches it used: how often each path ran.
+fn larson(mm: &oxmm::mm::Mm<oxmm_host::platform::HostPlatform>) {
+    use oxmm::slab::stat::StatItem;
+    let sc = SlabCaches::init(mm, Default::default()).expect("slab");
+    let mut live: Vec<(*mut u8, u64)> = Vec::with_capacity(256);
+    let mut rng = 0x1234_5678_9abc_def1u64;
+    let mut next = || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
+    };
+    let n = 5_000_000u64;
+    let t = Instant::now();
+    for _ in 0..n {
+        let size = 8 + next() % 505;
+        let p = sc.kmalloc(mm, size, Gfp::KERNEL).expect("kmalloc").as_ptr();
+        if live.len() < 256 {
+            live.push((p, size));
+        } else {
+            let i = (next() % 256) as usize;
+            let (q, qs) = std::mem::replace(&mut live[i], (p, size));
+            let id = sc.kmalloc_slab(qs, Gfp::KERNEL).expect("class");
+            sc.kmem_cache_free(mm, id, black_box(q)).expect("free");
+        }
+    }
+    println!(
+        "larson on kmalloc: {:.1} ns per op",
+        t.elapsed().as_nanos() as f64 / n as f64
+    );
+    for size in [8u64, 16, 32, 64, 96, 128, 192, 256, 512] {
+        let id = sc.kmalloc_slab(size, Gfp::KERNEL).expect("class");
+        let st = sc.cache(id).expect("cache").stats();
+        let g = |i: StatItem| st.0[i as usize];
+        println!(
+            "kmalloc-{size}: alloc fast {} slow {}, free fast {} slow {}, cmpxchg fails {}",
+            g(StatItem::AllocFastpath),
+            g(StatItem::AllocSlowpath),
+            g(StatItem::FreeFastpath),
+            g(StatItem::FreeSlowpath),
+            g(StatItem::CmpxchgDoubleFail),
         );
     }
 }

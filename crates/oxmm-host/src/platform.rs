@@ -131,11 +131,11 @@ impl HostPlatform {
     /// let mut p = HostPlatform::new(Arc::new(PhysMem::new(4096).unwrap()), 2).unwrap();
     /// p.enable_cpu_ownership().unwrap();
     /// let me = p.this_cpu();
-    /// assert!(me.owned && p.cpu_owned(me.id));
+    /// assert!(me.is_owned() && p.cpu_owned(me.id));
     /// let p = Arc::new(p);
     /// let q = p.clone();
     /// let other = std::thread::spawn(move || q.this_cpu()).join().unwrap();
-    /// assert!(other.owned && other.id != me.id);
+    /// assert!(other.is_owned() && other.id != me.id);
     /// assert!(!p.cpu_owned(other.id)); // given back when that thread exited
     /// ```
     pub fn enable_cpu_ownership(&mut self) -> Result<(), crate::hosted::HostError> {
@@ -161,7 +161,7 @@ impl HostPlatform {
     /// use oxmm_host::{physmem::PhysMem, platform::HostPlatform};
     /// let mut p = HostPlatform::new(Arc::new(PhysMem::new(4096).unwrap()), 1).unwrap();
     /// p.enable_cpu_ownership().unwrap();
-    /// assert!(p.this_cpu().owned);
+    /// assert!(p.this_cpu().is_owned());
     /// p.release_this_thread();
     /// assert!(!p.cpu_owned(0));
     /// ```
@@ -191,7 +191,7 @@ impl HostPlatform {
         let want = this_thread_cpu() % n;
         match found {
             Ok(Some(me)) => {
-                FAST.set((o.serial, me.id << 1 | me.owned as usize));
+                FAST.set((o.serial, me.id << 1 | me.is_owned() as usize));
                 return me;
             }
             // The thread is exiting and its claims are gone: run shared.
@@ -212,7 +212,11 @@ impl HostPlatform {
         // Order the claim before this thread's first look at any gate (local_lock).
         std::sync::atomic::fence(Ordering::SeqCst);
         let me = match claimed {
-            Some(id) => ThisCpu { id, owned: true },
+            // SAFETY: the compare-exchange made this thread CPU `id`'s only owner
+            // until its Claim is dropped (thread exit or release_this_thread, never
+            // inside the core); `cpu_owned` reads the same slot, and
+            // `barrier_owned_cpus` is membarrier, registered before any claim.
+            Some(id) => unsafe { ThisCpu::owned(id) },
             None => ThisCpu::shared(want),
         };
         let entry = Claim {
@@ -231,7 +235,7 @@ impl HostPlatform {
         });
         match stored {
             Ok(None) => {
-                FAST.set((o.serial, me.id << 1 | me.owned as usize));
+                FAST.set((o.serial, me.id << 1 | me.is_owned() as usize));
                 me
             }
             // No room to remember the claim (or the thread is exiting): the dropped
@@ -276,7 +280,7 @@ struct Claim {
 
 impl Drop for Claim {
     fn drop(&mut self) {
-        if self.me.owned {
+        if self.me.is_owned() {
             // Release: the next owner (or a non-owner that sees it unowned) sees
             // everything this thread wrote to the CPU's data.
             self.owners.slots[self.me.id].0.store(0, Ordering::Release);
@@ -319,9 +323,12 @@ impl Platform for HostPlatform {
         };
         let (serial, v) = FAST.get();
         if serial == o.serial {
-            return ThisCpu {
-                id: v >> 1,
-                owned: v & 1 != 0,
+            return if v & 1 != 0 {
+                // SAFETY: cached from this thread's own claim in `this_cpu_slow`
+                // (cleared before the claim is given back).
+                unsafe { ThisCpu::owned(v >> 1) }
+            } else {
+                ThisCpu::shared(v >> 1)
             };
         }
         self.this_cpu_slow(o)

@@ -45,7 +45,7 @@ fn threads_claim_distinct_cpus_and_give_them_back() {
     let hm = boot(3);
     let p = hm.mm().platform();
     let me = p.this_cpu();
-    assert!(me.owned);
+    assert!(me.is_owned());
     let ids: Vec<_> = (0..2)
         .map(|_| {
             let hm = hm.clone();
@@ -71,7 +71,7 @@ fn threads_claim_distinct_cpus_and_give_them_back() {
     let fourth = std::thread::spawn(move || hm2.mm().platform().this_cpu())
         .join()
         .unwrap();
-    assert!(!fourth.owned);
+    assert!(!fourth.is_owned());
     for (c, h, done) in ids {
         done.send(()).unwrap();
         h.join().unwrap();
@@ -107,7 +107,7 @@ fn owners_shared_threads_and_drains_never_share_an_object() {
             let (claimed, done) = (claimed.clone(), done.clone());
             std::thread::spawn(move || {
                 let mm = hm.mm();
-                let owned = mm.platform().this_cpu().owned;
+                let owned = mm.platform().this_cpu().is_owned();
                 claimed.wait();
                 let tag = 0x5a5a_0000_0000_0000 | t << 32;
                 let mut pages: Vec<Pfn> = Vec::new();
@@ -203,7 +203,7 @@ fn local_lock_excludes_owners_shared_threads_and_remotes() {
     p.enable_cpu_ownership().unwrap();
     p.release_this_thread();
     let p = Arc::new(p);
-    let slots: Arc<[LocalLock<u64>; 2]> = Arc::new([LocalLock::new(0), LocalLock::new(0)]);
+    let slots: Arc<[LocalLock<u64>; 2]> = Arc::new([LocalLock::new(0, 0), LocalLock::new(1, 0)]);
     let n = 200_000u64;
     let start = Arc::new(std::sync::Barrier::new(5));
     let mut hs = Vec::new();
@@ -213,7 +213,7 @@ fn local_lock_excludes_owners_shared_threads_and_remotes() {
         hs.push(std::thread::spawn(move || {
             let me = p.this_cpu();
             start.wait();
-            let iters = if me.owned { n } else { n / 50 };
+            let iters = if me.is_owned() { n } else { n / 50 };
             for _ in 0..iters {
                 let mut g = slots[me.id].lock_local(&*p, me);
                 *g = std::hint::black_box(*g + 1);
@@ -230,10 +230,7 @@ fn local_lock_excludes_owners_shared_threads_and_remotes() {
             for i in 0..2_000u64 {
                 let cpu = (i % 2) as usize;
                 if i % 3 == 0 {
-                    let owned = slots
-                        .iter()
-                        .enumerate()
-                        .fold(false, |o, (c, s)| s.close_gate(&*p, c) | o);
+                    let owned = slots.iter().fold(false, |o, s| s.close_gate(&*p) | o);
                     if owned {
                         p.barrier_owned_cpus();
                     }
@@ -246,7 +243,7 @@ fn local_lock_excludes_owners_shared_threads_and_remotes() {
                         s.open_gate();
                     }
                 } else {
-                    *slots[cpu].lock_cpu(&*p, cpu) += 1;
+                    *slots[cpu].lock_cpu(&*p) += 1;
                     done[cpu] += 1;
                 }
             }
@@ -262,6 +259,37 @@ fn local_lock_excludes_owners_shared_threads_and_remotes() {
     }
     assert_eq!(owners, 2);
     for (c, s) in slots.iter().enumerate() {
-        assert_eq!(*s.lock_cpu(&*p, c), want[c], "cpu {c}: an update was lost");
+        assert_eq!(*s.lock_cpu(&*p), want[c], "cpu {c}: an update was lost");
     }
+}
+
+/// The owner's way in only opens on the owner's own CPU's slot: an owner reaching
+/// another CPU's slot goes through its gate and spin lock, like anyone else.
+#[test]
+fn an_owner_takes_other_cpus_slots_through_the_gate() {
+    use oxmm::local_lock::LocalLock;
+    use oxmm_host::physmem::PhysMem;
+    use oxmm_host::platform::HostPlatform;
+    let mut p = HostPlatform::new(Arc::new(PhysMem::new(4096).unwrap()), 2).unwrap();
+    p.enable_cpu_ownership().unwrap();
+    let me = p.this_cpu();
+    assert!(me.is_owned());
+    let mine = LocalLock::new(me.id, 0u32);
+    let other = LocalLock::new(1 - me.id, 0u32);
+    let g = mine.lock_local(&p, me);
+    let s = format!("{mine:?}");
+    assert!(
+        s.contains("active: true") && s.contains("locked: false"),
+        "{s}"
+    );
+    drop(g);
+    let g = other.lock_local(&p, me);
+    let s = format!("{other:?}");
+    assert!(
+        s.contains("active: false") && s.contains("locked: true"),
+        "{s}"
+    );
+    assert!(s.contains("gate: 1"), "{s}");
+    drop(g);
+    assert!(format!("{other:?}").contains("gate: 0"));
 }

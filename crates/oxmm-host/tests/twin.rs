@@ -84,7 +84,7 @@ fn differences(mm: &Mm<HostPlatform>, zi: &Zoneinfo, min_free_kbytes: u64) -> Ve
                     diff.push(at(&format!("cpu {}: no pageset", p.cpu)));
                     continue;
                 };
-                let st = ours.lock.lock_cpu(mm.platform(), p.cpu as usize);
+                let st = ours.lock.lock_cpu(mm.platform());
                 check(
                     &mut diff,
                     at(&format!("cpu {} batch", p.cpu)),

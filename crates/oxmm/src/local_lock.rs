@@ -39,27 +39,54 @@ use crate::platform::Platform;
 /// use oxmm::local_lock::ThisCpu;
 /// let me = ThisCpu::shared(3);
 /// assert_eq!(me.id, 3);
-/// assert!(!me.owned);
+/// assert!(!me.is_owned());
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ThisCpu {
     /// The CPU id (below `nr_cpus`).
     pub id: usize,
-    /// Whether the calling thread owns the CPU: no other thread runs as `id` until the
-    /// platform takes the ownership back, and only the platform does that, never while
-    /// the owner is inside the core.
-    pub owned: bool,
+    // Private: only `ThisCpu::owned`, an unsafe promise, makes it true.
+    owned: bool,
 }
 
 impl ThisCpu {
     /// A CPU the caller may share with other threads.
     ///
     /// ```
-    /// assert!(!oxmm::local_lock::ThisCpu::shared(0).owned);
+    /// assert!(!oxmm::local_lock::ThisCpu::shared(0).is_owned());
     /// ```
     #[inline]
     pub const fn shared(id: usize) -> ThisCpu {
         ThisCpu { id, owned: false }
+    }
+
+    /// A CPU the calling thread owns.
+    ///
+    /// # Safety
+    /// No other thread of execution may use CPU `id` as its owner until the caller's
+    /// platform takes the ownership back (never while the owner is inside the core);
+    /// the platform's [`Platform::cpu_owned`] must report `id` owned from before the
+    /// owner's first use to after its last, and its [`Platform::barrier_owned_cpus`]
+    /// must execute a full memory barrier on the owner's CPU before it returns.
+    ///
+    /// ```
+    /// // SAFETY: a single-threaded example; nothing else uses CPU 0.
+    /// let me = unsafe { oxmm::local_lock::ThisCpu::owned(0) };
+    /// assert!(me.is_owned());
+    /// ```
+    #[inline]
+    pub const unsafe fn owned(id: usize) -> ThisCpu {
+        ThisCpu { id, owned: true }
+    }
+
+    /// Whether the calling thread owns the CPU (see [`ThisCpu::owned`]).
+    ///
+    /// ```
+    /// assert!(!oxmm::local_lock::ThisCpu::shared(1).is_owned());
+    /// ```
+    #[inline]
+    pub const fn is_owned(&self) -> bool {
+        self.owned
     }
 }
 
@@ -75,13 +102,15 @@ impl ThisCpu {
 /// #     fn nr_cpus(&self) -> usize { 1 }
 /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
 /// # }
-/// let slot = LocalLock::new(0u64);
+/// let slot = LocalLock::new(0, 0u64);
 /// *slot.lock_local(&P, ThisCpu::shared(0)) += 1;
-/// *slot.lock_cpu(&P, 0) += 1;
+/// *slot.lock_cpu(&P) += 1;
 /// assert_eq!(*slot.try_lock_local(&P, ThisCpu::shared(0)).unwrap(), 2);
 /// ```
 #[doc(alias = "local_lock_t")]
 pub struct LocalLock<T> {
+    /// The CPU whose slot this is: only that CPU's owner takes the owner's way in.
+    cpu: usize,
     /// The owner is inside (written by the owner only).
     active: AtomicBool,
     /// How many non-owners want in or are in.
@@ -97,19 +126,31 @@ unsafe impl<T: Send> Sync for LocalLock<T> {}
 unsafe impl<T: Send> Send for LocalLock<T> {}
 
 impl<T> LocalLock<T> {
-    /// A slot holding `v`.
+    /// CPU `cpu`'s slot, holding `v`.
     ///
     /// ```
-    /// let s = oxmm::local_lock::LocalLock::new([0u8; 4]);
+    /// let s = oxmm::local_lock::LocalLock::new(2, [0u8; 4]);
     /// assert!(!s.is_locked());
+    /// assert_eq!(s.cpu(), 2);
     /// ```
-    pub const fn new(v: T) -> LocalLock<T> {
+    pub const fn new(cpu: usize, v: T) -> LocalLock<T> {
         LocalLock {
+            cpu,
             active: AtomicBool::new(false),
             gate: AtomicU32::new(0),
             lock: spin::mutex::SpinMutex::new(()),
             data: UnsafeCell::new(v),
         }
+    }
+
+    /// The CPU whose slot this is.
+    ///
+    /// ```
+    /// assert_eq!(oxmm::local_lock::LocalLock::new(5, ()).cpu(), 5);
+    /// ```
+    #[inline]
+    pub const fn cpu(&self) -> usize {
+        self.cpu
     }
 
     /// Whether anybody holds the slot (a hint: it may change at once).
@@ -122,8 +163,8 @@ impl<T> LocalLock<T> {
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
     /// # }
-    /// let s = oxmm::local_lock::LocalLock::new(1u8);
-    /// let g = s.lock_cpu(&P, 0);
+    /// let s = oxmm::local_lock::LocalLock::new(0, 1u8);
+    /// let g = s.lock_cpu(&P);
     /// assert!(s.is_locked());
     /// drop(g);
     /// assert!(!s.is_locked());
@@ -132,9 +173,10 @@ impl<T> LocalLock<T> {
         self.active.load(Relaxed) || self.lock.is_locked()
     }
 
-    /// Take the slot of the caller's own CPU `me`, or `None` at once if it is busy
+    /// Take the slot as the caller running as `me`, or `None` at once if it is busy
     /// (Linux: `pcp_spin_trylock`; an owner re-entering its own slot, as an interrupt
-    /// would, also gets `None`).
+    /// would, also gets `None`). The owner's way in is taken only when `me` owns this
+    /// slot's CPU; anyone else goes through the gate.
     ///
     /// ```
     /// # struct P;
@@ -145,7 +187,7 @@ impl<T> LocalLock<T> {
     /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
     /// # }
     /// use oxmm::local_lock::{LocalLock, ThisCpu};
-    /// let s = LocalLock::new(7u32);
+    /// let s = LocalLock::new(0, 7u32);
     /// let g = s.try_lock_local(&P, ThisCpu::shared(0)).unwrap();
     /// assert!(s.try_lock_local(&P, ThisCpu::shared(0)).is_none());
     /// drop(g);
@@ -157,7 +199,7 @@ impl<T> LocalLock<T> {
         p: &P,
         me: ThisCpu,
     ) -> Option<LocalGuard<'_, T>> {
-        if me.owned {
+        if me.owned && me.id == self.cpu {
             if self.active.load(Relaxed) {
                 return None;
             }
@@ -171,11 +213,12 @@ impl<T> LocalLock<T> {
                 LocalGuard::new(self, Kind::OwnerLocked)
             });
         }
-        self.enter_other(p, me.id, true)
+        self.enter_other(p, true)
     }
 
-    /// Take the slot of the caller's own CPU `me`, waiting while it is busy (Linux:
-    /// `local_lock` / `local_lock_irqsave` on the CPU's own data).
+    /// Take the slot as the caller running as `me`, waiting while it is busy (Linux:
+    /// `local_lock` / `local_lock_irqsave` on the CPU's own data); the owner's way in
+    /// only when `me` owns this slot's CPU.
     ///
     /// ```
     /// # struct P;
@@ -186,7 +229,7 @@ impl<T> LocalLock<T> {
     /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
     /// # }
     /// use oxmm::local_lock::{LocalLock, ThisCpu};
-    /// let s = LocalLock::new(7u32);
+    /// let s = LocalLock::new(0, 7u32);
     /// assert_eq!(*s.lock_local(&P, ThisCpu::shared(0)), 7);
     /// ```
     #[doc(alias = "local_lock")]
@@ -194,7 +237,7 @@ impl<T> LocalLock<T> {
     pub fn lock_local<P: Platform + ?Sized>(&self, p: &P, me: ThisCpu) -> LocalGuard<'_, T> {
         // The owner's uncontended way in is inlined into the callers' fast paths;
         // everything else is out of line.
-        if me.owned && !self.active.load(Relaxed) {
+        if me.owned && me.id == self.cpu && !self.active.load(Relaxed) {
             if let Some(g) = self.owner_enter() {
                 return g;
             }
@@ -206,7 +249,7 @@ impl<T> LocalLock<T> {
     #[cold]
     #[inline(never)]
     fn lock_local_slow<P: Platform + ?Sized>(&self, p: &P, me: ThisCpu) -> LocalGuard<'_, T> {
-        if me.owned {
+        if me.owned && me.id == self.cpu {
             // Re-entering its own slot would be the owner waiting for itself, as a
             // spin lock taken twice.
             while self.active.load(Relaxed) {
@@ -217,16 +260,16 @@ impl<T> LocalLock<T> {
             }
             return self.owner_locked();
         }
-        match self.enter_other(p, me.id, false) {
+        match self.enter_other(p, false) {
             Some(g) => g,
             // `enter_other` without try only returns with the lock.
             None => self.owner_locked(),
         }
     }
 
-    /// Take CPU `cpu`'s slot from anywhere (Linux: a remote drain's
-    /// `spin_lock(&pcp->lock)`, or `flush_all`'s work run on that CPU). If `cpu` is the
-    /// caller's own owned CPU, this is [`LocalLock::lock_local`].
+    /// Take the slot from anywhere (Linux: a remote drain's `spin_lock(&pcp->lock)`,
+    /// or `flush_all`'s work run on that CPU). If the slot's CPU is the caller's own
+    /// owned CPU, this is [`LocalLock::lock_local`].
     ///
     /// ```
     /// # struct P;
@@ -236,24 +279,24 @@ impl<T> LocalLock<T> {
     /// #     fn nr_cpus(&self) -> usize { 2 }
     /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
     /// # }
-    /// let s = oxmm::local_lock::LocalLock::new(0i32);
-    /// *s.lock_cpu(&P, 1) -= 1;
-    /// assert_eq!(*s.lock_cpu(&P, 1), -1);
+    /// let s = oxmm::local_lock::LocalLock::new(1, 0i32);
+    /// *s.lock_cpu(&P) -= 1;
+    /// assert_eq!(*s.lock_cpu(&P), -1);
     /// ```
-    pub fn lock_cpu<P: Platform + ?Sized>(&self, p: &P, cpu: usize) -> LocalGuard<'_, T> {
+    pub fn lock_cpu<P: Platform + ?Sized>(&self, p: &P) -> LocalGuard<'_, T> {
         let me = p.this_cpu();
-        if me.owned && me.id == cpu {
+        if me.owned && me.id == self.cpu {
             return self.lock_local(p, me);
         }
-        match self.enter_other(p, cpu, false) {
+        match self.enter_other(p, false) {
             Some(g) => g,
             None => self.owner_locked(),
         }
     }
 
-    /// Close this slot of CPU `cpu` to its owner for a batch of remote work (Linux:
+    /// Close the slot to its CPU's owner for a batch of remote work (Linux:
     /// `drain_all_pages` / `flush_all` reaching every CPU at once): the first step of
-    /// [`LocalLock::lock_closed`]. Returns whether `cpu` has an owner, i.e. whether a
+    /// [`LocalLock::lock_closed`]. Returns whether the CPU has an owner, i.e. whether a
     /// [`Platform::barrier_owned_cpus`] must follow before the slots are taken; one
     /// barrier serves every slot closed before it. Each close needs its
     /// [`LocalLock::open_gate`].
@@ -267,17 +310,17 @@ impl<T> LocalLock<T> {
     /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
     /// # }
     /// use oxmm::platform::Platform;
-    /// let s = oxmm::local_lock::LocalLock::new(5u8);
-    /// if s.close_gate(&P, 0) {
+    /// let s = oxmm::local_lock::LocalLock::new(0, 5u8);
+    /// if s.close_gate(&P) {
     ///     P.barrier_owned_cpus();
     /// }
     /// // SAFETY: the gate is closed and the barrier taken if the CPU had an owner.
     /// assert_eq!(*unsafe { s.lock_closed() }, 5);
     /// s.open_gate();
     /// ```
-    pub fn close_gate<P: Platform + ?Sized>(&self, p: &P, cpu: usize) -> bool {
+    pub fn close_gate<P: Platform + ?Sized>(&self, p: &P) -> bool {
         self.gate.fetch_add(1, SeqCst);
-        p.cpu_owned(cpu)
+        p.cpu_owned(self.cpu)
     }
 
     /// Take a slot closed by [`LocalLock::close_gate`] (waiting for its owner to
@@ -319,12 +362,11 @@ impl<T> LocalLock<T> {
         LocalGuard::new(self, Kind::OwnerLocked)
     }
 
-    /// A non-owner's way in to CPU `cpu`'s slot.
+    /// A non-owner's way in.
     #[inline]
     fn enter_other<P: Platform + ?Sized>(
         &self,
         p: &P,
-        cpu: usize,
         try_only: bool,
     ) -> Option<LocalGuard<'_, T>> {
         if !p.cpu_ownership() {
@@ -338,7 +380,7 @@ impl<T> LocalLock<T> {
             return Some(LocalGuard::new(self, Kind::Plain));
         }
         self.gate.fetch_add(1, SeqCst);
-        if p.cpu_owned(cpu) {
+        if p.cpu_owned(self.cpu) {
             p.barrier_owned_cpus();
             while self.active.load(Acquire) {
                 core::hint::spin_loop();
@@ -363,6 +405,7 @@ impl<T> LocalLock<T> {
 impl<T: core::fmt::Debug> core::fmt::Debug for LocalLock<T> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("LocalLock")
+            .field("cpu", &self.cpu)
             .field("active", &self.active.load(Relaxed))
             .field("gate", &self.gate.load(Relaxed))
             .field("locked", &self.lock.is_locked())
@@ -392,9 +435,9 @@ enum Kind {
 /// #     fn nr_cpus(&self) -> usize { 1 }
 /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
 /// # }
-/// let s = oxmm::local_lock::LocalLock::new(vec![1]);
-/// s.lock_cpu(&P, 0).push(2);
-/// assert_eq!(s.lock_cpu(&P, 0).len(), 2);
+/// let s = oxmm::local_lock::LocalLock::new(0, vec![1]);
+/// s.lock_cpu(&P).push(2);
+/// assert_eq!(s.lock_cpu(&P).len(), 2);
 /// ```
 pub struct LocalGuard<'a, T> {
     slot: &'a LocalLock<T>,

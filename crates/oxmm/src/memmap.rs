@@ -71,6 +71,13 @@ pub struct MemMap {
     nr_present: u32,
     table: PhysAddr,
     accessible: bool,
+    // The hot lookups' view of the table: its rank array and entries as pointers, and
+    // their bounds (0 when the map is not accessible), so `pfn_to_page` is two loads
+    // and two compares.
+    ranks: *const u32,
+    entries: *const RankEntry,
+    acc_sections: u64,
+    acc_present: u32,
 }
 
 // SAFETY: the raw pointer is the direct map of the machine this map describes; every
@@ -89,6 +96,10 @@ impl MemMap {
             section_shift: geo.pages_per_section().trailing_zeros(),
             nr_sections: 0,
             nr_present: 0,
+            ranks: core::ptr::null(),
+            entries: core::ptr::null(),
+            acc_sections: 0,
+            acc_present: 0,
             table: PhysAddr(0),
             accessible: false,
         }
@@ -125,6 +136,10 @@ impl MemMap {
                 // SAFETY: the caller guarantees the table is writable for `nr_sections` ranks.
                 unsafe { rank_ptr.add(i).write_unaligned(SECTION_NOT_PRESENT) };
             }
+            m.ranks = rank_ptr;
+            let off = table.0 + (nr_sections * 4).next_multiple_of(16);
+            m.entries = base.wrapping_add(off as usize) as *const RankEntry;
+            m.acc_sections = nr_sections;
         }
         m
     }
@@ -142,6 +157,7 @@ impl MemMap {
         if !self.accessible {
             return;
         }
+        self.acc_present = self.nr_present;
         let rank_ptr = self.base.wrapping_add((self.table.0 + sec * 4) as usize) as *mut u32;
         let off = self.table.0 + (self.nr_sections * 4).next_multiple_of(16);
         let ent_ptr = self.base.wrapping_add(off as usize) as *mut RankEntry;
@@ -172,25 +188,37 @@ impl MemMap {
 
     #[inline]
     fn rank_of_section(&self, sec: u64) -> Option<u32> {
-        if !self.accessible || sec >= self.nr_sections {
+        if sec >= self.acc_sections {
             return None;
         }
-        let p = self.base.wrapping_add((self.table.0 + sec * 4) as usize) as *const u32;
-        // SAFETY: `sec < nr_sections`, inside the table written in `new`.
-        let r = unsafe { p.read_unaligned() };
+        // SAFETY: `sec < nr_sections` of an accessible map, inside the table written
+        // in `new_table`.
+        let r = unsafe { self.ranks.add(sec as usize).read_unaligned() };
         (r != SECTION_NOT_PRESENT).then_some(r)
+    }
+
+    /// The first descriptor's physical address of present section `rank`.
+    #[inline]
+    fn rank_memmap(&self, rank: u32) -> Option<u64> {
+        if rank >= self.acc_present {
+            return None;
+        }
+        // SAFETY: `rank < nr_present` of an accessible map, inside the entries written
+        // in `set_section`; only the `memmap` field is read.
+        Some(unsafe {
+            core::ptr::addr_of!((*self.entries.add(rank as usize)).memmap).read_unaligned()
+        })
     }
 
     /// The [`RankEntry`] of present section number `rank`.
     #[inline]
     pub fn rank_entry(&self, rank: u32) -> Option<RankEntry> {
-        if !self.accessible || rank >= self.nr_present {
+        if rank >= self.acc_present {
             return None;
         }
-        let off = self.table.0 + (self.nr_sections * 4).next_multiple_of(16);
-        let p = self.base.wrapping_add(off as usize) as *const RankEntry;
-        // SAFETY: `rank < nr_present`, inside the entries written in `new`.
-        Some(unsafe { p.add(rank as usize).read_unaligned() })
+        // SAFETY: `rank < nr_present` of an accessible map, inside the entries written
+        // in `set_section`.
+        Some(unsafe { self.entries.add(rank as usize).read_unaligned() })
     }
 
     /// `pfn_valid`: the pfn's section has a memmap.
@@ -217,9 +245,9 @@ impl MemMap {
 
     #[inline]
     fn desc_ptr_by_index(&self, idx: u32) -> Option<*mut Page> {
-        let e = self.rank_entry(idx >> self.section_shift)?;
+        let memmap = self.rank_memmap(idx >> self.section_shift)?;
         let off = idx as u64 & ((1u64 << self.section_shift) - 1);
-        let phys = e.memmap + off * size_of::<Page>() as u64;
+        let phys = memmap + off * size_of::<Page>() as u64;
         Some(self.base.wrapping_add(phys as usize) as *mut Page)
     }
 

@@ -523,7 +523,7 @@ impl<P: Platform> Mm<P> {
         use crate::page_alloc::pcp::{pindex_to_order, NR_PCP_LISTS};
         let thp = self.pcp_thp_order();
         for (cpu, pcp) in z.pcp.iter().enumerate() {
-            let st = pcp.lock.lock_cpu(&self.platform, cpu);
+            let st = pcp.lock.lock_cpu(&self.platform);
             let mut pages = 0i64;
             for pindex in 0..NR_PCP_LISTS {
                 let o = pindex_to_order(pindex, thp);
@@ -704,14 +704,21 @@ impl<P: Platform> Mm<P> {
                 if full && z.spanned_pages() != 0 {
                     let pb = self.geo.pageblock_nr_pages();
                     let mut pfn = z.start_pfn() - z.start_pfn() % pb;
+                    let mut isolated = 0u64;
                     while pfn < z.end_pfn() {
-                        if self
-                            .pageblock_migratetype(node.nid(), z.idx(), pfn)
-                            .is_none()
-                        {
-                            return Err(err("invalid pageblock type", 0, pfn));
+                        match self.pageblock_migratetype(node.nid(), z.idx(), pfn) {
+                            None => return Err(err("invalid pageblock type", 0, pfn)),
+                            Some(MigrateType::Isolate) => isolated += 1,
+                            Some(_) => {}
                         }
                         pfn += pb;
+                    }
+                    if isolated != z.nr_isolate_pageblock() {
+                        return Err(err(
+                            "nr_isolate_pageblock differs from the pageblock types",
+                            0,
+                            isolated,
+                        ));
                     }
                 }
             }

@@ -463,6 +463,8 @@ pub struct Zone {
     pub lowmem_reserve: [u64; MAX_NR_ZONES],
     /// `nr_reserved_highatomic`: pages in pageblocks reserved for high-order atomics.
     nr_reserved_highatomic: AtomicU64,
+    /// `nr_isolate_pageblock`: pageblocks now MIGRATE_ISOLATE (changed under `lock`).
+    nr_isolate_pageblock: AtomicU64,
     /// `nr_free_highatomic`: free pages on the HighAtomic lists.
     nr_free_highatomic: AtomicI64,
     /// `zone->flags` (`ZONE_BOOSTED_WATERMARK`, ...).
@@ -503,6 +505,7 @@ impl Zone {
             watermark_boost: AtomicU64::new(0),
             lowmem_reserve: [0; MAX_NR_ZONES],
             nr_reserved_highatomic: AtomicU64::new(0),
+            nr_isolate_pageblock: AtomicU64::new(0),
             nr_free_highatomic: AtomicI64::new(0),
             flags: AtomicU32::new(0),
             pageset: crate::page_alloc::pcp::PagesetParams::BOOT,
@@ -618,6 +621,35 @@ impl Zone {
     #[inline]
     pub(crate) fn set_nr_reserved_highatomic(&self, v: u64) {
         self.nr_reserved_highatomic.store(v, Relaxed)
+    }
+
+    /// `zone->nr_isolate_pageblock`: how many of the zone's pageblocks are isolated
+    /// (`start_isolate_page_range` adds, `undo_isolate_page_range` takes away).
+    ///
+    /// ```no_run
+    /// # fn f(z: &oxmm::mmzone::Zone) {
+    /// assert_eq!(z.has_isolate_pageblock(), z.nr_isolate_pageblock() != 0);
+    /// # }
+    /// ```
+    #[inline]
+    pub fn nr_isolate_pageblock(&self) -> u64 {
+        self.nr_isolate_pageblock.load(Relaxed)
+    }
+
+    /// `has_isolate_pageblock`.
+    #[inline]
+    pub fn has_isolate_pageblock(&self) -> bool {
+        self.nr_isolate_pageblock() != 0
+    }
+
+    /// Add `d` (±1) to `nr_isolate_pageblock`, under the zone lock.
+    #[inline]
+    pub(crate) fn add_nr_isolate_pageblock(&self, d: i64) {
+        let v = self
+            .nr_isolate_pageblock
+            .load(Relaxed)
+            .wrapping_add_signed(d);
+        self.nr_isolate_pageblock.store(v, Relaxed);
     }
 
     /// `account_freepages` (v6.12): Isolate pages are not free; CMA and HighAtomic free

@@ -106,10 +106,10 @@ pub trait Platform {
     /// The caller's CPU and whether it owns it (see [`crate::local_lock`]). The
     /// default shares [`Platform::cpu_id`] with whoever else runs there.
     ///
-    /// An implementation that returns `owned: true` for a CPU guarantees that no other
-    /// thread of execution gets that CPU id with `owned: true` at the same time, and
-    /// that [`Platform::cpu_owned`] says so from before the owner's first use to after
-    /// its last.
+    /// An implementation returns an owned CPU only through the unsafe
+    /// [`ThisCpu::owned`](crate::local_lock::ThisCpu::owned), whose contract it then
+    /// keeps (one owner per CPU, [`Platform::cpu_owned`] and
+    /// [`Platform::barrier_owned_cpus`] telling the truth).
     ///
     /// ```
     /// # struct P;

@@ -149,6 +149,7 @@ fn allocations_never_come_from_an_isolated_range_and_undo_restores_it() {
     let free = mm.nr_free_pages();
     mm.start_isolate_page_range(Pfn(s), Pfn(e), MigrateType::Movable, NONE)
         .unwrap();
+    assert_eq!(dma32(&mm).nr_isolate_pageblock(), (e - s) / PB);
     let held = take_everything(&mm);
     assert!(held.len() > 1000);
     for &(p, o) in &held {
@@ -384,21 +385,26 @@ fn a_failure_undoes_the_blocks_isolated_before_it() {
     let free = mm.nr_free_pages();
     let before = types(&mm, s, e);
     let mt = MigrateType::Movable;
+    assert_eq!(dma32(&mm).nr_isolate_pageblock(), 0);
     mm.start_isolate_page_range(Pfn(e - PB), Pfn(e), mt, NONE)
         .unwrap();
     assert_eq!(mm.nr_free_pages(), free - PB);
+    assert_eq!(dma32(&mm).nr_isolate_pageblock(), 1);
     // Three blocks isolate, the fourth is busy: the three are given back.
     assert_eq!(
         mm.start_isolate_page_range(Pfn(s), Pfn(e), mt, NONE),
         Err(IsolateError::Busy { pfn: Pfn(e - PB) })
     );
     assert_eq!(mm.nr_free_pages(), free - PB);
+    assert_eq!(dma32(&mm).nr_isolate_pageblock(), 1);
+    assert!(dma32(&mm).has_isolate_pageblock());
     assert_eq!(types(&mm, s, e - PB), before[..3]);
     assert!(mm.is_pageblock_isolated(Pfn(e - PB)));
     mm.check().unwrap();
     mm.undo_isolate_page_range(Pfn(s), Pfn(e), mt).unwrap();
     assert_eq!(mm.nr_free_pages(), free);
     assert_eq!(types(&mm, s, e), before);
+    assert_eq!(dma32(&mm).nr_isolate_pageblock(), 0);
     mm.check().unwrap();
 }
 

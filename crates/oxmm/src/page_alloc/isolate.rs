@@ -331,6 +331,7 @@ impl<P: Platform> Mm<P> {
         if !move_freepages_block_isolate(&mut zb, block, MigrateType::Isolate)? {
             return Err(busy(block));
         }
+        zone.add_nr_isolate_pageblock(1);
         Ok(())
     }
 
@@ -376,6 +377,7 @@ impl<P: Platform> Mm<P> {
                 zb.free_one_page(block, order, mt, false)?;
             }
         }
+        zone.add_nr_isolate_pageblock(-1);
         Ok(())
     }
 

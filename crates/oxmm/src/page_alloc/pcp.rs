@@ -135,7 +135,7 @@ impl PcpState {
 ///
 /// ```
 /// use oxmm::page_alloc::pcp::{PerCpuPages, PagesetParams};
-/// let p = PerCpuPages::new(PagesetParams::BOOT);
+/// let p = PerCpuPages::new(0, PagesetParams::BOOT);
 /// assert!(!p.lock.is_locked());
 /// ```
 #[derive(Debug)]
@@ -153,10 +153,10 @@ pub struct PerCpuPages {
 }
 
 impl PerCpuPages {
-    /// Lists with parameters `p`, empty.
-    pub const fn new(p: PagesetParams) -> PerCpuPages {
+    /// CPU `cpu`'s lists with parameters `p`, empty.
+    pub const fn new(cpu: usize, p: PagesetParams) -> PerCpuPages {
         PerCpuPages {
-            lock: crate::local_lock::LocalLock::new(PcpState::new(p)),
+            lock: crate::local_lock::LocalLock::new(cpu, PcpState::new(p)),
             stats: crate::vmstat::ZoneCpuStats::new(),
             shared_stats: crate::vmstat::ZoneCpuStats::new(),
         }
@@ -599,7 +599,7 @@ impl<P: Platform> Mm<P> {
             return Ok(());
         };
         loop {
-            let mut st = pcp.lock.lock_cpu(&self.platform, cpu);
+            let mut st = pcp.lock.lock_cpu(&self.platform);
             let count = st.count;
             if count == 0 {
                 return Ok(());
@@ -645,8 +645,8 @@ impl<P: Platform> Mm<P> {
     /// Every CPU's lists of `zone` drained behind closed gates and one barrier.
     fn drain_zone_all_cpus(&self, zone: &Zone) -> Result<(), Corrupt> {
         let mut owned = false;
-        for (cpu, pcp) in zone.pcp.iter().enumerate() {
-            owned |= pcp.lock.close_gate(&self.platform, cpu);
+        for pcp in zone.pcp.iter() {
+            owned |= pcp.lock.close_gate(&self.platform);
         }
         if owned {
             self.platform.barrier_owned_cpus();
@@ -675,8 +675,8 @@ impl<P: Platform> Mm<P> {
     /// per-CPU lists (memory offlining and `alloc_contig_range` rely on this). A later
     /// watermark or `percpu_pagelist_high_fraction` change re-sizes the lists.
     pub fn zone_pcp_disable(&self, zone: &Zone) -> Result<(), Corrupt> {
-        for (cpu, pcp) in zone.pcp.iter().enumerate() {
-            let mut st = pcp.lock.lock_cpu(&self.platform, cpu);
+        for pcp in zone.pcp.iter() {
+            let mut st = pcp.lock.lock_cpu(&self.platform);
             st.high_min = 0;
             st.high_max = 0;
             st.batch = 1;
@@ -690,8 +690,8 @@ impl<P: Platform> Mm<P> {
     /// `zone_pcp_enable`: back to the zone's computed pageset parameters.
     pub fn zone_pcp_enable(&self, zone: &Zone) {
         let p = zone.pageset;
-        for (cpu, pcp) in zone.pcp.iter().enumerate() {
-            let mut st = pcp.lock.lock_cpu(&self.platform, cpu);
+        for pcp in zone.pcp.iter() {
+            let mut st = pcp.lock.lock_cpu(&self.platform);
             st.high_min = p.high_min as i32;
             st.high_max = p.high_max as i32;
             st.batch = p.batch as i32;
@@ -755,8 +755,8 @@ impl<P: Platform> Mm<P> {
                     continue;
                 }
                 z.pageset = p;
-                for (cpu, pcp) in z.pcp.iter().enumerate() {
-                    let mut st = pcp.lock.lock_cpu(&self.platform, cpu);
+                for pcp in z.pcp.iter() {
+                    let mut st = pcp.lock.lock_cpu(&self.platform);
                     st.batch = p.batch as i32;
                     st.high_min = p.high_min as i32;
                     st.high_max = p.high_max as i32;
@@ -817,7 +817,7 @@ impl<P: Platform> Mm<P> {
                 // `PerCpuPages` (checked), holds `nr_cpus` strides and is never freed: it
                 // lives in machine memory as long as this `Mm`.
                 z.pcp = unsafe {
-                    crate::percpu::PerCpu::init(ptr, nr_cpus, |_| PerCpuPages::new(params))
+                    crate::percpu::PerCpu::init(ptr, nr_cpus, |cpu| PerCpuPages::new(cpu, params))
                 };
             }
         }
@@ -835,8 +835,8 @@ impl<P: Platform> Mm<P> {
     pub fn nr_pcp_pages(&self) -> u64 {
         self.nodes()
             .flat_map(|n| n.zones().iter())
-            .flat_map(|z| z.pcp.iter().enumerate())
-            .map(|(cpu, p)| p.lock.lock_cpu(&self.platform, cpu).count.max(0) as u64)
+            .flat_map(|z| z.pcp.iter())
+            .map(|p| p.lock.lock_cpu(&self.platform).count.max(0) as u64)
             .sum()
     }
 
@@ -854,6 +854,6 @@ impl<P: Platform> Mm<P> {
         zone: &'a Zone,
         cpu: usize,
     ) -> Option<crate::local_lock::LocalGuard<'a, PcpState>> {
-        Some(zone.pcp.get(cpu)?.lock.lock_cpu(&self.platform, cpu))
+        Some(zone.pcp.get(cpu)?.lock.lock_cpu(&self.platform))
     }
 }

@@ -75,7 +75,7 @@ impl<P: Platform> Mm<P> {
                 }
                 let (mut free_pcp, mut local_pcp) = (0u64, 0u64);
                 for (c, pcp) in z.pcp.iter().enumerate() {
-                    let n = pcp.lock.lock_cpu(p, c).count.max(0) as u64;
+                    let n = pcp.lock.lock_cpu(p).count.max(0) as u64;
                     free_pcp += n;
                     if c == cpu {
                         local_pcp = n;

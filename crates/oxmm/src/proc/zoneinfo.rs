@@ -264,7 +264,7 @@ impl<P: Platform> Mm<P> {
         (0..self.platform.nr_cpus().max(1)).map(move |cpu| {
             let (count, high, batch) = match z.per_cpu_pageset().get(cpu) {
                 Some(p) => {
-                    let st = p.lock.lock_cpu(&self.platform, cpu);
+                    let st = p.lock.lock_cpu(&self.platform);
                     (st.count, st.high, st.batch)
                 }
                 None => (0, 0, 1),

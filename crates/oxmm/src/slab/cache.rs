@@ -178,14 +178,17 @@ impl KmemCacheCpu {
     fn new(cpu: u32) -> KmemCacheCpu {
         KmemCacheCpu {
             cpu,
-            lock: crate::local_lock::LocalLock::new(CpuSlab {
-                freelist: 0,
-                slab: NO_SLAB,
-                objs_start: 0,
-                objs_end: 0,
-                partial: NO_SLAB,
-                partial_slabs: 0,
-            }),
+            lock: crate::local_lock::LocalLock::new(
+                cpu as usize,
+                CpuSlab {
+                    freelist: 0,
+                    slab: NO_SLAB,
+                    objs_start: 0,
+                    objs_end: 0,
+                    partial: NO_SLAB,
+                    partial_slabs: 0,
+                },
+            ),
             stats: [const { AtomicU32::new(0) }; NR_SLUB_STAT_ITEMS],
         }
     }

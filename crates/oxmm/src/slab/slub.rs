@@ -104,7 +104,7 @@ fn lock_slot<'a, P: Platform>(
     if c.cpu as usize == me.id {
         c.lock.lock_local(mm.platform(), me)
     } else {
-        c.lock.lock_cpu(mm.platform(), c.cpu as usize)
+        c.lock.lock_cpu(mm.platform())
     }
 }
 
@@ -1536,7 +1536,7 @@ pub(crate) fn flush_all<P: Platform>(mm: &Mm<P>, s: &KmemCache) {
     let mut owned = false;
     for cpu in 0..nr {
         let c = s.cpu_slot(cpu);
-        owned |= c.lock.close_gate(mm.platform(), c.cpu as usize);
+        owned |= c.lock.close_gate(mm.platform());
     }
     if owned {
         mm.platform().barrier_owned_cpus();
