@@ -94,18 +94,15 @@ fn this_cpu<'a, P: Platform>(mm: &Mm<P>, s: &'a KmemCache) -> &'a KmemCacheCpu {
 }
 
 /// `local_lock(&s->cpu_slab->lock)` on slot `c` by a caller running as `me`: the
-/// owner's way in when `c` is its own CPU's slot, else through the gate.
+/// owner's way in when `c` is its own CPU's slot, else through the gate (the slot
+/// knows its CPU, so `lock_local` makes that choice).
 #[inline(always)]
 fn lock_slot<'a, P: Platform>(
     mm: &Mm<P>,
     c: &'a KmemCacheCpu,
     me: ThisCpu,
 ) -> LocalGuard<'a, CpuSlab> {
-    if c.cpu as usize == me.id {
-        c.lock.lock_local(mm.platform(), me)
-    } else {
-        c.lock.lock_cpu(mm.platform())
-    }
+    c.lock.lock_local(mm.platform(), me)
 }
 
 /// [`lock_slot`] again after the slot was let go (the slow paths).
