@@ -39,6 +39,8 @@ pub struct HostPlatform {
     tlb_flushed_bytes: AtomicU64,
     // `Some` once threads may own CPUs (see `enable_cpu_ownership`).
     owners: Option<Arc<CpuOwners>>,
+    // `owners`' serial (0: none), here so `this_cpu` compares without following the Arc.
+    serial: u64,
 }
 
 /// Which thread owns each CPU of one platform (0: nobody).
@@ -77,6 +79,7 @@ impl HostPlatform {
             tlb_flushes: AtomicU64::new(0),
             tlb_flushed_bytes: AtomicU64::new(0),
             owners: None,
+            serial: 0,
         })
     }
 
@@ -99,6 +102,7 @@ impl HostPlatform {
             tlb_flushes: AtomicU64::new(0),
             tlb_flushed_bytes: AtomicU64::new(0),
             owners: None,
+            serial: 0,
         })
     }
 
@@ -142,8 +146,9 @@ impl HostPlatform {
         use rustix::process::{membarrier, MembarrierCommand};
         membarrier(MembarrierCommand::RegisterPrivateExpedited)
             .map_err(|e| crate::hosted::HostError::Membarrier(e.into()))?;
+        self.serial = NEXT_SERIAL.fetch_add(1, Ordering::Relaxed);
         self.owners = Some(Arc::new(CpuOwners {
-            serial: NEXT_SERIAL.fetch_add(1, Ordering::Relaxed),
+            serial: self.serial,
             slots: (0..self.nr_cpus)
                 .map(|_| OwnerSlot(AtomicU64::new(0)))
                 .collect(),
@@ -175,6 +180,16 @@ impl HostPlatform {
                 }
             }
         });
+    }
+
+    /// [`Platform::this_cpu`] when the thread's cached CPU is of another platform.
+    #[cold]
+    #[inline(never)]
+    fn this_cpu_miss(&self) -> ThisCpu {
+        match &self.owners {
+            Some(o) => self.this_cpu_slow(o),
+            None => ThisCpu::shared(self.shared_cpu_id()),
+        }
     }
 
     /// The calling thread's CPU when CPUs can be owned: claim one on first use.
@@ -316,13 +331,14 @@ impl Platform for HostPlatform {
         self.mem.as_ref().map_or(std::ptr::null_mut(), |m| m.base())
     }
 
-    #[inline]
+    // On both halves of every per-CPU operation: a call would cost more than the body.
+    #[inline(always)]
     fn this_cpu(&self) -> ThisCpu {
-        let Some(o) = &self.owners else {
+        if self.serial == 0 {
             return ThisCpu::shared(self.shared_cpu_id());
-        };
+        }
         let (serial, v) = FAST.get();
-        if serial == o.serial {
+        if serial == self.serial {
             return if v & 1 != 0 {
                 // SAFETY: cached from this thread's own claim in `this_cpu_slow`
                 // (cleared before the claim is given back).
@@ -331,7 +347,7 @@ impl Platform for HostPlatform {
                 ThisCpu::shared(v >> 1)
             };
         }
-        self.this_cpu_slow(o)
+        self.this_cpu_miss()
     }
 
     #[inline]
