@@ -213,37 +213,50 @@ fn add_partial<P: Platform>(
         (Page::NIL, l.head)
     };
     if let Some(p) = map.page_by_index(idx) {
+        p.set_flags(p.flags() | PG_SLAB_NODE_PARTIAL);
+    }
+    link(map, (&mut l.head, &mut l.tail), idx, prev, next);
+    n.nr_partial.fetch_add(1, Relaxed);
+}
+
+/// `list_add` of slab `idx` between `prev` and `next` (`NIL`: the list's `ends`, head
+/// and tail), on a list of slab heads linked by memmap index through the descriptors.
+fn link(map: &crate::memmap::MemMap, ends: (&mut u32, &mut u32), idx: u32, prev: u32, next: u32) {
+    if let Some(p) = map.page_by_index(idx) {
         p.set_prev(prev);
         p.set_next(next);
-        p.set_flags(p.flags() | PG_SLAB_NODE_PARTIAL);
     }
     match map.page_by_index(prev).filter(|_| prev != Page::NIL) {
         Some(p) => p.set_next(idx),
-        None => l.head = idx,
+        None => *ends.0 = idx,
     }
     match map.page_by_index(next).filter(|_| next != Page::NIL) {
         Some(p) => p.set_prev(idx),
-        None => l.tail = idx,
+        None => *ends.1 = idx,
     }
-    n.nr_partial.fetch_add(1, Relaxed);
+}
+
+/// `list_del` of slab `p` from such a list.
+fn unlink(map: &crate::memmap::MemMap, ends: (&mut u32, &mut u32), p: &Page) {
+    let (prev, next) = (p.prev(), p.next());
+    p.set_prev(Page::NIL);
+    p.set_next(Page::NIL);
+    match map.page_by_index(prev).filter(|_| prev != Page::NIL) {
+        Some(q) => q.set_next(next),
+        None => *ends.0 = next,
+    }
+    match map.page_by_index(next).filter(|_| next != Page::NIL) {
+        Some(q) => q.set_prev(prev),
+        None => *ends.1 = prev,
+    }
 }
 
 /// `remove_partial`.
 fn remove_partial<P: Platform>(mm: &Mm<P>, n: &KmemCacheNode, l: &mut PartialList, pfn: u64) {
     let map = mm.memmap();
     let Some(p) = map.page(pfn) else { return };
-    let (prev, next) = (p.prev(), p.next());
-    p.set_prev(Page::NIL);
-    p.set_next(Page::NIL);
     p.set_flags(p.flags() & !PG_SLAB_NODE_PARTIAL);
-    match map.page_by_index(prev).filter(|_| prev != Page::NIL) {
-        Some(q) => q.set_next(next),
-        None => l.head = next,
-    }
-    match map.page_by_index(next).filter(|_| next != Page::NIL) {
-        Some(q) => q.set_prev(prev),
-        None => l.tail = prev,
-    }
+    unlink(map, (&mut l.head, &mut l.tail), p);
     n.nr_partial.fetch_sub(1, Relaxed);
 }
 
@@ -257,15 +270,13 @@ fn add_full<P: Platform>(mm: &Mm<P>, s: &KmemCache, l: &mut PartialList, pfn: u6
     let Some(idx) = map.index_of(pfn) else { return };
     // list_add: at the head.
     let next = l.full_head;
-    if let Some(p) = map.page_by_index(idx) {
-        p.set_prev(Page::NIL);
-        p.set_next(next);
-    }
-    match map.page_by_index(next).filter(|_| next != Page::NIL) {
-        Some(p) => p.set_prev(idx),
-        None => l.full_tail = idx,
-    }
-    l.full_head = idx;
+    link(
+        map,
+        (&mut l.full_head, &mut l.full_tail),
+        idx,
+        Page::NIL,
+        next,
+    );
 }
 
 /// `remove_full`: take a slab of a `SLAB_STORE_USER` cache off its node's full list.
@@ -294,16 +305,7 @@ fn remove_full<P: Platform>(mm: &Mm<P>, s: &KmemCache, l: &mut PartialList, pfn:
     if !(linked_prev && linked_next) {
         return;
     }
-    p.set_prev(Page::NIL);
-    p.set_next(Page::NIL);
-    match map.page_by_index(prev).filter(|_| prev != Page::NIL) {
-        Some(q) => q.set_next(next),
-        None => l.full_head = next,
-    }
-    match map.page_by_index(next).filter(|_| next != Page::NIL) {
-        Some(q) => q.set_prev(prev),
-        None => l.full_tail = prev,
-    }
+    unlink(map, (&mut l.full_head, &mut l.full_tail), p);
 }
 
 fn list_first<P: Platform>(mm: &Mm<P>, idx: u32) -> Option<u64> {
