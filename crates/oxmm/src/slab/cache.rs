@@ -160,7 +160,8 @@ pub(crate) struct CpuSlab {
 }
 
 /// `struct kmem_cache_cpu`: one CPU's active slab, free list and partial slabs behind a
-/// spin lock (Linux's `local_lock`), and the `CONFIG_SLUB_STATS` counters.
+/// [`LocalLock`](crate::local_lock::LocalLock) (Linux's `local_lock`: no atomic
+/// instruction for the CPU's owner), and the `CONFIG_SLUB_STATS` counters.
 ///
 /// ```
 /// assert_eq!(core::mem::size_of::<oxmm::slab::cache::KmemCacheCpu>() % 64, 0);

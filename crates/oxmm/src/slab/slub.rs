@@ -3,8 +3,9 @@
 //! `do_slab_free`, `__slab_free`, `flush_all`, `__kmem_cache_do_shrink`,
 //! `free_partial`, `kmem_cache_alloc_bulk`, `kmem_cache_free_bulk`; mm/slub.c, v6.12).
 //!
-//! Fast path: the calling CPU's lock, pop/push on its free list when the object's slab
-//! is the CPU's active slab. Slow path as v6.12: refill from the active slab's own
+//! Fast path: the calling CPU's slot (a [`LocalLock`](crate::local_lock::LocalLock):
+//! plain loads and stores for the CPU's owner), pop/push on its free list when the
+//! object's slab is the CPU's active slab (recognised by address). Slow path as v6.12: refill from the active slab's own
 //! free list, then the CPU partial list, then the node partial list (taking up to half
 //! of `cpu_partial_slabs` more slabs to the CPU), then a new slab. Frees to any other
 //! slab push onto the slab's free list with a compare-and-swap on the slab word; only
