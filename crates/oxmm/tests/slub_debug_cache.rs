@@ -4,25 +4,15 @@
 
 mod support;
 
-use oxmm::boot::{Arch, BootConfig};
 use oxmm::gfp::Gfp;
-use oxmm::memblock::Memblock;
-use oxmm::mm::{BootMode, Mm};
-use oxmm::mmzone::ZoneType;
+use oxmm::mm::Mm;
 use oxmm::slab::debug::{POISON_END, POISON_FREE, SLUB_RED_ACTIVE, SLUB_RED_INACTIVE};
 use oxmm::slab::order::SlubParams;
 use oxmm::slab::{SlabCaches, SlabError, SlabFlags};
-use oxmm::types::PhysAddr;
 use support::ThreadMem;
 
 fn boot() -> Box<Mm<ThreadMem>> {
-    let mut mb = Memblock::new();
-    mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
-    let mut cfg = BootConfig::new(Arch::X86_64);
-    cfg.zone_limits.set(ZoneType::Dma, 0x1000);
-    cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
-    cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    let mm = support::boot_boxed(ThreadMem::new(64 << 20, 2), mb, &cfg, BootMode::Full);
+    let mm = support::boot_small();
     mm.check().unwrap();
     mm
 }

@@ -116,6 +116,24 @@ pub fn boot_boxed<P: Platform>(
     unsafe { Box::from_raw(Box::into_raw(slot).cast()) }
 }
 
+/// One node of 64 MiB from 4 KiB (DMA below 16 MiB, then DMA32), two CPUs, booted in
+/// full: the small machine of the slab tests.
+#[allow(dead_code)]
+pub fn boot_small() -> Box<oxmm::mm::Mm<ThreadMem>> {
+    use oxmm::boot::{Arch, BootConfig};
+    use oxmm::memblock::Memblock;
+    use oxmm::mm::BootMode;
+    use oxmm::mmzone::ZoneType;
+    use oxmm::types::PhysAddr;
+    let mut mb = Memblock::new();
+    mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    let mut cfg = BootConfig::new(Arch::X86_64);
+    cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    boot_boxed(ThreadMem::new(64 << 20, 2), mb, &cfg, BootMode::Full)
+}
+
 /// Two nodes of `mib` MiB each (node 0 from 4 KiB: DMA + DMA32; node 1: Normal), two
 /// CPUs each, SLIT 10/20, booted in full and checked.
 #[allow(dead_code)]
