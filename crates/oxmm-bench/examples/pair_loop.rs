@@ -16,7 +16,10 @@ fn main() {
     let what = std::env::args().nth(2).unwrap_or_else(|| "both".into());
     let hm = oxmm_bench::pages::boot_with(true, owned).expect("boot");
     let mm = hm.mm();
-    let n = 20_000_000u64;
+    let n: u64 = std::env::var("PAIR_LOOP_N")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_000_000);
     if what == "pages" || what == "both" {
         let t = Instant::now();
         for _ in 0..n {

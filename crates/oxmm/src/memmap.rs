@@ -278,6 +278,19 @@ impl MemMap {
         Some(unsafe { core::slice::from_raw_parts(p, nr as usize) })
     }
 
+    /// [`MemMap::block`] with the memmap index of its first page.
+    #[inline]
+    pub(crate) fn block_indexed(&self, pfn: u64, nr: u64) -> Option<(u32, &[Page])> {
+        let last = pfn.checked_add(nr.checked_sub(1)?)?;
+        if pfn >> self.section_shift != last >> self.section_shift {
+            return None;
+        }
+        let idx = self.index_of(pfn)?;
+        let p = self.desc_ptr_by_index(idx)?;
+        // SAFETY: as in `block`.
+        Some((idx, unsafe { core::slice::from_raw_parts(p, nr as usize) }))
+    }
+
     /// The descriptor with memmap index `idx`.
     #[inline]
     pub fn page_by_index(&self, idx: u32) -> Option<&Page> {

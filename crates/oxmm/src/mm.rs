@@ -76,6 +76,9 @@ pub struct Mm<P: Platform> {
     pub(crate) movable: MovableInfo,
     pub(crate) policy_zone: usize,
     pub(crate) mobility_disabled: bool,
+    /// The node every CPU's `numa_node_id` names when there is only one
+    /// (`u16::MAX` otherwise), so the hot paths need not walk the nodes.
+    pub(crate) single_cpu_node: u16,
     pub(crate) vm_total_pages: u64,
     pub(crate) totalcma: u64,
     pub(crate) max_pfn: u64,
@@ -225,6 +228,7 @@ impl<P: Platform> Mm<P> {
             addr_of_mut!((*p).movable).write(MovableInfo::default());
             addr_of_mut!((*p).policy_zone).write(0);
             addr_of_mut!((*p).mobility_disabled).write(false);
+            addr_of_mut!((*p).single_cpu_node).write(u16::MAX);
             addr_of_mut!((*p).vm_total_pages).write(0);
             addr_of_mut!((*p).totalcma).write(0);
             addr_of_mut!((*p).max_pfn).write(0);

@@ -349,6 +349,45 @@ impl FreeList {
         Some(())
     }
 
+    /// `list_add`: link `p`, the descriptor with memmap index `idx`, at the head.
+    /// `None` when the old head names no descriptor (nothing is changed then).
+    #[inline(always)]
+    pub(crate) fn push(&self, map: &MemMap, idx: u32, p: &Page) -> Option<()> {
+        let old_head = self.head();
+        if old_head == Page::NIL {
+            self.tail.store(idx, Relaxed);
+        } else {
+            map.page_by_index(old_head)?.set_prev(idx);
+        }
+        p.set_next(old_head);
+        p.set_prev(Page::NIL);
+        self.head.store(idx, Relaxed);
+        Some(())
+    }
+
+    /// `list_first_entry` + `list_del`: unlink the head entry; returns its memmap
+    /// index and descriptor. `None` when the list is empty or a link names no
+    /// descriptor (nothing is changed then).
+    #[inline(always)]
+    pub(crate) fn pop<'m>(&self, map: &'m MemMap) -> Option<(u32, &'m Page)> {
+        let idx = self.head();
+        let p = map.page_by_index(idx)?;
+        let next = p.next();
+        let next_page = if next == Page::NIL {
+            None
+        } else {
+            Some(map.page_by_index(next)?)
+        };
+        p.set_next(Page::NIL);
+        p.set_prev(Page::NIL);
+        self.head.store(next, Relaxed);
+        match next_page {
+            Some(n) => n.set_prev(Page::NIL),
+            None => self.tail.store(Page::NIL, Relaxed),
+        }
+        Some((idx, p))
+    }
+
     /// `list_del`: unlink the page with memmap index `idx` (which must be on this list);
     /// returns its descriptor, so the caller need not look it up again.
     #[inline]
@@ -751,11 +790,39 @@ pub struct Node {
     /// `node_order[]` of `build_zonelists`: node ids in fallback order.
     pub(crate) fallback: [u8; crate::types::MAX_NUMNODES],
     pub(crate) nr_fallback: u8,
+    /// The first entry of this node's zonelist with a zone index at most `i`, for each
+    /// `i` (the allocation fast path's preferred zone), packed as `nid << 8 | zone_idx`;
+    /// [`Node::NO_ZONEREF`] when there is none.
+    pub(crate) first_zoneref: [u16; MAX_NR_ZONES],
     /// `vm_stat[]`.
     pub(crate) vmstat: crate::vmstat::NodeVmStats,
 }
 
 impl Node {
+    /// `first_zoneref` value for "no zone".
+    const NO_ZONEREF: u16 = u16::MAX;
+
+    /// `first_zones_zonelist(zonelist, highest_zoneidx, NULL)`: the first entry of this
+    /// node's zonelist whose zone index is at most `highest_zoneidx` (set up by
+    /// `build_all_zonelists`).
+    ///
+    /// ```
+    /// use oxmm::mmzone::{Node, ZoneLayout};
+    /// let n = Node::new(oxmm::types::NodeId(0), ZoneLayout::X86_64);
+    /// assert_eq!(n.first_zoneref(2), None); // no zonelist built yet
+    /// ```
+    #[doc(alias = "first_zones_zonelist")]
+    #[inline]
+    pub fn first_zoneref(&self, highest_zoneidx: usize) -> Option<Zoneref> {
+        match *self.first_zoneref.get(highest_zoneidx)? {
+            Node::NO_ZONEREF => None,
+            v => Some(Zoneref {
+                nid: NodeId(v >> 8),
+                zone_idx: (v & 0xff) as usize,
+            }),
+        }
+    }
+
     /// An empty node with the zones of `layout`.
     pub fn new(nid: NodeId, layout: ZoneLayout) -> Node {
         let zones = core::array::from_fn(|i| match layout.zones().get(i) {
@@ -772,6 +839,7 @@ impl Node {
             zones,
             fallback: [0; crate::types::MAX_NUMNODES],
             nr_fallback: 0,
+            first_zoneref: [Node::NO_ZONEREF; MAX_NR_ZONES],
             vmstat: crate::vmstat::NodeVmStats::new(),
         }
     }

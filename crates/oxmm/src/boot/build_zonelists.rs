@@ -5,9 +5,10 @@
 use super::mem_init::Wr;
 use crate::boot::{build_node_order, BootConfig, LogFormat, NodeFacts};
 use crate::mm::Mm;
-use crate::mmzone::{ZoneType, MIGRATE_TYPES};
+use crate::mmzone::{ZoneType, MAX_NR_ZONES, MIGRATE_TYPES};
 use crate::platform::Platform;
 use crate::printk::Log;
+use crate::types::NodeId;
 use crate::types::MAX_NUMNODES;
 
 impl<P: Platform> Mm<P> {
@@ -55,6 +56,26 @@ impl<P: Platform> Mm<P> {
                 let text = core::str::from_utf8(&line[..len]).unwrap_or("");
                 info!(log, "Fallback order for Node {}: {}", nid, text);
             }
+        }
+        // numa_node_id's answer for every CPU when only one node is online: that node
+        // (its CPUs' and, as the first node with memory, everyone else's) unless it has
+        // no memory, when CPUs beyond its own get node 0.
+        let mut online = (0..MAX_NUMNODES).filter(|&n| self.online[n]);
+        self.single_cpu_node = match (online.next(), online.next()) {
+            (Some(n), None) if n == 0 || self.nodes[n].present != 0 => n as u16,
+            _ => u16::MAX,
+        };
+        for nid in 0..MAX_NUMNODES {
+            if !self.online[nid] {
+                continue;
+            }
+            let mut first = [u16::MAX; MAX_NR_ZONES];
+            for (h, f) in first.iter_mut().enumerate() {
+                if let Some(z) = self.zonelist(NodeId(nid as u16)).find(|z| z.zone_idx <= h) {
+                    *f = z.nid.0 << 8 | z.zone_idx as u16;
+                }
+            }
+            self.nodes[nid].first_zoneref = first;
         }
         // nr_free_zone_pages(gfp_zone(GFP_HIGHUSER_MOVABLE)) on the boot CPU's node:
         // every zone up to Movable in its zonelist; at this point managed = present

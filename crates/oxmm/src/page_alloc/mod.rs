@@ -175,6 +175,9 @@ impl<P: Platform> Mm<P> {
     /// ```
     #[inline]
     pub fn numa_node_id(&self) -> NodeId {
+        if self.single_cpu_node != u16::MAX {
+            return NodeId(self.single_cpu_node);
+        }
         let cpu = self.platform.cpu_id();
         let mut first = 0usize;
         let mut seen = 0usize;
@@ -276,6 +279,11 @@ impl<P: Platform> Mm<P> {
         order: u32,
         nodemask: Option<&NodeMask>,
     ) -> Result<Pfn, AllocError> {
+        if nodemask.is_none() {
+            if let Some(pfn) = self.alloc_pcp_first_zone(nid, gfp, order) {
+                return Ok(Pfn(pfn));
+            }
+        }
         let (highest, mt) = self.check_alloc_request(nid, gfp, order)?;
         // Fast path (__alloc_pages): the low watermark, walking the zonelist in place;
         // the slow path gets its own copy of it.
@@ -299,6 +307,52 @@ impl<P: Platform> Mm<P> {
             }
         }
         self.alloc_pages_slow(nid, gfp, order, highest, mt, nodemask)
+    }
+
+    /// The common case of `get_page_from_freelist`, taken without walking the zonelist:
+    /// a PCP order served from the calling CPU's non-empty list of the request's
+    /// preferred zone (the first of its zonelist), which is above its high watermark.
+    /// Exactly what the full walk does in that case, counters included; `None` (with
+    /// nothing changed) whenever anything else would happen, and the full path runs.
+    #[inline(always)]
+    fn alloc_pcp_first_zone(&self, nid: NodeId, gfp: Gfp, order: u32) -> Option<u64> {
+        if order > pcp::PAGE_ALLOC_COSTLY_ORDER
+            || self.mode != BootMode::Full
+            || !self.memmap.is_accessible()
+        {
+            return None;
+        }
+        let highest = self.layout.index_of(gfp.zone(&self.layout).ok()?)?;
+        let mt = gfp.migratetype(self.mobility_disabled).ok()?;
+        let first = self.node(nid)?.first_zoneref(highest)?;
+        if gfp.contains(Gfp::THISNODE) && first.nid != nid {
+            return None;
+        }
+        let zone = self.zone_of(first)?;
+        let mut flags = AllocFlags::WMARK_LOW;
+        if mt == MigrateType::Movable {
+            flags |= AllocFlags::CMA;
+        }
+        if zone.managed_pages() == 0
+            || zone.test_flag(ZONE_BELOW_HIGH)
+            || !watermark_check::zone_watermark_fast(
+                zone,
+                order,
+                zone.watermarks().high(),
+                highest,
+                flags,
+            )
+        {
+            return None;
+        }
+        let (pfn, head) = self.rmqueue_pcplist_hit(zone, order, mt)?;
+        self.prep_new_page(pfn, Some(head), order, gfp);
+        if gfp.contains(Gfp::KSWAPD_RECLAIM) && zone.test_flag(ZONE_BOOSTED_WATERMARK) {
+            zone.test_and_clear_flag(ZONE_BOOSTED_WATERMARK);
+            self.hooks
+                .wakeup_kswapd(zone.nid(), zone.idx(), 0, zone.idx());
+        }
+        Some(pfn)
     }
 
     /// The slow path with its own copy of the zonelist, out of line: the copy's
@@ -661,14 +715,14 @@ impl<P: Platform> Mm<P> {
     /// ```
     #[doc(alias = "__free_pages")]
     pub fn free_pages(&self, pfn: Pfn, order: u32) -> Result<(), BadPage> {
-        let zone = self.free_pages_prepare(pfn.0, order)?;
+        let (zone, idx, head) = self.free_pages_prepare(pfn.0, order)?;
         let bad = BadPage {
             pfn: pfn.0,
             order,
             reason: BadPageReason::Corrupted,
         };
         let r = if pcp::pcp_allowed_order(order, self.pcp_thp_order()) {
-            self.free_unref_page(zone, pfn.0, order)
+            self.free_unref_page(zone, pfn.0, idx, head, order)
         } else {
             self.count_pgfree(zone, 1u64 << order);
             self.lock_zone(zone).free_large(pfn.0, order, false)
@@ -677,14 +731,15 @@ impl<P: Platform> Mm<P> {
     }
 
     /// `free_pages_prepare`: the block's checks (a bad block is reported and refused
-    /// untouched), then its allocation state cleared; returns the block's zone.
+    /// untouched), then its allocation state cleared; returns the block's zone, and
+    /// its head's memmap index and descriptor.
     #[inline]
     pub(crate) fn free_pages_prepare(
         &self,
         pfn: u64,
         order: u32,
-    ) -> Result<&crate::mmzone::Zone, BadPage> {
-        let (zone, head) = self
+    ) -> Result<(&crate::mmzone::Zone, u32, &crate::page::Page), BadPage> {
+        let (zone, idx, head) = self
             .free_page_checks(pfn, order)
             .inspect_err(|b| self.report_bad_page(b))?;
         if self.want_init_on_free() {
@@ -706,19 +761,19 @@ impl<P: Platform> Mm<P> {
         if f & PG_HEAD != 0 {
             head.set_flags(f & !PG_HEAD);
         }
-        Ok(zone)
+        Ok((zone, idx, head))
     }
 
     /// `free_page_is_bad` on the head, then `free_tail_page_prepare` and
     /// `free_page_is_bad` over the tails, each tail's allocation state (compound link,
-    /// stray `PG_head`) cleared once it passed; returns the block's zone and head.
-    /// Nothing is changed when a check fails.
+    /// stray `PG_head`) cleared once it passed; returns the block's zone, and its
+    /// head's memmap index and descriptor. Nothing is changed when a check fails.
     #[inline]
     fn free_page_checks(
         &self,
         pfn: u64,
         order: u32,
-    ) -> Result<(&crate::mmzone::Zone, &crate::page::Page), BadPage> {
+    ) -> Result<(&crate::mmzone::Zone, u32, &crate::page::Page), BadPage> {
         let bad = |reason| BadPage { pfn, order, reason };
         if order > MAX_PAGE_ORDER {
             return Err(bad(BadPageReason::OrderTooLarge));
@@ -730,7 +785,15 @@ impl<P: Platform> Mm<P> {
             return Err(bad(BadPageReason::NotManaged));
         }
         let nr = 1u64 << order;
-        let block = self.memmap.block(pfn, nr);
+        let (idx, block) = match self.memmap.block_indexed(pfn, nr) {
+            Some((idx, b)) => (idx, Some(b)),
+            None => (
+                self.memmap
+                    .index_of(pfn)
+                    .ok_or(bad(BadPageReason::NotManaged))?,
+                None,
+            ),
+        };
         let head = match block {
             Some(b) => &b[0],
             None => self
@@ -763,7 +826,7 @@ impl<P: Platform> Mm<P> {
             }));
         }
         if order == 0 {
-            return Ok((zone, head));
+            return Ok((zone, idx, head));
         }
         let want = if head.flags() & PG_HEAD != 0 {
             COMPOUND_TAIL | pfn
@@ -843,6 +906,6 @@ impl<P: Platform> Mm<P> {
                     .for_each(clear),
             }
         }
-        Ok((zone, head))
+        Ok((zone, idx, head))
     }
 }

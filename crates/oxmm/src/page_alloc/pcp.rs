@@ -293,6 +293,7 @@ pub fn nr_pcp_free(pcp: &PcpState, batch: i32, high: i32, free_high: bool) -> i3
 /// assert_eq!(nr_pcp_high(&mut s, oxmm::mmzone::ZONE_BELOW_HIGH, 10, false), 120);
 /// assert_eq!(s.high, 450);
 /// ```
+#[inline]
 pub fn nr_pcp_high(pcp: &mut PcpState, zone_flags: u32, batch: i32, free_high: bool) -> i32 {
     let (high_min, high_max) = (pcp.high_min, pcp.high_max);
     pcp.high = pcp
@@ -386,6 +387,29 @@ impl<P: Platform> Mm<P> {
         Ok(got)
     }
 
+    /// [`Mm::rmqueue_pcplist`] on a request's preferred zone when the CPU's list of
+    /// `order` and `mt` has a block: take it and count it. `None`, with nothing changed,
+    /// when the lists are busy or that list is empty (a refill is the full path's job).
+    #[inline(always)]
+    pub(crate) fn rmqueue_pcplist_hit(
+        &self,
+        zone: &Zone,
+        order: u32,
+        mt: MigrateType,
+    ) -> Option<(u64, &Page)> {
+        let me = self.platform.this_cpu();
+        let pcp = zone.pcp.get(me.id)?;
+        let mut st = pcp.lock.try_lock_local(&self.platform, me)?;
+        let list = &st.lists[order_to_pindex(mt, order)];
+        let pfn = self.memmap.pfn_of(list.head())?;
+        let (_, page) = list.pop(&self.memmap)?;
+        // An allocation shrinks the next free batch (see nr_pcp_free).
+        st.free_count >>= 1;
+        st.count -= 1 << order;
+        self.count_alloc_locked(pcp, zone, zone, order);
+        Some((pfn, page))
+    }
+
     /// `__rmqueue_pcplist`: [`Mm::rmqueue_pcplist`] with the CPU's lists already held
     /// (the bulk allocator takes many pages under one lock). Returns the block's pfn
     /// and head descriptor.
@@ -441,7 +465,16 @@ impl<P: Platform> Mm<P> {
     /// `free_unref_page` for a block of a PCP order whose checks passed: onto the calling
     /// CPU's list (HighAtomic and CMA blocks on the movable list; Isolate blocks and busy
     /// lists straight to the buddy lists); `PGFREE` counted on either way.
-    pub(crate) fn free_unref_page(&self, zone: &Zone, pfn: u64, order: u32) -> Result<(), Corrupt> {
+    /// `idx` and `head` are the block's first page's memmap index and descriptor.
+    #[inline]
+    pub(crate) fn free_unref_page(
+        &self,
+        zone: &Zone,
+        pfn: u64,
+        idx: u32,
+        head: &Page,
+        order: u32,
+    ) -> Result<(), Corrupt> {
         let mut mt = self.block_migratetype(zone, pfn).ok_or(Corrupt)?;
         if mt as usize >= MIGRATE_PCPTYPES {
             if mt == MigrateType::Isolate {
@@ -454,7 +487,7 @@ impl<P: Platform> Mm<P> {
         if let Some(pcp) = zone.pcp.get(me.id) {
             if let Some(mut st) = pcp.lock.try_lock_local(&self.platform, me) {
                 pcp.stats.count_pgfree_owned(1u64 << order);
-                return self.free_unref_page_commit(zone, &mut st, pfn, mt, order);
+                return self.free_unref_page_commit(zone, &mut st, idx, head, mt, order);
             }
         }
         self.free_unref_page_busy(zone, pfn, order)
@@ -480,20 +513,21 @@ impl<P: Platform> Mm<P> {
     }
 
     /// `free_unref_page_commit`.
+    #[inline]
     fn free_unref_page_commit(
         &self,
         zone: &Zone,
         st: &mut PcpState,
-        pfn: u64,
+        idx: u32,
+        head: &Page,
         mt: MigrateType,
         order: u32,
     ) -> Result<(), Corrupt> {
         // A free shrinks the next allocation batch (see nr_pcp_alloc).
         st.alloc_factor >>= 1;
         let pindex = order_to_pindex(mt, order);
-        let idx = self.memmap.index_of(pfn).ok_or(Corrupt)?;
         st.lists[pindex]
-            .add(&self.memmap, idx, false)
+            .push(&self.memmap, idx, head)
             .ok_or(Corrupt)?;
         st.count += 1 << order;
         let batch = st.batch;

@@ -133,6 +133,7 @@ pub fn wmark_pages(zone: &Zone, i: usize) -> u64 {
 /// assert_eq!(zone_watermark_unusable_free(&z, 2, AllocFlags::CMA), 3);
 /// ```
 #[doc(alias = "__zone_watermark_unusable_free")]
+#[inline]
 pub fn zone_watermark_unusable_free(zone: &Zone, order: u32, flags: AllocFlags) -> i64 {
     let mut unusable = (1i64 << order.min(63)) - 1;
     if !flags.intersects(AllocFlags::RESERVES) {
@@ -265,7 +266,7 @@ pub fn zone_watermark_ok(
 /// assert!(!zone_watermark_fast(&z, 0, mark, 2, AllocFlags::WMARK_MIN));
 /// assert!(zone_watermark_fast(&z, 0, mark, 2, AllocFlags::MIN_RESERVE));
 /// ```
-#[inline]
+#[inline(always)]
 pub fn zone_watermark_fast(
     zone: &Zone,
     order: u32,
@@ -274,18 +275,32 @@ pub fn zone_watermark_fast(
     flags: AllocFlags,
 ) -> bool {
     let free = zone.free_pages() as i64;
-    let reserve = zone
-        .lowmem_reserve
-        .get(highest_zoneidx)
-        .copied()
-        .unwrap_or(0) as i64;
     if order == 0 {
+        // Inline: every allocation passes here, and almost all of them pass this.
+        let reserve = zone
+            .lowmem_reserve
+            .get(highest_zoneidx)
+            .copied()
+            .unwrap_or(0) as i64;
         let unusable = zone_watermark_unusable_free(zone, 0, flags);
         let usable = free - free.min(unusable);
         if usable > mark as i64 + reserve {
             return true;
         }
     }
+    zone_watermark_fast_full(zone, order, mark, highest_zoneidx, flags, free)
+}
+
+/// [`zone_watermark_fast`] past its order-0 shortcut, out of line.
+#[inline(never)]
+fn zone_watermark_fast_full(
+    zone: &Zone,
+    order: u32,
+    mark: u64,
+    highest_zoneidx: usize,
+    flags: AllocFlags,
+    free: i64,
+) -> bool {
     if zone_watermark_ok_free(zone, order, mark, highest_zoneidx, flags, free) {
         return true;
     }
