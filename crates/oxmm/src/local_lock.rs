@@ -193,7 +193,7 @@ impl<T> LocalLock<T> {
     /// drop(g);
     /// ```
     #[doc(alias = "pcp_spin_trylock")]
-    #[inline]
+    #[inline(always)]
     pub fn try_lock_local<P: Platform + ?Sized>(
         &self,
         p: &P,

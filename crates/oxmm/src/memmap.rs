@@ -243,7 +243,7 @@ impl MemMap {
         Some(((e.section_nr as u64) << self.section_shift) | off)
     }
 
-    #[inline]
+    #[inline(always)]
     fn desc_ptr_by_index(&self, idx: u32) -> Option<*mut Page> {
         let memmap = self.rank_memmap(idx >> self.section_shift)?;
         let off = idx as u64 & ((1u64 << self.section_shift) - 1);

@@ -1619,6 +1619,7 @@ impl<P: Platform> Mm<P> {
     /// [`Mm::count_alloc`] by the calling CPU holding its per-CPU lists of `zone`
     /// (`pcp`, locked by the caller): that CPU's counters of the zone take plain adds;
     /// only a `NUMA_FOREIGN` on another zone is a locked add.
+    #[inline(always)]
     pub(crate) fn count_alloc_locked(
         &self,
         pcp: &crate::page_alloc::pcp::PerCpuPages,

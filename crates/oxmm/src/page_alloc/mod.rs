@@ -467,6 +467,7 @@ impl<P: Platform> Mm<P> {
     }
 
     /// The zone a zonelist entry names.
+    #[inline(always)]
     pub(crate) fn zone_of(&self, z: Zoneref) -> Option<&crate::mmzone::Zone> {
         self.nodes.get(z.nid.0 as usize)?.zones().get(z.zone_idx)
     }
@@ -572,7 +573,7 @@ impl<P: Platform> Mm<P> {
         mt: MigrateType,
     ) -> Result<Option<(u64, Option<&crate::page::Page>)>, AllocError> {
         let mut got = None;
-        if pcp::pcp_allowed_order(order, self.pcp_thp_order()) {
+        if self.pcp_allowed(order) {
             got = self
                 .rmqueue_pcplist(preferred, zone, order, mt, flags)?
                 .map(|(pfn, head)| (pfn, Some(head)));
@@ -641,7 +642,29 @@ impl<P: Platform> Mm<P> {
     /// `prep_new_page`: the caller's reference on the head, the order recorded on it
     /// (so a free with another order is caught), zeroing, compound marking. `head`:
     /// the head's descriptor when the caller has it at hand.
+    #[inline]
     fn prep_new_page(&self, pfn: u64, head: Option<&crate::page::Page>, order: u32, gfp: Gfp) {
+        if let (Some(h), false) = (head, gfp.contains(Gfp::COMP) && order > 0) {
+            // Inline: a block that is no compound page needs only its head set.
+            h.set_refcount(1);
+            h.set_private(order as u64);
+            if self.want_init_on_alloc(gfp) {
+                self.zero_new_block(pfn, order);
+            }
+            return;
+        }
+        self.prep_new_compound_page(pfn, head, order, gfp)
+    }
+
+    /// [`Mm::prep_new_page`] for compound pages or a head not at hand.
+    #[inline(never)]
+    fn prep_new_compound_page(
+        &self,
+        pfn: u64,
+        head: Option<&crate::page::Page>,
+        order: u32,
+        gfp: Gfp,
+    ) {
         let nr = 1u64 << order;
         let comp = gfp.contains(Gfp::COMP) && order > 0;
         if let Some(h) = head.or_else(|| self.memmap.page(pfn)) {
@@ -666,20 +689,26 @@ impl<P: Platform> Mm<P> {
                 }
             }
         }
-        // Linux skips this under init_on_free (free pages are already zero); here the
-        // keys may be set after boot, when free pages were not wiped, so always zero.
         if self.want_init_on_alloc(gfp) {
-            let phys = self.geo.pfn_to_phys(Pfn(pfn));
-            // SAFETY: the block was just taken off the free lists of a Full boot, so it
-            // is machine memory behind the direct map that nothing else references.
-            unsafe {
-                MemMap::zero_phys(
-                    self.platform.direct_map_base(),
-                    phys,
-                    nr << self.geo.shift(),
-                )
-            };
+            self.zero_new_block(pfn, order);
         }
+    }
+
+    /// `kernel_init_pages` on a block just allocated. Linux skips this under
+    /// init_on_free (free pages are already zero); here the keys may be set after
+    /// boot, when free pages were not wiped, so always zero.
+    #[inline(never)]
+    fn zero_new_block(&self, pfn: u64, order: u32) {
+        let phys = self.geo.pfn_to_phys(Pfn(pfn));
+        // SAFETY: the block was just taken off the free lists of a Full boot, so it
+        // is machine memory behind the direct map that nothing else references.
+        unsafe {
+            MemMap::zero_phys(
+                self.platform.direct_map_base(),
+                phys,
+                (1u64 << order) << self.geo.shift(),
+            )
+        };
     }
 
     /// `__free_pages` for the last reference: check the block as `free_pages_prepare`
@@ -721,7 +750,7 @@ impl<P: Platform> Mm<P> {
             order,
             reason: BadPageReason::Corrupted,
         };
-        let r = if pcp::pcp_allowed_order(order, self.pcp_thp_order()) {
+        let r = if self.pcp_allowed(order) {
             self.free_unref_page(zone, pfn.0, idx, head, order)
         } else {
             self.count_pgfree(zone, 1u64 << order);

@@ -348,6 +348,12 @@ impl<P: Platform> Mm<P> {
         self.geo.pageblock_order()
     }
 
+    /// [`pcp_allowed_order`] for this machine (the THP order looked up only when needed).
+    #[inline(always)]
+    pub(crate) fn pcp_allowed(&self, order: u32) -> bool {
+        order <= PAGE_ALLOC_COSTLY_ORDER || order == self.pcp_thp_order()
+    }
+
     pub(crate) fn lock_zone<'a>(&'a self, zone: &'a Zone) -> ZoneBuddy<'a> {
         lock_zone(
             &self.memmap,
