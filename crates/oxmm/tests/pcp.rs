@@ -557,3 +557,80 @@ mod model {
         }
     }
 }
+
+/// The PCP-hit shortcut of `alloc_pages` (which skips the zonelist walk) must leave
+/// exactly what the full walk leaves: the same blocks, counters and lists. A nodemask
+/// of every node takes the full walk, so two identical machines driven the same way
+/// — one through each — must stay identical.
+#[test]
+fn pcp_shortcut_matches_the_full_zonelist_walk() {
+    let a = boot_numa(64);
+    let b = boot_numa(64);
+    for nid in 0..2u16 {
+        let node = a.node(NodeId(nid)).unwrap();
+        for h in 0..node.zones().len() {
+            let walk = a.zonelist(NodeId(nid)).find(|z| z.zone_idx <= h);
+            assert_eq!(node.first_zoneref(h), walk, "node {nid} highest {h}");
+        }
+    }
+    let all = oxmm::types::NodeMask::EMPTY.with(NodeId(0)).with(NodeId(1));
+    let gfps = [
+        Gfp::KERNEL,
+        Gfp::HIGHUSER_MOVABLE,
+        Gfp::KERNEL | Gfp::RECLAIMABLE,
+        Gfp::DMA32,
+        Gfp::KERNEL | Gfp::THISNODE,
+        Gfp::KERNEL | Gfp::ZERO,
+        Gfp::KERNEL | Gfp::COMP,
+    ];
+    let mut held: Vec<(Pfn, u32)> = Vec::new();
+    let mut rng = 0x2545_f491_4f6c_dd1du64;
+    for step in 0..20_000 {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        let cpu = (rng % 4) as usize;
+        set_this_cpu(cpu);
+        if held.len() > 300 || (rng >> 8) % 3 == 0 && !held.is_empty() {
+            let (p, o) = held.swap_remove((rng >> 16) as usize % held.len());
+            a.free_pages(p, o).unwrap();
+            b.free_pages(p, o).unwrap();
+            continue;
+        }
+        let nid = NodeId(((rng >> 20) % 2) as u16);
+        let gfp = gfps[(rng >> 24) as usize % gfps.len()];
+        let order = [0, 0, 0, 1, 2, 3][(rng >> 32) as usize % 6];
+        let pa = a.alloc_pages_node(nid, gfp, order);
+        let pb = b.alloc_pages_nodemask(nid, gfp, order, Some(&all));
+        assert_eq!(pa, pb, "step {step}: {gfp} order {order} on node {}", nid.0);
+        if let Ok(p) = pa {
+            held.push((p, order));
+        }
+    }
+    let (mut za, mut zb) = (String::new(), String::new());
+    a.zoneinfo(&mut za).unwrap();
+    b.zoneinfo(&mut zb).unwrap();
+    assert_eq!(za, zb);
+    let (mut va, mut vb) = (String::new(), String::new());
+    a.vmstat(&mut va).unwrap();
+    b.vmstat(&mut vb).unwrap();
+    assert_eq!(va, vb);
+    assert!(va.contains("numa_hit"));
+    a.check().unwrap();
+    b.check().unwrap();
+}
+
+/// With one node, every CPU's `numa_node_id` is that node, as the walk over the
+/// nodes' CPUs finds; with two, each CPU gets its own node.
+#[test]
+fn numa_node_id_follows_the_cpus_nodes() {
+    let one = boot(64, 3);
+    let two = boot_numa(64);
+    for cpu in 0..4 {
+        set_this_cpu(cpu);
+        if cpu < 3 {
+            assert_eq!(one.numa_node_id(), NodeId(0));
+        }
+        assert_eq!(two.numa_node_id(), NodeId((cpu / 2) as u16));
+    }
+}
