@@ -727,6 +727,19 @@ impl Zone {
         }
     }
 
+    /// `zone->flags`: every `ZONE_*` bit at once.
+    ///
+    /// ```
+    /// use oxmm::mmzone::{Zone, ZoneType, ZONE_BELOW_HIGH};
+    /// let z = Zone::new(ZoneType::Normal, 2, oxmm::types::NodeId(0));
+    /// z.set_flag(ZONE_BELOW_HIGH);
+    /// assert_eq!(z.flags(), ZONE_BELOW_HIGH);
+    /// ```
+    #[inline]
+    pub fn flags(&self) -> u32 {
+        self.flags.load(Relaxed)
+    }
+
     /// `test_bit(flag, &zone->flags)`.
     #[inline]
     pub fn test_flag(&self, flag: u32) -> bool {

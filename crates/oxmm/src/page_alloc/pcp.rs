@@ -572,14 +572,10 @@ impl<P: Platform> Mm<P> {
         Ok(())
     }
 
+    /// The zone flags `nr_pcp_high` looks at, in one read.
+    #[inline]
     fn zone_flags(&self, zone: &Zone) -> u32 {
-        let mut f = 0;
-        for b in [ZONE_BELOW_HIGH, ZONE_RECLAIM_ACTIVE] {
-            if zone.test_flag(b) {
-                f |= b;
-            }
-        }
-        f
+        zone.flags() & (ZONE_BELOW_HIGH | ZONE_RECLAIM_ACTIVE)
     }
 
     /// `free_pcppages_bulk`: give `count` pages back from the lists, round-robin from
