@@ -23,7 +23,13 @@
 //! its node lock: [`SlubDebugger::new_slab`] on a fresh slab, [`SlubDebugger::alloc`]
 //! (`alloc_single_from_partial`) and [`SlubDebugger::free`] (`free_to_partial_list`),
 //! moving the slab between partial and full lists by the counters it leaves, and
-//! dropping a `frozen` (isolated) slab from the lists. Validation
+//! dropping a `frozen` (isolated) slab from the lists. The frozen bit lives in the
+//! slab's descriptor (a debug slab is never a CPU slab, so Linux reuses the bit the
+//! same way, v6.12.y commit dbc16915279a): frees into such a slab are refused by
+//! `check_slab` (`Slab disabled since SLUB metadata consistency check failed`) and it
+//! is never reused; it stays counted in `nr_slabs`, so validation of a
+//! `SLAB_STORE_USER` cache reports it missing from the lists and destroying its cache
+//! warns that objects remain, as Linux does. Validation
 //! (`/sys/kernel/slab/*/validate`) is [`SlubDebugger::validate_slab`] per slab.
 //!
 //! Not reproduced: `dump_stack()`'s call trace (there is no unwinder) and symbol
@@ -2291,8 +2297,50 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
         true
     }
 
-    /// Take a slab that failed its checks out of service: every object counts as
-    /// used and the free list is dropped, so nothing in it is touched again.
+    /// A free object whose stored free pointer is not an object of the slab, found as
+    /// it is handed out (`on_freelist`'s `Freechain corrupt`): reported, and the slab
+    /// taken out of service like a failed allocation check, before the wild pointer
+    /// could become the slab's free list.
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// let p = slab.freelist;
+    /// d.freechain_corrupt(&mut slab, p);
+    /// assert!(slab.frozen && slab.freelist == 0 && slab.inuse == slab.objects);
+    /// assert!(plat.0.borrow().iter().any(|l| l == "FIX c: Marking all objects used"));
+    /// ```
+    pub fn freechain_corrupt(&self, slab: &mut Slab<'_>, object: usize) {
+        self.object_err(slab, object, "Freechain corrupt");
+        self.isolate(slab);
+    }
+
+    /// Take a slab that failed its checks out of service (v6.12 `alloc_debug_processing`'s
+    /// `bad:` path): every object counts as used, the free list is dropped and the slab
+    /// is marked `frozen` — for a debug slab, which is never a CPU slab, the mark of a
+    /// slab whose metadata failed a consistency check. `check_slab` then refuses it
+    /// (`Slab disabled since SLUB metadata consistency check failed`), so no free puts
+    /// it back on a list and nothing in it is touched again.
     fn isolate(&self, slab: &mut Slab<'_>) {
         self.slab_fix(format_args!("Marking all objects used"));
         slab.inuse = slab.objects;
@@ -2372,7 +2420,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
         let mut cnt = 0u32;
         let mut checks_ok = false;
         'out: {
-            if self.has(SlabFlags::CONSISTENCY_CHECKS) && !self.check_slab(slab) {
+            // A frozen slab is refused even without SLAB_CONSISTENCY_CHECKS (Linux
+            // freezes only with them; here a corrupt free chain also freezes).
+            if (self.has(SlabFlags::CONSISTENCY_CHECKS) || slab.frozen) && !self.check_slab(slab) {
                 break 'out;
             }
             if slab.inuse < *bulk_cnt {

@@ -1056,10 +1056,14 @@ fn alloc_single_from_partial<P: Platform>(
         start,
         objects: w.objects as u32,
     };
-    if !valid_pointer(s, start, w.objects, fp)
-        || !hooks::alloc_debug_processing(mm, s, slab, obj, orig_size, caller)
-    {
-        // The slab is isolated: off the list, never used again.
+    if !valid_pointer(s, start, w.objects, fp) {
+        // The free chain is corrupt past `obj`: reported and the slab frozen.
+        hooks::freechain_corrupt(mm, s, slab, obj);
+        remove_partial(mm, n, l, pfn);
+        return None;
+    }
+    if !hooks::alloc_debug_processing(mm, s, slab, obj, orig_size, caller) {
+        // The slab is isolated (frozen in its word): off the list, never used again.
         remove_partial(mm, n, l, pfn);
         return None;
     }
