@@ -2,10 +2,11 @@
 
 use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use oxmm::local_lock::ThisCpu;
 use oxmm::platform::Platform;
+use oxmm::printk::Level;
 use oxmm::types::VirtAddr;
 
 use crate::physmem::PhysMem;
@@ -41,6 +42,8 @@ pub struct HostPlatform {
     owners: Option<Arc<CpuOwners>>,
     // `owners`' serial (0: none), here so `this_cpu` compares without following the Arc.
     serial: u64,
+    // Run-time printk lines while capturing (see `capture_printk`); `None`: discarded.
+    klog: Mutex<Option<Vec<(Level, String)>>>,
 }
 
 /// Which thread owns each CPU of one platform (0: nobody).
@@ -80,6 +83,7 @@ impl HostPlatform {
             tlb_flushed_bytes: AtomicU64::new(0),
             owners: None,
             serial: 0,
+            klog: Mutex::new(None),
         })
     }
 
@@ -103,7 +107,38 @@ impl HostPlatform {
             tlb_flushed_bytes: AtomicU64::new(0),
             owners: None,
             serial: 0,
+            klog: Mutex::new(None),
         })
+    }
+
+    /// Keep the run-time kernel log (slab reports, bad-page reports, allocation
+    /// warnings) from now on, for [`HostPlatform::take_printk`]; until called, the
+    /// platform discards it as the core's default `printk` does.
+    ///
+    /// ```
+    /// use oxmm::platform::Platform;
+    /// use oxmm::printk::Level;
+    /// use oxmm_host::platform::HostPlatform;
+    /// let p = HostPlatform::without_memory(1).unwrap();
+    /// p.printk(Level::Err, format_args!("lost"));
+    /// p.capture_printk();
+    /// p.printk(Level::Err, format_args!("kept {}", 1));
+    /// assert_eq!(p.take_printk(), [(Level::Err, "kept 1".to_string())]);
+    /// ```
+    pub fn capture_printk(&self) {
+        let mut g = self.klog.lock().unwrap_or_else(|e| e.into_inner());
+        g.get_or_insert_with(Vec::new);
+    }
+
+    /// The run-time kernel log lines captured since the last call (capturing goes on).
+    ///
+    /// ```
+    /// let p = oxmm_host::platform::HostPlatform::without_memory(1).unwrap();
+    /// assert!(p.take_printk().is_empty());
+    /// ```
+    pub fn take_printk(&self) -> Vec<(Level, String)> {
+        let mut g = self.klog.lock().unwrap_or_else(|e| e.into_inner());
+        g.as_mut().map(std::mem::take).unwrap_or_default()
     }
 
     /// The physical memory behind the direct map, if any.
@@ -390,6 +425,14 @@ impl Platform for HostPlatform {
         self.tlb_flushes.fetch_add(1, Ordering::Relaxed);
         self.tlb_flushed_bytes
             .fetch_add(end.0.saturating_sub(start.0), Ordering::Relaxed);
+    }
+
+    fn printk(&self, level: Level, args: std::fmt::Arguments<'_>) {
+        let mut g = self.klog.lock().unwrap_or_else(|e| e.into_inner());
+        // Formatted only when kept: a discarded line costs no allocation.
+        if let Some(v) = g.as_mut() {
+            v.push((level, args.to_string()));
+        }
     }
 }
 

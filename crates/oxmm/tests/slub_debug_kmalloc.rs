@@ -149,3 +149,20 @@ fn use_after_free_report_names_the_freeing_call_site() {
         "{freed}"
     );
 }
+
+/// `early_kmem_cache_node_alloc` marks the first node structure allocated
+/// (`init_object(…, SLUB_RED_ACTIVE)`): validating the boot caches under
+/// `slub_debug=FZPU` finds nothing wrong.
+#[test]
+fn the_boot_caches_validate_clean_under_slub_debug() {
+    let (mm, sc) = boot("FZPU");
+    mm.platform().take_log();
+    for id in [SlabCaches::KMEM_CACHE_NODE, SlabCaches::KMEM_CACHE] {
+        assert!(sc.kmem_cache_validate(&mm, id).unwrap() >= 1);
+    }
+    let k64 = sc.find_cache("kmalloc-64").unwrap();
+    let p = sc.kmem_cache_alloc(&mm, k64, Gfp::KERNEL).unwrap();
+    assert_eq!(sc.kmem_cache_validate(&mm, k64), Ok(1));
+    sc.kmem_cache_free(&mm, k64, p.as_ptr()).unwrap();
+    assert_eq!(mm.platform().take_log(), Vec::<String>::new());
+}

@@ -213,6 +213,22 @@ pub(crate) fn alloc_debug_processing<P: Platform>(
     })
 }
 
+/// `early_kmem_cache_node_alloc`'s `init_object(kmem_cache_node, n, SLUB_RED_ACTIVE)`:
+/// the first node structure, taken straight from a fresh slab, is marked allocated
+/// (active red zones), so validation finds it as the allocated object it is.
+pub(crate) fn init_object_active<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    slab: SlabRef,
+    obj: usize,
+) {
+    if kmem_cache_debug(s) {
+        with_slab(mm, s, slab.pfn, slab.objects, false, |d, v| {
+            d.init_object(v, obj, SLUB_RED_ACTIVE)
+        });
+    }
+}
+
 /// A debug slab whose free object `obj` holds a free pointer that is not an object of
 /// the slab (found under the node's `list_lock` as `obj` is about to be handed out):
 /// reported (`Freechain corrupt`) and the slab frozen, its objects all marked used.

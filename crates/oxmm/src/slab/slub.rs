@@ -518,6 +518,12 @@ pub(crate) fn early_kmem_cache_node_alloc<P: Platform>(
     w.free = to_idx(s, start, get_freepointer(s, obj));
     w.inuse = 1;
     p.set_private(w.pack());
+    let slab = SlabRef {
+        pfn,
+        start,
+        objects: w.objects as u32,
+    };
+    hooks::init_object_active(mm, s, slab, obj);
     // SAFETY: object 0 of a slab nobody else knows yet, sized and aligned for a
     // KmemCacheNode (HWCACHE_ALIGN); it belongs to the cache from now on.
     unsafe { core::ptr::write(obj as *mut KmemCacheNode, KmemCacheNode::new()) };
