@@ -116,7 +116,7 @@ fn reports_name_the_allocating_call_site() {
         .unwrap_or_else(|| panic!("{log:?}"));
     let pid = oxmm::platform::Platform::current_pid(mm.platform());
     assert!(
-        alloc.starts_with(&format!("Allocated in {site:#x} age=")),
+        alloc.starts_with(&format!("Allocated in 0x{site:016x} age=")),
         "{alloc}"
     );
     assert!(alloc.ends_with(&format!(" cpu=0 pid={pid}")), "{alloc}");
@@ -145,7 +145,7 @@ fn use_after_free_report_names_the_freeing_call_site() {
         .find(|l| l.starts_with("Freed in "))
         .unwrap_or_else(|| panic!("{log:?}"));
     assert!(
-        freed.starts_with(&format!("Freed in {freed_at:#x} age=")),
+        freed.starts_with(&format!("Freed in 0x{freed_at:016x} age=")),
         "{freed}"
     );
 }

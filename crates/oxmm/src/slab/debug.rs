@@ -32,8 +32,11 @@
 //! warns that objects remain, as Linux does. Validation
 //! (`/sys/kernel/slab/*/validate`) is [`SlubDebugger::validate_slab`] per slab.
 //!
-//! Not reproduced: `dump_stack()`'s call trace (there is no unwinder) and symbol
-//! names for `%pS` (addresses print as hex); pointers print unhashed
+//! Symbols (`%pS`), saved stacks (`CONFIG_STACKDEPOT`) and the `dump_stack()` that
+//! ends each report come from the platform ([`Platform::symbolize`],
+//! [`Platform::stack_depot_save`], [`Platform::dump_stack`]); by default addresses
+//! print as a kernel without kallsyms prints them, tracks have no stack and there is
+//! no call trace (the core has no unwinder). Pointers print unhashed
 //! (`no_hash_pointers`). Page flags (`%pGp`) are decoded by [`crate::page::PageFlags`].
 //!
 //! ```
@@ -826,6 +829,14 @@ impl<'m> Slab<'m> {
     }
 }
 
+/// `%pS` of a code address, through the platform's symbolizer.
+struct Symbol<'a, P: Platform + ?Sized>(&'a P, usize);
+impl<P: Platform + ?Sized> fmt::Display for Symbol<'_, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.symbolize(self.1, f)
+    }
+}
+
 /// Fixed-buffer line formatter (no heap); overlong output is cut.
 struct Line {
     buf: [u8; 160],
@@ -1262,9 +1273,15 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     /// assert_eq!(d.get_track(&slab, p, TrackItem::Free).addr, 0x42);
     /// ```
     pub fn set_track(&self, slab: &mut Slab<'_>, object: usize, item: TrackItem, addr: u64) {
+        // set_track_prepare: the stack, and the true return address when known.
+        let saved = self.platform.stack_depot_save();
         let t = Track {
-            addr,
-            handle: 0,
+            addr: if saved.caller != 0 {
+                saved.caller as u64
+            } else {
+                addr
+            },
+            handle: saved.handle,
             cpu: self.platform.cpu_id() as u32,
             pid: self.platform.current_pid(),
             when: self.platform.jiffies(),
@@ -1318,14 +1335,16 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
             return;
         }
         self.err(format_args!(
-            "{what} in {:#x} age={} cpu={} pid={}",
-            t.addr,
+            "{what} in {} age={} cpu={} pid={}",
+            Symbol(self.platform, t.addr as usize),
             now.wrapping_sub(t.when),
             t.cpu,
             t.pid
         ));
         if t.handle == 0 {
             self.err(format_args!("object allocation/free stack trace missing"));
+        } else {
+            self.platform.stack_depot_print(t.handle);
         }
     }
 
@@ -1357,7 +1376,7 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     /// # d.new_slab(&mut slab, None, None);
     /// let p = d.alloc(&mut slab, 64, 0xabc).unwrap();
     /// d.print_tracking(&slab, p);
-    /// assert_eq!(plat.0.borrow()[0], "Allocated in 0xabc age=0 cpu=0 pid=0");
+    /// assert_eq!(plat.0.borrow()[0], "Allocated in 0x0000000000000abc age=0 cpu=0 pid=0");
     /// ```
     pub fn print_tracking(&self, slab: &Slab<'_>, object: usize) {
         if !self.has(SlabFlags::STORE_USER) {
@@ -1430,6 +1449,11 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
             slab.freelist,
             crate::page::PageFlags(slab.page_flags)
         ));
+    }
+
+    /// `dump_stack()`, which ends every report.
+    fn dump_stack(&self) {
+        self.platform.dump_stack(self.state.tainted());
     }
 
     fn slab_bug(&self, args: fmt::Arguments<'_>) {
@@ -1526,6 +1550,7 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
                 (l.size_from_object() - off) as usize,
             );
         }
+        self.dump_stack();
     }
 
     /// `object_err`: a `BUG` about one object, with its trailer; taints.
@@ -1599,6 +1624,7 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
         self.state.count();
         self.slab_bug(args);
         self.print_slab_info(slab);
+        self.dump_stack();
         self.state.taint();
     }
 
