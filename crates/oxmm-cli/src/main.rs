@@ -553,7 +553,10 @@ fn print_proc_files(
         None
     };
     if let Some(slab) = &slab {
+        // The kernel log of --validate, with the allocating call sites by name
+        // (CONFIG_STACKDEPOT) and dump_stack's call traces.
         hm.mm().platform().capture_printk();
+        hm.mm().platform().enable_stack_depot();
         run_kmem_caches(&hm, slab, after.work)?;
     }
     let mut outputs: Vec<(String, String)> = Vec::new();

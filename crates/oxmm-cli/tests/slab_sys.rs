@@ -88,8 +88,25 @@ fn validate_prints_the_reports_of_a_corrupted_cache() {
             .any(|l| l.starts_with("FIX foo: Restoring Right Redzone 0x") && l.ends_with("=0xcc")),
         "{out}"
     );
+    // The allocating call site by name (the CLI's own function, `oxmm::…`), its
+    // saved stack, and dump_stack's trace through validate.
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with("Allocated in oxmm::") && l.contains("+0x"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(lines[at + 1].starts_with(" oxmm::slab::"), "{out}");
+    let trace = lines
+        .iter()
+        .position(|l| *l == "Call Trace:")
+        .unwrap_or_else(|| panic!("{out}"));
     assert!(
-        lines.iter().any(|l| l.starts_with("Allocated in ")),
+        lines[trace - 1].starts_with("CPU: 0 UID: 0 PID: 0 Comm: "),
+        "{out}"
+    );
+    assert!(
+        lines[trace..]
+            .iter()
+            .any(|l| l.starts_with(" oxmm::slab::") && l.contains("+0x")),
         "{out}"
     );
     assert!(lines.iter().any(|l| l.starts_with("Slab 0x")), "{out}");

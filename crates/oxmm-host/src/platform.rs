@@ -2,14 +2,15 @@
 
 use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use oxmm::local_lock::ThisCpu;
-use oxmm::platform::Platform;
+use oxmm::platform::{Platform, SavedStack};
 use oxmm::printk::Level;
 use oxmm::types::VirtAddr;
 
 use crate::physmem::PhysMem;
+use crate::symbols::StackDepot;
 
 /// The hosted machine as the core sees it: the direct map is a [`PhysMem`], CPU ids are
 /// the host CPUs the calling threads first ran on (cached per thread, folded into the
@@ -44,6 +45,8 @@ pub struct HostPlatform {
     serial: u64,
     // Run-time printk lines while capturing (see `capture_printk`); `None`: discarded.
     klog: Mutex<Option<Vec<(Level, String)>>>,
+    // Set once slab tracks keep their stacks (see `enable_stack_depot`).
+    depot: OnceLock<StackDepot>,
 }
 
 /// Which thread owns each CPU of one platform (0: nobody).
@@ -84,6 +87,7 @@ impl HostPlatform {
             owners: None,
             serial: 0,
             klog: Mutex::new(None),
+            depot: OnceLock::new(),
         })
     }
 
@@ -108,6 +112,7 @@ impl HostPlatform {
             owners: None,
             serial: 0,
             klog: Mutex::new(None),
+            depot: OnceLock::new(),
         })
     }
 
@@ -139,6 +144,32 @@ impl HostPlatform {
     pub fn take_printk(&self) -> Vec<(Level, String)> {
         let mut g = self.klog.lock().unwrap_or_else(|e| e.into_inner());
         g.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    /// Let slab tracks keep their call stacks (Linux's `CONFIG_STACKDEPOT` with
+    /// `slub_debug=U`) from now on: each tracked allocation and free of a
+    /// `SLAB_STORE_USER` cache saves its stack in a depot and records the true return
+    /// address into its caller, and reports print both by name. A stack walk per
+    /// tracked operation, so off until asked for; the depot allocates from the
+    /// process heap, so a machine serving that heap must not enable it.
+    ///
+    /// ```
+    /// use oxmm::platform::Platform;
+    /// use oxmm_host::platform::HostPlatform;
+    /// let p = HostPlatform::without_memory(1).unwrap();
+    /// assert_eq!(p.stack_depot_save().handle, 0);
+    /// p.enable_stack_depot();
+    /// assert_eq!(p.stack_depot_save().handle, 1);
+    /// ```
+    pub fn enable_stack_depot(&self) {
+        self.depot.get_or_init(StackDepot::default);
+    }
+
+    fn capturing(&self) -> bool {
+        self.klog
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
     }
 
     /// The physical memory behind the direct map, if any.
@@ -425,6 +456,59 @@ impl Platform for HostPlatform {
         self.tlb_flushes.fetch_add(1, Ordering::Relaxed);
         self.tlb_flushed_bytes
             .fetch_add(end.0.saturating_sub(start.0), Ordering::Relaxed);
+    }
+
+    fn symbolize(&self, addr: usize, out: &mut dyn std::fmt::Write) -> std::fmt::Result {
+        crate::symbols::sprint_symbol(addr, out)
+    }
+
+    fn stack_depot_save(&self) -> SavedStack {
+        match self.depot.get() {
+            Some(d) => {
+                let (handle, caller) = d.save_current();
+                SavedStack { handle, caller }
+            }
+            None => SavedStack::default(),
+        }
+    }
+
+    // stack_trace_print at KERN_DEFAULT (shown at the default console level, warning).
+    fn stack_depot_print(&self, handle: u32) {
+        let entries = self.depot.get().and_then(|d| d.fetch(handle));
+        for ip in entries.unwrap_or_default() {
+            let mut s = String::new();
+            let _ = crate::symbols::sprint_symbol(ip, &mut s);
+            self.printk(Level::Warning, format_args!(" {s}"));
+        }
+    }
+
+    // dump_stack_lvl(KERN_DEFAULT): the header and the call trace, only when someone
+    // keeps the log (the walk and the names cost milliseconds).
+    fn dump_stack(&self, tainted: bool) {
+        if !self.capturing() {
+            return;
+        }
+        let comm: String = std::thread::current()
+            .name()
+            .unwrap_or("oxmm")
+            .chars()
+            .take(15)
+            .collect();
+        self.printk(
+            Level::Warning,
+            format_args!(
+                "CPU: {} UID: 0 PID: {} Comm: {comm} {} 6.12.0 #1",
+                self.cpu_id(),
+                self.current_pid(),
+                oxmm::slab::debug::Tainted(tainted)
+            ),
+        );
+        self.printk(Level::Warning, format_args!("Call Trace:"));
+        self.printk(Level::Warning, format_args!(" <TASK>"));
+        for line in crate::symbols::call_trace() {
+            self.printk(Level::Warning, format_args!("{line}"));
+        }
+        self.printk(Level::Warning, format_args!(" </TASK>"));
     }
 
     fn printk(&self, level: Level, args: std::fmt::Arguments<'_>) {

@@ -614,7 +614,14 @@ impl DebugState {
 
 /// `print_tainted()` for the one taint slab errors add: `Not tainted` or the 19
 /// v6.12 taint columns with `G` and `B` set.
-struct Tainted(bool);
+///
+/// ```
+/// use oxmm::slab::debug::Tainted;
+/// assert_eq!(Tainted(false).to_string(), "Not tainted");
+/// assert!(Tainted(true).to_string().starts_with("Tainted: G    B"));
+/// ```
+#[doc(alias = "print_tainted")]
+pub struct Tainted(pub bool);
 impl fmt::Display for Tainted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.0 {
