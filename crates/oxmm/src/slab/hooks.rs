@@ -10,7 +10,9 @@
 //! `printk` and counting into [`SLUB_DEBUG_STATE`]. kmalloc passes the requested size
 //! (`orig_size`), so debug kmalloc caches red-zone the bytes past it. Allocations
 //! and frees record their call site (the `#[track_caller]` location's address,
-//! standing for `_RET_IP_`) in the alloc and free tracks (bulk frees record none).
+//! standing for `_RET_IP_`, or the true return address when the platform's stack depot
+//! finds it: [`Platform::stack_depot_save`]) in the alloc and free tracks (bulk frees
+//! record none without a depot).
 //!
 //! ```
 //! use oxmm::slab::{hooks::SLAB_DEBUG_FLAGS, SlabFlags};
