@@ -15,9 +15,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use oxmm::gfp::Gfp;
 use oxmm::mm::BootMode;
 use oxmm::printk::Level;
-use oxmm::slab::SlabCaches;
+use oxmm::slab::{SlabCaches, SlabFlags};
 use oxmm_host::hosted::HostedMachine;
 use oxmm_host::machine::Machine;
 
@@ -37,7 +38,7 @@ struct Cli {
 enum Command {
     /// Boot a machine and print its boot log and memory summary, or the /proc files
     /// `--proc` names (the default command).
-    Boot(BootArgs),
+    Boot(Box<BootArgs>),
     /// List the built-in machine profiles.
     Machines,
 }
@@ -78,6 +79,133 @@ struct BootArgs {
     /// sys/vm files need a full boot (not --describe-only).
     #[arg(long = "proc", value_name = "NAME")]
     proc_files: Vec<String>,
+    /// After the boot, create a slab cache as kmem_cache_create(NAME, SIZE, 0, 0,
+    /// NULL) does — merged into a compatible cache as Linux merges, NAME then being
+    /// an alias — and allocate COUNT objects from it that stay allocated
+    /// (repeatable; before --proc, --sys and --validate are shown). Debug flags come
+    /// from --cmdline "slub_debug=FLAGS,NAME". With `:overrun`, one byte past each
+    /// object is overwritten (a slub_kunit-style right red zone overrun).
+    #[arg(long = "kmem-cache", value_name = "NAME:SIZE[:COUNT[:overrun]]")]
+    kmem_caches: Vec<String>,
+    /// After the boot (and --kmem-cache), print this /sys file (repeatable):
+    /// kernel/slab/CACHE/ATTR, ATTR one of aliases, align, object_size, slab_size,
+    /// objs_per_slab, order; CACHE may be an alias name.
+    #[arg(long = "sys", value_name = "PATH")]
+    sys_files: Vec<String>,
+    /// After the boot (and --kmem-cache), validate a slab cache as `echo 1 >
+    /// /sys/kernel/slab/CACHE/validate` does and print the kernel log lines it produced
+    /// (repeatable; `all`: every cache with debug flags). Needs a cache with debug
+    /// flags (Linux: EINVAL otherwise).
+    #[arg(long, value_name = "CACHE|all")]
+    validate: Vec<String>,
+}
+
+/// A `/sys/kernel/slab/<cache>/<attr>` file `oxmm boot --sys` can print.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum SlabAttr {
+    Aliases,
+    Align,
+    ObjectSize,
+    SlabSize,
+    ObjsPerSlab,
+    Order,
+}
+
+impl SlabAttr {
+    const ALL: [SlabAttr; 6] = [
+        SlabAttr::Aliases,
+        SlabAttr::Align,
+        SlabAttr::ObjectSize,
+        SlabAttr::SlabSize,
+        SlabAttr::ObjsPerSlab,
+        SlabAttr::Order,
+    ];
+
+    fn name(self) -> &'static str {
+        match self {
+            SlabAttr::Aliases => "aliases",
+            SlabAttr::Align => "align",
+            SlabAttr::ObjectSize => "object_size",
+            SlabAttr::SlabSize => "slab_size",
+            SlabAttr::ObjsPerSlab => "objs_per_slab",
+            SlabAttr::Order => "order",
+        }
+    }
+}
+
+/// A `--sys` path: the cache's name (or alias) and the attribute.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct SysFile {
+    cache: String,
+    attr: SlabAttr,
+}
+
+impl SysFile {
+    /// `kernel/slab/CACHE/ATTR`, a leading `/sys/` accepted too.
+    fn parse(path: &str) -> anyhow::Result<SysFile> {
+        let bare = path.strip_prefix("/sys/").unwrap_or(path);
+        let rest = bare.strip_prefix("kernel/slab/").ok_or_else(|| {
+            anyhow::anyhow!("--sys: unknown file {path:?}; only kernel/slab/CACHE/ATTR is served")
+        })?;
+        let (cache, attr) = rest
+            .rsplit_once('/')
+            .filter(|(c, _)| !c.is_empty() && !c.contains('/'))
+            .ok_or_else(|| anyhow::anyhow!("--sys: {path:?} is not kernel/slab/CACHE/ATTR"))?;
+        let attr = SlabAttr::ALL
+            .into_iter()
+            .find(|a| a.name() == attr)
+            .ok_or_else(|| {
+                let valid: Vec<&str> = SlabAttr::ALL.iter().map(|a| a.name()).collect();
+                anyhow::anyhow!(
+                    "--sys: unknown slab attribute {attr:?}; valid: {}",
+                    valid.join(", ")
+                )
+            })?;
+        Ok(SysFile {
+            cache: cache.to_string(),
+            attr,
+        })
+    }
+
+    fn path(&self) -> String {
+        format!("/sys/kernel/slab/{}/{}", self.cache, self.attr.name())
+    }
+}
+
+/// A `--kmem-cache` request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct KmemCacheArg {
+    name: String,
+    size: u32,
+    count: u32,
+    overrun: bool,
+}
+
+impl KmemCacheArg {
+    fn parse(arg: &str) -> anyhow::Result<KmemCacheArg> {
+        let bad = || anyhow::anyhow!("--kmem-cache {arg:?}: expected NAME:SIZE[:COUNT[:overrun]]");
+        let mut it = arg.split(':');
+        let name = it.next().filter(|n| !n.is_empty()).ok_or_else(bad)?;
+        let size = it.next().ok_or_else(bad)?.parse().map_err(|_| bad())?;
+        let count = match it.next() {
+            Some(c) => c.parse().map_err(|_| bad())?,
+            None => 0,
+        };
+        let overrun = match it.next() {
+            None => false,
+            Some("overrun") => true,
+            Some(_) => return Err(bad()),
+        };
+        if it.next().is_some() {
+            return Err(bad());
+        }
+        Ok(KmemCacheArg {
+            name: name.to_string(),
+            size,
+            count,
+            overrun,
+        })
+    }
 }
 
 /// A `/proc` file `oxmm boot --proc` can print.
@@ -246,6 +374,25 @@ fn boot(args: &BootArgs) -> anyhow::Result<()> {
         .iter()
         .map(|n| ProcFile::parse(n))
         .collect::<anyhow::Result<Vec<_>>>()?;
+    let sys = args
+        .sys_files
+        .iter()
+        .map(|p| SysFile::parse(p))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let work = args
+        .kmem_caches
+        .iter()
+        .map(|a| KmemCacheArg::parse(a))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let slab_args = !sys.is_empty() || !work.is_empty() || !args.validate.is_empty();
+    if args.describe_only && slab_args {
+        anyhow::bail!(
+            "--kmem-cache, --sys and --validate need the slab caches of a full boot; drop --describe-only"
+        );
+    }
+    if !work.is_empty() && files.is_empty() && sys.is_empty() && args.validate.is_empty() {
+        anyhow::bail!("--kmem-cache: nothing to show after it; add --proc, --sys or --validate");
+    }
     if args.describe_only {
         if let Some(f) = files.iter().find(|f| f.needs_free_lists()) {
             anyhow::bail!(
@@ -261,8 +408,14 @@ fn boot(args: &BootArgs) -> anyhow::Result<()> {
         BootMode::Full
     };
     let hm = HostedMachine::boot(&machine, mode)?;
-    if !files.is_empty() {
-        return print_proc_files(hm, mode, &files);
+    if !files.is_empty() || slab_args {
+        let after = AfterBoot {
+            files: &files,
+            work: &work,
+            sys: &sys,
+            validate: &args.validate,
+        };
+        return print_proc_files(hm, mode, &after);
     }
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
@@ -283,13 +436,110 @@ fn boot(args: &BootArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// `--proc`: render each file after the boot; several are separated by `==> /proc/NAME <==`
-/// headers as `head` prints them, so that one alone is exactly the file.
+/// What to do and show after the boot.
+struct AfterBoot<'a> {
+    files: &'a [ProcFile],
+    work: &'a [KmemCacheArg],
+    sys: &'a [SysFile],
+    validate: &'a [String],
+}
+
+/// `--kmem-cache`: create each cache and allocate its objects (kept allocated).
+fn run_kmem_caches(
+    hm: &HostedMachine,
+    slab: &SlabCaches,
+    work: &[KmemCacheArg],
+) -> anyhow::Result<()> {
+    let mm = hm.mm();
+    for w in work {
+        let id = slab
+            .kmem_cache_create(mm, &w.name, w.size, 0, SlabFlags::default(), None)
+            .map_err(|e| anyhow::anyhow!("--kmem-cache {}: {e}", w.name))?;
+        let object_size = slab.cache(id).map_or(w.size, |c| c.object_size());
+        for _ in 0..w.count {
+            let p = slab
+                .kmem_cache_alloc(mm, id, Gfp::KERNEL)
+                .map_err(|e| anyhow::anyhow!("--kmem-cache {}: allocating: {e}", w.name))?;
+            if w.overrun {
+                // SAFETY: `p` is an object of `object_size` bytes in a slab of the
+                // hosted machine's direct map; the byte after it is still inside the
+                // slab (a red zone, padding or the next object's slot), memory this
+                // process owns. Writing it is the bug the red zone exists to catch.
+                unsafe { p.as_ptr().add(object_size as usize).write(0x78) };
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `--sys kernel/slab/CACHE/ATTR`: the file's text.
+fn sys_file(slab: &SlabCaches, f: &SysFile) -> anyhow::Result<String> {
+    let id = slab
+        .find_cache(&f.cache)
+        .ok_or_else(|| anyhow::anyhow!("--sys {}: no such slab cache", f.path()))?;
+    let c = slab
+        .cache(id)
+        .ok_or_else(|| anyhow::anyhow!("--sys {}: no such slab cache", f.path()))?;
+    let v = match f.attr {
+        SlabAttr::Aliases => {
+            slab.aliases(id)
+                .map_err(|e| anyhow::anyhow!("--sys {}: {e}", f.path()))? as u64
+        }
+        SlabAttr::Align => c.align() as u64,
+        SlabAttr::ObjectSize => c.object_size() as u64,
+        SlabAttr::SlabSize => c.size() as u64,
+        SlabAttr::ObjsPerSlab => c.objects_per_slab() as u64,
+        SlabAttr::Order => c.order() as u64,
+    };
+    Ok(format!("{v}\n"))
+}
+
+/// `--validate CACHE|all`: `validate_store` on each cache named, and the kernel log
+/// lines it produced.
+fn validate(hm: &HostedMachine, slab: &SlabCaches, which: &str) -> anyhow::Result<String> {
+    let mm = hm.mm();
+    let ids = if which == "all" {
+        let mut ids = Vec::new();
+        slab.for_each(|c| {
+            if c.flags().0 & oxmm::slab::hooks::SLAB_DEBUG_FLAGS.0 != 0 {
+                ids.push(c.id());
+            }
+        });
+        ids.reverse();
+        ids
+    } else {
+        let id = slab.find_cache(which).ok_or_else(|| {
+            anyhow::anyhow!("--validate {which}: no such slab cache in /sys/kernel/slab")
+        })?;
+        vec![id]
+    };
+    let mut out = String::new();
+    for id in ids {
+        mm.platform().take_printk();
+        match slab.kmem_cache_validate(mm, id) {
+            Ok(_) => {}
+            Err(oxmm::slab::SlabError::NotDebugCache(_)) => anyhow::bail!(
+                "--validate {which}: Invalid argument (EINVAL): the cache has no debug flags; boot with --cmdline \"slub_debug=FZPU,{which}\""
+            ),
+            Err(e) => anyhow::bail!("--validate {which}: {e}"),
+        }
+        for (_, line) in mm.platform().take_printk() {
+            writeln!(out, "{line}")?;
+        }
+    }
+    Ok(out)
+}
+
+/// `--proc`, `--sys`, `--validate`: render each file after the boot (and the
+/// `--kmem-cache` workload); several are separated by `==> /proc/NAME <==` headers as
+/// `head` prints them, so that one alone is exactly the file. A validation shows the
+/// kernel log lines it produced, headed by its `validate` file.
 fn print_proc_files(
     mut hm: HostedMachine,
     mode: BootMode,
-    files: &[ProcFile],
+    after: &AfterBoot<'_>,
 ) -> anyhow::Result<()> {
+    let files = after.files;
     // Linux has its slab caches by the time anyone reads /proc, and they take pages
     // from the free lists: create them whatever is asked, so buddyinfo does not depend
     // on whether slabinfo is asked too.
@@ -302,10 +552,16 @@ fn print_proc_files(
     } else {
         None
     };
+    if let Some(slab) = &slab {
+        // The kernel log of --validate, with the allocating call sites by name
+        // (CONFIG_STACKDEPOT) and dump_stack's call traces.
+        hm.mm().platform().capture_printk();
+        hm.mm().platform().enable_stack_depot();
+        run_kmem_caches(&hm, slab, after.work)?;
+    }
+    let mut outputs: Vec<(String, String)> = Vec::new();
     let mm = hm.mm();
-    let stdout = io::stdout();
-    let mut out = io::BufWriter::new(stdout.lock());
-    for (i, &f) in files.iter().enumerate() {
+    for &f in files.iter() {
         let mut s = String::new();
         match f {
             ProcFile::Buddyinfo => mm.buddyinfo(&mut s)?,
@@ -336,13 +592,27 @@ fn print_proc_files(
                 writeln!(s, "{}", ratios.join("\t"))?
             }
         }
-        if files.len() > 1 {
+        outputs.push((format!("/proc/{}", f.name()), s));
+    }
+    if let Some(slab) = &slab {
+        for f in after.sys {
+            outputs.push((f.path(), sys_file(slab, f)?));
+        }
+        for v in after.validate {
+            let text = validate(&hm, slab, v)?;
+            outputs.push((format!("/sys/kernel/slab/{v}/validate"), text));
+        }
+    }
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    for (i, (name, text)) in outputs.iter().enumerate() {
+        if outputs.len() > 1 {
             if i > 0 {
                 writeln!(out)?;
             }
-            writeln!(out, "==> /proc/{} <==", f.name())?;
+            writeln!(out, "==> {name} <==")?;
         }
-        out.write_all(s.as_bytes())?;
+        out.write_all(text.as_bytes())?;
     }
     out.flush()?;
     Ok(())

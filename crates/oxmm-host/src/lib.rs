@@ -10,3 +10,4 @@ pub mod hosted;
 pub mod machine;
 pub mod physmem;
 pub mod platform;
+pub mod symbols;

@@ -2,13 +2,15 @@
 
 use std::cell::{Cell, RefCell};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use oxmm::local_lock::ThisCpu;
-use oxmm::platform::Platform;
+use oxmm::platform::{Platform, SavedStack};
+use oxmm::printk::Level;
 use oxmm::types::VirtAddr;
 
 use crate::physmem::PhysMem;
+use crate::symbols::StackDepot;
 
 /// The hosted machine as the core sees it: the direct map is a [`PhysMem`], CPU ids are
 /// the host CPUs the calling threads first ran on (cached per thread, folded into the
@@ -41,6 +43,10 @@ pub struct HostPlatform {
     owners: Option<Arc<CpuOwners>>,
     // `owners`' serial (0: none), here so `this_cpu` compares without following the Arc.
     serial: u64,
+    // Run-time printk lines while capturing (see `capture_printk`); `None`: discarded.
+    klog: Mutex<Option<Vec<(Level, String)>>>,
+    // Set once slab tracks keep their stacks (see `enable_stack_depot`).
+    depot: OnceLock<StackDepot>,
 }
 
 /// Which thread owns each CPU of one platform (0: nobody).
@@ -80,6 +86,8 @@ impl HostPlatform {
             tlb_flushed_bytes: AtomicU64::new(0),
             owners: None,
             serial: 0,
+            klog: Mutex::new(None),
+            depot: OnceLock::new(),
         })
     }
 
@@ -103,7 +111,65 @@ impl HostPlatform {
             tlb_flushed_bytes: AtomicU64::new(0),
             owners: None,
             serial: 0,
+            klog: Mutex::new(None),
+            depot: OnceLock::new(),
         })
+    }
+
+    /// Keep the run-time kernel log (slab reports, bad-page reports, allocation
+    /// warnings) from now on, for [`HostPlatform::take_printk`]; until called, the
+    /// platform discards it as the core's default `printk` does.
+    ///
+    /// ```
+    /// use oxmm::platform::Platform;
+    /// use oxmm::printk::Level;
+    /// use oxmm_host::platform::HostPlatform;
+    /// let p = HostPlatform::without_memory(1).unwrap();
+    /// p.printk(Level::Err, format_args!("lost"));
+    /// p.capture_printk();
+    /// p.printk(Level::Err, format_args!("kept {}", 1));
+    /// assert_eq!(p.take_printk(), [(Level::Err, "kept 1".to_string())]);
+    /// ```
+    pub fn capture_printk(&self) {
+        let mut g = self.klog.lock().unwrap_or_else(|e| e.into_inner());
+        g.get_or_insert_with(Vec::new);
+    }
+
+    /// The run-time kernel log lines captured since the last call (capturing goes on).
+    ///
+    /// ```
+    /// let p = oxmm_host::platform::HostPlatform::without_memory(1).unwrap();
+    /// assert!(p.take_printk().is_empty());
+    /// ```
+    pub fn take_printk(&self) -> Vec<(Level, String)> {
+        let mut g = self.klog.lock().unwrap_or_else(|e| e.into_inner());
+        g.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    /// Let slab tracks keep their call stacks (Linux's `CONFIG_STACKDEPOT` with
+    /// `slub_debug=U`) from now on: each tracked allocation and free of a
+    /// `SLAB_STORE_USER` cache saves its stack in a depot and records the true return
+    /// address into its caller, and reports print both by name. A stack walk per
+    /// tracked operation, so off until asked for; the depot allocates from the
+    /// process heap, so a machine serving that heap must not enable it.
+    ///
+    /// ```
+    /// use oxmm::platform::Platform;
+    /// use oxmm_host::platform::HostPlatform;
+    /// let p = HostPlatform::without_memory(1).unwrap();
+    /// assert_eq!(p.stack_depot_save().handle, 0);
+    /// p.enable_stack_depot();
+    /// assert_eq!(p.stack_depot_save().handle, 1);
+    /// ```
+    pub fn enable_stack_depot(&self) {
+        self.depot.get_or_init(StackDepot::default);
+    }
+
+    fn capturing(&self) -> bool {
+        self.klog
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_some()
     }
 
     /// The physical memory behind the direct map, if any.
@@ -390,6 +456,67 @@ impl Platform for HostPlatform {
         self.tlb_flushes.fetch_add(1, Ordering::Relaxed);
         self.tlb_flushed_bytes
             .fetch_add(end.0.saturating_sub(start.0), Ordering::Relaxed);
+    }
+
+    fn symbolize(&self, addr: usize, out: &mut dyn std::fmt::Write) -> std::fmt::Result {
+        crate::symbols::sprint_symbol(addr, out)
+    }
+
+    fn stack_depot_save(&self) -> SavedStack {
+        match self.depot.get() {
+            Some(d) => {
+                let (handle, caller) = d.save_current();
+                SavedStack { handle, caller }
+            }
+            None => SavedStack::default(),
+        }
+    }
+
+    // stack_trace_print at KERN_DEFAULT (shown at the default console level, warning).
+    fn stack_depot_print(&self, handle: u32) {
+        let entries = self.depot.get().and_then(|d| d.fetch(handle));
+        for ip in entries.unwrap_or_default() {
+            let mut s = String::new();
+            let _ = crate::symbols::sprint_symbol(ip, &mut s);
+            self.printk(Level::Warning, format_args!(" {s}"));
+        }
+    }
+
+    // dump_stack_lvl(KERN_DEFAULT): the header and the call trace, only when someone
+    // keeps the log (the walk and the names cost milliseconds).
+    fn dump_stack(&self, tainted: bool) {
+        if !self.capturing() {
+            return;
+        }
+        let comm: String = std::thread::current()
+            .name()
+            .unwrap_or("oxmm")
+            .chars()
+            .take(15)
+            .collect();
+        self.printk(
+            Level::Warning,
+            format_args!(
+                "CPU: {} UID: 0 PID: {} Comm: {comm} {} 6.12.0 #1",
+                self.cpu_id(),
+                self.current_pid(),
+                oxmm::slab::debug::Tainted(tainted)
+            ),
+        );
+        self.printk(Level::Warning, format_args!("Call Trace:"));
+        self.printk(Level::Warning, format_args!(" <TASK>"));
+        for line in crate::symbols::call_trace() {
+            self.printk(Level::Warning, format_args!("{line}"));
+        }
+        self.printk(Level::Warning, format_args!(" </TASK>"));
+    }
+
+    fn printk(&self, level: Level, args: std::fmt::Arguments<'_>) {
+        let mut g = self.klog.lock().unwrap_or_else(|e| e.into_inner());
+        // Formatted only when kept: a discarded line costs no allocation.
+        if let Some(v) = g.as_mut() {
+            v.push((level, args.to_string()));
+        }
     }
 }
 

@@ -106,3 +106,118 @@ fn debug_checks_on_buddy_allocated_slab_pages() {
     assert_eq!(mm.nr_free_pages(), free_before);
     mm.check().unwrap();
 }
+
+/// The object the report below is about, allocated here (not inlined, so that the
+/// return address lies in a function of its own name).
+#[inline(never)]
+fn allocate_the_victim(
+    mm: &oxmm::mm::Mm<oxmm_host::platform::HostPlatform>,
+    sc: &oxmm::slab::SlabCaches,
+    id: oxmm::slab::CacheId,
+) -> *mut u8 {
+    sc.kmem_cache_alloc(mm, id, Gfp::KERNEL).unwrap().as_ptr()
+}
+
+#[inline(never)]
+fn free_the_victim(
+    mm: &oxmm::mm::Mm<oxmm_host::platform::HostPlatform>,
+    sc: &oxmm::slab::SlabCaches,
+    id: oxmm::slab::CacheId,
+    p: *mut u8,
+) -> Result<(), oxmm::slab::SlabError> {
+    // Not a tail call: this function stays on the stack the report walks.
+    let r = sc.kmem_cache_free(mm, id, p);
+    std::hint::black_box(r)
+}
+
+/// With the stack depot on, a slab report in the host names the function that
+/// allocated the object (`Allocated in %pS` as `name+0xoff/0xsize`, then its saved
+/// stack), and ends with `dump_stack()`'s header and a call trace through the
+/// function that freed it.
+#[test]
+fn reports_name_the_allocating_function_and_dump_the_stack() {
+    let mut hm = HostedMachine::boot(&Machine::profile("pc-8g").unwrap(), BootMode::Full).unwrap();
+    let params = hm.slub_params();
+    let sc = oxmm::slab::SlabCaches::init(hm.mm_mut(), params).unwrap();
+    let mm = hm.mm();
+    mm.platform().capture_printk();
+    mm.platform().enable_stack_depot();
+    let f = SlabFlags(
+        SlabFlags::CONSISTENCY_CHECKS.0
+            | SlabFlags::RED_ZONE.0
+            | SlabFlags::POISON.0
+            | SlabFlags::STORE_USER.0,
+    );
+    let id = sc.kmem_cache_create(mm, "victims", 64, 0, f, None).unwrap();
+    let p = allocate_the_victim(mm, &sc, id);
+    // SAFETY: the byte after the 64-byte object is its right red zone, inside the
+    // slab in the hosted direct map: the overrun the report is about.
+    unsafe { p.add(64).write(0x42) };
+    assert!(free_the_victim(mm, &sc, id, p).is_err());
+    let log: Vec<String> = mm
+        .platform()
+        .take_printk()
+        .into_iter()
+        .map(|(_, l)| l)
+        .collect();
+    assert!(
+        log.iter()
+            .any(|l| l == "BUG victims (Not tainted): Right Redzone overwritten"),
+        "{log:#?}"
+    );
+    let at = log
+        .iter()
+        .position(|l| l.starts_with("Allocated in "))
+        .unwrap_or_else(|| panic!("{log:#?}"));
+    let alloc = &log[at];
+    assert!(
+        alloc.starts_with("Allocated in slub_debug_hosted::allocate_the_victim+0x"),
+        "{alloc}"
+    );
+    let sym = alloc
+        .strip_prefix("Allocated in ")
+        .and_then(|s| s.split(' ').next())
+        .unwrap();
+    let (off, size) = sym.rsplit_once('+').unwrap().1.split_once('/').unwrap();
+    let off = u64::from_str_radix(off.trim_start_matches("0x"), 16).unwrap();
+    let size = u64::from_str_radix(size.trim_start_matches("0x"), 16).unwrap();
+    assert!(off < size, "{alloc}");
+    assert!(alloc.contains(" age=") && alloc.contains(" cpu=") && alloc.contains(" pid="));
+    // The saved stack follows, from the core through the allocating function.
+    assert!(
+        !log.iter().any(|l| l.contains("stack trace missing")),
+        "{log:#?}"
+    );
+    let stack: Vec<&String> = log[at + 1..]
+        .iter()
+        .take_while(|l| l.starts_with(' '))
+        .collect();
+    assert!(stack.len() >= 2, "{log:#?}");
+    assert!(stack[0].starts_with(" oxmm::"), "{stack:#?}");
+    assert!(
+        stack
+            .iter()
+            .any(|l| l.starts_with(" slub_debug_hosted::allocate_the_victim+0x")),
+        "{stack:#?}"
+    );
+    // dump_stack: the header, then the trace through the freeing function.
+    let hdr = log
+        .iter()
+        .position(|l| l.starts_with("CPU: ") && l.contains(" Comm: "))
+        .unwrap_or_else(|| panic!("{log:#?}"));
+    assert!(log[hdr].ends_with(" Not tainted 6.12.0 #1"), "{}", log[hdr]);
+    assert_eq!(
+        (log[hdr + 1].as_str(), log[hdr + 2].as_str()),
+        ("Call Trace:", " <TASK>")
+    );
+    let trace: Vec<&String> = log[hdr + 3..]
+        .iter()
+        .take_while(|l| *l != " </TASK>")
+        .collect();
+    assert!(
+        trace
+            .iter()
+            .any(|l| l.starts_with(" slub_debug_hosted::free_the_victim+0x")),
+        "{trace:#?}"
+    );
+}

@@ -103,6 +103,92 @@ pub trait Platform {
         0
     }
 
+    /// `%pS` (vsprintf's `symbol_string`): write code address `addr` as a symbol. The
+    /// default is a kernel without `CONFIG_KALLSYMS` (`special_hex_number`: `0x` and
+    /// 16 zero-padded hex digits). A platform that can name code writes
+    /// `sprint_symbol`'s `name+0xoff/0xsize`, and `0x…` (unpadded) for an address it
+    /// cannot name.
+    ///
+    /// ```
+    /// # struct P;
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// # }
+    /// use oxmm::platform::Platform;
+    /// let mut s = String::new();
+    /// P.symbolize(0xffffffff81234567, &mut s).unwrap();
+    /// assert_eq!(s, "0xffffffff81234567");
+    /// s.clear();
+    /// P.symbolize(0x1000, &mut s).unwrap();
+    /// assert_eq!(s, "0x0000000000001000");
+    /// ```
+    #[doc(alias = "symbol_string")]
+    fn symbolize(&self, addr: usize, out: &mut dyn core::fmt::Write) -> core::fmt::Result {
+        write!(out, "0x{addr:016x}")
+    }
+
+    /// `set_track_prepare` → `stack_depot_save`: record the current call stack for a
+    /// slab track. Returns its handle (0: none, the default — Linux without
+    /// `CONFIG_STACKDEPOT`, whose reports say `object allocation/free stack trace
+    /// missing`) and, when the platform can tell, the return address into the caller
+    /// of the slab API (`_RET_IP_`), which then replaces the call site the track
+    /// would record.
+    ///
+    /// ```
+    /// # struct P;
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// # }
+    /// use oxmm::platform::{Platform, SavedStack};
+    /// assert_eq!(P.stack_depot_save(), SavedStack::default());
+    /// ```
+    #[doc(alias = "set_track_prepare")]
+    fn stack_depot_save(&self) -> SavedStack {
+        SavedStack::default()
+    }
+
+    /// `stack_depot_print(handle)`: print the stack saved under `handle` (one
+    /// `KERN_ERR`-level ` %pS` line per entry, as `stack_trace_print` does). Nothing
+    /// by default, where no handle is ever given out.
+    ///
+    /// ```
+    /// # struct P;
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// # }
+    /// use oxmm::platform::Platform;
+    /// P.stack_depot_print(1);
+    /// ```
+    fn stack_depot_print(&self, _handle: u32) {}
+
+    /// `dump_stack()` at the end of a slab report: `dump_stack_print_info`'s `CPU: …
+    /// PID: … Comm: …` header (`tainted`: the kernel carries `TAINT_BAD_PAGE`, which
+    /// the header's taint flags show), `Call Trace:` and one ` %pS` line per frame.
+    /// The default prints nothing: the core has no unwinder, and a header without
+    /// its trace would only lengthen every report.
+    ///
+    /// ```
+    /// # struct P;
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// # }
+    /// use oxmm::platform::Platform;
+    /// P.dump_stack(false);
+    /// ```
+    fn dump_stack(&self, _tainted: bool) {}
+
     /// The caller's CPU and whether it owns it (see [`crate::local_lock`]). The
     /// default shares [`Platform::cpu_id`] with whoever else runs there.
     ///
@@ -190,4 +276,18 @@ pub trait Platform {
     fn phys_to_virt(&self, phys: PhysAddr) -> VirtAddr {
         VirtAddr((self.direct_map_base() as u64).wrapping_add(phys.0))
     }
+}
+
+/// A call stack saved for a slab track ([`Platform::stack_depot_save`]).
+///
+/// ```
+/// let s = oxmm::platform::SavedStack::default();
+/// assert_eq!((s.handle, s.caller), (0, 0));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SavedStack {
+    /// `depot_stack_handle_t`: 0 for none.
+    pub handle: u32,
+    /// The return address into the slab API's caller (`_RET_IP_`); 0 if unknown.
+    pub caller: usize,
 }

@@ -770,7 +770,7 @@ fn kfence_double_free() {
     assert!(!d.free(&mut slab, p, 0x4444));
     let log = c.plat.take();
     assert_eq!(log[1], "BUG kmalloc-64 (Not tainted): Object already free");
-    assert!(log.contains(&"Freed in 0x3333 age=0 cpu=1 pid=77".to_string()));
+    assert!(log.contains(&"Freed in 0x0000000000003333 age=0 cpu=1 pid=77".to_string()));
     assert_eq!(
         log.last().unwrap(),
         &format!("FIX kmalloc-64: Object at 0x{p:016x} not freed")
@@ -1396,4 +1396,97 @@ fn debug_layout_without_debug_flags_is_the_plain_layout() {
             }
         }
     }
+}
+
+/// A platform with kallsyms, a stack depot and an unwinder (as oxmm-host has).
+#[derive(Default)]
+struct Syms {
+    lines: Mutex<Vec<String>>,
+}
+
+impl Platform for Syms {
+    fn direct_map_base(&self) -> *mut u8 {
+        std::ptr::null_mut()
+    }
+    fn cpu_id(&self) -> usize {
+        0
+    }
+    fn nr_cpus(&self) -> usize {
+        1
+    }
+    fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    fn printk(&self, _level: Level, args: std::fmt::Arguments<'_>) {
+        self.lines.lock().unwrap().push(args.to_string());
+    }
+    fn symbolize(&self, addr: usize, out: &mut dyn std::fmt::Write) -> std::fmt::Result {
+        write!(out, "caller_fn+0x{:x}/0x100", addr - 0x5000)
+    }
+    fn stack_depot_save(&self) -> oxmm::platform::SavedStack {
+        oxmm::platform::SavedStack {
+            handle: 7,
+            caller: 0x5010,
+        }
+    }
+    fn stack_depot_print(&self, handle: u32) {
+        self.printk(Level::Err, format_args!(" depot_{handle}+0x1/0x2"));
+    }
+    fn dump_stack(&self, tainted: bool) {
+        self.printk(Level::Err, format_args!("Call Trace: tainted={tainted}"));
+    }
+}
+
+/// print_track's `%pS` goes through the platform's symbolizer, with the stack saved
+/// by its depot; each report ends with the platform's dump_stack (print_trailer and
+/// slab_err both).
+#[test]
+fn reports_use_the_platforms_symbols_stacks_and_dump_stack() {
+    let cache = DebugCache {
+        name: "syms",
+        layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+        hardening: FreelistHardening::new(1),
+    };
+    let plat = Syms::default();
+    let state = DebugState::new();
+    let d = SlubDebugger {
+        cache: &cache,
+        platform: &plat,
+        state: &state,
+    };
+    let mut mem = SlabMem::new(0);
+    let mut slab = mem.slab(4096 / cache.layout.size);
+    d.new_slab(&mut slab, None, None);
+    // The call site given (0x1234) gives way to the depot's return address.
+    let p = d.alloc(&mut slab, 64, 0x1234).unwrap();
+    let t = d.get_track(&slab, p, TrackItem::Alloc);
+    assert_eq!((t.addr, t.handle), (0x5010, 7));
+    *slab.byte_mut(p + 64).unwrap() = 0;
+    // The free's checks find the overrun: reported, repaired, the free refused.
+    assert!(!d.free(&mut slab, p, 0x9999));
+    let log = std::mem::take(&mut *plat.lines.lock().unwrap());
+    let at = log
+        .iter()
+        .position(|l| l == "Allocated in caller_fn+0x10/0x100 age=0 cpu=0 pid=0")
+        .unwrap_or_else(|| panic!("{log:#?}"));
+    assert_eq!(log[at + 1], " depot_7+0x1/0x2");
+    assert!(!log.iter().any(|l| l.contains("stack trace missing")));
+    // The report's trailer ends with the call trace, before the fix is made.
+    assert_eq!(
+        log.iter().filter(|l| l.starts_with("Call Trace:")).count(),
+        1,
+        "{log:#?}"
+    );
+    let trace = log
+        .iter()
+        .position(|l| l.starts_with("Call Trace:"))
+        .unwrap();
+    assert!(log[trace - 1].starts_with("Padding  "), "{log:#?}");
+    // slab_err (a free of a pointer inside an object) dumps the stack too, tainted
+    // by then.
+    assert!(!d.free(&mut slab, p + 1, 0));
+    let log = std::mem::take(&mut *plat.lines.lock().unwrap());
+    let trace = log
+        .iter()
+        .position(|l| l == "Call Trace: tainted=true")
+        .unwrap_or_else(|| panic!("{log:#?}"));
+    assert!(log[trace - 1].starts_with("Slab 0x"), "{log:#?}");
 }

@@ -116,7 +116,7 @@ fn reports_name_the_allocating_call_site() {
         .unwrap_or_else(|| panic!("{log:?}"));
     let pid = oxmm::platform::Platform::current_pid(mm.platform());
     assert!(
-        alloc.starts_with(&format!("Allocated in {site:#x} age=")),
+        alloc.starts_with(&format!("Allocated in 0x{site:016x} age=")),
         "{alloc}"
     );
     assert!(alloc.ends_with(&format!(" cpu=0 pid={pid}")), "{alloc}");
@@ -145,7 +145,24 @@ fn use_after_free_report_names_the_freeing_call_site() {
         .find(|l| l.starts_with("Freed in "))
         .unwrap_or_else(|| panic!("{log:?}"));
     assert!(
-        freed.starts_with(&format!("Freed in {freed_at:#x} age=")),
+        freed.starts_with(&format!("Freed in 0x{freed_at:016x} age=")),
         "{freed}"
     );
+}
+
+/// `early_kmem_cache_node_alloc` marks the first node structure allocated
+/// (`init_object(…, SLUB_RED_ACTIVE)`): validating the boot caches under
+/// `slub_debug=FZPU` finds nothing wrong.
+#[test]
+fn the_boot_caches_validate_clean_under_slub_debug() {
+    let (mm, sc) = boot("FZPU");
+    mm.platform().take_log();
+    for id in [SlabCaches::KMEM_CACHE_NODE, SlabCaches::KMEM_CACHE] {
+        assert!(sc.kmem_cache_validate(&mm, id).unwrap() >= 1);
+    }
+    let k64 = sc.find_cache("kmalloc-64").unwrap();
+    let p = sc.kmem_cache_alloc(&mm, k64, Gfp::KERNEL).unwrap();
+    assert_eq!(sc.kmem_cache_validate(&mm, k64), Ok(1));
+    sc.kmem_cache_free(&mm, k64, p.as_ptr()).unwrap();
+    assert_eq!(mm.platform().take_log(), Vec::<String>::new());
 }

@@ -16,6 +16,7 @@
 //! (`next` only) on a CPU's partial list. A free object holds the address of the next
 //! free object at the cache's free-pointer offset.
 
+use super::alias::AliasTable;
 use super::hardening::{cache_random_seq_create, platform_u32, MemInit};
 use super::hooks::kmem_cache_debug;
 use super::kmalloc::{
@@ -677,6 +678,9 @@ pub struct SlabCaches {
     /// `kmem_cache_free` does). Only kmalloc caches, which are never destroyed, are
     /// recorded.
     kfree_hint: [KfreeHint; KFREE_HINTS],
+    /// The alias names merged requests linked to their caches (taken inside `mutex`
+    /// when both are held).
+    aliases: spin::Mutex<AliasTable>,
 }
 
 /// Direct-map address of `pfn`.
@@ -727,6 +731,7 @@ impl SlabCaches {
             percpu_pages: AtomicU64::new(0),
             kmalloc_ready: false,
             kfree_hint: [const { KfreeHint(AtomicU16::new(NO_ID)) }; KFREE_HINTS],
+            aliases: spin::Mutex::new(AliasTable::new()),
         };
         let mut sc = sc;
         // kmem_cache_node, its node structures carved from its own fresh slabs.
@@ -982,6 +987,55 @@ impl SlabCaches {
         }
     }
 
+    /// `/sys/kernel/slab/<cache>/aliases` (`aliases_show`): the merged requests the
+    /// cache serves besides its own, `refcount - 1`, and 0 for a cache never merged
+    /// into (`refcount < 0`: the boot caches).
+    ///
+    /// ```no_run
+    /// # fn f<P: oxmm::platform::Platform>(mm: &oxmm::mm::Mm<P>, slab: &oxmm::slab::SlabCaches) {
+    /// use oxmm::slab::SlabFlags;
+    /// let a = slab.kmem_cache_create(mm, "a", 40, 0, SlabFlags::default(), None).unwrap();
+    /// let b = slab.kmem_cache_create(mm, "b", 40, 0, SlabFlags::default(), None).unwrap();
+    /// assert_eq!((a, slab.aliases(a)), (b, Ok(1)));
+    /// # }
+    /// ```
+    #[doc(alias = "aliases_show")]
+    pub fn aliases(&self, id: CacheId) -> Result<u32, SlabError> {
+        let s = self.cache_ref(id)?;
+        Ok(s.refcount().saturating_sub(1).max(0) as u32)
+    }
+
+    /// Each alias name linked to cache `id` (its `/sys/kernel/slab/<name>` links, the
+    /// cache's own name not included). A link stays until its cache is destroyed, as
+    /// Linux's does when only the alias's reference is dropped.
+    ///
+    /// ```no_run
+    /// # fn f(slab: &oxmm::slab::SlabCaches, id: oxmm::slab::CacheId) {
+    /// slab.for_each_alias(id, |name| println!("{name}"));
+    /// # }
+    /// ```
+    pub fn for_each_alias(&self, id: CacheId, f: impl FnMut(&str)) {
+        self.aliases.lock().for_each_name(id, f);
+    }
+
+    /// The cache `/sys/kernel/slab/<name>` leads to: a cache of that name, else the
+    /// cache an alias of that name is linked to.
+    ///
+    /// ```no_run
+    /// # fn f(slab: &oxmm::slab::SlabCaches) {
+    /// assert!(slab.find_cache("kmalloc-64").is_some());
+    /// # }
+    /// ```
+    pub fn find_cache(&self, name: &str) -> Option<CacheId> {
+        let mut found = None;
+        self.for_each(|c| {
+            if found.is_none() && c.name() == name {
+                found = Some(c.id());
+            }
+        });
+        found.or_else(|| self.aliases.lock().lookup(name))
+    }
+
     /// Number of caches (aliases not counted).
     pub fn nr_caches(&self) -> usize {
         let mut n = 0;
@@ -1117,7 +1171,14 @@ impl SlabCaches {
         let flags = SlabFlags(flags.0 & !SlabFlags::KMALLOC.0);
         let _g = self.mutex.lock();
         if let Some(s) = self.find_mergeable(size, align, flags, name, ctor.is_some()) {
-            // __kmem_cache_alias: clear the whole (larger) object on kzalloc.
+            // __kmem_cache_alias: the name links to the cache (sysfs_slab_alias), the
+            // cache gains a reference, and kzalloc clears the whole (larger) object.
+            if name != s.name() && !self.aliases.lock().link(name, s.id()) {
+                mm.platform().printk(
+                    Level::Err,
+                    format_args!("SLUB: Unable to add cache alias {name} to sysfs"),
+                );
+            }
             s.refcount.fetch_add(1, Relaxed);
             s.object_size.fetch_max(size, Relaxed);
             s.inuse.fetch_max(size.next_multiple_of(WORD), Relaxed);
@@ -1322,6 +1383,7 @@ impl SlabCaches {
             Some(p) if prev != NO_ID => p.next.store(next, Relaxed),
             _ => self.head.store(next, Relaxed),
         }
+        self.aliases.lock().unlink_cache(id);
         self.cache_random_seq_destroy(mm, s);
         let kcn = self.cache_ref(Self::KMEM_CACHE_NODE)?;
         free_kmem_cache_nodes(mm, kcn, s);

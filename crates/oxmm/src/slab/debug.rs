@@ -23,11 +23,20 @@
 //! its node lock: [`SlubDebugger::new_slab`] on a fresh slab, [`SlubDebugger::alloc`]
 //! (`alloc_single_from_partial`) and [`SlubDebugger::free`] (`free_to_partial_list`),
 //! moving the slab between partial and full lists by the counters it leaves, and
-//! dropping a `frozen` (isolated) slab from the lists. Validation
+//! dropping a `frozen` (isolated) slab from the lists. The frozen bit lives in the
+//! slab's descriptor (a debug slab is never a CPU slab, so Linux reuses the bit the
+//! same way, v6.12.y commit dbc16915279a): frees into such a slab are refused by
+//! `check_slab` (`Slab disabled since SLUB metadata consistency check failed`) and it
+//! is never reused; it stays counted in `nr_slabs`, so validation of a
+//! `SLAB_STORE_USER` cache reports it missing from the lists and destroying its cache
+//! warns that objects remain, as Linux does. Validation
 //! (`/sys/kernel/slab/*/validate`) is [`SlubDebugger::validate_slab`] per slab.
 //!
-//! Not reproduced: `dump_stack()`'s call trace (there is no unwinder) and symbol
-//! names for `%pS` (addresses print as hex); pointers print unhashed
+//! Symbols (`%pS`), saved stacks (`CONFIG_STACKDEPOT`) and the `dump_stack()` that
+//! ends each report come from the platform ([`Platform::symbolize`],
+//! [`Platform::stack_depot_save`], [`Platform::dump_stack`]); by default addresses
+//! print as a kernel without kallsyms prints them, tracks have no stack and there is
+//! no call trace (the core has no unwinder). Pointers print unhashed
 //! (`no_hash_pointers`). Page flags (`%pGp`) are decoded by [`crate::page::PageFlags`].
 //!
 //! ```
@@ -605,7 +614,14 @@ impl DebugState {
 
 /// `print_tainted()` for the one taint slab errors add: `Not tainted` or the 19
 /// v6.12 taint columns with `G` and `B` set.
-struct Tainted(bool);
+///
+/// ```
+/// use oxmm::slab::debug::Tainted;
+/// assert_eq!(Tainted(false).to_string(), "Not tainted");
+/// assert!(Tainted(true).to_string().starts_with("Tainted: G    B"));
+/// ```
+#[doc(alias = "print_tainted")]
+pub struct Tainted(pub bool);
 impl fmt::Display for Tainted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.0 {
@@ -817,6 +833,14 @@ impl<'m> Slab<'m> {
             let e = (o + len).min(self.mem.len());
             self.mem[o..e].fill(val);
         }
+    }
+}
+
+/// `%pS` of a code address, through the platform's symbolizer.
+struct Symbol<'a, P: Platform + ?Sized>(&'a P, usize);
+impl<P: Platform + ?Sized> fmt::Display for Symbol<'_, P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.symbolize(self.1, f)
     }
 }
 
@@ -1256,9 +1280,15 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     /// assert_eq!(d.get_track(&slab, p, TrackItem::Free).addr, 0x42);
     /// ```
     pub fn set_track(&self, slab: &mut Slab<'_>, object: usize, item: TrackItem, addr: u64) {
+        // set_track_prepare: the stack, and the true return address when known.
+        let saved = self.platform.stack_depot_save();
         let t = Track {
-            addr,
-            handle: 0,
+            addr: if saved.caller != 0 {
+                saved.caller as u64
+            } else {
+                addr
+            },
+            handle: saved.handle,
             cpu: self.platform.cpu_id() as u32,
             pid: self.platform.current_pid(),
             when: self.platform.jiffies(),
@@ -1312,14 +1342,16 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
             return;
         }
         self.err(format_args!(
-            "{what} in {:#x} age={} cpu={} pid={}",
-            t.addr,
+            "{what} in {} age={} cpu={} pid={}",
+            Symbol(self.platform, t.addr as usize),
             now.wrapping_sub(t.when),
             t.cpu,
             t.pid
         ));
         if t.handle == 0 {
             self.err(format_args!("object allocation/free stack trace missing"));
+        } else {
+            self.platform.stack_depot_print(t.handle);
         }
     }
 
@@ -1351,7 +1383,7 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     /// # d.new_slab(&mut slab, None, None);
     /// let p = d.alloc(&mut slab, 64, 0xabc).unwrap();
     /// d.print_tracking(&slab, p);
-    /// assert_eq!(plat.0.borrow()[0], "Allocated in 0xabc age=0 cpu=0 pid=0");
+    /// assert_eq!(plat.0.borrow()[0], "Allocated in 0x0000000000000abc age=0 cpu=0 pid=0");
     /// ```
     pub fn print_tracking(&self, slab: &Slab<'_>, object: usize) {
         if !self.has(SlabFlags::STORE_USER) {
@@ -1424,6 +1456,11 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
             slab.freelist,
             crate::page::PageFlags(slab.page_flags)
         ));
+    }
+
+    /// `dump_stack()`, which ends every report.
+    fn dump_stack(&self) {
+        self.platform.dump_stack(self.state.tainted());
     }
 
     fn slab_bug(&self, args: fmt::Arguments<'_>) {
@@ -1520,6 +1557,7 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
                 (l.size_from_object() - off) as usize,
             );
         }
+        self.dump_stack();
     }
 
     /// `object_err`: a `BUG` about one object, with its trailer; taints.
@@ -1593,6 +1631,7 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
         self.state.count();
         self.slab_bug(args);
         self.print_slab_info(slab);
+        self.dump_stack();
         self.state.taint();
     }
 
@@ -2291,8 +2330,50 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
         true
     }
 
-    /// Take a slab that failed its checks out of service: every object counts as
-    /// used and the free list is dropped, so nothing in it is touched again.
+    /// A free object whose stored free pointer is not an object of the slab, found as
+    /// it is handed out (`on_freelist`'s `Freechain corrupt`): reported, and the slab
+    /// taken out of service like a failed allocation check, before the wild pointer
+    /// could become the slab's free list.
+    ///
+    /// ```
+    /// # struct P(std::cell::RefCell<Vec<String>>);
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) { self.0.borrow_mut().push(a.to_string()); }
+    /// # }
+    /// # use oxmm::slab::debug::*;
+    /// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+    /// # let cache = DebugCache {
+    /// #     name: "c",
+    /// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+    /// #     hardening: FreelistHardening::new(1),
+    /// # };
+    /// # let plat = P(Default::default());
+    /// # let state = DebugState::new();
+    /// # let d = SlubDebugger { cache: &cache, platform: &plat, state: &state };
+    /// # let mut mem = vec![0u8; 4096];
+    /// # let base = mem.as_ptr() as usize;
+    /// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+    /// # d.new_slab(&mut slab, None, None);
+    /// let p = slab.freelist;
+    /// d.freechain_corrupt(&mut slab, p);
+    /// assert!(slab.frozen && slab.freelist == 0 && slab.inuse == slab.objects);
+    /// assert!(plat.0.borrow().iter().any(|l| l == "FIX c: Marking all objects used"));
+    /// ```
+    pub fn freechain_corrupt(&self, slab: &mut Slab<'_>, object: usize) {
+        self.object_err(slab, object, "Freechain corrupt");
+        self.isolate(slab);
+    }
+
+    /// Take a slab that failed its checks out of service (v6.12 `alloc_debug_processing`'s
+    /// `bad:` path): every object counts as used, the free list is dropped and the slab
+    /// is marked `frozen` — for a debug slab, which is never a CPU slab, the mark of a
+    /// slab whose metadata failed a consistency check. `check_slab` then refuses it
+    /// (`Slab disabled since SLUB metadata consistency check failed`), so no free puts
+    /// it back on a list and nothing in it is touched again.
     fn isolate(&self, slab: &mut Slab<'_>) {
         self.slab_fix(format_args!("Marking all objects used"));
         slab.inuse = slab.objects;
@@ -2372,7 +2453,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
         let mut cnt = 0u32;
         let mut checks_ok = false;
         'out: {
-            if self.has(SlabFlags::CONSISTENCY_CHECKS) && !self.check_slab(slab) {
+            // A frozen slab is refused even without SLAB_CONSISTENCY_CHECKS (Linux
+            // freezes only with them; here a corrupt free chain also freezes).
+            if (self.has(SlabFlags::CONSISTENCY_CHECKS) || slab.frozen) && !self.check_slab(slab) {
                 break 'out;
             }
             if slab.inuse < *bulk_cnt {

@@ -10,7 +10,9 @@
 //! `printk` and counting into [`SLUB_DEBUG_STATE`]. kmalloc passes the requested size
 //! (`orig_size`), so debug kmalloc caches red-zone the bytes past it. Allocations
 //! and frees record their call site (the `#[track_caller]` location's address,
-//! standing for `_RET_IP_`) in the alloc and free tracks (bulk frees record none).
+//! standing for `_RET_IP_`, or the true return address when the platform's stack depot
+//! finds it: [`Platform::stack_depot_save`]) in the alloc and free tracks (bulk frees
+//! record none without a depot).
 //!
 //! ```
 //! use oxmm::slab::{hooks::SLAB_DEBUG_FLAGS, SlabFlags};
@@ -83,8 +85,8 @@ fn slab_bytes<P: Platform>(mm: &Mm<P>, s: &KmemCache, objects: u32) -> usize {
 }
 
 /// Run `f` on the debug view of the slab at `pfn` (`objects` objects): its bytes in the
-/// direct map and, when `counters`, its `inuse` and free list from the slab word, which
-/// is written back if the checks changed them (repairs, isolation).
+/// direct map and, when `counters`, its `inuse`, free list and frozen bit from the slab
+/// word, which are written back if the checks changed them (repairs, isolation).
 fn with_slab<P: Platform, R>(
     mm: &Mm<P>,
     s: &KmemCache,
@@ -122,6 +124,9 @@ fn with_slab<P: Platform, R>(
         Some(p) => {
             let w = SlabWord::unpack(p.private_acquire());
             slab.inuse = w.inuse as u32;
+            // A debug slab is never a CPU slab: its frozen bit marks a slab taken out
+            // of service by a failed consistency check (Linux reuses it the same way).
+            slab.frozen = w.frozen;
             slab.freelist = if w.free == 0 {
                 0
             } else {
@@ -138,9 +143,10 @@ fn with_slab<P: Platform, R>(
         } else {
             ((slab.freelist - start) / size + 1) as u16
         };
-        if (w.inuse as u32, w.free) != (slab.inuse, free) {
+        if (w.inuse as u32, w.free, w.frozen) != (slab.inuse, free, slab.frozen) {
             w.inuse = slab.inuse as u16;
             w.free = free;
+            w.frozen = slab.frozen;
             p.set_private(w.pack());
         }
     }
@@ -207,6 +213,31 @@ pub(crate) fn alloc_debug_processing<P: Platform>(
         }
         ok
     })
+}
+
+/// `early_kmem_cache_node_alloc`'s `init_object(kmem_cache_node, n, SLUB_RED_ACTIVE)`:
+/// the first node structure, taken straight from a fresh slab, is marked allocated
+/// (active red zones), so validation finds it as the allocated object it is.
+pub(crate) fn init_object_active<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    slab: SlabRef,
+    obj: usize,
+) {
+    if kmem_cache_debug(s) {
+        with_slab(mm, s, slab.pfn, slab.objects, false, |d, v| {
+            d.init_object(v, obj, SLUB_RED_ACTIVE)
+        });
+    }
+}
+
+/// A debug slab whose free object `obj` holds a free pointer that is not an object of
+/// the slab (found under the node's `list_lock` as `obj` is about to be handed out):
+/// reported (`Freechain corrupt`) and the slab frozen, its objects all marked used.
+pub(crate) fn freechain_corrupt<P: Platform>(mm: &Mm<P>, s: &KmemCache, slab: SlabRef, obj: usize) {
+    with_slab(mm, s, slab.pfn, slab.objects, true, |d, v| {
+        d.freechain_corrupt(v, obj)
+    });
 }
 
 /// `skip_orig_size_check` (from `__ksize`): the caller may now use the whole object,

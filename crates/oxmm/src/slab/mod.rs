@@ -8,7 +8,7 @@
 //! head page descriptor updated by compare-and-swap, remote frees without a global lock
 //! ([`slub`]) — the object and kmalloc API ([`api`]), a typed front end ([`typed`]),
 //! `CONFIG_SLUB_STATS` counters ([`stat`]), the debug hook points ([`hooks`]) and
-//! `/proc/slabinfo` ([`slabinfo`]).
+//! `/proc/slabinfo` ([`slabinfo`]), merged-cache alias names ([`alias`]).
 //!
 //! SLUB debugging ([`debug`]: the debug layout, `slub_debug=`, red zones, poisoning,
 //! tracking, the checks and Linux's reports) runs in debug caches through [`hooks`];
@@ -33,6 +33,7 @@
 //! assert_eq!(kmalloc_index(100), Some(7));
 //! ```
 
+pub mod alias;
 pub mod api;
 pub mod cache;
 pub mod hooks;

@@ -518,6 +518,12 @@ pub(crate) fn early_kmem_cache_node_alloc<P: Platform>(
     w.free = to_idx(s, start, get_freepointer(s, obj));
     w.inuse = 1;
     p.set_private(w.pack());
+    let slab = SlabRef {
+        pfn,
+        start,
+        objects: w.objects as u32,
+    };
+    hooks::init_object_active(mm, s, slab, obj);
     // SAFETY: object 0 of a slab nobody else knows yet, sized and aligned for a
     // KmemCacheNode (HWCACHE_ALIGN); it belongs to the cache from now on.
     unsafe { core::ptr::write(obj as *mut KmemCacheNode, KmemCacheNode::new()) };
@@ -1056,10 +1062,14 @@ fn alloc_single_from_partial<P: Platform>(
         start,
         objects: w.objects as u32,
     };
-    if !valid_pointer(s, start, w.objects, fp)
-        || !hooks::alloc_debug_processing(mm, s, slab, obj, orig_size, caller)
-    {
-        // The slab is isolated: off the list, never used again.
+    if !valid_pointer(s, start, w.objects, fp) {
+        // The free chain is corrupt past `obj`: reported and the slab frozen.
+        hooks::freechain_corrupt(mm, s, slab, obj);
+        remove_partial(mm, n, l, pfn);
+        return None;
+    }
+    if !hooks::alloc_debug_processing(mm, s, slab, obj, orig_size, caller) {
+        // The slab is isolated (frozen in its word): off the list, never used again.
         remove_partial(mm, n, l, pfn);
         return None;
     }
