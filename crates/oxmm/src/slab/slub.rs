@@ -561,7 +561,25 @@ pub(crate) fn slab_alloc_node_size<P: Platform>(
     }
     let me = mm.platform().this_cpu();
     let c = s.cpu_slot(me.id);
-    let mut g = lock_slot(mm, c, me);
+    // The owner's way in gets its own copy of the pop (its guard's drop is one store);
+    // everyone else takes the slot out of line.
+    match c.lock.lock_owner(me) {
+        Some(g) => alloc_from_slot(mm, s, c, g, gfp, node, orig_size),
+        None => alloc_from_slot_locked(mm, s, c, me, gfp, node, orig_size),
+    }
+}
+
+/// The pop of [`slab_alloc_node_size`] on the CPU's slot, taken as `g`.
+#[inline(always)]
+fn alloc_from_slot<'a, P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    c: &'a KmemCacheCpu,
+    mut g: LocalGuard<'a, CpuSlab>,
+    gfp: Gfp,
+    node: Option<NodeId>,
+    orig_size: u32,
+) -> Result<usize, SlabError> {
     let obj = g.freelist;
     if obj != 0 && g.slab != NO_SLAB && node_match(mm, g.slab, node) {
         g.freelist = get_freepointer(s, obj);
@@ -571,6 +589,20 @@ pub(crate) fn slab_alloc_node_size<P: Platform>(
         return Ok(obj);
     }
     slab_alloc_node_miss(mm, s, c, g, gfp, node, orig_size)
+}
+
+/// [`alloc_from_slot`] for a caller that is not the slot's uncontended owner.
+#[inline(never)]
+fn alloc_from_slot_locked<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    c: &KmemCacheCpu,
+    me: ThisCpu,
+    gfp: Gfp,
+    node: Option<NodeId>,
+    orig_size: u32,
+) -> Result<usize, SlabError> {
+    alloc_from_slot(mm, s, c, lock_slot(mm, c, me), gfp, node, orig_size)
 }
 
 /// The hooks every allocation ends with.
@@ -1341,7 +1373,21 @@ pub(crate) fn free_to_active<'a, P: Platform>(
     addr: usize,
 ) -> Result<Option<&'a KmemCacheCpu>, SlabError> {
     let c = s.cpu_slot(me.id);
-    let mut g = lock_slot(mm, c, me);
+    // As in slab_alloc_node_size: the owner's way in with its own copy of the push.
+    match c.lock.lock_owner(me) {
+        Some(g) => push_to_active(s, c, g, addr),
+        None => push_to_active_locked(mm, s, c, me, addr),
+    }
+}
+
+/// The push of [`free_to_active`] on the CPU's slot, taken as `g`.
+#[inline(always)]
+fn push_to_active<'a>(
+    s: &KmemCache,
+    c: &'a KmemCacheCpu,
+    mut g: LocalGuard<'a, CpuSlab>,
+    addr: usize,
+) -> Result<Option<&'a KmemCacheCpu>, SlabError> {
     let rel = addr.wrapping_sub(g.objs_start) as u64;
     if g.slab != NO_SLAB && addr < g.objs_end && rel < u32::MAX as u64 {
         let size = s.layout.size as u64;
@@ -1359,6 +1405,18 @@ pub(crate) fn free_to_active<'a, P: Platform>(
         }
     }
     Ok(Some(c))
+}
+
+/// [`push_to_active`] for a caller that is not the slot's uncontended owner.
+#[inline(never)]
+fn push_to_active_locked<'a, P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    c: &'a KmemCacheCpu,
+    me: ThisCpu,
+    addr: usize,
+) -> Result<Option<&'a KmemCacheCpu>, SlabError> {
+    push_to_active(s, c, lock_slot(mm, c, me), addr)
 }
 
 /// `slab_free` after validating `addr` as an object of `s` (the fast path inlined into
