@@ -210,7 +210,7 @@ impl SlabCaches {
         match kmalloc_index(size) {
             Some(idx) => {
                 let ty = kmalloc_type(gfp, self.has_dma, false);
-                let s = self.cache_ref(CacheId(self.kmalloc_id(ty, idx)))?;
+                let s = self.kmalloc_ref(ty, idx)?;
                 nonnull(slub::slab_alloc_node_size(
                     mm,
                     s,
@@ -358,7 +358,7 @@ impl SlabCaches {
         // A miss drops the hint, so that frees all over the place (a larson-like
         // churn) do not try it each time.
         let me = mm.platform().this_cpu();
-        if let Some(s) = self.kfree_hint(me.id).filter(|s| slub::fast_free(s)) {
+        if let Some(s) = self.kfree_hint(me.id) {
             if slub::free_to_active(mm, s, me, addr)?.is_none() {
                 return Ok(());
             }

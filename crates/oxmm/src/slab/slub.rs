@@ -685,7 +685,7 @@ fn slab_alloc_slow<'a, P: Platform>(
             if !node_match(mm, g.slab, node) {
                 c.stat(StatItem::AllocNodeMismatch);
                 let (slab, fl) = (g.slab, g.freelist);
-                g.slab = NO_SLAB;
+                g.clear_slab();
                 g.freelist = 0;
                 drop(g);
                 deactivate_slab(mm, s, c, slab, fl);
@@ -696,7 +696,7 @@ fn slab_alloc_slow<'a, P: Platform>(
             } else {
                 let fl = get_freelist(mm, s, c, g.slab);
                 if fl == 0 {
-                    g.slab = NO_SLAB;
+                    g.clear_slab();
                     c.stat(StatItem::DeactivateBypass);
                 } else {
                     c.stat(StatItem::AllocRefill);
@@ -758,7 +758,7 @@ fn slab_alloc_slow<'a, P: Platform>(
             g = relock(mm, c);
             if g.slab != NO_SLAB {
                 let (fs, ffl) = (g.slab, g.freelist);
-                g.slab = NO_SLAB;
+                g.clear_slab();
                 g.freelist = 0;
                 drop(g);
                 deactivate_slab(mm, s, c, fs, ffl);
@@ -777,7 +777,7 @@ fn set_active<P: Platform>(mm: &Mm<P>, s: &KmemCache, g: &mut CpuSlab, slab: u64
     let start = obj_start(mm, s, slab);
     g.slab = slab;
     g.objs_start = start;
-    g.objs_end = start + word(mm, slab).objects as usize * s.layout.size as usize;
+    g.objs_len = word(mm, slab).objects as usize * s.layout.size as usize;
 }
 
 /// `load_freelist`: hand out `fl`, keep the rest as the CPU free list.
@@ -1388,8 +1388,10 @@ fn push_to_active<'a>(
     mut g: LocalGuard<'a, CpuSlab>,
     addr: usize,
 ) -> Result<Option<&'a KmemCacheCpu>, SlabError> {
+    // One compare: `objs_len` is 0 without an active slab, and below 2^32 (a slab's
+    // bytes), as the reciprocal multiplication needs.
     let rel = addr.wrapping_sub(g.objs_start) as u64;
-    if g.slab != NO_SLAB && addr < g.objs_end && rel < u32::MAX as u64 {
+    if rel < g.objs_len as u64 {
         let size = s.layout.size as u64;
         let idx = (rel * s.reciprocal_size) >> 32;
         if idx * size == rel {
@@ -1605,7 +1607,7 @@ pub(crate) fn flush_all<P: Platform>(mm: &Mm<P>, s: &KmemCache) {
         // right after this CPU's slab and partial list are taken.
         let mut g = unsafe { c.lock.lock_closed() };
         let (slab, fl, partial) = (g.slab, g.freelist, g.partial);
-        g.slab = NO_SLAB;
+        g.clear_slab();
         g.freelist = 0;
         g.partial = NO_SLAB;
         g.partial_slabs = 0;
