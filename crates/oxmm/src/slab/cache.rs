@@ -316,6 +316,13 @@ pub struct KmemCache {
     pub(crate) init_on_alloc: Option<bool>,
     /// `slab_want_init_on_free` with the boot's keys.
     pub(crate) init_on_free: bool,
+    /// Allocations need no hook after the CPU free list's pop but `__GFP_ZERO`'s
+    /// zeroing: not a debug cache, no `init_on_free`, `init_on_alloc` not forced on
+    /// (set with the keys, as the flags are fixed at creation).
+    pub(crate) fast_alloc: bool,
+    /// Frees may go straight to the CPU's active slab (`slub::fast_free`): not a debug
+    /// cache, no `init_on_free`.
+    pub(crate) fast_free: bool,
     /// `s->random_seq` (`CONFIG_SLAB_FREELIST_RANDOM`): address of a kmalloc'ed array
     /// of `random_seq_len` object offsets in shuffled order; 0 for none.
     pub(crate) random_seq: AtomicUsize,
@@ -578,6 +585,8 @@ impl KmemCache {
             random: 0,
             init_on_alloc: None,
             init_on_free: false,
+            fast_alloc: false,
+            fast_free: false,
             random_seq: AtomicUsize::new(0),
             random_seq_len: AtomicU32::new(0),
             // kmem_cache_open
@@ -616,6 +625,8 @@ impl KmemCache {
         let zero = m.want_init_on_alloc(Gfp::KERNEL | Gfp::ZERO, self.flags, ctor);
         self.init_on_alloc = (always == zero).then_some(always);
         self.init_on_free = m.want_init_on_free(self.flags, ctor);
+        self.fast_free = !kmem_cache_debug(self) && !self.init_on_free;
+        self.fast_alloc = self.fast_free && self.init_on_alloc != Some(true);
     }
 
     /// `slab_unmergeable`.

@@ -546,7 +546,9 @@ pub(crate) fn slab_alloc_node<P: Platform>(
 /// whole object): recorded by debug kmalloc caches, which red-zone and zero by it.
 ///
 /// The fast path (a pop from the CPU's free list) is inlined into the callers; the
-/// rest is out of line.
+/// rest is out of line. A cache with [`KmemCache::fast_alloc`] needs no hook after
+/// the pop but `__GFP_ZERO`'s zeroing; any other goes through
+/// [`slab_alloc_node_other`].
 #[inline(always)]
 pub(crate) fn slab_alloc_node_size<P: Platform>(
     mm: &Mm<P>,
@@ -556,20 +558,39 @@ pub(crate) fn slab_alloc_node_size<P: Platform>(
     orig_size: u32,
     caller: usize,
 ) -> Result<usize, SlabError> {
-    if gfp.intersects(Gfp::DMA32 | Gfp::HIGHMEM) || kmem_cache_debug(s) {
+    if !s.fast_alloc || gfp.intersects(Gfp::DMA32 | Gfp::HIGHMEM) {
         return slab_alloc_node_other(mm, s, gfp, node, orig_size, caller);
     }
+    let obj = cpu_alloc(mm, s, gfp, node)?;
+    // slab_post_alloc_hook for such a cache: `init_on_alloc` is off or left to the gfp.
+    if gfp.contains(Gfp::ZERO) && s.init_on_alloc.is_none() {
+        // SAFETY: `obj` was just allocated from `s`: `object_size` bytes owned by the
+        // caller and nobody else.
+        unsafe { core::ptr::write_bytes(obj as *mut u8, 0, s.object_size() as usize) };
+    }
+    Ok(obj)
+}
+
+/// An object from the CPU's slab of a non-debug cache (no hooks run).
+#[inline(always)]
+fn cpu_alloc<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    gfp: Gfp,
+    node: Option<NodeId>,
+) -> Result<usize, SlabError> {
     let me = mm.platform().this_cpu();
     let c = s.cpu_slot(me.id);
     // The owner's way in gets its own copy of the pop (its guard's drop is one store);
     // everyone else takes the slot out of line.
     match c.lock.lock_owner(me) {
-        Some(g) => alloc_from_slot(mm, s, c, g, gfp, node, orig_size),
-        None => alloc_from_slot_locked(mm, s, c, me, gfp, node, orig_size),
+        Some(g) => alloc_from_slot(mm, s, c, g, gfp, node),
+        None => alloc_from_slot_locked(mm, s, c, me, gfp, node),
     }
 }
 
-/// The pop of [`slab_alloc_node_size`] on the CPU's slot, taken as `g`.
+/// The pop of [`cpu_alloc`] on the CPU's slot, taken as `g`; `___slab_alloc` when the
+/// free list cannot serve.
 #[inline(always)]
 fn alloc_from_slot<'a, P: Platform>(
     mm: &Mm<P>,
@@ -578,17 +599,15 @@ fn alloc_from_slot<'a, P: Platform>(
     mut g: LocalGuard<'a, CpuSlab>,
     gfp: Gfp,
     node: Option<NodeId>,
-    orig_size: u32,
 ) -> Result<usize, SlabError> {
     let obj = g.freelist;
     if obj != 0 && g.slab != NO_SLAB && node_match(mm, g.slab, node) {
         g.freelist = get_freepointer(s, obj);
         drop(g);
         c.stat(StatItem::AllocFastpath);
-        post_alloc(s, obj, gfp, orig_size);
         return Ok(obj);
     }
-    slab_alloc_node_miss(mm, s, c, g, gfp, node, orig_size)
+    slab_alloc_slow(mm, s, c, g, gfp, node)
 }
 
 /// [`alloc_from_slot`] for a caller that is not the slot's uncontended owner.
@@ -600,9 +619,8 @@ fn alloc_from_slot_locked<P: Platform>(
     me: ThisCpu,
     gfp: Gfp,
     node: Option<NodeId>,
-    orig_size: u32,
 ) -> Result<usize, SlabError> {
-    alloc_from_slot(mm, s, c, lock_slot(mm, c, me), gfp, node, orig_size)
+    alloc_from_slot(mm, s, c, lock_slot(mm, c, me), gfp, node)
 }
 
 /// The hooks every allocation ends with.
@@ -612,24 +630,8 @@ fn post_alloc(s: &KmemCache, obj: usize, gfp: Gfp, orig_size: u32) {
     hooks::slab_post_alloc_hook(s, obj, gfp, orig_size);
 }
 
-/// [`slab_alloc_node_size`] when the CPU's free list cannot serve: `___slab_alloc`.
-#[inline(never)]
-fn slab_alloc_node_miss<'a, P: Platform>(
-    mm: &Mm<P>,
-    s: &KmemCache,
-    c: &'a KmemCacheCpu,
-    g: LocalGuard<'a, CpuSlab>,
-    gfp: Gfp,
-    node: Option<NodeId>,
-    orig_size: u32,
-) -> Result<usize, SlabError> {
-    let obj = slab_alloc_slow(mm, s, c, g, gfp, node)?;
-    post_alloc(s, obj, gfp, orig_size);
-    Ok(obj)
-}
-
-/// [`slab_alloc_node_size`] for a debug cache, or a refused gfp.
-#[cold]
+/// [`slab_alloc_node_size`] for a debug cache, one with `init_on_free` or a forced
+/// `init_on_alloc`, or a refused gfp.
 #[inline(never)]
 fn slab_alloc_node_other<P: Platform>(
     mm: &Mm<P>,
@@ -643,7 +645,11 @@ fn slab_alloc_node_other<P: Platform>(
         // GFP_SLAB_BUG_MASK
         return Err(SlabError::BadGfp(gfp.bits()));
     }
-    let obj = alloc_debug(mm, s, gfp, node, orig_size, caller)?;
+    let obj = if kmem_cache_debug(s) {
+        alloc_debug(mm, s, gfp, node, orig_size, caller)?
+    } else {
+        cpu_alloc(mm, s, gfp, node)?
+    };
     post_alloc(s, obj, gfp, orig_size);
     Ok(obj)
 }
@@ -1355,7 +1361,7 @@ pub(crate) fn kfree_slab<'a, P: Platform>(
 /// no debug checks, and `slab_free_hook` has nothing to do (no `init_on_free`).
 #[inline(always)]
 pub(crate) fn fast_free(s: &KmemCache) -> bool {
-    !kmem_cache_debug(s) && !s.init_on_free
+    s.fast_free
 }
 
 /// `do_slab_free` of one object `addr` of a [`fast_free`] cache `s`: `Ok(None)` when it
