@@ -49,14 +49,7 @@ impl SlabCaches {
         gfp: Gfp,
     ) -> Result<NonNull<u8>, SlabError> {
         let s = self.cache_ref(id)?;
-        nonnull(slub::slab_alloc_node_size(
-            mm,
-            s,
-            gfp,
-            None,
-            u32::MAX,
-            caller(),
-        )?)
+        slub::slab_alloc_node_size(mm, s, gfp, None, u32::MAX, caller())
     }
 
     /// `kmem_cache_alloc_node`: one object from a slab of node `nid` when it has memory
@@ -77,14 +70,7 @@ impl SlabCaches {
         nid: NodeId,
     ) -> Result<NonNull<u8>, SlabError> {
         let s = self.cache_ref(id)?;
-        nonnull(slub::slab_alloc_node_size(
-            mm,
-            s,
-            gfp,
-            Some(nid),
-            u32::MAX,
-            caller(),
-        )?)
+        slub::slab_alloc_node_size(mm, s, gfp, Some(nid), u32::MAX, caller())
     }
 
     /// `kmem_cache_free`: return `ptr` to cache `id`; a pointer that is not an object of
@@ -211,14 +197,14 @@ impl SlabCaches {
             Some(idx) => {
                 let ty = kmalloc_type(gfp, self.has_dma, false);
                 let s = self.kmalloc_ref(ty, idx)?;
-                nonnull(slub::slab_alloc_node_size(
+                slub::slab_alloc_node_size(
                     mm,
                     s,
                     gfp - Gfp::DMA - Gfp::RECLAIMABLE,
                     node,
                     size as u32,
                     caller,
-                )?)
+                )
             }
             None if size == 0 => nonnull(ZERO_SIZE_PTR),
             None if size > KMALLOC_MAX_SIZE => Err(SlabError::BadSize(size)),

@@ -34,6 +34,7 @@ use crate::page_alloc::COMPOUND_TAIL;
 use crate::platform::Platform;
 use crate::printk::{Level, Log};
 use crate::types::{NodeId, Pfn};
+use core::ptr::NonNull;
 use core::sync::atomic::Ordering::{Acquire, Relaxed};
 
 /// `SHRINK_PROMOTE_MAX`.
@@ -539,7 +540,7 @@ pub(crate) fn slab_alloc_node<P: Platform>(
     gfp: Gfp,
     node: Option<NodeId>,
 ) -> Result<usize, SlabError> {
-    slab_alloc_node_size(mm, s, gfp, node, u32::MAX, 0)
+    slab_alloc_node_size(mm, s, gfp, node, u32::MAX, 0).map(|p| p.as_ptr() as usize)
 }
 
 /// `slab_alloc_node` with kmalloc's requested size (`orig_size`; `u32::MAX` for the
@@ -557,7 +558,7 @@ pub(crate) fn slab_alloc_node_size<P: Platform>(
     node: Option<NodeId>,
     orig_size: u32,
     caller: usize,
-) -> Result<usize, SlabError> {
+) -> Result<NonNull<u8>, SlabError> {
     if !s.fast_alloc || gfp.intersects(Gfp::DMA32 | Gfp::HIGHMEM) {
         return slab_alloc_node_other(mm, s, gfp, node, orig_size, caller);
     }
@@ -566,9 +567,16 @@ pub(crate) fn slab_alloc_node_size<P: Platform>(
     if gfp.contains(Gfp::ZERO) && s.init_on_alloc.is_none() {
         // SAFETY: `obj` was just allocated from `s`: `object_size` bytes owned by the
         // caller and nobody else.
-        unsafe { core::ptr::write_bytes(obj as *mut u8, 0, s.object_size() as usize) };
+        unsafe { core::ptr::write_bytes(obj.as_ptr(), 0, s.object_size() as usize) };
     }
     Ok(obj)
+}
+
+/// An object address as the API hands it out (a null one cannot come from a slab; it
+/// is refused as `nonnull` in api.rs does).
+#[inline(always)]
+fn obj_ptr(obj: usize) -> Result<NonNull<u8>, SlabError> {
+    NonNull::new(obj as *mut u8).ok_or(SlabError::InvalidFree(0))
 }
 
 /// An object from the CPU's slab of a non-debug cache (no hooks run).
@@ -578,7 +586,7 @@ fn cpu_alloc<P: Platform>(
     s: &KmemCache,
     gfp: Gfp,
     node: Option<NodeId>,
-) -> Result<usize, SlabError> {
+) -> Result<NonNull<u8>, SlabError> {
     let me = mm.platform().this_cpu();
     let c = s.cpu_slot(me.id);
     // The owner's way in gets its own copy of the pop (its guard's drop is one store);
@@ -599,15 +607,18 @@ fn alloc_from_slot<'a, P: Platform>(
     mut g: LocalGuard<'a, CpuSlab>,
     gfp: Gfp,
     node: Option<NodeId>,
-) -> Result<usize, SlabError> {
-    let obj = g.freelist;
-    if obj != 0 && g.slab != NO_SLAB && node_match(mm, g.slab, node) {
-        g.freelist = get_freepointer(s, obj);
-        drop(g);
-        c.stat(StatItem::AllocFastpath);
-        return Ok(obj);
+) -> Result<NonNull<u8>, SlabError> {
+    // The object as a NonNull from the test that it exists: the caller's Ok needs no
+    // second look at it.
+    match NonNull::new(g.freelist as *mut u8) {
+        Some(obj) if g.slab != NO_SLAB && node_match(mm, g.slab, node) => {
+            g.freelist = get_freepointer(s, obj.as_ptr() as usize);
+            drop(g);
+            c.stat(StatItem::AllocFastpath);
+            Ok(obj)
+        }
+        _ => slab_alloc_slow(mm, s, c, g, gfp, node).and_then(obj_ptr),
     }
-    slab_alloc_slow(mm, s, c, g, gfp, node)
 }
 
 /// [`alloc_from_slot`] for a caller that is not the slot's uncontended owner.
@@ -619,7 +630,7 @@ fn alloc_from_slot_locked<P: Platform>(
     me: ThisCpu,
     gfp: Gfp,
     node: Option<NodeId>,
-) -> Result<usize, SlabError> {
+) -> Result<NonNull<u8>, SlabError> {
     alloc_from_slot(mm, s, c, lock_slot(mm, c, me), gfp, node)
 }
 
@@ -640,17 +651,17 @@ fn slab_alloc_node_other<P: Platform>(
     node: Option<NodeId>,
     orig_size: u32,
     caller: usize,
-) -> Result<usize, SlabError> {
+) -> Result<NonNull<u8>, SlabError> {
     if gfp.intersects(Gfp::DMA32 | Gfp::HIGHMEM) {
         // GFP_SLAB_BUG_MASK
         return Err(SlabError::BadGfp(gfp.bits()));
     }
     let obj = if kmem_cache_debug(s) {
-        alloc_debug(mm, s, gfp, node, orig_size, caller)?
+        obj_ptr(alloc_debug(mm, s, gfp, node, orig_size, caller)?)?
     } else {
         cpu_alloc(mm, s, gfp, node)?
     };
-    post_alloc(s, obj, gfp, orig_size);
+    post_alloc(s, obj.as_ptr() as usize, gfp, orig_size);
     Ok(obj)
 }
 
