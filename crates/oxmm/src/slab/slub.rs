@@ -151,6 +151,14 @@ fn to_idx(s: &KmemCache, start: usize, addr: usize) -> u16 {
     }
 }
 
+/// [`to_idx`] of `addr`, an object of the slab starting at `start` that the caller
+/// validated: `obj_to_index`'s reciprocal multiplication, exact for such offsets
+/// (multiples of the size below 2^32, see [`is_object`]), without a division.
+#[inline(always)]
+fn obj_idx(s: &KmemCache, start: usize, addr: usize) -> u16 {
+    ((((addr - start) as u64 * s.reciprocal_size) >> 32) + 1) as u16
+}
+
 /// Address of object index + 1 `idx` (0 for 0).
 #[inline(always)]
 fn to_addr(s: &KmemCache, start: usize, idx: u16) -> usize {
@@ -1551,7 +1559,8 @@ fn slab_free_slow<P: Platform>(
     c.stat(StatItem::FreeSlowpath);
     let n = node_of_nid(s, p.nid() as usize);
     let start = obj_start(mm, s, pfn);
-    let head_idx = to_idx(s, start, head);
+    // `head` is an object of the slab (every caller checked it).
+    let head_idx = obj_idx(s, start, head);
     let (w, new, lock, on_node_partial) = loop {
         let old = p.private_acquire();
         let w = SlabWord::unpack(old);
