@@ -4,7 +4,7 @@
 //! Arguments: `owned`/`shared`, then `pages`, `slab`, `kmalloc`, `churn` (kmalloc and
 //! kfree of random sizes, as larson), `larson` (the same loop freeing through the
 //! size's cache, then the SLUB counters: build with `--features slub_stats`) or
-//! `both` (pages and slab, the default).
+//! `both` (pages and slab, the default); then, optionally, the number of pairs.
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -16,10 +16,13 @@ fn main() {
     let what = std::env::args().nth(2).unwrap_or_else(|| "both".into());
     let hm = oxmm_bench::pages::boot_with(true, owned).expect("boot");
     let mm = hm.mm();
-    let n: u64 = std::env::var("PAIR_LOOP_N")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(20_000_000);
+    // An optional third argument: the number of pairs (instruction counts per pair
+    // from two runs' difference), or PAIR_LOOP_N in the environment.
+    let n = std::env::args()
+        .nth(3)
+        .or_else(|| std::env::var("PAIR_LOOP_N").ok())
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(20_000_000u64);
     if what == "pages" || what == "both" {
         let t = Instant::now();
         for _ in 0..n {

@@ -238,7 +238,7 @@ impl HostPlatform {
     /// ```
     pub fn release_this_thread(&self) {
         let Some(o) = &self.owners else { return };
-        FAST.set((0, 0));
+        FAST.set(FAST_NONE);
         let _ = CLAIMS.try_with(|c| {
             for e in c.0.borrow_mut().iter_mut() {
                 if e.as_ref().is_some_and(|e| e.owners.serial == o.serial) {
@@ -272,7 +272,7 @@ impl HostPlatform {
         let want = this_thread_cpu() % n;
         match found {
             Ok(Some(me)) => {
-                FAST.set((o.serial, me.id << 1 | me.is_owned() as usize));
+                FAST.set((o.serial, me));
                 return me;
             }
             // The thread is exiting and its claims are gone: run shared.
@@ -316,7 +316,7 @@ impl HostPlatform {
         });
         match stored {
             Ok(None) => {
-                FAST.set((o.serial, me.id << 1 | me.is_owned() as usize));
+                FAST.set((o.serial, me));
                 me
             }
             // No room to remember the claim (or the thread is exiting): the dropped
@@ -377,14 +377,17 @@ impl Drop for Claims {
     fn drop(&mut self) {
         // Destructors running after this one may still allocate: they must not take
         // the owner's path on CPUs given back (the entries' drops give them back).
-        FAST.set((0, 0));
+        FAST.set(FAST_NONE);
     }
 }
 
+/// [`FAST`] naming no platform (serials start at 1).
+const FAST_NONE: (u64, ThisCpu) = (0, ThisCpu::shared(0));
+
 std::thread_local! {
-    // (platform serial, id << 1 | owned) of the last platform asked: one compare on
-    // the fast path.
-    static FAST: Cell<(u64, usize)> = const { Cell::new((0, 0)) };
+    // (platform serial, the thread's CPU there) of the last platform asked: one
+    // compare and two loads on the fast path.
+    static FAST: Cell<(u64, ThisCpu)> = const { Cell::new(FAST_NONE) };
     static TOKEN: Cell<Option<u64>> = const { Cell::new(None) };
     // Dropped at thread exit, giving the thread's CPUs back.
     static CLAIMS: Claims = const { Claims(RefCell::new([const { None }; 4])) };
@@ -403,15 +406,11 @@ impl Platform for HostPlatform {
         if self.serial == 0 {
             return ThisCpu::shared(self.shared_cpu_id());
         }
-        let (serial, v) = FAST.get();
+        // Cached from this thread's own claim in `this_cpu_slow` (cleared before the
+        // claim is given back).
+        let (serial, me) = FAST.get();
         if serial == self.serial {
-            return if v & 1 != 0 {
-                // SAFETY: cached from this thread's own claim in `this_cpu_slow`
-                // (cleared before the claim is given back).
-                unsafe { ThisCpu::owned(v >> 1) }
-            } else {
-                ThisCpu::shared(v >> 1)
-            };
+            return me;
         }
         self.this_cpu_miss()
     }

@@ -237,12 +237,43 @@ impl<T> LocalLock<T> {
     pub fn lock_local<P: Platform + ?Sized>(&self, p: &P, me: ThisCpu) -> LocalGuard<'_, T> {
         // The owner's uncontended way in is inlined into the callers' fast paths;
         // everything else is out of line.
-        if me.owned && me.id == self.cpu && !self.active.load(Relaxed) {
-            if let Some(g) = self.owner_enter() {
-                return g;
-            }
+        match self.lock_owner(me) {
+            Some(g) => g,
+            None => self.lock_local_slow(p, me),
         }
-        self.lock_local_slow(p, me)
+    }
+
+    /// The owner's uncontended way in alone (the first step of
+    /// [`lock_local`](Self::lock_local)): the slot when `me` owns this slot's CPU and
+    /// nobody is in it or at its gate, else `None` at once — the caller then takes
+    /// [`lock_local`](Self::lock_local). Code working on the guard it gives knows the
+    /// guard is the owner's, so dropping it is one store, not a match on the way in.
+    ///
+    /// ```
+    /// # struct P;
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// # }
+    /// use oxmm::local_lock::{LocalLock, ThisCpu};
+    /// let s = LocalLock::new(0, 7u32);
+    /// // Not an owner: the caller must go the general way.
+    /// assert!(s.lock_owner(ThisCpu::shared(0)).is_none());
+    /// // SAFETY: nothing else uses CPU 0's slot in this example.
+    /// let me = unsafe { ThisCpu::owned(0) };
+    /// let g = s.lock_owner(me).unwrap();
+    /// assert!(s.lock_owner(me).is_none()); // busy: no waiting here
+    /// drop(g);
+    /// assert_eq!(*s.lock_local(&P, me), 7);
+    /// ```
+    #[inline(always)]
+    pub fn lock_owner(&self, me: ThisCpu) -> Option<LocalGuard<'_, T>> {
+        if me.owned && me.id == self.cpu && !self.active.load(Relaxed) {
+            return self.owner_enter();
+        }
+        None
     }
 
     /// [`LocalLock::lock_local`] when the owner's way in did not succeed at once.

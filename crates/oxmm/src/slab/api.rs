@@ -49,14 +49,7 @@ impl SlabCaches {
         gfp: Gfp,
     ) -> Result<NonNull<u8>, SlabError> {
         let s = self.cache_ref(id)?;
-        nonnull(slub::slab_alloc_node_size(
-            mm,
-            s,
-            gfp,
-            None,
-            u32::MAX,
-            caller(),
-        )?)
+        slub::slab_alloc_node_size(mm, s, gfp, None, u32::MAX, caller())
     }
 
     /// `kmem_cache_alloc_node`: one object from a slab of node `nid` when it has memory
@@ -77,14 +70,7 @@ impl SlabCaches {
         nid: NodeId,
     ) -> Result<NonNull<u8>, SlabError> {
         let s = self.cache_ref(id)?;
-        nonnull(slub::slab_alloc_node_size(
-            mm,
-            s,
-            gfp,
-            Some(nid),
-            u32::MAX,
-            caller(),
-        )?)
+        slub::slab_alloc_node_size(mm, s, gfp, Some(nid), u32::MAX, caller())
     }
 
     /// `kmem_cache_free`: return `ptr` to cache `id`; a pointer that is not an object of
@@ -210,15 +196,15 @@ impl SlabCaches {
         match kmalloc_index(size) {
             Some(idx) => {
                 let ty = kmalloc_type(gfp, self.has_dma, false);
-                let s = self.cache_ref(CacheId(self.kmalloc_id(ty, idx)))?;
-                nonnull(slub::slab_alloc_node_size(
+                let s = self.kmalloc_ref(ty, idx)?;
+                slub::slab_alloc_node_size(
                     mm,
                     s,
                     gfp - Gfp::DMA - Gfp::RECLAIMABLE,
                     node,
                     size as u32,
                     caller,
-                )?)
+                )
             }
             None if size == 0 => nonnull(ZERO_SIZE_PTR),
             None if size > KMALLOC_MAX_SIZE => Err(SlabError::BadSize(size)),
@@ -358,7 +344,7 @@ impl SlabCaches {
         // A miss drops the hint, so that frees all over the place (a larson-like
         // churn) do not try it each time.
         let me = mm.platform().this_cpu();
-        if let Some(s) = self.kfree_hint(me.id).filter(|s| slub::fast_free(s)) {
+        if let Some(s) = self.kfree_hint(me.id) {
             if slub::free_to_active(mm, s, me, addr)?.is_none() {
                 return Ok(());
             }

@@ -75,10 +75,10 @@ const NR_CHUNKS: usize = MAX_CACHES / CHUNK_CACHES;
 /// Slots of [`SlabCaches`]' kfree hints (CPUs beyond share them: a hint is a guess).
 const KFREE_HINTS: usize = 64;
 
-/// One CPU's kfree hint: the id of a kmalloc cache ([`NO_ID`] for none); a cache
-/// line of its own, as it is written by its CPU.
+/// One CPU's kfree hint: a kmalloc cache without debug checks or `init_on_free`
+/// (null for none); a cache line of its own, as it is written by its CPU.
 #[repr(align(64))]
-struct KfreeHint(AtomicU16);
+struct KfreeHint(AtomicPtr<KmemCache>);
 
 /// A cache's id: its slot in [`SlabCaches`], also recorded in each slab's descriptor.
 ///
@@ -150,14 +150,25 @@ pub(crate) struct CpuSlab {
     pub(crate) freelist: usize,
     /// Head pfn of the active (frozen) slab, or [`NO_SLAB`].
     pub(crate) slab: u64,
-    /// The active slab's objects: `[start, end)` (its pfn's address is `start` less
-    /// the left red zone), so a free into it needs no descriptor.
+    /// The active slab's objects: `objs_len` bytes from `objs_start` (its pfn's
+    /// address is `objs_start` less the left red zone), so a free into it needs no
+    /// descriptor; `objs_len` is 0 without an active slab (see [`CpuSlab::clear_slab`]).
     pub(crate) objs_start: usize,
-    pub(crate) objs_end: usize,
+    pub(crate) objs_len: usize,
     /// First slab of the CPU's partial list (linked through `next`), or [`NO_SLAB`].
     pub(crate) partial: u64,
     /// Slabs on the partial list (Linux keeps it in the first slab's `slabs`).
     pub(crate) partial_slabs: u32,
+}
+
+impl CpuSlab {
+    /// No active slab any more: [`NO_SLAB`], and no object range that a free could
+    /// match.
+    #[inline]
+    pub(crate) fn clear_slab(&mut self) {
+        self.slab = NO_SLAB;
+        self.objs_len = 0;
+    }
 }
 
 /// `struct kmem_cache_cpu`: one CPU's active slab, free list and partial slabs behind a
@@ -186,7 +197,7 @@ impl KmemCacheCpu {
                     freelist: 0,
                     slab: NO_SLAB,
                     objs_start: 0,
-                    objs_end: 0,
+                    objs_len: 0,
                     partial: NO_SLAB,
                     partial_slabs: 0,
                 },
@@ -306,6 +317,13 @@ pub struct KmemCache {
     pub(crate) init_on_alloc: Option<bool>,
     /// `slab_want_init_on_free` with the boot's keys.
     pub(crate) init_on_free: bool,
+    /// Allocations need no hook after the CPU free list's pop but `__GFP_ZERO`'s
+    /// zeroing: not a debug cache, no `init_on_free`, `init_on_alloc` not forced on
+    /// (set with the keys, as the flags are fixed at creation).
+    pub(crate) fast_alloc: bool,
+    /// Frees may go straight to the CPU's active slab (`slub::fast_free`): not a debug
+    /// cache, no `init_on_free`.
+    pub(crate) fast_free: bool,
     /// `s->random_seq` (`CONFIG_SLAB_FREELIST_RANDOM`): address of a kmalloc'ed array
     /// of `random_seq_len` object offsets in shuffled order; 0 for none.
     pub(crate) random_seq: AtomicUsize,
@@ -447,7 +465,7 @@ impl KmemCache {
     /// CPU `cpu`'s slot (`per_cpu_ptr(s->cpu_slab, cpu)`), folded into range.
     #[inline]
     pub(crate) fn cpu_slot(&self, cpu: usize) -> &KmemCacheCpu {
-        let nr = self.nr_cpus.max(1) as usize;
+        let nr = self.nr_cpus as usize;
         let cpu = if cpu < nr { cpu } else { cpu % nr };
         // SAFETY: `cpu_base` addresses `nr_cpus` initialised slots in a per-CPU block
         // written when this cache was created and freed only after it is destroyed.
@@ -562,11 +580,14 @@ impl KmemCache {
             id,
             next: AtomicU16::new(NO_ID),
             refcount: AtomicI32::new(1),
-            nr_cpus: cpus,
+            // At least one slot: `cpu_slot` folds into `0..nr_cpus`.
+            nr_cpus: cpus.max(1),
             reciprocal_size: (1u64 << 32).div_ceil(layout.size as u64),
             random: 0,
             init_on_alloc: None,
             init_on_free: false,
+            fast_alloc: false,
+            fast_free: false,
             random_seq: AtomicUsize::new(0),
             random_seq_len: AtomicU32::new(0),
             // kmem_cache_open
@@ -605,6 +626,8 @@ impl KmemCache {
         let zero = m.want_init_on_alloc(Gfp::KERNEL | Gfp::ZERO, self.flags, ctor);
         self.init_on_alloc = (always == zero).then_some(always);
         self.init_on_free = m.want_init_on_free(self.flags, ctor);
+        self.fast_free = !kmem_cache_debug(self) && !self.init_on_free;
+        self.fast_alloc = self.fast_free && self.init_on_alloc != Some(true);
     }
 
     /// `slab_unmergeable`.
@@ -665,6 +688,9 @@ pub struct SlabCaches {
     /// `slab_mutex`: creation, destruction and walks of the cache list.
     mutex: spin::Mutex<()>,
     kmalloc: [[u16; NR_KMALLOC_INDICES]; NR_KMALLOC_TYPES],
+    /// The same caches by address (0 for none): kmalloc reaches its cache with one
+    /// load (kmalloc caches are never destroyed).
+    kmalloc_addr: [[usize; NR_KMALLOC_INDICES]; NR_KMALLOC_TYPES],
     pub(crate) params: SlubParams,
     pub(crate) has_dma: bool,
     nr_cpus: u32,
@@ -723,6 +749,7 @@ impl SlabCaches {
             head: AtomicU16::new(NO_ID),
             mutex: spin::Mutex::new(()),
             kmalloc: [[NO_ID; NR_KMALLOC_INDICES]; NR_KMALLOC_TYPES],
+            kmalloc_addr: [[0; NR_KMALLOC_INDICES]; NR_KMALLOC_TYPES],
             params,
             has_dma: mm.zone_layout().index_of(ZoneType::Dma).is_some(),
             nr_cpus: cpus,
@@ -730,7 +757,7 @@ impl SlabCaches {
             chunk_order: get_order(chunk_bytes, params.page_shift),
             percpu_pages: AtomicU64::new(0),
             kmalloc_ready: false,
-            kfree_hint: [const { KfreeHint(AtomicU16::new(NO_ID)) }; KFREE_HINTS],
+            kfree_hint: [const { KfreeHint(AtomicPtr::new(core::ptr::null_mut())) }; KFREE_HINTS],
             aliases: spin::Mutex::new(AliasTable::new()),
         };
         let mut sc = sc;
@@ -802,6 +829,7 @@ impl SlabCaches {
                     None,
                 )?;
                 sc.kmalloc[ty as usize][idx] = id.0;
+                sc.kmalloc_addr[ty as usize][idx] = sc.get(id)? as usize;
             }
         }
         // init_freelist_randomization: the caches made before kmalloc could serve.
@@ -948,27 +976,34 @@ impl SlabCaches {
         self.get(id).ok().map(|p| unsafe { &*p })
     }
 
-    /// The kmalloc cache CPU `cpu`'s last looked-up kfree found, if any (a guess).
+    /// The kmalloc cache CPU `cpu`'s last looked-up kfree found, if any (a guess): a
+    /// cache whose frees may take `slub::free_to_active` (`slub::fast_free`).
     #[inline(always)]
     pub(crate) fn kfree_hint(&self, cpu: usize) -> Option<&KmemCache> {
-        let id = self.kfree_hint[cpu % KFREE_HINTS].0.load(Relaxed);
-        self.cache(CacheId(id))
+        let p = self.kfree_hint[cpu % KFREE_HINTS].0.load(Relaxed);
+        // SAFETY: only `set_kfree_hint` stores a non-null hint: the address of a live
+        // kmalloc cache of this registry, and kmalloc caches are never destroyed.
+        unsafe { p.as_ref() }
     }
 
     /// Record `s` as CPU `cpu`'s kfree hint when it is a kmalloc cache (which is never
-    /// destroyed, so the hint never names a freed cache).
+    /// destroyed, so the hint never names a freed cache) whose frees take the fast
+    /// path (no debug checks, no `init_on_free`: both fixed at creation).
     #[inline]
     pub(crate) fn set_kfree_hint(&self, cpu: usize, s: &KmemCache) {
         let h = &self.kfree_hint[cpu % KFREE_HINTS].0;
-        if s.flags.contains(SlabFlags::KMALLOC) && h.load(Relaxed) != s.id {
-            h.store(s.id, Relaxed);
+        let p = s as *const KmemCache as *mut KmemCache;
+        if s.flags.contains(SlabFlags::KMALLOC) && slub::fast_free(s) && h.load(Relaxed) != p {
+            h.store(p, Relaxed);
         }
     }
 
     /// Drop CPU `cpu`'s kfree hint.
     #[inline]
     pub(crate) fn clear_kfree_hint(&self, cpu: usize) {
-        self.kfree_hint[cpu % KFREE_HINTS].0.store(NO_ID, Relaxed);
+        self.kfree_hint[cpu % KFREE_HINTS]
+            .0
+            .store(core::ptr::null_mut(), Relaxed);
     }
 
     #[inline]
@@ -1060,6 +1095,23 @@ impl SlabCaches {
     #[inline(always)]
     pub(crate) fn kmalloc_id(&self, ty: KmallocType, index: usize) -> u16 {
         self.kmalloc[ty as usize][index]
+    }
+
+    /// The kmalloc cache of `ty` for cache index `index` (`kmalloc_caches[ty][index]`),
+    /// by its address: no id to look up.
+    #[inline(always)]
+    pub(crate) fn kmalloc_ref(
+        &self,
+        ty: KmallocType,
+        index: usize,
+    ) -> Result<&KmemCache, SlabError> {
+        let a = self.kmalloc_addr[ty as usize][index];
+        if a == 0 {
+            return Err(SlabError::NoCache(CacheId(self.kmalloc_id(ty, index))));
+        }
+        // SAFETY: a non-zero entry is the address of a kmalloc cache of this registry,
+        // recorded when `init` created it; kmalloc caches are never destroyed.
+        Ok(unsafe { &*(a as *const KmemCache) })
     }
 
     /// `find_mergeable`: an existing cache that can serve objects of `size`/`align`/

@@ -34,6 +34,7 @@ use crate::page_alloc::COMPOUND_TAIL;
 use crate::platform::Platform;
 use crate::printk::{Level, Log};
 use crate::types::{NodeId, Pfn};
+use core::ptr::NonNull;
 use core::sync::atomic::Ordering::{Acquire, Relaxed};
 
 /// `SHRINK_PROMOTE_MAX`.
@@ -148,6 +149,14 @@ fn to_idx(s: &KmemCache, start: usize, addr: usize) -> u16 {
     } else {
         ((addr - start) / s.layout.size as usize + 1) as u16
     }
+}
+
+/// [`to_idx`] of `addr`, an object of the slab starting at `start` that the caller
+/// validated: `obj_to_index`'s reciprocal multiplication, exact for such offsets
+/// (multiples of the size below 2^32, see [`is_object`]), without a division.
+#[inline(always)]
+fn obj_idx(s: &KmemCache, start: usize, addr: usize) -> u16 {
+    ((((addr - start) as u64 * s.reciprocal_size) >> 32) + 1) as u16
 }
 
 /// Address of object index + 1 `idx` (0 for 0).
@@ -545,14 +554,16 @@ pub(crate) fn slab_alloc_node<P: Platform>(
     gfp: Gfp,
     node: Option<NodeId>,
 ) -> Result<usize, SlabError> {
-    slab_alloc_node_size(mm, s, gfp, node, u32::MAX, 0)
+    slab_alloc_node_size(mm, s, gfp, node, u32::MAX, 0).map(|p| p.as_ptr() as usize)
 }
 
 /// `slab_alloc_node` with kmalloc's requested size (`orig_size`; `u32::MAX` for the
 /// whole object): recorded by debug kmalloc caches, which red-zone and zero by it.
 ///
 /// The fast path (a pop from the CPU's free list) is inlined into the callers; the
-/// rest is out of line.
+/// rest is out of line. A cache with [`KmemCache::fast_alloc`] needs no hook after
+/// the pop but `__GFP_ZERO`'s zeroing; any other goes through
+/// [`slab_alloc_node_other`].
 #[inline(always)]
 pub(crate) fn slab_alloc_node_size<P: Platform>(
     mm: &Mm<P>,
@@ -561,22 +572,80 @@ pub(crate) fn slab_alloc_node_size<P: Platform>(
     node: Option<NodeId>,
     orig_size: u32,
     caller: usize,
-) -> Result<usize, SlabError> {
-    if gfp.intersects(Gfp::DMA32 | Gfp::HIGHMEM) || kmem_cache_debug(s) {
+) -> Result<NonNull<u8>, SlabError> {
+    if !s.fast_alloc || gfp.intersects(Gfp::DMA32 | Gfp::HIGHMEM) {
         return slab_alloc_node_other(mm, s, gfp, node, orig_size, caller);
     }
+    let obj = cpu_alloc(mm, s, gfp, node)?;
+    // slab_post_alloc_hook for such a cache: `init_on_alloc` is off or left to the gfp.
+    if gfp.contains(Gfp::ZERO) && s.init_on_alloc.is_none() {
+        // SAFETY: `obj` was just allocated from `s`: `object_size` bytes owned by the
+        // caller and nobody else.
+        unsafe { core::ptr::write_bytes(obj.as_ptr(), 0, s.object_size() as usize) };
+    }
+    Ok(obj)
+}
+
+/// An object address as the API hands it out (a null one cannot come from a slab; it
+/// is refused as `nonnull` in api.rs does).
+#[inline(always)]
+fn obj_ptr(obj: usize) -> Result<NonNull<u8>, SlabError> {
+    NonNull::new(obj as *mut u8).ok_or(SlabError::InvalidFree(0))
+}
+
+/// An object from the CPU's slab of a non-debug cache (no hooks run).
+#[inline(always)]
+fn cpu_alloc<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    gfp: Gfp,
+    node: Option<NodeId>,
+) -> Result<NonNull<u8>, SlabError> {
     let me = mm.platform().this_cpu();
     let c = s.cpu_slot(me.id);
-    let mut g = lock_slot(mm, c, me);
-    let obj = g.freelist;
-    if obj != 0 && g.slab != NO_SLAB && node_match(mm, g.slab, node) {
-        g.freelist = get_freepointer(s, obj);
-        drop(g);
-        c.stat(StatItem::AllocFastpath);
-        post_alloc(s, obj, gfp, orig_size);
-        return Ok(obj);
+    // The owner's way in gets its own copy of the pop (its guard's drop is one store);
+    // everyone else takes the slot out of line.
+    match c.lock.lock_owner(me) {
+        Some(g) => alloc_from_slot(mm, s, c, g, gfp, node),
+        None => alloc_from_slot_locked(mm, s, c, me, gfp, node),
     }
-    slab_alloc_node_miss(mm, s, c, g, gfp, node, orig_size)
+}
+
+/// The pop of [`cpu_alloc`] on the CPU's slot, taken as `g`; `___slab_alloc` when the
+/// free list cannot serve.
+#[inline(always)]
+fn alloc_from_slot<'a, P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    c: &'a KmemCacheCpu,
+    mut g: LocalGuard<'a, CpuSlab>,
+    gfp: Gfp,
+    node: Option<NodeId>,
+) -> Result<NonNull<u8>, SlabError> {
+    // The object as a NonNull from the test that it exists: the caller's Ok needs no
+    // second look at it.
+    match NonNull::new(g.freelist as *mut u8) {
+        Some(obj) if g.slab != NO_SLAB && node_match(mm, g.slab, node) => {
+            g.freelist = get_freepointer(s, obj.as_ptr() as usize);
+            drop(g);
+            c.stat(StatItem::AllocFastpath);
+            Ok(obj)
+        }
+        _ => slab_alloc_slow(mm, s, c, g, gfp, node).and_then(obj_ptr),
+    }
+}
+
+/// [`alloc_from_slot`] for a caller that is not the slot's uncontended owner.
+#[inline(never)]
+fn alloc_from_slot_locked<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    c: &KmemCacheCpu,
+    me: ThisCpu,
+    gfp: Gfp,
+    node: Option<NodeId>,
+) -> Result<NonNull<u8>, SlabError> {
+    alloc_from_slot(mm, s, c, lock_slot(mm, c, me), gfp, node)
 }
 
 /// The hooks every allocation ends with.
@@ -586,24 +655,8 @@ fn post_alloc(s: &KmemCache, obj: usize, gfp: Gfp, orig_size: u32) {
     hooks::slab_post_alloc_hook(s, obj, gfp, orig_size);
 }
 
-/// [`slab_alloc_node_size`] when the CPU's free list cannot serve: `___slab_alloc`.
-#[inline(never)]
-fn slab_alloc_node_miss<'a, P: Platform>(
-    mm: &Mm<P>,
-    s: &KmemCache,
-    c: &'a KmemCacheCpu,
-    g: LocalGuard<'a, CpuSlab>,
-    gfp: Gfp,
-    node: Option<NodeId>,
-    orig_size: u32,
-) -> Result<usize, SlabError> {
-    let obj = slab_alloc_slow(mm, s, c, g, gfp, node)?;
-    post_alloc(s, obj, gfp, orig_size);
-    Ok(obj)
-}
-
-/// [`slab_alloc_node_size`] for a debug cache, or a refused gfp.
-#[cold]
+/// [`slab_alloc_node_size`] for a debug cache, one with `init_on_free` or a forced
+/// `init_on_alloc`, or a refused gfp.
 #[inline(never)]
 fn slab_alloc_node_other<P: Platform>(
     mm: &Mm<P>,
@@ -612,13 +665,17 @@ fn slab_alloc_node_other<P: Platform>(
     node: Option<NodeId>,
     orig_size: u32,
     caller: usize,
-) -> Result<usize, SlabError> {
+) -> Result<NonNull<u8>, SlabError> {
     if gfp.intersects(Gfp::DMA32 | Gfp::HIGHMEM) {
         // GFP_SLAB_BUG_MASK
         return Err(SlabError::BadGfp(gfp.bits()));
     }
-    let obj = alloc_debug(mm, s, gfp, node, orig_size, caller)?;
-    post_alloc(s, obj, gfp, orig_size);
+    let obj = if kmem_cache_debug(s) {
+        obj_ptr(alloc_debug(mm, s, gfp, node, orig_size, caller)?)?
+    } else {
+        cpu_alloc(mm, s, gfp, node)?
+    };
+    post_alloc(s, obj.as_ptr() as usize, gfp, orig_size);
     Ok(obj)
 }
 
@@ -659,7 +716,7 @@ fn slab_alloc_slow<'a, P: Platform>(
             if !node_match(mm, g.slab, node) {
                 c.stat(StatItem::AllocNodeMismatch);
                 let (slab, fl) = (g.slab, g.freelist);
-                g.slab = NO_SLAB;
+                g.clear_slab();
                 g.freelist = 0;
                 drop(g);
                 deactivate_slab(mm, s, c, slab, fl);
@@ -670,7 +727,7 @@ fn slab_alloc_slow<'a, P: Platform>(
             } else {
                 let fl = get_freelist(mm, s, c, g.slab);
                 if fl == 0 {
-                    g.slab = NO_SLAB;
+                    g.clear_slab();
                     c.stat(StatItem::DeactivateBypass);
                 } else {
                     c.stat(StatItem::AllocRefill);
@@ -732,7 +789,7 @@ fn slab_alloc_slow<'a, P: Platform>(
             g = relock(mm, c);
             if g.slab != NO_SLAB {
                 let (fs, ffl) = (g.slab, g.freelist);
-                g.slab = NO_SLAB;
+                g.clear_slab();
                 g.freelist = 0;
                 drop(g);
                 deactivate_slab(mm, s, c, fs, ffl);
@@ -751,7 +808,7 @@ fn set_active<P: Platform>(mm: &Mm<P>, s: &KmemCache, g: &mut CpuSlab, slab: u64
     let start = obj_start(mm, s, slab);
     g.slab = slab;
     g.objs_start = start;
-    g.objs_end = start + word(mm, slab).objects as usize * s.layout.size as usize;
+    g.objs_len = word(mm, slab).objects as usize * s.layout.size as usize;
 }
 
 /// `load_freelist`: hand out `fl`, keep the rest as the CPU free list.
@@ -1333,7 +1390,7 @@ pub(crate) fn kfree_slab<'a, P: Platform>(
 /// no debug checks, and `slab_free_hook` has nothing to do (no `init_on_free`).
 #[inline(always)]
 pub(crate) fn fast_free(s: &KmemCache) -> bool {
-    !kmem_cache_debug(s) && !s.init_on_free
+    s.fast_free
 }
 
 /// `do_slab_free` of one object `addr` of a [`fast_free`] cache `s`: `Ok(None)` when it
@@ -1351,9 +1408,25 @@ pub(crate) fn free_to_active<'a, P: Platform>(
     addr: usize,
 ) -> Result<Option<&'a KmemCacheCpu>, SlabError> {
     let c = s.cpu_slot(me.id);
-    let mut g = lock_slot(mm, c, me);
+    // As in slab_alloc_node_size: the owner's way in with its own copy of the push.
+    match c.lock.lock_owner(me) {
+        Some(g) => push_to_active(s, c, g, addr),
+        None => push_to_active_locked(mm, s, c, me, addr),
+    }
+}
+
+/// The push of [`free_to_active`] on the CPU's slot, taken as `g`.
+#[inline(always)]
+fn push_to_active<'a>(
+    s: &KmemCache,
+    c: &'a KmemCacheCpu,
+    mut g: LocalGuard<'a, CpuSlab>,
+    addr: usize,
+) -> Result<Option<&'a KmemCacheCpu>, SlabError> {
+    // One compare: `objs_len` is 0 without an active slab, and below 2^32 (a slab's
+    // bytes), as the reciprocal multiplication needs.
     let rel = addr.wrapping_sub(g.objs_start) as u64;
-    if g.slab != NO_SLAB && addr < g.objs_end && rel < u32::MAX as u64 {
+    if rel < g.objs_len as u64 {
         let size = s.layout.size as u64;
         let idx = (rel * s.reciprocal_size) >> 32;
         if idx * size == rel {
@@ -1369,6 +1442,18 @@ pub(crate) fn free_to_active<'a, P: Platform>(
         }
     }
     Ok(Some(c))
+}
+
+/// [`push_to_active`] for a caller that is not the slot's uncontended owner.
+#[inline(never)]
+fn push_to_active_locked<'a, P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    c: &'a KmemCacheCpu,
+    me: ThisCpu,
+    addr: usize,
+) -> Result<Option<&'a KmemCacheCpu>, SlabError> {
+    push_to_active(s, c, lock_slot(mm, c, me), addr)
 }
 
 /// `slab_free` after validating `addr` as an object of `s` (the fast path inlined into
@@ -1484,7 +1569,8 @@ fn slab_free_slow<P: Platform>(
     c.stat(StatItem::FreeSlowpath);
     let n = node_of_nid(s, p.nid() as usize);
     let start = obj_start(mm, s, pfn);
-    let head_idx = to_idx(s, start, head);
+    // `head` is an object of the slab (every caller checked it).
+    let head_idx = obj_idx(s, start, head);
     let (w, new, lock, on_node_partial) = loop {
         let old = p.private_acquire();
         let w = SlabWord::unpack(old);
@@ -1557,7 +1643,7 @@ pub(crate) fn flush_all<P: Platform>(mm: &Mm<P>, s: &KmemCache) {
         // right after this CPU's slab and partial list are taken.
         let mut g = unsafe { c.lock.lock_closed() };
         let (slab, fl, partial) = (g.slab, g.freelist, g.partial);
-        g.slab = NO_SLAB;
+        g.clear_slab();
         g.freelist = 0;
         g.partial = NO_SLAB;
         g.partial_slabs = 0;
