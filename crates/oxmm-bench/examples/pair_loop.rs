@@ -3,8 +3,10 @@
 //! (`perf record cargo run --release -p oxmm-bench --example pair_loop -- owned`).
 //! Arguments: `owned`/`shared`, then `pages`, `slab`, `kmalloc`, `churn` (kmalloc and
 //! kfree of random sizes, as larson), `larson` (the same loop freeing through the
-//! size's cache, then the SLUB counters: build with `--features slub_stats`) or
-//! `both` (pages and slab, the default); then, optionally, the number of pairs.
+//! size's cache, then the SLUB counters: build with `--features slub_stats`),
+//! `global` (larson's loop through `OxmmAlloc`, the GlobalAlloc, sizes up to
+//! `PAIR_LOOP_MAX`, 512 by default) or `both` (pages and slab, the default); then,
+//! optionally, the number of pairs.
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -35,18 +37,43 @@ fn main() {
             t.elapsed().as_nanos() as f64 / n as f64
         );
     }
+    if what == "global" {
+        use std::alloc::{GlobalAlloc, Layout};
+        let a = oxmm_host::global_alloc::OxmmAlloc::new();
+        let max: usize = std::env::var("PAIR_LOOP_MAX")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(512);
+        let mut live: Vec<(*mut u8, Layout)> = Vec::with_capacity(256);
+        let mut next = xorshift(0x9e37_79b9);
+        let t = Instant::now();
+        for _ in 0..n / 4 {
+            let size = 8 + (next() as usize) % (max - 7);
+            let l = Layout::from_size_align(size, 8).expect("layout");
+            // SAFETY: a non-zero layout; each block freed once with its layout.
+            let p = unsafe { a.alloc(l) };
+            assert!(!p.is_null());
+            if live.len() < 256 {
+                live.push((p, l));
+            } else {
+                let i = (next() % 256) as usize;
+                let (q, ql) = std::mem::replace(&mut live[i], (p, l));
+                // SAFETY: as above.
+                unsafe { a.dealloc(black_box(q), ql) };
+            }
+        }
+        println!(
+            "GlobalAlloc churn 8-{max}: {:.1} ns",
+            t.elapsed().as_nanos() as f64 / (n / 4) as f64
+        );
+        return;
+    }
     if what == "churn" {
         // larson's loop: 256 live objects of random sizes 8..=512, each step frees a
         // random one and allocates its replacement.
         let sc = SlabCaches::init(mm, Default::default()).expect("slab");
         let mut live = Vec::with_capacity(256);
-        let mut rng = 0x9e37_79b9u64;
-        let mut next = move || {
-            rng ^= rng << 13;
-            rng ^= rng >> 7;
-            rng ^= rng << 17;
-            rng
-        };
+        let mut next = xorshift(0x9e37_79b9);
         let t = Instant::now();
         for _ in 0..n / 4 {
             let size = 8 + next() % 505;
@@ -146,5 +173,15 @@ fn larson(mm: &oxmm::mm::Mm<oxmm_host::platform::HostPlatform>) {
             g(StatItem::FreeSlowpath),
             g(StatItem::CmpxchgDoubleFail),
         );
+    }
+}
+
+/// A xorshift64 generator: the workloads' sizes and victims.
+fn xorshift(mut rng: u64) -> impl FnMut() -> u64 {
+    move || {
+        rng ^= rng << 13;
+        rng ^= rng >> 7;
+        rng ^= rng << 17;
+        rng
     }
 }

@@ -29,6 +29,8 @@ use crate::harness::{Config, Group, Measurement};
 use crate::peers;
 
 static OXMM: OxmmAlloc = OxmmAlloc::new();
+/// The same heap without per-thread sheaves: SLUB's own paths on every request.
+static OXMM_NO_SHEAVES: OxmmAlloc = OxmmAlloc::without_sheaves();
 
 /// The kmalloc sizes measured (`quick`: four of them).
 ///
@@ -221,10 +223,13 @@ impl Suite {
             let mut g = Group::new(name);
             if name == "cache_scratch" {
                 g.case("oxmm", 2, |n| cache_scratch(&OXMM, n));
+                g.case("oxmm-no-sheaves", 2, |n| cache_scratch(&OXMM_NO_SHEAVES, n));
                 peer_cases(&mut g, 2, cache_scratch);
             } else {
                 let mut c = Churn::new(&OXMM, max, 0x9e37_79b9);
                 g.case("oxmm", 1, move |n| c.run(n));
+                let mut c = Churn::new(&OXMM_NO_SHEAVES, max, 0x9e37_79b9);
+                g.case("oxmm-no-sheaves", 1, move |n| c.run(n));
                 for &(imp, a) in peers::all() {
                     let mut c = Churn::new(a, max, 0x9e37_79b9);
                     g.case(imp, 1, move |n| c.run(n));

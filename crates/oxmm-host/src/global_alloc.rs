@@ -7,8 +7,20 @@
 //! alignment asks for more than 8 bytes, which kmalloc objects then have naturally),
 //! larger ones by compound pages from the page allocator. Which allocator owns a
 //! pointer is decided by address: the machine's direct map is one range. `realloc`
-//! stays in place while the object's `ksize` holds the new size. If the machine cannot
-//! boot, or runs out of memory, the system allocator serves.
+//! stays in place while the new size has the same kmalloc class (or, above 8 KiB, fits
+//! the block), so the layout a caller frees with always names the object's cache. If
+//! the machine cannot boot, or runs out of memory, the system allocator serves.
+//!
+//! **Sheaves.** Each thread keeps, per kmalloc class, a *sheaf*: a small array of
+//! objects it freed, handed out again by its next allocations of that class (Linux
+//! 6.18's per-CPU sheaves, kept per thread here). An empty sheaf is refilled with
+//! half its capacity by `kmem_cache_alloc_bulk`, a full one gives half back by
+//! `kmem_cache_free_bulk`, and a thread's sheaves are emptied when it exits (or by
+//! [`OxmmAlloc::flush_sheaves`]). Objects in a sheaf are allocated as far as SLUB is
+//! concerned: `/proc/slabinfo` counts them active, as Linux counts its sheaves'. A
+//! cache with debugging or `init_on_alloc`/`init_on_free` has no sheaves (as in
+//! Linux): its every object goes through SLUB's checks. [`OxmmAlloc::without_sheaves`]
+//! is the allocator without them, every request a kmalloc or kfree.
 //!
 //! ```no_run
 //! #[global_allocator]
@@ -19,9 +31,12 @@ use crate::hosted::HostedMachine;
 use crate::machine::Machine;
 use oxmm::gfp::Gfp;
 use oxmm::mm::BootMode;
-use oxmm::slab::kmalloc::KMALLOC_MAX_CACHE_SIZE;
-use oxmm::slab::SlabCaches;
+use oxmm::slab::kmalloc::{
+    kmalloc_index, kmalloc_index_size, KMALLOC_MAX_CACHE_SIZE, NR_KMALLOC_INDICES,
+};
+use oxmm::slab::{CacheId, SlabCaches};
 use std::alloc::{GlobalAlloc, Layout, System};
+use std::cell::{Cell, UnsafeCell};
 use std::sync::atomic::AtomicU8;
 use std::sync::atomic::Ordering::{AcqRel, Acquire, Release};
 use std::sync::atomic::{AtomicPtr, AtomicUsize};
@@ -61,6 +76,240 @@ static HI: AtomicUsize = AtomicUsize::new(0);
 struct Heap {
     hm: HostedMachine,
     slab: SlabCaches,
+    /// The `GFP_KERNEL` kmalloc cache of each kmalloc index.
+    ids: [Option<CacheId>; NR_KMALLOC_INDICES],
+    /// Whether that cache may have sheaves ([`oxmm::slab::KmemCache::plain_objects`]).
+    sheaves: [bool; NR_KMALLOC_INDICES],
+}
+
+impl Heap {
+    fn new(hm: HostedMachine, slab: SlabCaches) -> Heap {
+        let mut ids = [None; NR_KMALLOC_INDICES];
+        let mut sheaves = [false; NR_KMALLOC_INDICES];
+        for idx in 1..NR_KMALLOC_INDICES {
+            let id = slab.kmalloc_slab(kmalloc_index_size(idx) as u64, Gfp::KERNEL);
+            ids[idx] = id;
+            sheaves[idx] = id
+                .and_then(|id| slab.cache(id))
+                .is_some_and(|c| c.plain_objects());
+        }
+        Heap {
+            hm,
+            slab,
+            ids,
+            sheaves,
+        }
+    }
+}
+
+/// [`kmalloc_index`] of every size up to 8 KiB, by `(size - 1) / 8` (the class
+/// boundaries are multiples of 8): one load instead of branches on random sizes.
+static CLASS: [u8; (KMALLOC_MAX_CACHE_SIZE / 8) as usize] = {
+    let mut t = [0u8; (KMALLOC_MAX_CACHE_SIZE / 8) as usize];
+    let mut i = 0;
+    while i < t.len() {
+        t[i] = match kmalloc_index((i as u64 + 1) * 8) {
+            Some(idx) => idx as u8,
+            None => 0,
+        };
+        i += 1;
+    }
+    t
+};
+
+/// The kmalloc index of a request (`request`'s result), `None` above 8 KiB.
+#[inline(always)]
+fn class_of(req: u64) -> Option<usize> {
+    if req.wrapping_sub(1) < KMALLOC_MAX_CACHE_SIZE {
+        Some(CLASS[((req - 1) / 8) as usize] as usize)
+    } else {
+        None
+    }
+}
+
+/// Slots of a sheaf (the largest classes use fewer: [`sheaf_capacity`]).
+const SHEAF_SLOTS: usize = 32;
+
+/// How many objects the sheaf of kmalloc index `idx` holds: 32, fewer for the classes
+/// above 1 KiB so that a thread keeps at most 32 KiB of each (8 objects at least).
+///
+/// ```
+/// # use oxmm_host::global_alloc::sheaf_capacity;
+/// assert_eq!((sheaf_capacity(3), sheaf_capacity(11), sheaf_capacity(13)), (32, 16, 8));
+/// ```
+pub const fn sheaf_capacity(idx: usize) -> usize {
+    let size = kmalloc_index_size(idx) as usize;
+    if size == 0 {
+        return 0;
+    }
+    let n = 32768 / size;
+    if n > SHEAF_SLOTS {
+        SHEAF_SLOTS
+    } else if n < 8 {
+        8
+    } else {
+        n
+    }
+}
+
+/// A thread's freed objects of one kmalloc class, the newest on top (Linux 6.18's
+/// `struct slab_sheaf`).
+#[doc(alias = "slab_sheaf")]
+struct Sheaf {
+    size: usize,
+    /// [`sheaf_capacity`] of its class, kept here to spare the hot path the lookup.
+    capacity: usize,
+    objects: [*mut u8; SHEAF_SLOTS],
+}
+
+/// A thread's sheaves, one per kmalloc index; `busy` while one of them is being
+/// refilled or flushed, when a nested allocation (a report printed by the slab code,
+/// say) must not touch them.
+struct Sheaves {
+    busy: Cell<bool>,
+    sheaf: UnsafeCell<[Sheaf; NR_KMALLOC_INDICES]>,
+}
+
+impl Sheaves {
+    /// Give every object back to its cache.
+    fn flush_all(&self) {
+        let Some(h) = heap() else { return };
+        if self.busy.replace(true) {
+            return;
+        }
+        // SAFETY: only this thread reaches its sheaves, and `busy` keeps nested calls
+        // away from them until it is cleared below.
+        let all = unsafe { &mut *self.sheaf.get() };
+        for (idx, sh) in all.iter_mut().enumerate() {
+            let n = sh.size;
+            flush(h, idx, sh, n);
+        }
+        self.busy.set(false);
+    }
+}
+
+impl Drop for Sheaves {
+    fn drop(&mut self) {
+        self.flush_all();
+    }
+}
+
+/// A thread's sheaves before its first allocation: empty, each with its capacity.
+const SHEAVES_INIT: [Sheaf; NR_KMALLOC_INDICES] = {
+    let mut a = [const {
+        Sheaf {
+            size: 0,
+            capacity: 0,
+            objects: [std::ptr::null_mut(); SHEAF_SLOTS],
+        }
+    }; NR_KMALLOC_INDICES];
+    let mut i = 0;
+    while i < NR_KMALLOC_INDICES {
+        a[i].capacity = sheaf_capacity(i);
+        i += 1;
+    }
+    a
+};
+
+std::thread_local! {
+    static SHEAVES: Sheaves = const {
+        Sheaves {
+            busy: Cell::new(false),
+            sheaf: UnsafeCell::new(SHEAVES_INIT),
+        }
+    };
+}
+
+/// Give the `n` oldest objects of `sh` back to cache `idx` (`kmem_cache_free_bulk`),
+/// the rest moved down.
+#[cold]
+#[inline(never)]
+fn flush(h: &Heap, idx: usize, sh: &mut Sheaf, n: usize) {
+    let n = n.min(sh.size);
+    if n == 0 {
+        return;
+    }
+    let mm = h.hm.mm();
+    let objs = &mut sh.objects[..n];
+    let bulk = h.ids[idx].map(|id| h.slab.kmem_cache_free_bulk(mm, id, objs));
+    if !matches!(bulk, Some(Ok(()))) {
+        // Not expected (each object came from this cache): free what is left one by
+        // one, kfree finding each object's cache.
+        for p in objs.iter_mut().filter(|p| !p.is_null()) {
+            let _ = h.slab.kfree(mm, *p);
+            *p = std::ptr::null_mut();
+        }
+    }
+    sh.objects.copy_within(n..sh.size, 0);
+    sh.size -= n;
+}
+
+/// Fill the empty `sh` with half its capacity from cache `idx`
+/// (`kmem_cache_alloc_bulk`, all or nothing).
+#[cold]
+#[inline(never)]
+fn refill(h: &Heap, idx: usize, sh: &mut Sheaf) {
+    let Some(id) = h.ids[idx] else { return };
+    let n = sh.capacity / 2;
+    let got = h
+        .slab
+        .kmem_cache_alloc_bulk(h.hm.mm(), id, Gfp::KERNEL, &mut sh.objects[..n]);
+    if let Ok(n) = got {
+        sh.size = n;
+    }
+}
+
+/// An object of kmalloc index `idx` from this thread's sheaf (null when the sheaves
+/// are unavailable or cannot be refilled).
+#[inline(always)]
+fn sheaf_alloc(h: &Heap, idx: usize) -> *mut u8 {
+    SHEAVES
+        .try_with(|sv| {
+            if sv.busy.get() {
+                return std::ptr::null_mut();
+            }
+            // SAFETY: only this thread reaches its sheaves; nested calls (from inside
+            // `refill`) see `busy` and keep away.
+            let sh = unsafe { &mut (*sv.sheaf.get())[idx] };
+            if sh.size == 0 {
+                sv.busy.set(true);
+                refill(h, idx, sh);
+                sv.busy.set(false);
+                if sh.size == 0 {
+                    return std::ptr::null_mut();
+                }
+            }
+            sh.size -= 1;
+            sh.objects[sh.size]
+        })
+        .unwrap_or(std::ptr::null_mut())
+}
+
+/// Keep `ptr`, an object of kmalloc index `idx`, in this thread's sheaf; false when
+/// the sheaves are unavailable (the caller frees it to its cache).
+#[inline(always)]
+fn sheaf_free(h: &Heap, idx: usize, ptr: *mut u8) -> bool {
+    SHEAVES
+        .try_with(|sv| {
+            if sv.busy.get() {
+                return false;
+            }
+            // SAFETY: as in `sheaf_alloc`.
+            let sh = unsafe { &mut (*sv.sheaf.get())[idx] };
+            let cap = sh.capacity;
+            if sh.size >= cap {
+                sv.busy.set(true);
+                flush(h, idx, sh, cap / 2);
+                sv.busy.set(false);
+            }
+            if sh.size >= cap {
+                return false;
+            }
+            sh.objects[sh.size] = ptr;
+            sh.size += 1;
+            true
+        })
+        .unwrap_or(false)
 }
 
 /// A global allocator on oxmm's kmalloc and page allocator (see the module docs).
@@ -76,13 +325,68 @@ struct Heap {
 ///     a.dealloc(p, l);
 /// }
 /// ```
-#[derive(Debug, Default, Clone, Copy)]
-pub struct OxmmAlloc;
+#[derive(Debug, Clone, Copy)]
+pub struct OxmmAlloc {
+    sheaves: bool,
+}
+
+impl Default for OxmmAlloc {
+    fn default() -> OxmmAlloc {
+        OxmmAlloc::new()
+    }
+}
 
 impl OxmmAlloc {
-    /// The allocator (all state is global: one heap machine per process).
+    /// The allocator, with per-thread sheaves (all state is global: one heap machine
+    /// per process).
     pub const fn new() -> OxmmAlloc {
-        OxmmAlloc
+        OxmmAlloc { sheaves: true }
+    }
+
+    /// The allocator without sheaves: every allocation a kmalloc, every free a kfree
+    /// (the same heap as [`new`](Self::new)'s; either may free the other's blocks).
+    ///
+    /// ```
+    /// use std::alloc::{GlobalAlloc, Layout};
+    /// let a = oxmm_host::global_alloc::OxmmAlloc::without_sheaves();
+    /// let l = Layout::new::<u64>();
+    /// // SAFETY: a non-zero layout, freed with it.
+    /// unsafe { a.dealloc(a.alloc(l), l) };
+    /// ```
+    pub const fn without_sheaves() -> OxmmAlloc {
+        OxmmAlloc { sheaves: false }
+    }
+
+    /// Give the calling thread's sheaves back to their caches now (a thread's exit
+    /// does it too): afterwards `/proc/slabinfo` counts only the objects in use.
+    ///
+    /// ```
+    /// oxmm_host::global_alloc::OxmmAlloc::flush_sheaves();
+    /// ```
+    pub fn flush_sheaves() {
+        let _ = SHEAVES.try_with(|sv| sv.flush_all());
+    }
+
+    /// How many objects the calling thread's sheaf for requests of `size` bytes
+    /// (alignment 8) holds now: 0 above 8 KiB, for a cache without sheaves, or
+    /// before the heap is ready.
+    ///
+    /// ```
+    /// assert_eq!(oxmm_host::global_alloc::OxmmAlloc::sheaf_objects(64), 0);
+    /// ```
+    pub fn sheaf_objects(size: usize) -> usize {
+        let Some(idx) = class_of(size.max(1) as u64) else {
+            return 0;
+        };
+        SHEAVES
+            .try_with(|sv| {
+                if sv.busy.get() {
+                    return 0;
+                }
+                // SAFETY: only this thread reaches its sheaves; a plain read.
+                unsafe { (*sv.sheaf.get())[idx].size }
+            })
+            .unwrap_or(0)
     }
 
     /// Whether the heap machine is booted and serving.
@@ -101,6 +405,7 @@ impl OxmmAlloc {
     /// let b = Box::new(1u8); // from the system allocator here
     /// assert!(!oxmm_host::global_alloc::OxmmAlloc::owns(&*b as *const u8));
     /// ```
+    #[inline]
     pub fn owns(ptr: *const u8) -> bool {
         let a = ptr as usize;
         a >= LO.load(Acquire) && a < HI.load(Acquire)
@@ -134,7 +439,7 @@ impl OxmmAlloc {
             })
             .and_then(|hm| {
                 let slab = SlabCaches::init(hm.mm(), Default::default()).ok()?;
-                Some(Heap { hm, slab })
+                Some(Heap::new(hm, slab))
             });
         match heap {
             Some(h) => {
@@ -152,6 +457,7 @@ impl OxmmAlloc {
     }
 }
 
+#[inline]
 fn heap() -> Option<&'static Heap> {
     let p = HEAP.load(Acquire);
     // SAFETY: set once to a leaked Box that is never freed.
@@ -191,6 +497,22 @@ impl OxmmAlloc {
             return unsafe { System.alloc(layout) };
         };
         let req = request(layout);
+        if self.sheaves {
+            if let Some(idx) = class_of(req).filter(|&i| h.sheaves[i]) {
+                let p = sheaf_alloc(h, idx);
+                // Always aligned (`request`), but checked as kmalloc's results are.
+                if !p.is_null() && p as usize & (layout.align() - 1) == 0 {
+                    if gfp.contains(Gfp::ZERO) {
+                        // SAFETY: an object of at least `req >= layout.size()` bytes.
+                        unsafe { p.write_bytes(0, layout.size()) };
+                    }
+                    return p;
+                }
+                if !p.is_null() {
+                    let _ = h.slab.kfree(h.hm.mm(), p);
+                }
+            }
+        }
         if req > KMALLOC_MAX_CACHE_SIZE && layout.align() > 4096 && req < layout.align() as u64 {
             // SAFETY: as above.
             return unsafe { System.alloc(layout) };
@@ -234,14 +556,20 @@ unsafe impl GlobalAlloc for OxmmAlloc {
         if Self::owns(ptr) {
             if let Some(h) = heap() {
                 let mm = h.hm.mm();
-                // The layout names the cache alloc used, unless realloc kept the object
-                // for another size: then the cache check refuses and kfree finds it.
-                if let Some(id) = h.slab.kmalloc_slab(request(layout), Gfp::KERNEL) {
-                    if h.slab.kmem_cache_free(mm, id, ptr).is_ok() {
+                // The layout names the cache alloc used (realloc keeps an object only
+                // within its class).
+                if let Some(idx) = class_of(request(layout)) {
+                    if self.sheaves && h.sheaves[idx] && sheaf_free(h, idx, ptr) {
                         return;
                     }
+                    if let Some(id) = h.ids[idx] {
+                        if h.slab.kmem_cache_free(mm, id, ptr).is_ok() {
+                            return;
+                        }
+                    }
                 }
-                // A refusal would mean a pointer we never handed out; nothing to do.
+                // A large block, or a refusal (a pointer we never handed out, which
+                // kfree refuses too: nothing to do).
                 let _ = h.slab.kfree(mm, ptr);
                 return;
             }
@@ -258,14 +586,24 @@ unsafe impl GlobalAlloc for OxmmAlloc {
         let Some(h) = heap() else {
             return std::ptr::null_mut();
         };
-        // In place while the object (or block) holds the new size.
-        if let Ok(ks) = h.slab.ksize(h.hm.mm(), ptr) {
-            if new_size as u64 <= ks {
-                return ptr;
-            }
-        }
         // SAFETY: the caller guarantees `new_size` with `layout.align()` is a valid layout.
         let new_layout = unsafe { Layout::from_size_align_unchecked(new_size, layout.align()) };
+        // In place while the kmalloc class stays the same (so that the layout freed
+        // with still names the object's cache), or a large block holds the new size.
+        match (
+            kmalloc_index(request(layout)),
+            kmalloc_index(request(new_layout)),
+        ) {
+            (Some(a), Some(b)) if a == b => return ptr,
+            (None, None) => {
+                if let Ok(ks) = h.slab.ksize(h.hm.mm(), ptr) {
+                    if new_size as u64 <= ks {
+                        return ptr;
+                    }
+                }
+            }
+            _ => {}
+        }
         // SAFETY: a non-zero-sized layout.
         let q = unsafe { self.alloc(new_layout) };
         if !q.is_null() {

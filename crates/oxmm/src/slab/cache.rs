@@ -370,6 +370,22 @@ impl KmemCache {
     pub fn align(&self) -> u32 {
         self.layout.align
     }
+    /// Whether an object of this cache is plain memory from allocation to free: no
+    /// debugging (red zones, poison, tracking, sanity checks) and no `init_on_alloc` /
+    /// `init_on_free`, so nothing is checked or written between `kmem_cache_alloc`
+    /// and `kmem_cache_free`. Only then may a caller keep freed objects in a cache of
+    /// its own (as Linux 6.18 turns its per-CPU sheaves off for debug caches).
+    ///
+    /// ```no_run
+    /// # fn f(slab: &oxmm::slab::SlabCaches) {
+    /// let id = slab.kmalloc_slab(64, oxmm::gfp::Gfp::KERNEL).unwrap();
+    /// let plain = slab.cache(id).unwrap().plain_objects();
+    /// # }
+    /// ```
+    #[inline]
+    pub fn plain_objects(&self) -> bool {
+        self.fast_alloc && self.fast_free
+    }
     /// `s->flags`.
     #[inline]
     pub fn flags(&self) -> SlabFlags {
