@@ -16,7 +16,10 @@
 //! 6.18's per-CPU sheaves, kept per thread here). An empty sheaf is refilled with
 //! half its capacity by `kmem_cache_alloc_bulk`, a full one gives half back by
 //! `kmem_cache_free_bulk`, and a thread's sheaves are emptied when it exits (or by
-//! [`OxmmAlloc::flush_sheaves`]). Objects in a sheaf are allocated as far as SLUB is
+//! [`OxmmAlloc::flush_sheaves`]). A sheaf of objects smaller than a cache line keeps
+//! only objects of the slab it was last refilled from; others (another thread's, say)
+//! go back to their slab, so that a thread is not handed objects that share a cache
+//! line with another thread's. Objects in a sheaf are allocated as far as SLUB is
 //! concerned: `/proc/slabinfo` counts them active, as Linux counts its sheaves'. A
 //! cache with debugging or `init_on_alloc`/`init_on_free` has no sheaves (as in
 //! Linux): its every object goes through SLUB's checks. [`OxmmAlloc::without_sheaves`]
@@ -80,24 +83,40 @@ struct Heap {
     ids: [Option<CacheId>; NR_KMALLOC_INDICES],
     /// Whether that cache may have sheaves ([`oxmm::slab::KmemCache::plain_objects`]).
     sheaves: [bool; NR_KMALLOC_INDICES],
+    /// Bytes of a slab of that cache when its objects are smaller than a cache line,
+    /// else `usize::MAX` (see [`Sheaf::home`]).
+    home_bytes: [usize; NR_KMALLOC_INDICES],
+    /// The direct map's first byte: slabs of order k are `PAGE_SIZE << k`-aligned
+    /// from it.
+    base: usize,
 }
 
 impl Heap {
     fn new(hm: HostedMachine, slab: SlabCaches) -> Heap {
         let mut ids = [None; NR_KMALLOC_INDICES];
         let mut sheaves = [false; NR_KMALLOC_INDICES];
+        let mut home_bytes = [usize::MAX; NR_KMALLOC_INDICES];
+        let mm = hm.mm();
+        let page = 1usize << mm.geometry().shift();
         for idx in 1..NR_KMALLOC_INDICES {
-            let id = slab.kmalloc_slab(kmalloc_index_size(idx) as u64, Gfp::KERNEL);
+            let size = kmalloc_index_size(idx);
+            let id = slab.kmalloc_slab(size as u64, Gfp::KERNEL);
             ids[idx] = id;
-            sheaves[idx] = id
-                .and_then(|id| slab.cache(id))
-                .is_some_and(|c| c.plain_objects());
+            if let Some(c) = id.and_then(|id| slab.cache(id)) {
+                sheaves[idx] = c.plain_objects();
+                if (size as usize) < CACHE_LINE {
+                    home_bytes[idx] = page << c.order();
+                }
+            }
         }
+        let base = oxmm::platform::Platform::direct_map_base(mm.platform()) as usize;
         Heap {
             hm,
             slab,
             ids,
             sheaves,
+            home_bytes,
+            base,
         }
     }
 }
@@ -126,6 +145,10 @@ fn class_of(req: u64) -> Option<usize> {
         None
     }
 }
+
+/// Objects smaller than this share cache lines: a thread keeps only those of its own
+/// slab (see [`Sheaf::home`]).
+const CACHE_LINE: usize = 64;
 
 /// Slots of a sheaf (the largest classes use fewer: [`sheaf_capacity`]).
 const SHEAF_SLOTS: usize = 32;
@@ -159,6 +182,14 @@ struct Sheaf {
     size: usize,
     /// [`sheaf_capacity`] of its class, kept here to spare the hot path the lookup.
     capacity: usize,
+    /// The objects a free may keep: those `ptr - home < home_len`. For objects smaller
+    /// than a cache line, the slab of the last refill (an object from elsewhere, such
+    /// as another thread's, goes back to its slab: kept, it would be handed out here
+    /// and written next to the other thread's objects — passive false sharing); for
+    /// the others all of memory (`home_len == usize::MAX`); nothing before the first
+    /// refill.
+    home: usize,
+    home_len: usize,
     objects: [*mut u8; SHEAF_SLOTS],
 }
 
@@ -200,6 +231,8 @@ const SHEAVES_INIT: [Sheaf; NR_KMALLOC_INDICES] = {
         Sheaf {
             size: 0,
             capacity: 0,
+            home: 0,
+            home_len: 0,
             objects: [std::ptr::null_mut(); SHEAF_SLOTS],
         }
     }; NR_KMALLOC_INDICES];
@@ -256,6 +289,16 @@ fn refill(h: &Heap, idx: usize, sh: &mut Sheaf) {
         .kmem_cache_alloc_bulk(h.hm.mm(), id, Gfp::KERNEL, &mut sh.objects[..n]);
     if let Ok(n) = got {
         sh.size = n;
+        if n > 0 {
+            let bytes = h.home_bytes[idx];
+            if bytes == usize::MAX {
+                (sh.home, sh.home_len) = (0, usize::MAX);
+            } else {
+                // The slab of the object handed out first.
+                let off = (sh.objects[n - 1] as usize).wrapping_sub(h.base);
+                (sh.home, sh.home_len) = (h.base + (off & !(bytes - 1)), bytes);
+            }
+        }
     }
 }
 
@@ -296,6 +339,9 @@ fn sheaf_free(h: &Heap, idx: usize, ptr: *mut u8) -> bool {
             }
             // SAFETY: as in `sheaf_alloc`.
             let sh = unsafe { &mut (*sv.sheaf.get())[idx] };
+            if (ptr as usize).wrapping_sub(sh.home) >= sh.home_len {
+                return false;
+            }
             let cap = sh.capacity;
             if sh.size >= cap {
                 sv.busy.set(true);

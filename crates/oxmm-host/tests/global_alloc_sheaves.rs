@@ -17,12 +17,17 @@ fn warm() {
 
 /// `num_objs` of cache `name` in the heap's `/proc/slabinfo`.
 fn num_objs(name: &str) -> u64 {
+    slabinfo_field(name, 2)
+}
+
+/// Field `n` (0: the name) of cache `name`'s line in the heap's `/proc/slabinfo`.
+fn slabinfo_field(name: &str, n: usize) -> u64 {
     let info = OxmmAlloc::slabinfo();
     let line = info
         .lines()
         .find(|l| l.split_whitespace().next() == Some(name))
         .unwrap_or_else(|| panic!("no {name} in\n{info}"));
-    line.split_whitespace().nth(2).unwrap().parse().unwrap()
+    line.split_whitespace().nth(n).unwrap().parse().unwrap()
 }
 
 #[test]
@@ -177,4 +182,45 @@ fn large_requests_bypass_the_sheaves() {
         dealloc(p, l);
     }
     assert_eq!(OxmmAlloc::sheaf_objects(20000), 0);
+}
+
+#[test]
+fn another_threads_small_objects_go_back_to_their_slab() {
+    warm();
+    let tiny = Layout::from_size_align(8, 8).unwrap(); // kmalloc-8: 8 per cache line
+    let line = Layout::from_size_align(64, 8).unwrap(); // kmalloc-64: a line each
+    let slab_bytes = 4096 * slabinfo_field("kmalloc-8", 5) as usize;
+    // SAFETY: non-zero layouts; every block is freed once with its layout.
+    let (a, b) = unsafe { (alloc(tiny) as usize, alloc(line) as usize) };
+    std::thread::spawn(move || {
+        // SAFETY: as above; `a` and `b` are freed here only.
+        unsafe {
+            // black_box: an allocation nothing uses may be optimised away with its free.
+            let mine = std::hint::black_box(alloc(tiny));
+            let n8 = OxmmAlloc::sheaf_objects(8);
+            // `a` is kept only if it happens to come from the slab this thread's sheaf
+            // was refilled from (the threads may share a CPU, hence its active slab).
+            let same = a / slab_bytes == mine as usize / slab_bytes;
+            dealloc(a as *mut u8, tiny);
+            let kept = OxmmAlloc::sheaf_objects(8) - n8;
+            assert_eq!(kept, same as usize, "another slab's object shares a line");
+            dealloc(mine, tiny);
+            assert_eq!(
+                OxmmAlloc::sheaf_objects(8),
+                n8 + kept + 1,
+                "its own is kept"
+            );
+            let other = std::hint::black_box(alloc(line));
+            let n64 = OxmmAlloc::sheaf_objects(64);
+            dealloc(b as *mut u8, line);
+            assert_eq!(
+                OxmmAlloc::sheaf_objects(64),
+                n64 + 1,
+                "a whole line is kept"
+            );
+            dealloc(other, line);
+        }
+    })
+    .join()
+    .unwrap();
 }
