@@ -1,14 +1,15 @@
 //! The page allocator: the buddy system of every zone and its entry points (Linux:
 //! mm/page_alloc.c).
 //!
-//! What exists: the buddy free lists (`buddy`: split on allocation, coalescing on
-//! free, Linux's head/tail placement), anti-fragmentation fallback and pageblock
-//! claiming ([`fallback`]), and [`Mm::alloc_pages`] / [`Mm::free_pages`] over the
-//! preferred node's zonelist with `__GFP_ZERO`, `__GFP_COMP`, `__GFP_THISNODE` and
-//! `ALLOC_NOFRAGMENT`, and bad-page detection on free ([`bad_page`]).
-//!
-//! Not yet: watermark checks (every zone with a free block is used), watermark boost on
-//! fallback, the high-atomic reserve, per-CPU lists and the slow path.
+//! Here: the buddy free lists (`buddy`: split on allocation, coalescing on free,
+//! Linux's head/tail placement), anti-fragmentation fallback and pageblock claiming
+//! ([`fallback`]) with watermark boost, the MIGRATE_HIGHATOMIC reserve
+//! ([`highatomic`]), pfn-range isolation ([`isolate`]), the per-CPU page lists
+//! ([`pcp`]), the watermark checks ([`watermark_check`]), the slow path
+//! ([`slowpath`]), and [`Mm::alloc_pages`] / [`Mm::free_pages`] over the preferred
+//! node's zonelist with `__GFP_ZERO`, `__GFP_COMP`, `__GFP_THISNODE` and
+//! `ALLOC_NOFRAGMENT`, with bad-page detection on free ([`bad_page`]) and the
+//! `show_free_areas` report ([`show_mem`]).
 //!
 //! ```
 //! use oxmm::page_alloc::fallback::fallbacks;
