@@ -132,6 +132,9 @@ impl HostedMachine {
             Err(_) if mode == BootMode::DescribeOnly => HostPlatform::without_memory(nr_cpus)?,
             Err(e) => return Err(e),
         };
+        if let Some(name) = &machine.hardware_name {
+            platform.set_hardware_name(name);
+        }
         if opts.cpu_ownership {
             platform.enable_cpu_ownership()?;
         }

@@ -47,6 +47,8 @@ pub struct HostPlatform {
     klog: Mutex<Option<Vec<(Level, String)>>>,
     // Set once slab tracks keep their stacks (see `enable_stack_depot`).
     depot: OnceLock<StackDepot>,
+    // dump_stack's `Hardware name:` (see `set_hardware_name`).
+    hardware_name: OnceLock<String>,
 }
 
 /// Which thread owns each CPU of one platform (0: nobody).
@@ -88,6 +90,7 @@ impl HostPlatform {
             serial: 0,
             klog: Mutex::new(None),
             depot: OnceLock::new(),
+            hardware_name: OnceLock::new(),
         })
     }
 
@@ -113,7 +116,27 @@ impl HostPlatform {
             serial: 0,
             klog: Mutex::new(None),
             depot: OnceLock::new(),
+            hardware_name: OnceLock::new(),
         })
+    }
+
+    /// The machine's name for the `Hardware name:` line of `dump_stack()` (Linux's
+    /// `dump_stack_set_arch_desc`, which x86 calls with the DMI string); the first
+    /// call sets it, later ones are ignored, as the boot sets it once.
+    ///
+    /// ```
+    /// use oxmm::platform::Platform;
+    /// use oxmm_host::platform::HostPlatform;
+    /// let p = HostPlatform::without_memory(1).unwrap();
+    /// p.set_hardware_name("QEMU Standard PC (Q35 + ICH9, 2009), BIOS 1.16.2 04/01/2014");
+    /// p.capture_printk();
+    /// p.dump_stack(false);
+    /// let log = p.take_printk();
+    /// assert!(log[1].1.starts_with("Hardware name: QEMU Standard PC"));
+    /// ```
+    #[doc(alias = "dump_stack_set_arch_desc")]
+    pub fn set_hardware_name(&self, name: &str) {
+        let _ = self.hardware_name.set(name.to_string());
     }
 
     /// Keep the run-time kernel log (slab reports, bad-page reports, allocation
@@ -502,6 +525,9 @@ impl Platform for HostPlatform {
                 oxmm::slab::debug::Tainted(tainted)
             ),
         );
+        if let Some(name) = self.hardware_name.get() {
+            self.printk(Level::Warning, format_args!("Hardware name: {name}"));
+        }
         self.printk(Level::Warning, format_args!("Call Trace:"));
         self.printk(Level::Warning, format_args!(" <TASK>"));
         for line in crate::symbols::call_trace() {

@@ -376,3 +376,40 @@ fn ia32_profile_prints_layout_block() {
     );
     assert!(lines.contains(&"896MB LOWMEM available.".to_string()));
 }
+
+/// `Hardware name:` (dump_stack's arch description) comes from the log's `DMI:` line
+/// on x86 (not its `DMI: Memory slots populated` line) and its `Machine model:` line
+/// on device-tree machines, as `MODEL (DT)`; the real 6.12 logs' `dump_stack` output
+/// (a WARNING in q35-numa2-4g) shows the DMI text verbatim.
+#[test]
+fn hardware_name_from_dmi_or_device_tree_model() {
+    let qemu = "QEMU Standard PC (Q35 + ICH9, 2009), BIOS 1.16.2-debian-1.16.2-1 04/01/2014";
+    let m = import("linux-6.12-qemu/q35-numa2-4g/dmesg.txt");
+    assert_eq!(m.hardware_name.as_deref(), Some(qemu));
+    let real =
+        std::fs::read_to_string(fixtures().join("linux-6.12-qemu/q35-numa2-4g/dmesg.txt")).unwrap();
+    assert!(real.contains(&format!("] Hardware name: {qemu}\n")));
+    for (rel, want) in [
+        (
+            "bootlogs/09-x86_64-hpe-dl325-4node-memoryless-64g-5.0.txt",
+            "HPE ProLiant DL325 Gen10/ProLiant DL325 Gen10, BIOS A41 06/07/2018",
+        ),
+        (
+            "bootlogs/16-arm64-clearfog-gt8k-4g-cma-5.8.txt",
+            "SolidRun ClearFog GT 8K (DT)",
+        ),
+        (
+            "bootlogs/15-armv7-apq8074-dragonboard-2g-highmem-cma-5.17.txt",
+            "Qualcomm APQ8074 Dragonboard (DT)",
+        ),
+        (
+            "bootlogs/20-riscv64-spacemit-k3-32g-cma-6.12.txt",
+            "spacemit,k3-com260 (DT)",
+        ),
+    ] {
+        assert_eq!(import(rel).hardware_name.as_deref(), Some(want), "{rel}");
+    }
+    // It round-trips through a machine description.
+    let back = Machine::from_toml_str(&m.to_toml_string(), "twin.toml").unwrap();
+    assert_eq!(back.hardware_name.as_deref(), Some(qemu));
+}

@@ -221,3 +221,23 @@ fn reports_name_the_allocating_function_and_dump_the_stack() {
         "{trace:#?}"
     );
 }
+
+/// The machine's `Hardware name:` (from its boot log's DMI line) follows
+/// `dump_stack()`'s `CPU:` header, as in Linux's `dump_stack_print_info`.
+#[test]
+fn dump_stack_names_the_hardware() {
+    let mut m = Machine::profile("pc-8g").unwrap();
+    let name = "QEMU Standard PC (Q35 + ICH9, 2009), BIOS 1.16.2-debian-1.16.2-1 04/01/2014";
+    m.hardware_name = Some(name.into());
+    let hm = HostedMachine::boot(&m, BootMode::DescribeOnly).unwrap();
+    let p = hm.mm().platform();
+    p.capture_printk();
+    oxmm::platform::Platform::dump_stack(p, false);
+    let log: Vec<String> = p.take_printk().into_iter().map(|(_, l)| l).collect();
+    assert!(log[0].starts_with("CPU: ") && log[0].ends_with(" Not tainted 6.12.0 #1"));
+    assert_eq!(log[1], format!("Hardware name: {name}"));
+    assert_eq!(
+        (log[2].as_str(), log[3].as_str()),
+        ("Call Trace:", " <TASK>")
+    );
+}

@@ -13,6 +13,20 @@ use oxmm::boot::{build_node_order, Arch, Distances, NodeFacts};
 use oxmm::types::MAX_NUMNODES;
 use std::collections::BTreeMap;
 
+/// The `Hardware name:` a boot-log line sets: x86's `DMI: %s` (not the later
+/// `DMI: Memory slots populated` line, nor `DMI not present`), or the device tree's
+/// `Machine model: %s` (arm64 and riscv; arm's comes as `OF: fdt: Machine model: %s`),
+/// which Linux records as `%s (DT)`.
+fn hardware_name_of(msg: &str) -> Option<String> {
+    if let Some(d) = msg.strip_prefix("DMI: ") {
+        return (!d.starts_with("Memory slots populated")).then(|| d.trim_end().to_string());
+    }
+    let model = msg.strip_prefix("OF: fdt: ").unwrap_or(msg);
+    model
+        .strip_prefix("Machine model: ")
+        .map(|m| format!("{} (DT)", m.trim_end()))
+}
+
 /// The message of a log line: without `[timestamp]` (any style), syslog/journal
 /// `… kernel: ` prefixes or `<N>` priorities.
 pub(super) fn message(raw: &str) -> &str {
@@ -166,6 +180,8 @@ pub(super) fn from_dmesg_str(text: &str, origin: &str) -> Result<Machine, Machin
     let mut in_movable = false;
     // node → the node order its `Fallback order for Node N:` line shows.
     let mut fallback: BTreeMap<u16, Vec<u16>> = BTreeMap::new();
+    // dmi_setup's `DMI: %s` (x86) or setup_machine_fdt's `Machine model: %s` (DT).
+    let mut hardware_name: Option<String> = None;
 
     for (i, raw) in text.lines().enumerate() {
         let ln = i + 1;
@@ -237,6 +253,9 @@ pub(super) fn from_dmesg_str(text: &str, origin: &str) -> Result<Machine, Machin
         if msg == "Movable zone start for each node" {
             in_movable = true;
             continue;
+        }
+        if hardware_name.is_none() {
+            hardware_name = hardware_name_of(msg);
         }
         if let Some(v) = msg.strip_prefix("Linux version ") {
             version = v.split_whitespace().next().map(str::to_string);
@@ -586,6 +605,7 @@ pub(super) fn from_dmesg_str(text: &str, origin: &str) -> Result<Machine, Machin
         .unwrap_or_else(|| srat.values().map(|s| s.1).sum::<u32>().max(1));
     m.cpus = cpus;
     m.cmdline = opts.to_cmdline();
+    m.hardware_name = hardware_name;
 
     if has_e820 {
         let table = if user.is_empty() { &bios } else { &user };

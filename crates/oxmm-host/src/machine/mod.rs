@@ -285,6 +285,13 @@ pub struct Machine {
     /// Kernel command line (memory options are honoured, others ignored).
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub cmdline: String,
+    /// What `dump_stack()` prints as `Hardware name:` (Linux's
+    /// `dump_stack_set_arch_desc`): on x86 the text of the boot log's `DMI:` line, on
+    /// device-tree machines the model and ` (DT)`; unset: no such line, as on a
+    /// machine without DMI or a device-tree model.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[doc(alias = "dump_stack_arch_desc_str")]
+    pub hardware_name: Option<String>,
     /// Boot-log format to reproduce, `MAJOR.MINOR` (default `6.12`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub kernel_version: Option<String>,
@@ -404,6 +411,7 @@ impl Machine {
             phys_bits: None,
             cpus: 1,
             cmdline: String::new(),
+            hardware_name: None,
             kernel_version: None,
             e820: Vec::new(),
             e820_edits: Vec::new(),
