@@ -6,7 +6,7 @@
 //! size's cache, then the SLUB counters: build with `--features slub_stats`),
 //! `global` (larson's loop through `OxmmAlloc`, the GlobalAlloc, sizes up to
 //! `PAIR_LOOP_MAX`, 512 by default) or `both` (pages and slab, the default); then,
-//! optionally, the number of pairs.
+//! optionally, the number of pairs. `PAIR_LOOP_ORDER=9` makes the page pairs order 9.
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -26,13 +26,18 @@ fn main() {
         .and_then(|a| a.parse().ok())
         .unwrap_or(20_000_000u64);
     if what == "pages" || what == "both" {
+        // PAIR_LOOP_ORDER: the order of the pairs (0 by default; 9 is the THP list's).
+        let order: u32 = std::env::var("PAIR_LOOP_ORDER")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
         let t = Instant::now();
         for _ in 0..n {
-            let p = mm.alloc_pages(Gfp::KERNEL, 0).expect("alloc");
-            mm.free_pages(black_box(p), 0).expect("free");
+            let p = mm.alloc_pages(Gfp::KERNEL, order).expect("alloc");
+            mm.free_pages(black_box(p), order).expect("free");
         }
         println!(
-            "order-0 pair ({}): {:.1} ns",
+            "order-{order} pair ({}): {:.1} ns",
             if owned { "owned" } else { "shared" },
             t.elapsed().as_nanos() as f64 / n as f64
         );
