@@ -224,3 +224,88 @@ fn another_threads_small_objects_go_back_to_their_slab() {
     .join()
     .unwrap();
 }
+
+/// Threads allocating, tagging, passing objects to each other and freeing them (so
+/// sheaves fill with other threads' objects, give them back in bulk and refill): no
+/// object is handed to two owners at once — each keeps its owner's tag until freed.
+#[test]
+fn no_object_is_handed_out_twice_across_threads() {
+    warm();
+    const THREADS: usize = 4;
+    type Obj = (usize, Layout, u64); // address, layout, tag
+    let (txs, rxs): (Vec<_>, Vec<_>) = (0..THREADS)
+        .map(|_| std::sync::mpsc::channel::<Obj>())
+        .unzip();
+    let check = |&(p, l, tag): &Obj| {
+        // SAFETY: `p` is a live block of `l.size()` bytes owned by the caller.
+        let b = unsafe { std::slice::from_raw_parts(p as *const u8, l.size()) };
+        assert!(
+            b.iter()
+                .enumerate()
+                .all(|(i, &x)| x == (tag as u8).wrapping_add(i as u8)),
+            "block {p:#x} ({} bytes, tag {tag:#x}) was overwritten",
+            l.size()
+        );
+    };
+    let left: Vec<std::sync::mpsc::Receiver<Obj>> = std::thread::scope(|sc| {
+        let handles: Vec<_> = rxs
+            .into_iter()
+            .enumerate()
+            .map(|(t, rx)| {
+                let next = txs[(t + 1) % THREADS].clone();
+                sc.spawn(move || {
+                    let mut seed = 0x2545_f491_4f6c_dd1d_u64 ^ (t as u64 + 1);
+                    let mut rnd = move || {
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        seed
+                    };
+                    let mut live: Vec<Obj> = Vec::with_capacity(64);
+                    for seq in 0..20_000u64 {
+                        let size = 8 + (rnd() % 505) as usize;
+                        let l = Layout::from_size_align(size, 8).unwrap();
+                        // SAFETY: a non-zero layout; each block is freed once, by its last owner.
+                        let p = unsafe { alloc(l) };
+                        assert!(!p.is_null());
+                        let tag = (t as u64) << 32 | seq;
+                        for i in 0..size {
+                            // SAFETY: inside the block just allocated.
+                            unsafe { p.add(i).write((tag as u8).wrapping_add(i as u8)) };
+                        }
+                        live.push((p as usize, l, tag));
+                        while let Ok(o) = rx.try_recv() {
+                            live.push(o);
+                        }
+                        if live.len() >= 64 {
+                            let o = live.swap_remove((rnd() % live.len() as u64) as usize);
+                            check(&o);
+                            if rnd() % 3 == 0 {
+                                let _ = next.send(o); // another thread frees it
+                            } else {
+                                // SAFETY: owned here, freed once.
+                                unsafe { dealloc(o.0 as *mut u8, o.1) };
+                            }
+                        }
+                    }
+                    for o in live.drain(..) {
+                        check(&o);
+                        // SAFETY: as above.
+                        unsafe { dealloc(o.0 as *mut u8, o.1) };
+                    }
+                    // What reaches this thread after its loop is freed below.
+                    rx
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    drop(txs);
+    for rx in left {
+        for o in rx.try_iter() {
+            check(&o);
+            // SAFETY: as above.
+            unsafe { dealloc(o.0 as *mut u8, o.1) };
+        }
+    }
+}
