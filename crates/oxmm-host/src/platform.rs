@@ -261,7 +261,7 @@ impl HostPlatform {
     /// ```
     pub fn release_this_thread(&self) {
         let Some(o) = &self.owners else { return };
-        FAST.set(FAST_NONE);
+        FAST_SERIAL.set(0);
         let _ = CLAIMS.try_with(|c| {
             for e in c.0.borrow_mut().iter_mut() {
                 if e.as_ref().is_some_and(|e| e.owners.serial == o.serial) {
@@ -295,7 +295,9 @@ impl HostPlatform {
         let want = this_thread_cpu() % n;
         match found {
             Ok(Some(me)) => {
-                FAST.set((o.serial, me));
+                FAST_ID.set(me.id);
+                FAST_OWNED.set(me.is_owned());
+                FAST_SERIAL.set(o.serial);
                 return me;
             }
             // The thread is exiting and its claims are gone: run shared.
@@ -339,7 +341,9 @@ impl HostPlatform {
         });
         match stored {
             Ok(None) => {
-                FAST.set((o.serial, me));
+                FAST_ID.set(me.id);
+                FAST_OWNED.set(me.is_owned());
+                FAST_SERIAL.set(o.serial);
                 me
             }
             // No room to remember the claim (or the thread is exiting): the dropped
@@ -400,17 +404,33 @@ impl Drop for Claims {
     fn drop(&mut self) {
         // Destructors running after this one may still allocate: they must not take
         // the owner's path on CPUs given back (the entries' drops give them back).
-        FAST.set(FAST_NONE);
+        FAST_SERIAL.set(0);
     }
 }
 
-/// [`FAST`] naming no platform (serials start at 1).
-const FAST_NONE: (u64, ThisCpu) = (0, ThisCpu::shared(0));
+/// The thread's CPU on the platform [`FAST_SERIAL`] names.
+#[inline(always)]
+fn fast_cpu() -> ThisCpu {
+    let id = FAST_ID.get();
+    if FAST_OWNED.get() {
+        // SAFETY: set only from this thread's own claim of CPU `id` in
+        // `this_cpu_slow`, and forgotten (`FAST_SERIAL` cleared) before that claim is
+        // given back; the claim made the promises `ThisCpu::owned` asks for.
+        unsafe { ThisCpu::owned(id) }
+    } else {
+        ThisCpu::shared(id)
+    }
+}
 
 std::thread_local! {
-    // (platform serial, the thread's CPU there) of the last platform asked: one
-    // compare and two loads on the fast path.
-    static FAST: Cell<(u64, ThisCpu)> = const { Cell::new(FAST_NONE) };
+    // The serial of the last platform asked (0: none; serials start at 1) and the
+    // thread's CPU there: one load and compare, then two loads, on the fast path. Three
+    // small keys, not one (serial, CPU) tuple: the tuple's `LocalKey::get` was
+    // left out of line in the page allocator's large entry points (~22 instructions
+    // on both halves of a pair).
+    static FAST_SERIAL: Cell<u64> = const { Cell::new(0) };
+    static FAST_ID: Cell<usize> = const { Cell::new(0) };
+    static FAST_OWNED: Cell<bool> = const { Cell::new(false) };
     static TOKEN: Cell<Option<u64>> = const { Cell::new(None) };
     // Dropped at thread exit, giving the thread's CPUs back.
     static CLAIMS: Claims = const { Claims(RefCell::new([const { None }; 4])) };
@@ -431,9 +451,8 @@ impl Platform for HostPlatform {
         }
         // Cached from this thread's own claim in `this_cpu_slow` (cleared before the
         // claim is given back).
-        let (serial, me) = FAST.get();
-        if serial == self.serial {
-            return me;
+        if FAST_SERIAL.get() == self.serial {
+            return fast_cpu();
         }
         self.this_cpu_miss()
     }
