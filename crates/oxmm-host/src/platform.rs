@@ -261,7 +261,7 @@ impl HostPlatform {
     /// ```
     pub fn release_this_thread(&self) {
         let Some(o) = &self.owners else { return };
-        FAST_SERIAL.set(0);
+        clear_fast();
         let _ = CLAIMS.try_with(|c| {
             for e in c.0.borrow_mut().iter_mut() {
                 if e.as_ref().is_some_and(|e| e.owners.serial == o.serial) {
@@ -295,9 +295,7 @@ impl HostPlatform {
         let want = this_thread_cpu() % n;
         match found {
             Ok(Some(me)) => {
-                FAST_ID.set(me.id);
-                FAST_OWNED.set(me.is_owned());
-                FAST_SERIAL.set(o.serial);
+                set_fast(o.serial, me);
                 return me;
             }
             // The thread is exiting and its claims are gone: run shared.
@@ -341,9 +339,7 @@ impl HostPlatform {
         });
         match stored {
             Ok(None) => {
-                FAST_ID.set(me.id);
-                FAST_OWNED.set(me.is_owned());
-                FAST_SERIAL.set(o.serial);
+                set_fast(o.serial, me);
                 me
             }
             // No room to remember the claim (or the thread is exiting): the dropped
@@ -404,33 +400,62 @@ impl Drop for Claims {
     fn drop(&mut self) {
         // Destructors running after this one may still allocate: they must not take
         // the owner's path on CPUs given back (the entries' drops give them back).
-        FAST_SERIAL.set(0);
+        clear_fast();
     }
 }
 
-/// The thread's CPU on the platform [`FAST_SERIAL`] names.
+/// The thread's cached CPU: the serial of the last platform asked (0: none; serials
+/// start at 1) and the thread's CPU there. Word-sized cells read in place, not one
+/// (serial, CPU) tuple copied out: the tuple's `LocalKey::get` was left out of line in
+/// the page allocator's large entry points (~22 instructions on both halves of a pair).
+struct Fast {
+    serial: Cell<u64>,
+    id: Cell<usize>,
+    owned: Cell<bool>,
+}
+
+/// The thread's CPU on the platform whose serial is `serial`, if cached.
 #[inline(always)]
-fn fast_cpu() -> ThisCpu {
-    let id = FAST_ID.get();
-    if FAST_OWNED.get() {
-        // SAFETY: set only from this thread's own claim of CPU `id` in
-        // `this_cpu_slow`, and forgotten (`FAST_SERIAL` cleared) before that claim is
-        // given back; the claim made the promises `ThisCpu::owned` asks for.
-        unsafe { ThisCpu::owned(id) }
-    } else {
-        ThisCpu::shared(id)
-    }
+fn fast_cpu(serial: u64) -> Option<ThisCpu> {
+    FAST.with(|f| {
+        if f.serial.get() != serial {
+            return None;
+        }
+        let id = f.id.get();
+        Some(if f.owned.get() {
+            // SAFETY: `owned` is set only from this thread's own claim of CPU `id` in
+            // `this_cpu_slow`, and forgotten (`serial` cleared) before that claim is
+            // given back; the claim made the promises `ThisCpu::owned` asks for.
+            unsafe { ThisCpu::owned(id) }
+        } else {
+            ThisCpu::shared(id)
+        })
+    })
+}
+
+/// Remember `me` as the thread's CPU on the platform whose serial is `serial`.
+fn set_fast(serial: u64, me: ThisCpu) {
+    FAST.with(|f| {
+        f.id.set(me.id);
+        f.owned.set(me.is_owned());
+        f.serial.set(serial);
+    });
+}
+
+/// Forget the thread's cached CPU (before its claim is given back).
+fn clear_fast() {
+    let _ = FAST.try_with(|f| f.serial.set(0));
 }
 
 std::thread_local! {
-    // The serial of the last platform asked (0: none; serials start at 1) and the
-    // thread's CPU there: one load and compare, then two loads, on the fast path. Three
-    // small keys, not one (serial, CPU) tuple: the tuple's `LocalKey::get` was
-    // left out of line in the page allocator's large entry points (~22 instructions
-    // on both halves of a pair).
-    static FAST_SERIAL: Cell<u64> = const { Cell::new(0) };
-    static FAST_ID: Cell<usize> = const { Cell::new(0) };
-    static FAST_OWNED: Cell<bool> = const { Cell::new(false) };
+    // See `Fast`.
+    static FAST: Fast = const {
+        Fast {
+            serial: Cell::new(0),
+            id: Cell::new(0),
+            owned: Cell::new(false),
+        }
+    };
     static TOKEN: Cell<Option<u64>> = const { Cell::new(None) };
     // Dropped at thread exit, giving the thread's CPUs back.
     static CLAIMS: Claims = const { Claims(RefCell::new([const { None }; 4])) };
@@ -451,8 +476,8 @@ impl Platform for HostPlatform {
         }
         // Cached from this thread's own claim in `this_cpu_slow` (cleared before the
         // claim is given back).
-        if FAST_SERIAL.get() == self.serial {
-            return fast_cpu();
+        if let Some(me) = fast_cpu(self.serial) {
+            return me;
         }
         self.this_cpu_miss()
     }
