@@ -9,14 +9,22 @@
 //! assert!(table(&r, "oxmm").contains("1.00x"));
 //! ```
 
-/// Whether oxmm was built with its `debug_vm` checks (this crate's default feature;
-/// `--no-default-features` measures the allocator as a production kernel would run,
-/// without CONFIG_DEBUG_VM).
+/// Whether the oxmm measured here was built with its `debug_vm` checks
+/// (CONFIG_DEBUG_VM). Off by default: the benchmarks measure the configuration a
+/// production kernel runs; `--features debug_vm` turns them on.
 ///
 /// ```
-/// assert_eq!(oxmm_bench::DEBUG_VM, cfg!(feature = "debug_vm"));
+/// assert_eq!(oxmm_bench::DEBUG_VM, oxmm::DEBUG_VM);
 /// ```
-pub const DEBUG_VM: bool = cfg!(feature = "debug_vm");
+pub const DEBUG_VM: bool = oxmm::DEBUG_VM;
+
+/// Whether the oxmm measured here counts SLUB's statistics (CONFIG_SLUB_STATS; off by
+/// default, as in production kernels; `--features slub_stats`).
+///
+/// ```
+/// assert_eq!(oxmm_bench::SLUB_STATS, oxmm::SLUB_STATS);
+/// ```
+pub const SLUB_STATS: bool = oxmm::SLUB_STATS;
 
 pub mod harness;
 pub mod pages;

@@ -52,7 +52,12 @@ fn main() -> anyhow::Result<()> {
         }
         Suite::Slab { quick, only } => {
             let r = oxmm_bench::slab::run(quick, only.as_deref())?;
-            println!("oxmm slab allocator; medians of interleaved samples");
+            let onoff = |b: bool| if b { "on" } else { "off" };
+            println!(
+                "oxmm slab allocator, debug_vm {}, slub_stats {}; medians of interleaved samples",
+                onoff(oxmm_bench::DEBUG_VM),
+                onoff(oxmm_bench::SLUB_STATS)
+            );
             print!("{}", oxmm_bench::harness::table(&r, "oxmm"));
             println!();
             for m in &r {

@@ -26,6 +26,25 @@
 #[cfg(test)]
 extern crate std;
 
+/// Whether this build has the `debug_vm` feature (Linux: CONFIG_DEBUG_VM): every tail
+/// page of a freed block checked (`is_check_pages_enabled`), not only its head.
+///
+/// ```
+/// let kind = if oxmm::DEBUG_VM { "debug" } else { "production" };
+/// assert!(!kind.is_empty());
+/// ```
+pub const DEBUG_VM: bool = cfg!(feature = "debug_vm");
+
+/// Whether this build has the `slub_stats` feature (Linux: CONFIG_SLUB_STATS): SLUB's
+/// per-CPU event counters (`alloc_fastpath`, `free_slowpath`, …), counted on the fast
+/// paths too.
+///
+/// ```
+/// let counted = oxmm::SLUB_STATS;
+/// # let _ = counted;
+/// ```
+pub const SLUB_STATS: bool = cfg!(feature = "slub_stats");
+
 pub mod boot;
 pub mod gfp;
 pub mod local_lock;
