@@ -404,8 +404,12 @@ impl Drop for Claims {
     }
 }
 
-/// The thread's cached CPU: the serial of the last platform asked (0: none; serials
-/// start at 1) and the thread's CPU there. Word-sized cells read in place, not one
+/// [`Fast::serial`] naming no platform: not 0, the serial of every platform without
+/// owned CPUs, which must miss (serials of the others count up from 1).
+const FAST_NONE: u64 = u64::MAX;
+
+/// The thread's cached CPU: the serial of the last platform asked ([`FAST_NONE`]:
+/// none) and the thread's CPU there. Word-sized cells read in place, not one
 /// (serial, CPU) tuple copied out: the tuple's `LocalKey::get` was left out of line in
 /// the page allocator's large entry points (~22 instructions on both halves of a pair).
 struct Fast {
@@ -444,14 +448,14 @@ fn set_fast(serial: u64, me: ThisCpu) {
 
 /// Forget the thread's cached CPU (before its claim is given back).
 fn clear_fast() {
-    let _ = FAST.try_with(|f| f.serial.set(0));
+    let _ = FAST.try_with(|f| f.serial.set(FAST_NONE));
 }
 
 std::thread_local! {
     // See `Fast`.
     static FAST: Fast = const {
         Fast {
-            serial: Cell::new(0),
+            serial: Cell::new(FAST_NONE),
             id: Cell::new(0),
             owned: Cell::new(false),
         }
@@ -471,13 +475,13 @@ impl Platform for HostPlatform {
     // On both halves of every per-CPU operation: a call would cost more than the body.
     #[inline(always)]
     fn this_cpu(&self) -> ThisCpu {
-        if self.serial == 0 {
-            return ThisCpu::shared(self.shared_cpu_id());
-        }
         // Cached from this thread's own claim in `this_cpu_slow` (cleared before the
-        // claim is given back).
+        // claim is given back); never for a platform without owned CPUs (serial 0).
         if let Some(me) = fast_cpu(self.serial) {
             return me;
+        }
+        if self.serial == 0 {
+            return ThisCpu::shared(self.shared_cpu_id());
         }
         self.this_cpu_miss()
     }
