@@ -1,4 +1,4 @@
-//! Slab-allocator benchmarks against the allocators of [`peers`](crate::peers) (the
+//! Slab-allocator benchmarks against the allocators of [`peers`] (the
 //! system allocator, `mimalloc`, `jemalloc`, `talc`, `linked_list_allocator`,
 //! `buddy_system_allocator`, `slabmalloc`), interleaved by the
 //! [`harness`](crate::harness): a cache alloc+free pair (the fast path; the peers
