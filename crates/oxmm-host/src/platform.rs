@@ -418,10 +418,12 @@ struct Fast {
     owned: Cell<bool>,
 }
 
-/// The thread's CPU on the platform whose serial is `serial`, if cached.
+/// The thread's CPU on the platform whose serial is `serial`, if cached. By
+/// `try_with`, whose instance (no panic path) LLVM inlines into the page allocator's
+/// entry points, where `with`'s stayed out of line.
 #[inline(always)]
 fn fast_cpu(serial: u64) -> Option<ThisCpu> {
-    FAST.with(|f| {
+    FAST.try_with(|f| {
         if f.serial.get() != serial {
             return None;
         }
@@ -435,6 +437,8 @@ fn fast_cpu(serial: u64) -> Option<ThisCpu> {
             ThisCpu::shared(id)
         })
     })
+    .ok()
+    .flatten()
 }
 
 /// Remember `me` as the thread's CPU on the platform whose serial is `serial`.
