@@ -104,7 +104,9 @@ impl Heap {
             ids[idx] = id;
             if let Some(c) = id.and_then(|id| slab.cache(id)) {
                 sheaves[idx] = c.plain_objects();
-                if (size as usize) < CACHE_LINE {
+                // Objects smaller than a cache line share lines: a thread keeps only
+                // those of its own slab (see `Sheaf::home`).
+                if size < oxmm::slab::layout::CACHE_LINE_SIZE {
                     home_bytes[idx] = page << c.order();
                 }
             }
@@ -145,10 +147,6 @@ fn class_of(req: u64) -> Option<usize> {
         None
     }
 }
-
-/// Objects smaller than this share cache lines: a thread keeps only those of its own
-/// slab (see [`Sheaf::home`]).
-const CACHE_LINE: usize = 64;
 
 /// Slots of a sheaf (the largest classes use fewer: [`sheaf_capacity`]).
 const SHEAF_SLOTS: usize = 32;
@@ -490,7 +488,7 @@ impl OxmmAlloc {
         match heap {
             Some(h) => {
                 let mm = h.hm.mm();
-                let lo = oxmm::platform::Platform::direct_map_base(mm.platform()) as usize;
+                let lo = h.base;
                 let hi = lo + ((mm.max_pfn() as usize) << mm.geometry().shift());
                 let p = Box::into_raw(Box::new(h));
                 HEAP.store(p, Release);
