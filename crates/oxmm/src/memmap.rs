@@ -5,8 +5,8 @@
 //! This is the only module that dereferences raw pointers into managed memory.
 //!
 //! Layout (all of it memblock-allocated at boot, so it shows up as reserved):
-//! * one memmap block per run of consecutive present sections of the same node, in that
-//!   node's memory (Linux: `sparse_init_nid`'s buffer);
+//! * one memmap block per group of present sections of the same node, in that node's
+//!   memory (Linux: `sparse_init_nid`'s buffer);
 //! * the section table: a `u32` *rank* per section below the highest present one
 //!   ([`SECTION_NOT_PRESENT`] for absent sections), followed by one [`RankEntry`] per
 //!   present section (where its descriptors live, which section it is).
@@ -78,6 +78,12 @@ pub struct MemMap {
     entries: *const RankEntry,
     acc_sections: u64,
     acc_present: u32,
+    // The flat part: memmap indices below `flat_pages` (the first node's group, so
+    // all of a one-node machine) have their descriptors in one block, in index order,
+    // so that index-to-descriptor is one compare and one add, as SPARSEMEM_VMEMMAP's
+    // `pfn_to_page` is.
+    flat_pages: u64,
+    flat_desc: *mut Page,
 }
 
 // SAFETY: the raw pointer is the direct map of the machine this map describes; every
@@ -100,6 +106,8 @@ impl MemMap {
             entries: core::ptr::null(),
             acc_sections: 0,
             acc_present: 0,
+            flat_pages: 0,
+            flat_desc: core::ptr::null_mut(),
             table: PhysAddr(0),
             accessible: false,
         }
@@ -166,6 +174,32 @@ impl MemMap {
             rank_ptr.write_unaligned(rank);
             ent_ptr.add(rank as usize).write_unaligned(e);
         }
+        self.extend_flat(rank, e);
+    }
+
+    /// Grow the flat part by rank `rank` (memmap `e`) if its descriptors follow the
+    /// part's last ones.
+    fn extend_flat(&mut self, rank: u32, e: RankEntry) {
+        let pps = 1u64 << self.section_shift;
+        let run = self.flat_pages >> self.section_shift;
+        let desc = self.base.wrapping_add(e.memmap as usize) as *mut Page;
+        if rank == 0 {
+            self.flat_desc = desc;
+        } else if rank as u64 != run || desc != self.flat_desc.wrapping_add((run * pps) as usize) {
+            return;
+        }
+        self.flat_pages = (run + 1) * pps;
+    }
+
+    /// How many memmap indices, from 0, the flat part covers (see the field's
+    /// comment): 0 when the map is not accessible.
+    ///
+    /// ```
+    /// let m = oxmm::memmap::MemMap::empty(oxmm::types::PageGeometry::default());
+    /// assert_eq!(m.flat_pages(), 0);
+    /// ```
+    pub const fn flat_pages(&self) -> u64 {
+        self.flat_pages
     }
 
     /// Whether descriptors can be read and written (a Full boot on a real direct map).
@@ -245,6 +279,15 @@ impl MemMap {
 
     #[inline(always)]
     fn desc_ptr_by_index(&self, idx: u32) -> Option<*mut Page> {
+        if (idx as u64) < self.flat_pages {
+            return Some(self.flat_desc.wrapping_add(idx as usize));
+        }
+        self.desc_ptr_sparse(idx)
+    }
+
+    /// [`MemMap::desc_ptr_by_index`] outside the flat part: through the rank entries.
+    #[inline(never)]
+    fn desc_ptr_sparse(&self, idx: u32) -> Option<*mut Page> {
         let memmap = self.rank_memmap(idx >> self.section_shift)?;
         let off = idx as u64 & ((1u64 << self.section_shift) - 1);
         let phys = memmap + off * size_of::<Page>() as u64;
@@ -503,5 +546,71 @@ impl MemMapPart<'_> {
     ) -> bool {
         self.map
             .set_pageblock_bits(usemap, usemap_bytes, block, bits)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::vec;
+
+    /// The flat part's lookups give what the rank entries give: present sections 1 and
+    /// 4 (one memmap block across the hole: flat), 5 (its own block, so the flat part
+    /// stops before it), then 6 and 7 in the block after it.
+    #[test]
+    fn flat_part_agrees_with_the_rank_entries() {
+        let geo = PageGeometry::default();
+        let pps = geo.pages_per_section();
+        let shift = pps.trailing_zeros();
+        let sec_bytes = pps * size_of::<Page>() as u64;
+        let mut buf = vec![0u64; ((6 * sec_bytes + 8192) / 8) as usize];
+        let base = buf.as_mut_ptr() as *mut u8;
+        // SAFETY: the table (8 sections, 5 present) fits in the buffer's first page.
+        let mut m = unsafe { MemMap::new_table(geo, base, PhysAddr(0), 8) };
+        let block = |k: u64| 4096 + k * sec_bytes;
+        let layout = [
+            (1u64, block(0)),
+            (4, block(1)),
+            (5, block(3)),
+            (6, block(4)),
+            (7, block(5)),
+        ];
+        for (rank, &(sec, memmap)) in layout.iter().enumerate() {
+            let e = RankEntry {
+                memmap,
+                section_nr: sec as u32,
+                nid: 0,
+            };
+            // SAFETY: 5 ranks as sized; each memmap lies inside the buffer.
+            unsafe { m.set_section(sec, rank as u32, e) };
+        }
+        assert_eq!(m.flat_pages(), 2 * pps);
+        let edges = [pps - 1, pps, 2 * pps - 1, 4 * pps, 5 * pps - 1, 5 * pps];
+        for pfn in (0..8 * pps).step_by(511).chain(edges) {
+            let want = layout
+                .iter()
+                .position(|&(sec, _)| sec == pfn >> shift)
+                .map(|rank| {
+                    let off = pfn & (pps - 1);
+                    let idx = ((rank as u64) << shift | off) as u32;
+                    let at = layout[rank].1 + off * size_of::<Page>() as u64;
+                    (idx, base.wrapping_add(at as usize) as *const Page)
+                });
+            assert_eq!(m.pfn_valid(pfn), want.is_some(), "pfn {pfn:#x}");
+            assert_eq!(m.index_of(pfn), want.map(|w| w.0), "pfn {pfn:#x}");
+            let got = m.page(pfn).map(|p| p as *const Page);
+            assert_eq!(got, want.map(|w| w.1), "pfn {pfn:#x}");
+            if let Some((idx, desc)) = want {
+                assert_eq!(m.pfn_of(idx), Some(pfn));
+                let by_idx = m.page_by_index(idx).map(|p| p as *const Page);
+                assert_eq!(by_idx, Some(desc), "index {idx:#x}");
+                let b = m
+                    .block_indexed(pfn & !511, 512)
+                    .map(|(i, b)| (i, b.as_ptr()));
+                let head = want.map(|w| w.1.wrapping_sub((pfn & 511) as usize));
+                assert_eq!(b.map(|b| b.1), head, "block of pfn {pfn:#x}");
+            }
+        }
+        drop(buf);
     }
 }

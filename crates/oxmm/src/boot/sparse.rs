@@ -1,5 +1,5 @@
-//! `sparse_init` (Linux: mm/sparse.c): the section table and one memmap block per run of
-//! consecutive present sections of a node, allocated in that node's memory.
+//! `sparse_init` (Linux: mm/sparse.c): the section table and one memmap block per group
+//! of present sections of a node (`sparse_init_nid`), allocated in that node's memory.
 
 use crate::boot::node_init::section_nid;
 use crate::boot::{Arch, BootConfig, BootError};
@@ -28,8 +28,8 @@ impl<P: Platform> Mm<P> {
         None
     }
 
-    /// `sparse_init`: the section table, then one memmap block per run of consecutive
-    /// present sections of one node, allocated in that node's memory above
+    /// `sparse_init`: the section table, then one memmap block per group of present
+    /// sections of one node (holes between them included), allocated in that node's memory above
     /// `MAX_DMA_ADDRESS` (`memmap_alloc` with `exact_nid`).
     pub(crate) fn sparse_init(&mut self, cfg: &BootConfig<'_>) -> Result<(), BootError> {
         let pps = self.geo.pages_per_section();
@@ -80,13 +80,17 @@ impl<P: Platform> Mm<P> {
         let mut rank = 0u32;
         let mut pending = self.next_present_section(0);
         while let Some((sec0, nid)) = pending {
-            // A run: consecutive present sections of one node (Linux: sparse_init's
-            // nid_begin/pnum_begin loop).
+            // A group: the present sections of one node up to the next section of
+            // another node, holes included (Linux: sparse_init's nid_begin/pnum_begin
+            // loop, then one `sparse_buffer_init` for the group), so the group's
+            // descriptors are one block and linear in their memmap index.
             let mut n = 1u64;
+            let mut last = sec0;
             pending = None;
-            while let Some((s, sn)) = self.next_present_section(sec0 + n) {
-                if s == sec0 + n && sn == nid {
+            while let Some((s, sn)) = self.next_present_section(last + 1) {
+                if sn == nid {
                     n += 1;
+                    last = s;
                 } else {
                     pending = Some((s, sn));
                     break;
@@ -110,16 +114,19 @@ impl<P: Platform> Mm<P> {
                     nid: NodeId(nid as u16),
                     size,
                 })?;
+            let mut cursor = Some((sec0, nid));
             for k in 0..n {
+                let Some((sec, _)) = cursor else { break };
                 let e = RankEntry {
                     memmap: at.0 + k * map_bytes,
-                    section_nr: (sec0 + k) as u32,
+                    section_nr: sec as u32,
                     nid: nid as u32,
                 };
                 // SAFETY: ranks stay below `nr_present` (the same walk counted them) and
-                // `e.memmap` is inside the run just reserved.
-                unsafe { memmap.set_section(sec0 + k, rank, e) };
+                // `e.memmap` is inside the group just reserved.
+                unsafe { memmap.set_section(sec, rank, e) };
                 rank += 1;
+                cursor = self.next_present_section(sec + 1);
             }
         }
         self.memmap = memmap;
