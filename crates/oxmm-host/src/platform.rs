@@ -316,7 +316,8 @@ impl HostPlatform {
         // Order the claim before this thread's first look at any gate (local_lock).
         std::sync::atomic::fence(Ordering::SeqCst);
         let me = match claimed {
-            // SAFETY: the compare-exchange made this thread CPU `id`'s only owner
+            // SAFETY: `id < n`, this platform's fixed `nr_cpus`; the compare-exchange
+            // made this thread CPU `id`'s only owner
             // until its Claim is dropped (thread exit or release_this_thread, never
             // inside the core); `cpu_owned` reads the same slot, and
             // `barrier_owned_cpus` is membarrier, registered before any claim.

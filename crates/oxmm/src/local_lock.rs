@@ -63,6 +63,8 @@ impl ThisCpu {
     /// A CPU the calling thread owns.
     ///
     /// # Safety
+    /// `id` must be below every value the platform's [`Platform::nr_cpus`] returns
+    /// (the owner's per-CPU data is found without a bounds check).
     /// No other thread of execution may use CPU `id` as its owner until the caller's
     /// platform takes the ownership back (never while the owner is inside the core);
     /// the platform's [`Platform::cpu_owned`] must report `id` owned from before the

@@ -14,6 +14,7 @@
 
 use super::buddy::{Corrupt, ZoneBuddy};
 use super::AllocFlags;
+use crate::local_lock::{LocalGuard, ThisCpu};
 use crate::memmap::MemMap;
 use crate::mm::Mm;
 use crate::mmzone::{FreeList, MigrateType, Zone, MIGRATE_PCPTYPES, ZONE_BELOW_HIGH};
@@ -405,7 +406,39 @@ impl<P: Platform> Mm<P> {
     ) -> Option<(u64, &Page)> {
         let me = self.platform.this_cpu();
         let pcp = zone.pcp.get(me.id)?;
-        let mut st = pcp.lock.try_lock_local(&self.platform, me)?;
+        // The owner's way in gets its own copy of the take (its guard's drop is one
+        // store); everyone else tries the lock out of line.
+        match pcp.lock.lock_owner(me) {
+            Some(st) => self.pcplist_take(pcp, zone, order, mt, st),
+            None => self.rmqueue_pcplist_hit_other(pcp, zone, order, mt, me),
+        }
+    }
+
+    /// [`Mm::rmqueue_pcplist_hit`] for a caller that is not the lists' uncontended
+    /// owner.
+    #[inline(never)]
+    fn rmqueue_pcplist_hit_other<'a>(
+        &'a self,
+        pcp: &PerCpuPages,
+        zone: &Zone,
+        order: u32,
+        mt: MigrateType,
+        me: ThisCpu,
+    ) -> Option<(u64, &'a Page)> {
+        let st = pcp.lock.try_lock_local(&self.platform, me)?;
+        self.pcplist_take(pcp, zone, order, mt, st)
+    }
+
+    /// The take of [`Mm::rmqueue_pcplist_hit`] from the lists held as `st`.
+    #[inline(always)]
+    fn pcplist_take<'a>(
+        &'a self,
+        pcp: &PerCpuPages,
+        zone: &Zone,
+        order: u32,
+        mt: MigrateType,
+        mut st: LocalGuard<'_, PcpState>,
+    ) -> Option<(u64, &'a Page)> {
         let list = &st.lists[order_to_pindex(mt, order)];
         let pfn = self.memmap.pfn_of(list.head())?;
         let (_, page) = list.pop(&self.memmap)?;
@@ -491,10 +524,33 @@ impl<P: Platform> Mm<P> {
         }
         let me = self.platform.this_cpu();
         if let Some(pcp) = zone.pcp.get(me.id) {
-            if let Some(mut st) = pcp.lock.try_lock_local(&self.platform, me) {
+            // As in rmqueue_pcplist_hit: the owner's way in with its own copy.
+            if let Some(mut st) = pcp.lock.lock_owner(me) {
                 pcp.stats.count_pgfree_owned(1u64 << order);
                 return self.free_unref_page_commit(zone, &mut st, idx, head, mt, order);
             }
+            return self.free_unref_page_other(zone, pcp, pfn, idx, head, mt, order, me);
+        }
+        self.free_unref_page_busy(zone, pfn, order)
+    }
+
+    /// [`Mm::free_unref_page`] for a caller that is not the lists' uncontended owner.
+    #[inline(never)]
+    #[allow(clippy::too_many_arguments)]
+    fn free_unref_page_other(
+        &self,
+        zone: &Zone,
+        pcp: &PerCpuPages,
+        pfn: u64,
+        idx: u32,
+        head: &Page,
+        mt: MigrateType,
+        order: u32,
+        me: ThisCpu,
+    ) -> Result<(), Corrupt> {
+        if let Some(mut st) = pcp.lock.try_lock_local(&self.platform, me) {
+            pcp.stats.count_pgfree_owned(1u64 << order);
+            return self.free_unref_page_commit(zone, &mut st, idx, head, mt, order);
         }
         self.free_unref_page_busy(zone, pfn, order)
     }
@@ -519,7 +575,7 @@ impl<P: Platform> Mm<P> {
     }
 
     /// `free_unref_page_commit`.
-    #[inline]
+    #[inline(always)]
     fn free_unref_page_commit(
         &self,
         zone: &Zone,

@@ -28,6 +28,7 @@ use super::slub;
 use super::stat::{SlubStats, StatItem, NR_SLUB_STAT_ITEMS};
 use super::{SlabError, SlabFlags};
 use crate::gfp::Gfp;
+use crate::local_lock::ThisCpu;
 use crate::mm::Mm;
 use crate::mmzone::ZoneType;
 use crate::page::Page;
@@ -486,6 +487,20 @@ impl KmemCache {
         // SAFETY: `cpu_base` addresses `nr_cpus` initialised slots in a per-CPU block
         // written when this cache was created and freed only after it is destroyed.
         unsafe { &*((self.cpu_base + cpu * core::mem::size_of::<KmemCacheCpu>()) as *const _) }
+    }
+    /// The slot of the caller running as `me` (`this_cpu_ptr(s->cpu_slab)`): its
+    /// CPU's own, without [`cpu_slot`](Self::cpu_slot)'s fold when it owns that CPU.
+    #[inline(always)]
+    pub(crate) fn this_cpu_slot(&self, me: ThisCpu) -> &KmemCacheCpu {
+        if !me.is_owned() {
+            return self.cpu_slot(me.id);
+        }
+        debug_assert!(me.id < self.nr_cpus as usize);
+        // SAFETY: an owned CPU's id is below its platform's `nr_cpus` (the promise
+        // of `ThisCpu::owned`), which is this cache's `nr_cpus` (taken from the same
+        // platform in `SlabCaches::init`); `cpu_base` addresses that many
+        // initialised slots, as in `cpu_slot`.
+        unsafe { &*((self.cpu_base + me.id * core::mem::size_of::<KmemCacheCpu>()) as *const _) }
     }
     /// The SLUB counters summed over the CPUs.
     ///

@@ -602,7 +602,7 @@ fn cpu_alloc<P: Platform>(
     node: Option<NodeId>,
 ) -> Result<NonNull<u8>, SlabError> {
     let me = mm.platform().this_cpu();
-    let c = s.cpu_slot(me.id);
+    let c = s.this_cpu_slot(me);
     // The owner's way in gets its own copy of the pop (its guard's drop is one store);
     // everyone else takes the slot out of line.
     match c.lock.lock_owner(me) {
@@ -1407,7 +1407,7 @@ pub(crate) fn free_to_active<'a, P: Platform>(
     me: ThisCpu,
     addr: usize,
 ) -> Result<Option<&'a KmemCacheCpu>, SlabError> {
-    let c = s.cpu_slot(me.id);
+    let c = s.this_cpu_slot(me);
     // As in slab_alloc_node_size: the owner's way in with its own copy of the push.
     match c.lock.lock_owner(me) {
         Some(g) => push_to_active(s, c, g, addr),
