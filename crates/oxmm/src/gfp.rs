@@ -4,7 +4,7 @@
 use core::fmt;
 use core::str::FromStr;
 
-use crate::mmzone::{MigrateType, ZoneLayout, ZoneType};
+use crate::mmzone::{MigrateType, ZoneLayout, ZoneType, MAX_NR_ZONES};
 
 bitflags::bitflags! {
     /// A GFP mask (Linux: `gfp_t`), with v6.12's bit values for x86-64 without
@@ -99,6 +99,28 @@ bitflags::bitflags! {
 /// assert_eq!(oxmm::gfp::GFP_ZONEMASK, 0x0f);
 /// ```
 pub const GFP_ZONEMASK: u32 = 0x0f;
+
+/// `GFP_ZONE_TABLE`: the zone of zone-modifier bits `bits` (`gfp & GFP_ZONEMASK`) in a
+/// layout whose kinds' indices are `index` (see [`ZoneLayout`]): DMA, DMA32 and
+/// HIGHMEM fall back to Normal where not configured; `None` for the invalid
+/// combinations (`GFP_ZONE_BAD`).
+pub(crate) const fn zone_of_bits(bits: u32, index: &[u8; MAX_NR_ZONES]) -> Option<ZoneType> {
+    const fn opt(t: ZoneType, index: &[u8; MAX_NR_ZONES]) -> ZoneType {
+        if index[t as usize] != u8::MAX {
+            t
+        } else {
+            ZoneType::Normal
+        }
+    }
+    match bits {
+        0x0 | 0x8 => Some(ZoneType::Normal),
+        0x1 | 0x9 => Some(opt(ZoneType::Dma, index)),
+        0x2 => Some(opt(ZoneType::HighMem, index)),
+        0x4 | 0xc => Some(opt(ZoneType::Dma32, index)),
+        0xa => Some(ZoneType::Movable),
+        _ => None,
+    }
+}
 
 /// `GFP_MOVABLE_MASK`: the mobility bits.
 ///
@@ -260,15 +282,7 @@ impl Gfp {
     #[inline]
     pub fn zone(self, layout: &ZoneLayout) -> Result<ZoneType, GfpError> {
         let bits = self.bits() & GFP_ZONEMASK;
-        let opt = |t: ZoneType| if layout.has(t) { t } else { ZoneType::Normal };
-        match bits {
-            0x0 | 0x8 => Ok(ZoneType::Normal),
-            0x1 | 0x9 => Ok(opt(ZoneType::Dma)),
-            0x2 => Ok(opt(ZoneType::HighMem)),
-            0x4 | 0xc => Ok(opt(ZoneType::Dma32)),
-            0xa => Ok(ZoneType::Movable),
-            _ => Err(GfpError::BadZone(bits)),
-        }
+        zone_of_bits(bits, layout.kind_index()).ok_or(GfpError::BadZone(bits))
     }
 
     /// `gfp_migratetype`: Unmovable, Movable or Reclaimable from the mobility bits, always
@@ -314,6 +328,28 @@ impl Gfp {
 mod tests {
     use super::*;
     use std::string::ToString;
+
+    /// The layout's resolved table is `gfp_zone` then `zone_idx`, for every
+    /// combination of the zone modifiers, in every layout kind.
+    #[test]
+    fn gfp_zone_table_agrees_with_gfp_zone() {
+        let without_dma = ZoneLayout::new(&[ZoneType::Normal, ZoneType::Movable]);
+        let without_movable = ZoneLayout::new(&[ZoneType::Dma32, ZoneType::Normal]);
+        for layout in [
+            ZoneLayout::X86_64,
+            ZoneLayout::IA32,
+            without_dma,
+            without_movable,
+        ] {
+            for bits in 0..16u32 {
+                let g = Gfp::from_bits_retain(bits) | Gfp::KERNEL;
+                let want = g.zone(&layout).ok().and_then(|t| layout.index_of(t));
+                assert_eq!(layout.gfp_zone_index(g), want, "{layout:?} bits {bits:#x}");
+            }
+        }
+        assert_eq!(without_movable.gfp_zone_index(Gfp::HIGHUSER_MOVABLE), None);
+        assert_eq!(without_dma.gfp_zone_index(Gfp::DMA), Some(0));
+    }
 
     #[test]
     fn composite_values_match_reference() {

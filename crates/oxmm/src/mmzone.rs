@@ -96,6 +96,10 @@ pub struct ZoneLayout {
     /// The index of each kind (by `ZoneType as usize`), `NO_INDEX` when absent: the
     /// allocator looks kinds up on every request.
     index: [u8; MAX_NR_ZONES],
+    /// `GFP_ZONE_TABLE` resolved to indices: the highest zone index of each
+    /// combination of the gfp zone modifiers, `NO_INDEX` for a bad one or a kind not
+    /// configured (`gfp_zone` then `zone_idx` in one load, as Linux's table shift).
+    gfp_zone: [u8; 16],
 }
 
 /// [`ZoneLayout`]'s mark of a kind that is not configured.
@@ -133,10 +137,47 @@ impl ZoneLayout {
             }
             i += 1;
         }
+        let mut gfp_zone = [NO_INDEX; 16];
+        let mut bits = 0;
+        while bits < 16 {
+            if let Some(t) = crate::gfp::zone_of_bits(bits as u32, &index) {
+                gfp_zone[bits] = index[t as usize];
+            }
+            bits += 1;
+        }
         ZoneLayout {
             zones: out,
             len: i as u8,
             index,
+            gfp_zone,
+        }
+    }
+
+    /// The index of each kind (by `ZoneType as usize`), `u8::MAX` when absent.
+    #[inline]
+    pub(crate) const fn kind_index(&self) -> &[u8; MAX_NR_ZONES] {
+        &self.index
+    }
+
+    /// `gfp_zone(gfp)` then `zone_idx`: the highest zone index an allocation with
+    /// `gfp` may use, or `None` when its zone modifiers are a bad combination or name
+    /// a kind that is not configured ([`Gfp::zone`](crate::gfp::Gfp::zone) says which).
+    ///
+    /// ```
+    /// use oxmm::gfp::Gfp;
+    /// use oxmm::mmzone::ZoneLayout;
+    /// let x86 = ZoneLayout::X86_64;
+    /// assert_eq!(x86.gfp_zone_index(Gfp::KERNEL), Some(2));
+    /// assert_eq!(x86.gfp_zone_index(Gfp::HIGHUSER), Some(2)); // no HighMem: Normal
+    /// assert_eq!(x86.gfp_zone_index(Gfp::DMA32 | Gfp::DMA), None);
+    /// assert_eq!(ZoneLayout::IA32.gfp_zone_index(Gfp::HIGHUSER), Some(2));
+    /// ```
+    #[doc(alias = "gfp_zone")]
+    #[inline]
+    pub fn gfp_zone_index(&self, gfp: crate::gfp::Gfp) -> Option<usize> {
+        match self.gfp_zone[(gfp.bits() & crate::gfp::GFP_ZONEMASK) as usize] {
+            NO_INDEX => None,
+            i => Some(i as usize),
         }
     }
 

@@ -323,7 +323,7 @@ impl<P: Platform> Mm<P> {
         {
             return None;
         }
-        let highest = self.layout.index_of(gfp.zone(&self.layout).ok()?)?;
+        let highest = self.layout.gfp_zone_index(gfp)?;
         let mt = gfp.migratetype(self.mobility_disabled).ok()?;
         let first = self.node(nid)?.first_zoneref(highest)?;
         if gfp.contains(Gfp::THISNODE) && first.nid != nid {
