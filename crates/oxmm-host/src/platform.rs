@@ -271,6 +271,19 @@ impl HostPlatform {
         });
     }
 
+    /// [`Platform::this_cpu`] for a thread that does not own a CPU here (yet): the
+    /// shared CPU it was given, a platform without owned CPUs, or a first call.
+    #[inline(never)]
+    fn this_cpu_not_owned(&self) -> ThisCpu {
+        if let Some(me) = fast_shared_cpu(self.serial) {
+            return me;
+        }
+        if self.serial == 0 {
+            return ThisCpu::shared(self.shared_cpu_id());
+        }
+        self.this_cpu_miss()
+    }
+
     /// [`Platform::this_cpu`] when the thread's cached CPU is of another platform.
     #[cold]
     #[inline(never)]
@@ -410,50 +423,61 @@ impl Drop for Claims {
 const FAST_NONE: u64 = u64::MAX;
 
 /// The thread's cached CPU: the serial of the last platform asked ([`FAST_NONE`]:
-/// none) and the thread's CPU there. Word-sized cells read in place, not one
-/// (serial, CPU) tuple copied out: the tuple's `LocalKey::get` was left out of line in
-/// the page allocator's large entry points (~22 instructions on both halves of a pair).
+/// none) and the thread's CPU there, kept apart for an owned CPU and a shared one, so
+/// that the owner's test is one compare and the CPU is known owned without another
+/// test. Word-sized cells read in place, not one (serial, CPU) tuple copied out: the
+/// tuple's `LocalKey::get` was left out of line in the page allocator's large entry
+/// points (~22 instructions on both halves of a pair).
 struct Fast {
+    /// The platform on which this thread owns CPU `id`.
     serial: Cell<u64>,
     id: Cell<usize>,
-    owned: Cell<bool>,
+    /// The platform on which this thread runs on CPU `shared_id` without owning it.
+    shared_serial: Cell<u64>,
+    shared_id: Cell<usize>,
 }
 
-/// The thread's CPU on the platform whose serial is `serial`, if cached. By
+/// The CPU this thread owns on the platform whose serial is `serial`, if cached. By
 /// `try_with`, whose instance (no panic path) LLVM inlines into the page allocator's
 /// entry points, where `with`'s stayed out of line.
 #[inline(always)]
-fn fast_cpu(serial: u64) -> Option<ThisCpu> {
+fn fast_owned_cpu(serial: u64) -> Option<ThisCpu> {
     FAST.try_with(|f| {
-        if f.serial.get() != serial {
-            return None;
-        }
-        let id = f.id.get();
-        Some(if f.owned.get() {
-            // SAFETY: `owned` is set only from this thread's own claim of CPU `id` in
-            // `this_cpu_slow`, and forgotten (`serial` cleared) before that claim is
-            // given back; the claim made the promises `ThisCpu::owned` asks for.
-            unsafe { ThisCpu::owned(id) }
-        } else {
-            ThisCpu::shared(id)
-        })
+        // SAFETY: `serial` is set only from this thread's own claim of CPU `id` in
+        // `this_cpu_slow`, and forgotten before that claim is given back; the claim
+        // made the promises `ThisCpu::owned` asks for.
+        (f.serial.get() == serial).then(|| unsafe { ThisCpu::owned(f.id.get()) })
     })
     .ok()
     .flatten()
 }
 
+/// The CPU this thread shares on the platform whose serial is `serial`, if cached.
+fn fast_shared_cpu(serial: u64) -> Option<ThisCpu> {
+    FAST.try_with(|f| (f.shared_serial.get() == serial).then(|| ThisCpu::shared(f.shared_id.get())))
+        .ok()
+        .flatten()
+}
+
 /// Remember `me` as the thread's CPU on the platform whose serial is `serial`.
 fn set_fast(serial: u64, me: ThisCpu) {
     FAST.with(|f| {
-        f.id.set(me.id);
-        f.owned.set(me.is_owned());
-        f.serial.set(serial);
+        if me.is_owned() {
+            f.id.set(me.id);
+            f.serial.set(serial);
+        } else {
+            f.shared_id.set(me.id);
+            f.shared_serial.set(serial);
+        }
     });
 }
 
 /// Forget the thread's cached CPU (before its claim is given back).
 fn clear_fast() {
-    let _ = FAST.try_with(|f| f.serial.set(FAST_NONE));
+    let _ = FAST.try_with(|f| {
+        f.serial.set(FAST_NONE);
+        f.shared_serial.set(FAST_NONE);
+    });
 }
 
 std::thread_local! {
@@ -462,7 +486,8 @@ std::thread_local! {
         Fast {
             serial: Cell::new(FAST_NONE),
             id: Cell::new(0),
-            owned: Cell::new(false),
+            shared_serial: Cell::new(FAST_NONE),
+            shared_id: Cell::new(0),
         }
     };
     static TOKEN: Cell<Option<u64>> = const { Cell::new(None) };
@@ -482,13 +507,11 @@ impl Platform for HostPlatform {
     fn this_cpu(&self) -> ThisCpu {
         // Cached from this thread's own claim in `this_cpu_slow` (cleared before the
         // claim is given back); never for a platform without owned CPUs (serial 0).
-        if let Some(me) = fast_cpu(self.serial) {
+        // An owner's test is the only one inlined: the CPU is then known owned.
+        if let Some(me) = fast_owned_cpu(self.serial) {
             return me;
         }
-        if self.serial == 0 {
-            return ThisCpu::shared(self.shared_cpu_id());
-        }
-        self.this_cpu_miss()
+        self.this_cpu_not_owned()
     }
 
     #[inline]
