@@ -5,7 +5,9 @@
 //! kfree of random sizes, as larson), `larson` (the same loop freeing through the
 //! size's cache, then the SLUB counters: build with `--features slub_stats`),
 //! `global` (larson's loop through `OxmmAlloc`, the GlobalAlloc, sizes up to
-//! `PAIR_LOOP_MAX`, 512 by default) or `both` (pages and slab, the default); then,
+//! `PAIR_LOOP_MAX`, 512 by default), `threads` (order-0 pairs on two threads at
+//! once, each its own CPU, each thread's own time: long runs, unlike the bench's
+//! `order0-threads` samples) or `both` (pages and slab, the default); then,
 //! optionally, the number of pairs. `PAIR_LOOP_ORDER=9` makes the page pairs order 9.
 use std::hint::black_box;
 use std::time::Instant;
@@ -116,6 +118,10 @@ fn main() {
         larson(mm);
         return;
     }
+    if what == "threads" {
+        threads(mm, n);
+        return;
+    }
     if what != "pages" {
         let sc = SlabCaches::init(mm, Default::default()).expect("slab");
         let id = sc
@@ -189,4 +195,30 @@ fn xorshift(mut rng: u64) -> impl FnMut() -> u64 {
         rng ^= rng << 17;
         rng
     }
+}
+
+/// Order-0 pairs on two threads together, each owning its own CPU, `n` pairs each;
+/// prints each thread's time per pair (with perfect scaling, the one-thread figure).
+fn threads(mm: &oxmm::mm::Mm<oxmm_host::platform::HostPlatform>, n: u64) {
+    // The workers own the CPUs, not this thread.
+    mm.platform().release_this_thread();
+    std::thread::scope(|s| {
+        for cpu in 0..2 {
+            s.spawn(move || {
+                oxmm_host::platform::bind_this_thread(cpu);
+                let mut set = rustix::process::CpuSet::new();
+                set.set(cpu);
+                let _ = rustix::process::sched_setaffinity(None, &set);
+                let t = Instant::now();
+                for _ in 0..n {
+                    let p = mm.alloc_pages(Gfp::KERNEL, 0).expect("alloc");
+                    mm.free_pages(black_box(p), 0).expect("free");
+                }
+                println!(
+                    "thread {cpu}: order-0 pair {:.1} ns",
+                    t.elapsed().as_nanos() as f64 / n as f64
+                );
+            });
+        }
+    });
 }
