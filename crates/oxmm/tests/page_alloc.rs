@@ -460,7 +460,8 @@ fn bad_tails_are_refused_and_tail_state_cleared() {
     tail.set_flags(tail.flags() | PG_HEAD);
     mm.free_pages(p, 3).unwrap();
     assert_eq!(tail.flags() & PG_HEAD, 0);
-    // Likewise in a block whose tails are read eight at a time, then the rest.
+    // Likewise with more than eight tails (without debug_vm their flags are read
+    // eight at a time, then the rest).
     for t in [3, 13] {
         let p = mm.alloc_pages_node(NodeId(1), Gfp::KERNEL, 4).unwrap();
         let tail = mm.memmap().page(p.0 + t).unwrap();
