@@ -3,6 +3,8 @@
 //! CMA, Full vs DescribeOnly.
 
 mod support;
+#[cfg(not(feature = "debug_vm"))]
+use support::CheckExt;
 use support::VecMem;
 
 use oxmm::boot::{
@@ -358,6 +360,7 @@ fn cma_activation() {
 }
 
 #[test]
+#[cfg(feature = "debug_vm")] // the checker is CONFIG_DEBUG_VM's
 fn check_detects_corruption() {
     let cfg = x86_cfg(0x10000);
     let mut mm = Mm::boot(

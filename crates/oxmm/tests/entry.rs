@@ -3,6 +3,8 @@
 //! `alloc_pages_bulk`, and the `PageBlock` owner.
 
 mod support;
+#[cfg(not(feature = "debug_vm"))]
+use support::CheckExt;
 use support::{boot_boxed, boot_numa, ThreadMem};
 
 use oxmm::boot::{Arch, BootConfig};

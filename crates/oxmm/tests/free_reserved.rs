@@ -3,6 +3,8 @@
 //! watermarks left as the initcalls set them).
 
 mod support;
+#[cfg(not(feature = "debug_vm"))]
+use support::CheckExt;
 use support::VecMem;
 
 use oxmm::boot::{Arch, BootConfig};

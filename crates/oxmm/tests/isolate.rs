@@ -1,6 +1,8 @@
 //! Pageblock isolation (mm/page_isolation.c semantics, v6.12).
 
 mod support;
+#[cfg(not(feature = "debug_vm"))]
+use support::CheckExt;
 use support::{boot_boxed, ThreadMem};
 
 use oxmm::boot::{Arch, BootConfig};

@@ -1,6 +1,8 @@
 //! NUMA memory policies on a two-node machine (mm/mempolicy.c semantics, v6.12).
 
 mod support;
+#[cfg(not(feature = "debug_vm"))]
+use support::CheckExt;
 use support::{boot_numa, set_this_cpu, ThreadMem};
 
 use oxmm::gfp::Gfp;

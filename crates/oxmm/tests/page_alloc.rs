@@ -4,6 +4,8 @@
 //! property test of random allocations and frees against a model.
 
 mod support;
+#[cfg(not(feature = "debug_vm"))]
+use support::CheckExt;
 use support::VecMem;
 
 use std::collections::BTreeMap;

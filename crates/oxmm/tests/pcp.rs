@@ -2,6 +2,8 @@
 //! page allocator.
 
 mod support;
+#[cfg(not(feature = "debug_vm"))]
+use support::CheckExt;
 use support::{boot_boxed, boot_numa, set_this_cpu, ThreadMem};
 
 use oxmm::boot::{Arch, BootConfig};

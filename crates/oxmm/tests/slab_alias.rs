@@ -4,6 +4,8 @@
 //! caches), and destroying through an alias only drops a reference.
 
 mod support;
+#[cfg(not(feature = "debug_vm"))]
+use support::CheckExt;
 
 use oxmm::slab::alias::MAX_ALIASES;
 use oxmm::slab::kmalloc::KmallocType;

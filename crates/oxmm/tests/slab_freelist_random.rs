@@ -3,6 +3,8 @@
 //! exactly once; the sequence is kmalloc'ed at creation and freed at destroy.
 
 mod support;
+#[cfg(not(feature = "debug_vm"))]
+use support::CheckExt;
 
 use oxmm::gfp::Gfp;
 use oxmm::mm::Mm;

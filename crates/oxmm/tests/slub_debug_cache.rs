@@ -3,6 +3,8 @@
 //! and the cache usable (and destroyable) afterwards.
 
 mod support;
+#[cfg(not(feature = "debug_vm"))]
+use support::CheckExt;
 
 use oxmm::gfp::Gfp;
 use oxmm::mm::Mm;

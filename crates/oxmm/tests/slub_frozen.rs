@@ -6,6 +6,8 @@
 //! never reused, and destroying its cache reports the objects it still holds.
 
 mod support;
+#[cfg(not(feature = "debug_vm"))]
+use support::CheckExt;
 
 use oxmm::gfp::Gfp;
 use oxmm::mm::Mm;

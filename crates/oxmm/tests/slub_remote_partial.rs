@@ -3,6 +3,8 @@
 //! ratio gate — never with ratio 0, almost always with the default 1000.
 
 mod support;
+#[cfg(not(feature = "debug_vm"))]
+use support::CheckExt;
 
 use oxmm::gfp::Gfp;
 use oxmm::mm::Mm;

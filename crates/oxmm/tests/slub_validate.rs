@@ -2,6 +2,8 @@
 //! `SLAB_STORE_USER` caches keep (`add_full` / `remove_full`), as in Linux v6.12.
 
 mod support;
+#[cfg(not(feature = "debug_vm"))]
+use support::CheckExt;
 
 use oxmm::gfp::Gfp;
 use oxmm::mm::Mm;

@@ -4,6 +4,8 @@
 //! the slab pages in `nr_slab_{reclaimable,unreclaimable}`.
 
 mod support;
+#[cfg(not(feature = "debug_vm"))]
+use support::CheckExt;
 use support::{boot_boxed, boot_numa, set_this_cpu, ThreadMem};
 
 use oxmm::boot::{Arch, BootConfig};

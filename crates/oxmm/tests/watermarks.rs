@@ -2,6 +2,8 @@
 //! zone walk of the fast path, and the `vm.*` sysctl API.
 
 mod support;
+#[cfg(not(feature = "debug_vm"))]
+use support::CheckExt;
 use support::VecMem;
 
 use oxmm::boot::{Arch, BootConfig, ThpMode};

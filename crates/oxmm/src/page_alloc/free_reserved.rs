@@ -107,6 +107,7 @@ impl<P: Platform> Mm<P> {
     /// assert_eq!(mm.totalram_pages(), before + 256);
     /// // A second time the pages are no longer reserved.
     /// assert!(mm.free_reserved_area(s, e, None, None, log).is_err());
+    /// # #[cfg(feature = "debug_vm")]
     /// mm.check().unwrap();
     /// ```
     #[doc(alias = "free_reserved_page")]
