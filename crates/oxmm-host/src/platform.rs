@@ -514,6 +514,11 @@ impl Platform for HostPlatform {
         self.this_cpu_not_owned()
     }
 
+    #[inline(always)]
+    fn this_cpu_owned(&self) -> Option<ThisCpu> {
+        fast_owned_cpu(self.serial)
+    }
+
     #[inline]
     fn cpu_ownership(&self) -> bool {
         self.owners.is_some()

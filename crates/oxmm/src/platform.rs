@@ -213,6 +213,28 @@ pub trait Platform {
         crate::local_lock::ThisCpu::shared(self.cpu_id())
     }
 
+    /// [`Platform::this_cpu`] when the calling thread owns its CPU and that is known
+    /// at once (a cached per-thread value); `None` otherwise, and the caller asks
+    /// [`Platform::this_cpu`]. The fast paths branch on it, so that in their owned
+    /// copy the owner tests fold away. A platform without owned CPUs keeps the
+    /// default, `None`.
+    ///
+    /// ```
+    /// # struct P;
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// # }
+    /// use oxmm::platform::Platform;
+    /// assert_eq!(P.this_cpu_owned(), None);
+    /// ```
+    #[inline(always)]
+    fn this_cpu_owned(&self) -> Option<crate::local_lock::ThisCpu> {
+        None
+    }
+
     /// Whether any CPU may ever be owned on this platform (fixed for its lifetime).
     /// Without owners the per-CPU data is behind plain spin locks.
     ///

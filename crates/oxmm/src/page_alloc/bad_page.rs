@@ -90,6 +90,14 @@ impl fmt::Display for BadPage {
 }
 
 impl<P: crate::platform::Platform> crate::mm::Mm<P> {
+    /// [`Mm::report_bad_page`] on the way out of a refused free, out of line.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn bad_page_reported(&self, b: BadPage) -> BadPage {
+        self.report_bad_page(&b);
+        b
+    }
+
     /// `bad_page`: report a refused free on the platform's log, Linux-style (the
     /// page's state as `dump_page` prints it, then the reason).
     #[doc(alias = "bad_page")]

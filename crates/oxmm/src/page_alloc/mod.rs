@@ -174,11 +174,18 @@ impl<P: Platform> Mm<P> {
     /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// assert_eq!(mm.numa_node_id().0, 0);
     /// ```
-    #[inline]
+    #[inline(always)]
     pub fn numa_node_id(&self) -> NodeId {
         if self.single_cpu_node != u16::MAX {
             return NodeId(self.single_cpu_node);
         }
+        self.numa_node_id_walk()
+    }
+
+    /// [`Mm::numa_node_id`] on a machine whose CPUs are not all on one node: the
+    /// calling CPU's node from the nodes' CPU counts.
+    #[inline(never)]
+    fn numa_node_id_walk(&self) -> NodeId {
         let cpu = self.platform.cpu_id();
         let mut first = 0usize;
         let mut seen = 0usize;
@@ -273,7 +280,34 @@ impl<P: Platform> Mm<P> {
     /// `__alloc_pages(gfp, order, preferred_nid, nodemask)`: as
     /// [`Mm::alloc_pages_node`], restricted to the nodes of `nodemask` when given.
     #[doc(alias = "__alloc_pages")]
+    #[inline]
     pub fn alloc_pages_nodemask(
+        &self,
+        nid: NodeId,
+        gfp: Gfp,
+        order: u32,
+        nodemask: Option<&NodeMask>,
+    ) -> Result<Pfn, AllocError> {
+        // Order 0 without a nodemask gets its own small copy of the per-CPU-list hit,
+        // the order a constant, the rest of the path out of line.
+        if order == 0 && nodemask.is_none() {
+            return self.alloc_pages_order0(nid, gfp);
+        }
+        self.alloc_pages_any(nid, gfp, order, nodemask)
+    }
+
+    /// [`Mm::alloc_pages_nodemask`] of one page, no nodemask.
+    #[inline(never)]
+    fn alloc_pages_order0(&self, nid: NodeId, gfp: Gfp) -> Result<Pfn, AllocError> {
+        if let Some(pfn) = self.alloc_pcp_first_zone(nid, gfp, 0) {
+            return Ok(Pfn(pfn));
+        }
+        self.alloc_pages_full(nid, gfp, 0, None)
+    }
+
+    /// [`Mm::alloc_pages_nodemask`] of any order.
+    #[inline]
+    fn alloc_pages_any(
         &self,
         nid: NodeId,
         gfp: Gfp,
@@ -285,6 +319,19 @@ impl<P: Platform> Mm<P> {
                 return Ok(Pfn(pfn));
             }
         }
+        self.alloc_pages_full(nid, gfp, order, nodemask)
+    }
+
+    /// [`Mm::alloc_pages_nodemask`] after the per-CPU-list shortcut missed: the
+    /// zonelist walk at the low watermark, then the slow path.
+    #[inline(never)]
+    fn alloc_pages_full(
+        &self,
+        nid: NodeId,
+        gfp: Gfp,
+        order: u32,
+        nodemask: Option<&NodeMask>,
+    ) -> Result<Pfn, AllocError> {
         let (highest, mt) = self.check_alloc_request(nid, gfp, order)?;
         // Fast path (__alloc_pages): the low watermark, walking the zonelist in place;
         // the slow path gets its own copy of it.
@@ -744,7 +791,31 @@ impl<P: Platform> Mm<P> {
     /// assert_eq!(mm.free_pages(pfn, 0).unwrap_err().reason, BadPageReason::DoubleFree);
     /// ```
     #[doc(alias = "__free_pages")]
+    #[inline]
     pub fn free_pages(&self, pfn: Pfn, order: u32) -> Result<(), BadPage> {
+        // Order 0 gets its own copy of the path, with the order a constant: the
+        // block-size arithmetic, span checks and PCP-order test fold away.
+        if order == 0 {
+            self.free_pages_order0(pfn)
+        } else {
+            self.free_pages_any(pfn, order)
+        }
+    }
+
+    /// [`Mm::free_pages`] of one page.
+    #[inline(never)]
+    fn free_pages_order0(&self, pfn: Pfn) -> Result<(), BadPage> {
+        self.free_pages_inner(pfn, 0)
+    }
+
+    /// [`Mm::free_pages`] of a block of any order.
+    #[inline(never)]
+    fn free_pages_any(&self, pfn: Pfn, order: u32) -> Result<(), BadPage> {
+        self.free_pages_inner(pfn, order)
+    }
+
+    #[inline(always)]
+    fn free_pages_inner(&self, pfn: Pfn, order: u32) -> Result<(), BadPage> {
         let (zone, idx, head) = self.free_pages_prepare(pfn.0, order)?;
         let bad = BadPage {
             pfn: pfn.0,
@@ -763,15 +834,16 @@ impl<P: Platform> Mm<P> {
     /// `free_pages_prepare`: the block's checks (a bad block is reported and refused
     /// untouched), then its allocation state cleared; returns the block's zone, and
     /// its head's memmap index and descriptor.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn free_pages_prepare(
         &self,
         pfn: u64,
         order: u32,
     ) -> Result<(&crate::mmzone::Zone, u32, &crate::page::Page), BadPage> {
-        let (zone, idx, head) = self
-            .free_page_checks(pfn, order)
-            .inspect_err(|b| self.report_bad_page(b))?;
+        let (zone, idx, head) = match self.free_page_checks(pfn, order) {
+            Ok(v) => v,
+            Err(b) => return Err(self.bad_page_reported(b)),
+        };
         if self.want_init_on_free() {
             // kernel_init_pages.
             // SAFETY: the block passed the free checks: machine memory of a Full boot
@@ -798,7 +870,7 @@ impl<P: Platform> Mm<P> {
     /// `free_page_is_bad` over the tails, each tail's allocation state (compound link,
     /// stray `PG_head`) cleared once it passed; returns the block's zone, and its
     /// head's memmap index and descriptor. Nothing is changed when a check fails.
-    #[inline]
+    #[inline(always)]
     fn free_page_checks(
         &self,
         pfn: u64,

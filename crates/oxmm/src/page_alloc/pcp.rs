@@ -431,14 +431,29 @@ impl<P: Platform> Mm<P> {
         order: u32,
         mt: MigrateType,
     ) -> Option<(u64, &Page)> {
-        let me = self.platform.this_cpu();
-        let pcp = zone.pcp.get(me.id)?;
         // The owner's way in gets its own copy of the take (its guard's drop is one
         // store); everyone else tries the lock out of line.
+        let Some(me) = self.platform.this_cpu_owned() else {
+            return self.rmqueue_pcplist_hit_shared(zone, order, mt);
+        };
+        let pcp = zone.pcp.get(me.id)?;
         match pcp.lock.lock_owner(me) {
             Some(st) => self.pcplist_take(pcp, zone, order, mt, st),
             None => self.rmqueue_pcplist_hit_other(pcp, zone, order, mt, me),
         }
+    }
+
+    /// [`Mm::rmqueue_pcplist_hit`] for a caller not known at once to own its CPU.
+    #[inline(never)]
+    fn rmqueue_pcplist_hit_shared(
+        &self,
+        zone: &Zone,
+        order: u32,
+        mt: MigrateType,
+    ) -> Option<(u64, &Page)> {
+        let me = self.platform.this_cpu();
+        let pcp = zone.pcp.get(me.id)?;
+        self.rmqueue_pcplist_hit_other(pcp, zone, order, mt, me)
     }
 
     /// [`Mm::rmqueue_pcplist_hit`] for a caller that is not the lists' uncontended
@@ -532,7 +547,7 @@ impl<P: Platform> Mm<P> {
     /// CPU's list (HighAtomic and CMA blocks on the movable list; Isolate blocks and busy
     /// lists straight to the buddy lists); `PGFREE` counted on either way.
     /// `idx` and `head` are the block's first page's memmap index and descriptor.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn free_unref_page(
         &self,
         zone: &Zone,
@@ -549,9 +564,11 @@ impl<P: Platform> Mm<P> {
             }
             mt = MigrateType::Movable;
         }
-        let me = self.platform.this_cpu();
+        // As in rmqueue_pcplist_hit: the owner's way in with its own copy.
+        let Some(me) = self.platform.this_cpu_owned() else {
+            return self.free_unref_page_shared(zone, pfn, idx, head, mt, order);
+        };
         if let Some(pcp) = zone.pcp.get(me.id) {
-            // As in rmqueue_pcplist_hit: the owner's way in with its own copy.
             if let Some(mut st) = pcp.lock.lock_owner(me) {
                 pcp.stats.count_pgfree_owned(1u64 << order);
                 return self.free_unref_page_commit(zone, &mut st, idx, head, mt, order);
@@ -559,6 +576,24 @@ impl<P: Platform> Mm<P> {
             return self.free_unref_page_other(zone, pcp, pfn, idx, head, mt, order, me);
         }
         self.free_unref_page_busy(zone, pfn, order)
+    }
+
+    /// [`Mm::free_unref_page`] for a caller not known at once to own its CPU.
+    #[inline(never)]
+    fn free_unref_page_shared(
+        &self,
+        zone: &Zone,
+        pfn: u64,
+        idx: u32,
+        head: &Page,
+        mt: MigrateType,
+        order: u32,
+    ) -> Result<(), Corrupt> {
+        let me = self.platform.this_cpu();
+        match zone.pcp.get(me.id) {
+            Some(pcp) => self.free_unref_page_other(zone, pcp, pfn, idx, head, mt, order, me),
+            None => self.free_unref_page_busy(zone, pfn, order),
+        }
     }
 
     /// [`Mm::free_unref_page`] for a caller that is not the lists' uncontended owner.

@@ -10,6 +10,7 @@ use super::order::get_order;
 use super::slub;
 use super::{SlabError, SlabFlags};
 use crate::gfp::Gfp;
+use crate::local_lock::ThisCpu;
 use crate::mm::Mm;
 use crate::page::{Page, PG_HEAD};
 use crate::page_alloc::COMPOUND_TAIL;
@@ -338,12 +339,39 @@ impl SlabCaches {
         if addr <= ZERO_SIZE_PTR {
             return Ok(());
         }
+        // The owner's copy inline (its owner tests fold away), anyone else's out of
+        // line.
+        match mm.platform().this_cpu_owned() {
+            Some(me) => self.kfree_as(mm, addr, me, caller()),
+            None => self.kfree_shared(mm, addr, caller()),
+        }
+    }
+
+    /// [`SlabCaches::kfree`] for a caller not known at once to own its CPU.
+    #[inline(never)]
+    fn kfree_shared<P: Platform>(
+        &self,
+        mm: &Mm<P>,
+        addr: usize,
+        caller: usize,
+    ) -> Result<(), SlabError> {
+        self.kfree_as(mm, addr, mm.platform().this_cpu(), caller)
+    }
+
+    /// [`SlabCaches::kfree`] of a pointer above `ZERO_SIZE_PTR`, on CPU `me`.
+    #[inline(always)]
+    fn kfree_as<P: Platform>(
+        &self,
+        mm: &Mm<P>,
+        addr: usize,
+        me: ThisCpu,
+        caller: usize,
+    ) -> Result<(), SlabError> {
         // The kmalloc cache whose active slab this CPU's last looked-up kfree reached:
         // an object of that active slab needs no descriptor lookup (the address of
         // any other object is refused by the active-slab check and looked up below).
         // A miss drops the hint, so that frees all over the place (a larson-like
         // churn) do not try it each time.
-        let me = mm.platform().this_cpu();
         if let Some(s) = self.kfree_hint(me.id) {
             if slub::free_to_active(mm, s, me, addr)?.is_none() {
                 return Ok(());
@@ -351,7 +379,7 @@ impl SlabCaches {
             self.clear_kfree_hint(me.id);
         }
         let cache = |id| self.cache(CacheId(id));
-        if let Some((s, active)) = slub::kfree_slab(mm, cache, me, addr, caller())? {
+        if let Some((s, active)) = slub::kfree_slab(mm, cache, me, addr, caller)? {
             if active {
                 self.set_kfree_hint(me.id, s);
             }
