@@ -601,14 +601,28 @@ fn cpu_alloc<P: Platform>(
     gfp: Gfp,
     node: Option<NodeId>,
 ) -> Result<NonNull<u8>, SlabError> {
-    let me = mm.platform().this_cpu();
-    let c = s.this_cpu_slot(me);
     // The owner's way in gets its own copy of the pop (its guard's drop is one store);
     // everyone else takes the slot out of line.
+    let Some(me) = mm.platform().this_cpu_owned() else {
+        return cpu_alloc_shared(mm, s, gfp, node);
+    };
+    let c = s.this_cpu_slot(me);
     match c.lock.lock_owner(me) {
         Some(g) => alloc_from_slot(mm, s, c, g, gfp, node),
         None => alloc_from_slot_locked(mm, s, c, me, gfp, node),
     }
+}
+
+/// [`cpu_alloc`] for a caller not known at once to own its CPU.
+#[inline(never)]
+fn cpu_alloc_shared<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    gfp: Gfp,
+    node: Option<NodeId>,
+) -> Result<NonNull<u8>, SlabError> {
+    let me = mm.platform().this_cpu();
+    alloc_from_slot_locked(mm, s, s.this_cpu_slot(me), me, gfp, node)
 }
 
 /// The pop of [`cpu_alloc`] on the CPU's slot, taken as `g`; `___slab_alloc` when the
@@ -1466,12 +1480,31 @@ pub(crate) fn slab_free_checked<P: Platform>(
     caller: usize,
 ) -> Result<(), SlabError> {
     if fast_free(s) {
-        let Some(c) = free_to_active(mm, s, mm.platform().this_cpu(), addr)? else {
+        // The owner's copy inline (its owner tests fold away), anyone else's out of
+        // line.
+        let Some(me) = mm.platform().this_cpu_owned() else {
+            return slab_free_fast_shared(mm, s, addr);
+        };
+        let Some(c) = free_to_active(mm, s, me, addr)? else {
             return Ok(());
         };
         return free_not_active(mm, s, c, addr);
     }
     slab_free_checked_hooked(mm, s, addr, caller)
+}
+
+/// The fast path of [`slab_free_checked`] for a caller not known at once to own its
+/// CPU.
+#[inline(never)]
+fn slab_free_fast_shared<P: Platform>(
+    mm: &Mm<P>,
+    s: &KmemCache,
+    addr: usize,
+) -> Result<(), SlabError> {
+    let Some(c) = free_to_active(mm, s, mm.platform().this_cpu(), addr)? else {
+        return Ok(());
+    };
+    free_not_active(mm, s, c, addr)
 }
 
 /// [`slab_free_checked`] of an object not in the CPU's active slab: validated through
