@@ -406,12 +406,13 @@ impl FreeList {
         Some(())
     }
 
-    /// `list_first_entry` + `list_del`: unlink the head entry; returns its memmap
-    /// index and descriptor. `None` when the list is empty or a link names no
-    /// descriptor (nothing is changed then).
+    /// `list_first_entry` + `list_del`: unlink the head entry, whose memmap index
+    /// `idx` the caller has read (the list's ends are atomics: a second read would be
+    /// a second load); returns its descriptor. `None` when a link names no descriptor
+    /// (nothing is changed then).
     #[inline(always)]
-    pub(crate) fn pop<'m>(&self, map: &'m MemMap) -> Option<(u32, &'m Page)> {
-        let idx = self.head();
+    pub(crate) fn pop_head<'m>(&self, map: &'m MemMap, idx: u32) -> Option<&'m Page> {
+        debug_assert_eq!(idx, self.head());
         let p = map.page_by_index(idx)?;
         let next = p.next();
         let next_page = if next == Page::NIL {
@@ -426,7 +427,7 @@ impl FreeList {
             Some(n) => n.set_prev(Page::NIL),
             None => self.tail.store(Page::NIL, Relaxed),
         }
-        Some((idx, p))
+        Some(p)
     }
 
     /// `list_del`: unlink the page with memmap index `idx` (which must be on this list);

@@ -208,6 +208,28 @@ impl core::fmt::Display for PageFlags {
     }
 }
 
+/// The node id in a descriptor's `flags` word (`page_to_nid` of a read already made).
+///
+/// ```
+/// use oxmm::page::{flags_nid, NODES_PGSHIFT};
+/// assert_eq!(flags_nid(3 << NODES_PGSHIFT | 1), 3);
+/// ```
+#[inline]
+pub const fn flags_nid(flags: u64) -> u16 {
+    ((flags >> NODES_PGSHIFT) & NODES_MASK) as u16
+}
+
+/// The zone index in a descriptor's `flags` word (`page_zonenum` of a read already made).
+///
+/// ```
+/// use oxmm::page::{flags_zone_idx, ZONES_PGSHIFT};
+/// assert_eq!(flags_zone_idx(2 << ZONES_PGSHIFT | 1), 2);
+/// ```
+#[inline]
+pub const fn flags_zone_idx(flags: u64) -> usize {
+    ((flags >> ZONES_PGSHIFT) & ZONES_MASK) as usize
+}
+
 /// Bit position of the node id in `flags` (`NODES_PGSHIFT`); 6 bits for 64 nodes.
 pub const NODES_PGSHIFT: u32 = 58;
 /// Bit position of the zone index in `flags` (`ZONES_PGSHIFT`); 3 bits.
@@ -366,14 +388,14 @@ impl Page {
     #[doc(alias = "page_zonenum")]
     #[inline]
     pub fn zone_idx(&self) -> usize {
-        ((self.flags() >> ZONES_PGSHIFT) & ZONES_MASK) as usize
+        flags_zone_idx(self.flags())
     }
 
     /// `page_to_nid`.
     #[doc(alias = "page_to_nid")]
     #[inline]
     pub fn nid(&self) -> u16 {
-        ((self.flags() >> NODES_PGSHIFT) & NODES_MASK) as u16
+        flags_nid(self.flags())
     }
 
     /// `set_page_zone` + `set_page_node`.

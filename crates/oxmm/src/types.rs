@@ -197,6 +197,8 @@ impl fmt::Display for Pfn {
 #[doc(alias = "PAGE_SHIFT")]
 pub struct PageGeometry {
     shift: u32,
+    // `pageblock_order`, kept rather than recomputed: every free reads it.
+    pageblock_order: u32,
 }
 
 /// A page shift that no supported architecture uses.
@@ -220,7 +222,7 @@ impl fmt::Display for BadPageShift {
 
 impl Default for PageGeometry {
     fn default() -> Self {
-        PageGeometry { shift: 12 }
+        PageGeometry::of(12)
     }
 }
 
@@ -228,7 +230,7 @@ impl PageGeometry {
     /// A geometry for `shift` (12, 14 or 16).
     pub const fn new(shift: u32) -> Result<Self, BadPageShift> {
         match shift {
-            12 | 14 | 16 => Ok(PageGeometry { shift }),
+            12 | 14 | 16 => Ok(PageGeometry::of(shift)),
             _ => Err(BadPageShift(shift)),
         }
     }
@@ -266,11 +268,21 @@ impl PageGeometry {
     /// `pageblock_order` when hugetlb is configured: `min(PMD_SHIFT - PAGE_SHIFT, MAX_PAGE_ORDER)`
     /// where a PMD maps `PAGE_SIZE / 8` entries (9 for 4 KiB pages, 11 → capped to 10 otherwise).
     pub const fn pageblock_order(self) -> u32 {
-        let pmd_order = self.shift - 3;
-        if pmd_order < MAX_PAGE_ORDER {
-            pmd_order
-        } else {
-            MAX_PAGE_ORDER
+        self.pageblock_order
+    }
+
+    /// The geometry of a supported `shift`, with its pageblock order: the PMD order
+    /// (a page-table page holds `PAGE_SIZE / 8` entries: `PAGE_SHIFT - 3`), at most
+    /// `MAX_PAGE_ORDER`.
+    const fn of(shift: u32) -> PageGeometry {
+        let pmd_order = shift - 3;
+        PageGeometry {
+            shift,
+            pageblock_order: if pmd_order < MAX_PAGE_ORDER {
+                pmd_order
+            } else {
+                MAX_PAGE_ORDER
+            },
         }
     }
 

@@ -297,7 +297,7 @@ impl<P: Platform> Mm<P> {
     }
 
     /// [`Mm::alloc_pages_nodemask`] of one page, no nodemask.
-    #[inline(never)]
+    #[inline]
     fn alloc_pages_order0(&self, nid: NodeId, gfp: Gfp) -> Result<Pfn, AllocError> {
         if let Some(pfn) = self.alloc_pcp_first_zone(nid, gfp, 0) {
             return Ok(Pfn(pfn));
@@ -803,7 +803,7 @@ impl<P: Platform> Mm<P> {
     }
 
     /// [`Mm::free_pages`] of one page.
-    #[inline(never)]
+    #[inline]
     fn free_pages_order0(&self, pfn: Pfn) -> Result<(), BadPage> {
         self.free_pages_inner(pfn, 0)
     }
@@ -840,7 +840,7 @@ impl<P: Platform> Mm<P> {
         pfn: u64,
         order: u32,
     ) -> Result<(&crate::mmzone::Zone, u32, &crate::page::Page), BadPage> {
-        let (zone, idx, head) = match self.free_page_checks(pfn, order) {
+        let (zone, idx, head, head_flags) = match self.free_page_checks(pfn, order) {
             Ok(v) => v,
             Err(b) => return Err(self.bad_page_reported(b)),
         };
@@ -859,9 +859,9 @@ impl<P: Platform> Mm<P> {
         // The tails were checked clean or cleared by `free_page_checks`.
         head.set_refcount(0);
         head.set_private(0);
-        let f = head.flags();
-        if f & PG_HEAD != 0 {
-            head.set_flags(f & !PG_HEAD);
+        // Still the head's flags: nothing else writes an allocated page's flags.
+        if head_flags & PG_HEAD != 0 {
+            head.set_flags(head_flags & !PG_HEAD);
         }
         Ok((zone, idx, head))
     }
@@ -869,13 +869,14 @@ impl<P: Platform> Mm<P> {
     /// `free_page_is_bad` on the head, then `free_tail_page_prepare` and
     /// `free_page_is_bad` over the tails, each tail's allocation state (compound link,
     /// stray `PG_head`) cleared once it passed; returns the block's zone, and its
-    /// head's memmap index and descriptor. Nothing is changed when a check fails.
+    /// head's memmap index, descriptor and flags. Nothing is changed when a check fails.
     #[inline(always)]
+    #[allow(clippy::type_complexity)]
     fn free_page_checks(
         &self,
         pfn: u64,
         order: u32,
-    ) -> Result<(&crate::mmzone::Zone, u32, &crate::page::Page), BadPage> {
+    ) -> Result<(&crate::mmzone::Zone, u32, &crate::page::Page, u64), BadPage> {
         let bad = |reason| BadPage { pfn, order, reason };
         if order > MAX_PAGE_ORDER {
             return Err(bad(BadPageReason::OrderTooLarge));
@@ -903,11 +904,14 @@ impl<P: Platform> Mm<P> {
                 .page(pfn)
                 .ok_or(bad(BadPageReason::NotManaged))?,
         };
+        // One read of the flags for the node, the zone and PG_reserved (the descriptor's
+        // fields are atomics: each read is a load of its own).
+        let head_flags = head.flags();
         let zone = self
-            .node(NodeId(head.nid()))
-            .and_then(|n| n.zones().get(head.zone_idx()))
+            .node(NodeId(crate::page::flags_nid(head_flags)))
+            .and_then(|n| n.zones().get(crate::page::flags_zone_idx(head_flags)))
             .ok_or(bad(BadPageReason::NotManaged))?;
-        if head.is_reserved() || !zone.spans_pfn(pfn) || !zone.spans_pfn(pfn + nr - 1) {
+        if head_flags & PG_RESERVED != 0 || !zone.spans_pfn(pfn) || !zone.spans_pfn(pfn + nr - 1) {
             return Err(bad(BadPageReason::NotManaged));
         }
         if head.is_buddy() {
@@ -928,9 +932,9 @@ impl<P: Platform> Mm<P> {
             }));
         }
         if order == 0 {
-            return Ok((zone, idx, head));
+            return Ok((zone, idx, head, head_flags));
         }
-        let want = if head.flags() & PG_HEAD != 0 {
+        let want = if head_flags & PG_HEAD != 0 {
             COMPOUND_TAIL | pfn
         } else {
             0
@@ -1008,7 +1012,7 @@ impl<P: Platform> Mm<P> {
                     .for_each(clear),
             }
         }
-        Ok((zone, idx, head))
+        Ok((zone, idx, head, head_flags))
     }
 }
 

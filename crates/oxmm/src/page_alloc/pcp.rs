@@ -482,8 +482,9 @@ impl<P: Platform> Mm<P> {
         mut st: LocalGuard<'_, PcpState>,
     ) -> Option<(u64, &'a Page)> {
         let list = &st.lists[order_to_pindex(mt, order)];
-        let pfn = self.memmap.pfn_of(list.head())?;
-        let (_, page) = list.pop(&self.memmap)?;
+        let idx = list.head();
+        let pfn = self.memmap.pfn_of(idx)?;
+        let page = list.pop_head(&self.memmap, idx)?;
         // An allocation shrinks the next free batch (see nr_pcp_free).
         st.free_count >>= 1;
         st.count -= 1 << order;

@@ -185,8 +185,16 @@ pub struct KmemCacheCpu {
     pub(crate) lock: crate::local_lock::LocalLock<CpuSlab>,
     /// The CPU this slot belongs to.
     pub(crate) cpu: u32,
-    stats: [AtomicU32; NR_SLUB_STAT_ITEMS],
+    stats: [AtomicU32; CPU_STAT_ITEMS],
 }
+
+/// The per-CPU counters a slot holds: none without `slub_stats`, so the slot is two
+/// cache lines, not three, and finding the CPU's slot is a shift.
+const CPU_STAT_ITEMS: usize = if cfg!(feature = "slub_stats") {
+    NR_SLUB_STAT_ITEMS
+} else {
+    0
+};
 
 impl KmemCacheCpu {
     fn new(cpu: u32) -> KmemCacheCpu {
@@ -203,7 +211,7 @@ impl KmemCacheCpu {
                     partial_slabs: 0,
                 },
             ),
-            stats: [const { AtomicU32::new(0) }; NR_SLUB_STAT_ITEMS],
+            stats: [const { AtomicU32::new(0) }; CPU_STAT_ITEMS],
         }
     }
 
@@ -213,8 +221,9 @@ impl KmemCacheCpu {
     #[inline(always)]
     pub(crate) fn stat(&self, item: StatItem) {
         if cfg!(feature = "slub_stats") {
-            let a = &self.stats[item as usize];
-            a.store(a.load(Relaxed).wrapping_add(1), Relaxed);
+            if let Some(a) = self.stats.get(item as usize) {
+                a.store(a.load(Relaxed).wrapping_add(1), Relaxed);
+            }
         }
     }
 }
@@ -546,7 +555,10 @@ impl KmemCache {
         if cpu >= self.nr_cpus as usize {
             return 0;
         }
-        self.cpu_slot(cpu).stats[item as usize].load(Relaxed) as u64
+        self.cpu_slot(cpu)
+            .stats
+            .get(item as usize)
+            .map_or(0, |a| a.load(Relaxed) as u64)
     }
 
     /// `create_cache` → `do_kmem_cache_create` without the node structures.
