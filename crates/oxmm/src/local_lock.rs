@@ -278,6 +278,29 @@ impl<T> LocalLock<T> {
         None
     }
 
+    /// [`LocalLock::lock_owner`] on a slot the caller found as its own CPU's (by
+    /// `me.id` in a per-CPU array): the test that the slot is CPU `me.id`'s is left out.
+    ///
+    /// ```
+    /// use oxmm::local_lock::{LocalLock, ThisCpu};
+    /// let s = LocalLock::new(0, 7u32);
+    /// // SAFETY: nothing else uses CPU 0's slot in this example, and it is CPU 0's.
+    /// let me = unsafe { ThisCpu::owned(0) };
+    /// assert_eq!(unsafe { s.lock_owner_own_slot(me) }.map(|g| *g), Some(7));
+    /// ```
+    ///
+    /// # Safety
+    /// When `me` is owned, this slot must be CPU `me.id`'s (`self.cpu() == me.id`):
+    /// the owner's way in excludes only that CPU's other users.
+    #[inline(always)]
+    pub unsafe fn lock_owner_own_slot(&self, me: ThisCpu) -> Option<LocalGuard<'_, T>> {
+        debug_assert!(!me.owned || me.id == self.cpu);
+        if me.owned && !self.active.load(Relaxed) {
+            return self.owner_enter();
+        }
+        None
+    }
+
     /// [`LocalLock::lock_local`] when the owner's way in did not succeed at once.
     #[cold]
     #[inline(never)]

@@ -437,7 +437,9 @@ impl<P: Platform> Mm<P> {
             return self.rmqueue_pcplist_hit_shared(zone, order, mt);
         };
         let pcp = zone.pcp.get(me.id)?;
-        match pcp.lock.lock_owner(me) {
+        // SAFETY: slot `me.id` of the zone's per-CPU block, built as
+        // `PerCpuPages::new(me.id, ..)` in `setup_per_cpu_pageset`: CPU `me.id`'s lock.
+        match unsafe { pcp.lock.lock_owner_own_slot(me) } {
             Some(st) => self.pcplist_take(pcp, zone, order, mt, st),
             None => self.rmqueue_pcplist_hit_other(pcp, zone, order, mt, me),
         }
@@ -570,7 +572,8 @@ impl<P: Platform> Mm<P> {
             return self.free_unref_page_shared(zone, pfn, idx, head, mt, order);
         };
         if let Some(pcp) = zone.pcp.get(me.id) {
-            if let Some(mut st) = pcp.lock.lock_owner(me) {
+            // SAFETY: as in `rmqueue_pcplist_hit`: slot `me.id` is CPU `me.id`'s.
+            if let Some(mut st) = unsafe { pcp.lock.lock_owner_own_slot(me) } {
                 pcp.stats.count_pgfree_owned(1u64 << order);
                 return self.free_unref_page_commit(zone, &mut st, idx, head, mt, order);
             }

@@ -147,7 +147,9 @@ impl SlabWord {
 /// The state behind a CPU's lock (`struct kmem_cache_cpu` minus `lock` and `stat`).
 #[derive(Debug)]
 pub(crate) struct CpuSlab {
-    /// Address of the next object to hand out (0: none).
+    /// Address of the next object to hand out (0: none). Non-zero only while `slab`
+    /// is an active slab (every path that clears the slab empties the list), so the
+    /// fast path's test of it alone suffices.
     pub(crate) freelist: usize,
     /// Head pfn of the active (frozen) slab, or [`NO_SLAB`].
     pub(crate) slab: u64,
@@ -510,6 +512,24 @@ impl KmemCache {
         // platform in `SlabCaches::init`); `cpu_base` addresses that many
         // initialised slots, as in `cpu_slot`.
         unsafe { &*((self.cpu_base + me.id * core::mem::size_of::<KmemCacheCpu>()) as *const _) }
+    }
+    /// [`this_cpu_slot`](Self::this_cpu_slot) and, for an owned CPU, the owner's
+    /// uncontended way into it ([`LocalLock::lock_owner`](crate::local_lock::LocalLock::lock_owner)
+    /// without its test that the slot is `me`'s: it is, by construction).
+    #[inline(always)]
+    pub(crate) fn this_cpu_slot_owner(
+        &self,
+        me: ThisCpu,
+    ) -> (
+        &KmemCacheCpu,
+        Option<crate::local_lock::LocalGuard<'_, CpuSlab>>,
+    ) {
+        let c = self.this_cpu_slot(me);
+        // SAFETY: for an owned `me`, `this_cpu_slot` is slot `me.id` of the cache's
+        // per-CPU block (no folding), which `cpu_slots` wrote as
+        // `KmemCacheCpu::new(me.id)`: its lock is CPU `me.id`'s.
+        let g = unsafe { c.lock.lock_owner_own_slot(me) };
+        (c, g)
     }
     /// The SLUB counters summed over the CPUs.
     ///

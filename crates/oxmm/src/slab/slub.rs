@@ -606,10 +606,9 @@ fn cpu_alloc<P: Platform>(
     let Some(me) = mm.platform().this_cpu_owned() else {
         return cpu_alloc_shared(mm, s, gfp, node);
     };
-    let c = s.this_cpu_slot(me);
-    match c.lock.lock_owner(me) {
-        Some(g) => alloc_from_slot(mm, s, c, g, gfp, node),
-        None => alloc_from_slot_locked(mm, s, c, me, gfp, node),
+    match s.this_cpu_slot_owner(me) {
+        (c, Some(g)) => alloc_from_slot(mm, s, c, g, gfp, node),
+        (c, None) => alloc_from_slot_locked(mm, s, c, me, gfp, node),
     }
 }
 
@@ -639,7 +638,9 @@ fn alloc_from_slot<'a, P: Platform>(
     // The object as a NonNull from the test that it exists: the caller's Ok needs no
     // second look at it.
     match NonNull::new(g.freelist as *mut u8) {
-        Some(obj) if g.slab != NO_SLAB && node_match(mm, g.slab, node) => {
+        // A non-empty free list implies an active slab (see `CpuSlab::freelist`).
+        Some(obj) if node_match(mm, g.slab, node) => {
+            debug_assert!(g.slab != NO_SLAB);
             g.freelist = get_freepointer(s, obj.as_ptr() as usize);
             drop(g);
             c.stat(StatItem::AllocFastpath);
@@ -1421,11 +1422,10 @@ pub(crate) fn free_to_active<'a, P: Platform>(
     me: ThisCpu,
     addr: usize,
 ) -> Result<Option<&'a KmemCacheCpu>, SlabError> {
-    let c = s.this_cpu_slot(me);
     // As in slab_alloc_node_size: the owner's way in with its own copy of the push.
-    match c.lock.lock_owner(me) {
-        Some(g) => push_to_active(s, c, g, addr),
-        None => push_to_active_locked(mm, s, c, me, addr),
+    match s.this_cpu_slot_owner(me) {
+        (c, Some(g)) => push_to_active(s, c, g, addr),
+        (c, None) => push_to_active_locked(mm, s, c, me, addr),
     }
 }
 
