@@ -408,6 +408,8 @@ impl<T> LocalLock<T> {
         if self.gate.load(Acquire) == 0 {
             return Some(LocalGuard::new(self, Kind::Owner));
         }
+        // Somebody at the gate: rare, and the fast paths' layout should say so.
+        core::hint::cold_path();
         self.active.store(false, Release);
         None
     }
