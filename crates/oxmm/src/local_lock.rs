@@ -409,7 +409,7 @@ impl<T> LocalLock<T> {
             return Some(LocalGuard::new(self, Kind::Owner));
         }
         // Somebody at the gate: rare, and the fast paths' layout should say so.
-        core::hint::cold_path();
+        cold_path();
         self.active.store(false, Release);
         None
     }
@@ -533,6 +533,31 @@ impl<T> DerefMut for LocalGuard<'_, T> {
         unsafe { &mut *self.slot.data.get() }
     }
 }
+
+/// `core::hint::cold_path` (Rust 1.95, above the crate's MSRV): the path that calls
+/// it is unlikely, so the compiler lays out the other side as the fall-through.
+///
+/// ```
+/// fn f(x: u32) -> u32 {
+///     if x == 0 {
+///         oxmm::local_lock::cold_path();
+///         return 1;
+///     }
+///     x
+/// }
+/// assert_eq!(f(0), 1);
+/// ```
+#[rustversion::since(1.95)]
+#[allow(clippy::incompatible_msrv)]
+#[inline(always)]
+pub fn cold_path() {
+    core::hint::cold_path()
+}
+
+/// `core::hint::cold_path` where the compiler has it; nothing before Rust 1.95.
+#[rustversion::before(1.95)]
+#[inline(always)]
+pub fn cold_path() {}
 
 impl<T> Drop for LocalGuard<'_, T> {
     #[inline(always)]

@@ -1446,7 +1446,7 @@ fn push_to_active<'a>(
         if idx * size == rel {
             // set_freepointer's naive double-free check.
             if g.freelist == addr {
-                core::hint::cold_path();
+                crate::local_lock::cold_path();
                 return Err(SlabError::DoubleFree(addr));
             }
             set_freepointer(s, addr, g.freelist);
