@@ -179,6 +179,7 @@ impl<P: Platform> Mm<P> {
         if self.single_cpu_node != u16::MAX {
             return NodeId(self.single_cpu_node);
         }
+        crate::local_lock::cold_path();
         self.numa_node_id_walk()
     }
 
@@ -396,6 +397,7 @@ impl<P: Platform> Mm<P> {
         let (pfn, head) = self.rmqueue_pcplist_hit(zone, order, mt)?;
         self.prep_new_page(pfn, Some(head), order, gfp);
         if gfp.contains(Gfp::KSWAPD_RECLAIM) && zone.test_flag(ZONE_BOOSTED_WATERMARK) {
+            crate::local_lock::cold_path();
             zone.test_and_clear_flag(ZONE_BOOSTED_WATERMARK);
             self.hooks
                 .wakeup_kswapd(zone.nid(), zone.idx(), 0, zone.idx());
@@ -697,6 +699,8 @@ impl<P: Platform> Mm<P> {
             h.set_refcount(1);
             h.set_private(order as u64);
             if self.want_init_on_alloc(gfp) {
+                // Zeroing costs far more than the branch: lay the common case straight.
+                crate::local_lock::cold_path();
                 self.zero_new_block(pfn, order);
             }
             return;
@@ -845,6 +849,7 @@ impl<P: Platform> Mm<P> {
             Err(b) => return Err(self.bad_page_reported(b)),
         };
         if self.want_init_on_free() {
+            crate::local_lock::cold_path();
             // kernel_init_pages.
             // SAFETY: the block passed the free checks: machine memory of a Full boot
             // behind the direct map, which its last user is giving back.
@@ -861,6 +866,7 @@ impl<P: Platform> Mm<P> {
         head.set_private(0);
         // Still the head's flags: nothing else writes an allocated page's flags.
         if head_flags & PG_HEAD != 0 {
+            crate::local_lock::cold_path();
             head.set_flags(head_flags & !PG_HEAD);
         }
         Ok((zone, idx, head))
@@ -911,22 +917,34 @@ impl<P: Platform> Mm<P> {
             .node(NodeId(crate::page::flags_nid(head_flags)))
             .and_then(|n| n.zones().get(crate::page::flags_zone_idx(head_flags)))
             .ok_or(bad(BadPageReason::NotManaged))?;
+        // Each refusal below is a bug in the caller: `cold_path` keeps the passing
+        // case the fall-through.
         if head_flags & PG_RESERVED != 0 || !zone.spans_pfn(pfn) || !zone.spans_pfn(pfn + nr - 1) {
+            crate::local_lock::cold_path();
             return Err(bad(BadPageReason::NotManaged));
         }
         if head.is_buddy() {
+            crate::local_lock::cold_path();
             return Err(bad(BadPageReason::DoubleFree));
         }
         let private = head.private();
         if private & COMPOUND_TAIL != 0 {
+            crate::local_lock::cold_path();
             return Err(bad(BadPageReason::TailPage));
         }
         match head.refcount() {
-            0 => return Err(bad(BadPageReason::DoubleFree)),
             1 => {}
-            r => return Err(bad(BadPageReason::NonZeroRefcount(r - 1))),
+            0 => {
+                crate::local_lock::cold_path();
+                return Err(bad(BadPageReason::DoubleFree));
+            }
+            r => {
+                crate::local_lock::cold_path();
+                return Err(bad(BadPageReason::NonZeroRefcount(r - 1)));
+            }
         }
         if private != order as u64 {
+            crate::local_lock::cold_path();
             return Err(bad(BadPageReason::WrongOrder {
                 allocated: private.min(u32::MAX as u64) as u32,
             }));

@@ -306,6 +306,7 @@ pub fn nr_pcp_high(pcp: &mut PcpState, zone_flags: u32, batch: i32, free_high: b
     {
         return high;
     }
+    crate::local_lock::cold_path();
     nr_pcp_high_tune(pcp, zone_flags, batch, free_high)
 }
 
@@ -667,6 +668,8 @@ impl<P: Platform> Mm<P> {
                 && (st.flags & PCPF_FREE_HIGH_BATCH == 0 || st.count >= batch);
             st.flags |= PCPF_PREV_FREE_HIGH_ORDER;
         } else if st.flags & PCPF_PREV_FREE_HIGH_ORDER != 0 {
+            // Only after a free of another PCP order.
+            crate::local_lock::cold_path();
             st.flags &= !PCPF_PREV_FREE_HIGH_ORDER;
         }
         if st.free_count < (batch << PCP_BATCH_SCALE_MAX) {
