@@ -363,7 +363,10 @@ impl MemMap {
         usemap_bytes: u64,
         block: u64,
     ) -> Option<u8> {
-        if !self.accessible || block * NR_PAGEBLOCK_BITS / 8 >= usemap_bytes {
+        // Two pageblocks to a byte (NR_PAGEBLOCK_BITS = 4): the byte index is
+        // `block / 2`, compared as such (`block * 4 / 8` would have to allow for the
+        // multiplication's overflow).
+        if !self.accessible || block / 2 >= usemap_bytes {
             return None;
         }
         let byte = self.base.wrapping_add((usemap.0 + block / 2) as usize);
@@ -384,7 +387,7 @@ impl MemMap {
         block: u64,
         bits: u8,
     ) -> bool {
-        if !self.accessible || block * NR_PAGEBLOCK_BITS / 8 >= usemap_bytes {
+        if !self.accessible || block / 2 >= usemap_bytes {
             return false;
         }
         let byte = self.base.wrapping_add((usemap.0 + block / 2) as usize);
