@@ -365,10 +365,8 @@ impl<P: Platform> Mm<P> {
     /// nothing changed) whenever anything else would happen, and the full path runs.
     #[inline(always)]
     fn alloc_pcp_first_zone(&self, nid: NodeId, gfp: Gfp, order: u32) -> Option<u64> {
-        if order > pcp::PAGE_ALLOC_COSTLY_ORDER
-            || self.mode != BootMode::Full
-            || !self.memmap.is_accessible()
-        {
+        // An accessible memmap is a Full boot's (`sparse_init`): one test for both.
+        if order > pcp::PAGE_ALLOC_COSTLY_ORDER || !self.memmap.is_accessible() {
             return None;
         }
         let highest = self.layout.gfp_zone_index(gfp)?;
