@@ -67,6 +67,9 @@ pub struct MemMap {
     base: *mut u8,
     geo: PageGeometry,
     section_shift: u32,
+    // `PAGES_PER_SECTION - 1`, kept: the pfn/index translations on every allocation
+    // and free take a page's offset in its section.
+    section_mask: u64,
     nr_sections: u64,
     nr_present: u32,
     table: PhysAddr,
@@ -100,6 +103,7 @@ impl MemMap {
             base: core::ptr::null_mut(),
             geo,
             section_shift: geo.pages_per_section().trailing_zeros(),
+            section_mask: geo.pages_per_section() - 1,
             nr_sections: 0,
             nr_present: 0,
             ranks: core::ptr::null(),
@@ -265,7 +269,7 @@ impl MemMap {
     #[inline]
     pub fn index_of(&self, pfn: u64) -> Option<u32> {
         let r = self.rank_of_section(pfn >> self.section_shift)?;
-        let off = pfn & ((1u64 << self.section_shift) - 1);
+        let off = pfn & self.section_mask;
         Some(((r as u64) << self.section_shift | off) as u32)
     }
 
@@ -273,7 +277,7 @@ impl MemMap {
     #[inline]
     pub fn pfn_of(&self, idx: u32) -> Option<u64> {
         let e = self.rank_entry(idx >> self.section_shift)?;
-        let off = idx as u64 & ((1u64 << self.section_shift) - 1);
+        let off = idx as u64 & self.section_mask;
         Some(((e.section_nr as u64) << self.section_shift) | off)
     }
 
@@ -289,7 +293,7 @@ impl MemMap {
     #[inline(never)]
     fn desc_ptr_sparse(&self, idx: u32) -> Option<*mut Page> {
         let memmap = self.rank_memmap(idx >> self.section_shift)?;
-        let off = idx as u64 & ((1u64 << self.section_shift) - 1);
+        let off = idx as u64 & self.section_mask;
         let phys = memmap + off * size_of::<Page>() as u64;
         Some(self.base.wrapping_add(phys as usize) as *mut Page)
     }
