@@ -943,6 +943,24 @@ impl Node {
         &self.zones[..self.nr_zones as usize]
     }
 
+    /// Zone `idx` if configured: [`Node::zones`]`.get(idx)` without building the slice
+    /// (whose length the compiler cannot bound, so it checks it on every lookup).
+    ///
+    /// ```
+    /// use oxmm::mmzone::{Node, ZoneLayout};
+    /// let n = Node::new(oxmm::types::NodeId(0), ZoneLayout::X86_64);
+    /// assert_eq!(n.zone(2).map(|z| z.zone_type()), Some(oxmm::mmzone::ZoneType::Normal));
+    /// assert!(n.zone(5).is_none());
+    /// ```
+    #[inline]
+    pub fn zone(&self, idx: usize) -> Option<&Zone> {
+        if idx < self.nr_zones as usize {
+            self.zones.get(idx)
+        } else {
+            None
+        }
+    }
+
     /// Mutable access to the zones (for the allocator).
     #[inline]
     pub(crate) fn zones_mut(&mut self) -> &mut [Zone] {

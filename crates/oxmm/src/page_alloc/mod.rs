@@ -517,7 +517,7 @@ impl<P: Platform> Mm<P> {
     /// The zone a zonelist entry names.
     #[inline(always)]
     pub(crate) fn zone_of(&self, z: Zoneref) -> Option<&crate::mmzone::Zone> {
-        self.nodes.get(z.nid.0 as usize)?.zones().get(z.zone_idx)
+        self.nodes.get(z.nid.0 as usize)?.zone(z.zone_idx)
     }
 
     /// `get_page_from_freelist`: the first zone of the zonelist that passes the watermark
@@ -913,7 +913,7 @@ impl<P: Platform> Mm<P> {
         let head_flags = head.flags();
         let zone = self
             .node(NodeId(crate::page::flags_nid(head_flags)))
-            .and_then(|n| n.zones().get(crate::page::flags_zone_idx(head_flags)))
+            .and_then(|n| n.zone(crate::page::flags_zone_idx(head_flags)))
             .ok_or(bad(BadPageReason::NotManaged))?;
         // Each refusal below is a bug in the caller: `cold_path` keeps the passing
         // case the fall-through.
