@@ -284,9 +284,11 @@ impl<T> LocalLock<T> {
     /// ```
     /// use oxmm::local_lock::{LocalLock, ThisCpu};
     /// let s = LocalLock::new(0, 7u32);
-    /// // SAFETY: nothing else uses CPU 0's slot in this example, and it is CPU 0's.
+    /// // SAFETY: nothing else uses CPU 0's slot in this example.
     /// let me = unsafe { ThisCpu::owned(0) };
-    /// assert_eq!(unsafe { s.lock_owner_own_slot(me) }.map(|g| *g), Some(7));
+    /// // SAFETY: `s` was made as CPU 0's slot (`LocalLock::new(0, ..)`), and `me` is CPU 0.
+    /// let g = unsafe { s.lock_owner_own_slot(me) };
+    /// assert_eq!(g.map(|g| *g), Some(7));
     /// ```
     ///
     /// # Safety
