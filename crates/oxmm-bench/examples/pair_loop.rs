@@ -4,7 +4,7 @@
 //! Arguments: `owned`/`shared`, then `pages`, `slab`, `kmalloc`, `churn` (kmalloc and
 //! kfree of random sizes, as larson), `larson` (the same loop freeing through the
 //! size's cache, then the SLUB counters: build with `--features slub_stats`),
-//! `global` (larson's loop through `OxmmAlloc`, the GlobalAlloc, sizes up to
+//! `bench` (the `order0-pair` bench's own loop, `pages::pairs`), `global` (larson's loop through `OxmmAlloc`, the GlobalAlloc, sizes up to
 //! `PAIR_LOOP_MAX`, 512 by default), `threads` (order-0 pairs on two threads at
 //! once, each its own CPU, each thread's own time: long runs, unlike the bench's
 //! `order0-threads` samples) or `both` (pages and slab, the default); then,
@@ -43,6 +43,27 @@ fn main() {
             if owned { "owned" } else { "shared" },
             t.elapsed().as_nanos() as f64 / n as f64
         );
+    }
+    if what == "bench" {
+        // The bench's own loop (`pages::pairs` over `pages::Oxmm`, the order read
+        // from a slice), so its code is the `order0-pair` sample's.
+        let order: u32 = std::env::var("PAIR_LOOP_ORDER")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
+        let mut fails = 0;
+        let d = oxmm_bench::pages::pairs(
+            &mut oxmm_bench::pages::Oxmm::new(mm),
+            &[order],
+            n,
+            &mut fails,
+        );
+        assert_eq!(fails, 0);
+        println!(
+            "bench order-{order} pair: {:.1} ns",
+            d.as_nanos() as f64 / n as f64
+        );
+        return;
     }
     if what == "global" {
         use std::alloc::{GlobalAlloc, Layout};

@@ -17,6 +17,7 @@
 use crate::page::{Page, PageState};
 use crate::types::{PageGeometry, PhysAddr};
 use core::mem::size_of;
+use core::ptr::NonNull;
 use core::sync::atomic::AtomicU8;
 use core::sync::atomic::Ordering::Relaxed;
 
@@ -86,7 +87,7 @@ pub struct MemMap {
     // so that index-to-descriptor is one compare and one add, as SPARSEMEM_VMEMMAP's
     // `pfn_to_page` is.
     flat_pages: u64,
-    flat_desc: *mut Page,
+    flat_desc: NonNull<Page>,
 }
 
 // SAFETY: the raw pointer is the direct map of the machine this map describes; every
@@ -111,7 +112,7 @@ impl MemMap {
             acc_sections: 0,
             acc_present: 0,
             flat_pages: 0,
-            flat_desc: core::ptr::null_mut(),
+            flat_desc: NonNull::dangling(),
             table: PhysAddr(0),
             accessible: false,
         }
@@ -188,8 +189,11 @@ impl MemMap {
         let run = self.flat_pages >> self.section_shift;
         let desc = self.base.wrapping_add(e.memmap as usize) as *mut Page;
         if rank == 0 {
-            self.flat_desc = desc;
-        } else if rank as u64 != run || desc != self.flat_desc.wrapping_add((run * pps) as usize) {
+            let Some(d) = NonNull::new(desc) else { return };
+            self.flat_desc = d;
+        } else if rank as u64 != run
+            || desc != self.flat_desc.as_ptr().wrapping_add((run * pps) as usize)
+        {
             return;
         }
         self.flat_pages = (run + 1) * pps;
@@ -282,20 +286,23 @@ impl MemMap {
     }
 
     #[inline(always)]
-    fn desc_ptr_by_index(&self, idx: u32) -> Option<*mut Page> {
+    fn desc_ptr_by_index(&self, idx: u32) -> Option<NonNull<Page>> {
         if (idx as u64) < self.flat_pages {
-            return Some(self.flat_desc.wrapping_add(idx as usize));
+            // SAFETY: the flat part's `flat_pages` descriptors are one block from
+            // `flat_desc` (`extend_flat`), so the offset stays inside it; being
+            // `NonNull`, the result needs no null test where it becomes a reference.
+            return Some(unsafe { self.flat_desc.add(idx as usize) });
         }
         self.desc_ptr_sparse(idx)
     }
 
     /// [`MemMap::desc_ptr_by_index`] outside the flat part: through the rank entries.
     #[inline(never)]
-    fn desc_ptr_sparse(&self, idx: u32) -> Option<*mut Page> {
+    fn desc_ptr_sparse(&self, idx: u32) -> Option<NonNull<Page>> {
         let memmap = self.rank_memmap(idx >> self.section_shift)?;
         let off = idx as u64 & self.section_mask;
         let phys = memmap + off * size_of::<Page>() as u64;
-        Some(self.base.wrapping_add(phys as usize) as *mut Page)
+        NonNull::new(self.base.wrapping_add(phys as usize) as *mut Page)
     }
 
     /// `pfn_to_page`. Descriptors are written through their atomic fields, so a shared
@@ -307,7 +314,7 @@ impl MemMap {
         // SAFETY: `p` is an initialised descriptor inside a memmap block this map owns,
         // which lives as long as the map; `Page` is all atomics, so shared references
         // may coexist with other threads' accesses.
-        Some(unsafe { &*p })
+        Some(unsafe { p.as_ref() })
     }
 
     /// The descriptors of `[pfn, pfn + nr)` as one slice, when they lie in one present
@@ -322,7 +329,7 @@ impl MemMap {
         // SAFETY: a present section's descriptors are contiguous and initialised (see
         // `MemMapPart::fill`), and `[pfn, pfn + nr)` lies in one; as in `page`, they
         // live as long as the map and are all atomics.
-        Some(unsafe { core::slice::from_raw_parts(p, nr as usize) })
+        Some(unsafe { core::slice::from_raw_parts(p.as_ptr(), nr as usize) })
     }
 
     /// [`MemMap::block`] with the memmap index of its first page.
@@ -335,7 +342,9 @@ impl MemMap {
         let idx = self.index_of(pfn)?;
         let p = self.desc_ptr_by_index(idx)?;
         // SAFETY: as in `block`.
-        Some((idx, unsafe { core::slice::from_raw_parts(p, nr as usize) }))
+        Some((idx, unsafe {
+            core::slice::from_raw_parts(p.as_ptr(), nr as usize)
+        }))
     }
 
     /// The descriptor with memmap index `idx`.
@@ -343,7 +352,7 @@ impl MemMap {
     pub fn page_by_index(&self, idx: u32) -> Option<&Page> {
         let p = self.desc_ptr_by_index(idx)?;
         // SAFETY: as in `page`.
-        Some(unsafe { &*p })
+        Some(unsafe { p.as_ref() })
     }
 
     /// Zero `size` bytes at physical `phys` (the `zero` callback of memblock allocations).
@@ -443,7 +452,7 @@ impl MemMap {
     }
 
     /// Pointer to the descriptor of memmap index `idx` if its pfn is in `[lo, hi)`.
-    fn desc_in(&self, idx: u32, lo: u64, hi: u64) -> Option<*mut Page> {
+    fn desc_in(&self, idx: u32, lo: u64, hi: u64) -> Option<NonNull<Page>> {
         let pfn = self.pfn_of(idx)?;
         if pfn < lo || pfn >= hi {
             return None;
@@ -504,7 +513,7 @@ impl MemMapPart<'_> {
             // these descriptors, and the map is mutably borrowed by the split, so nothing
             // reads them meanwhile.
             // `PageState` has `Page`'s layout with plain fields.
-            unsafe { p.add(i).cast::<PageState>().write(tmpl) };
+            unsafe { p.as_ptr().add(i).cast::<PageState>().write(tmpl) };
         }
         true
     }
@@ -516,7 +525,7 @@ impl MemMapPart<'_> {
             return false;
         };
         // SAFETY: the descriptor is in this part's interval (see `fill`) and initialised.
-        f(unsafe { &*p });
+        f(unsafe { p.as_ref() });
         true
     }
 

@@ -79,6 +79,10 @@ impl fmt::Display for ZoneType {
 /// ```
 pub const MAX_NR_ZONES: usize = 6;
 
+/// Entries of [`Node`]'s preferred-zone table: `MAX_NR_ZONES` rounded up to a power
+/// of two, so the allocation fast path indexes it with a mask.
+pub(crate) const FIRST_ZONEREFS: usize = MAX_NR_ZONES.next_power_of_two();
+
 /// The zones an architecture configures, in index order (Linux: the `CONFIG_ZONE_*`
 /// options that shape `enum zone_type`).
 ///
@@ -847,8 +851,9 @@ pub struct Node {
     pub(crate) nr_fallback: u8,
     /// The first entry of this node's zonelist with a zone index at most `i`, for each
     /// `i` (the allocation fast path's preferred zone), packed as `nid << 8 | zone_idx`;
-    /// [`Node::NO_ZONEREF`] when there is none.
-    pub(crate) first_zoneref: [u16; MAX_NR_ZONES],
+    /// [`Node::NO_ZONEREF`] when there is none (and for the indices from
+    /// `MAX_NR_ZONES` up, there to make the length a power of two).
+    pub(crate) first_zoneref: [u16; FIRST_ZONEREFS],
     /// `vm_stat[]`.
     pub(crate) vmstat: crate::vmstat::NodeVmStats,
 }
@@ -894,7 +899,7 @@ impl Node {
             zones,
             fallback: [0; crate::types::MAX_NUMNODES],
             nr_fallback: 0,
-            first_zoneref: [Node::NO_ZONEREF; MAX_NR_ZONES],
+            first_zoneref: [Node::NO_ZONEREF; FIRST_ZONEREFS],
             vmstat: crate::vmstat::NodeVmStats::new(),
         }
     }

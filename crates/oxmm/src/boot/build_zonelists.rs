@@ -69,8 +69,8 @@ impl<P: Platform> Mm<P> {
             if !self.online[nid] {
                 continue;
             }
-            let mut first = [u16::MAX; MAX_NR_ZONES];
-            for (h, f) in first.iter_mut().enumerate() {
+            let mut first = [u16::MAX; crate::mmzone::FIRST_ZONEREFS];
+            for (h, f) in first.iter_mut().enumerate().take(MAX_NR_ZONES) {
                 if let Some(z) = self.zonelist(NodeId(nid as u16)).find(|z| z.zone_idx <= h) {
                     *f = z.nid.0 << 8 | z.zone_idx as u16;
                 }

@@ -365,23 +365,20 @@ impl<P: Platform> Mm<P> {
     /// nothing changed) whenever anything else would happen, and the full path runs.
     #[inline(always)]
     fn alloc_pcp_first_zone(&self, nid: NodeId, gfp: Gfp, order: u32) -> Option<u64> {
-        // An accessible memmap is a Full boot's (`sparse_init`): one test for both.
-        if order > pcp::PAGE_ALLOC_COSTLY_ORDER || !self.memmap.is_accessible() {
+        // A map that is not accessible (a description-only boot) has no descriptors:
+        // the per-CPU take below finds none and changes nothing.
+        if order > pcp::PAGE_ALLOC_COSTLY_ORDER {
             return None;
         }
         let highest = self.layout.gfp_zone_index(gfp)?;
         let mt = gfp.migratetype(self.mobility_disabled).ok()?;
-        let first = self.node(nid)?.first_zoneref(highest)?;
-        if gfp.contains(Gfp::THISNODE) && first.nid != nid {
-            return None;
-        }
-        let zone = self.zone_of(first)?;
+        let zone = self.first_zone(nid, highest, gfp.contains(Gfp::THISNODE))?;
         let mut flags = AllocFlags::WMARK_LOW;
         if mt == MigrateType::Movable {
             flags |= AllocFlags::CMA;
         }
-        if zone.managed_pages() == 0
-            || zone.test_flag(ZONE_BELOW_HIGH)
+        // A zone without managed pages has none free, so it fails the watermark.
+        if zone.test_flag(ZONE_BELOW_HIGH)
             || !watermark_check::zone_watermark_fast(
                 zone,
                 order,
@@ -401,6 +398,29 @@ impl<P: Platform> Mm<P> {
                 .wakeup_kswapd(zone.nid(), zone.idx(), 0, zone.idx());
         }
         Some(pfn)
+    }
+
+    /// `first_zones_zonelist` on `nid`'s zonelist: its first zone with an index at
+    /// most `highest`, from the node's `first_zoneref` (which names only populated
+    /// zones of online nodes, so no further checks); with `thisnode`, only a zone of
+    /// `nid` itself.
+    #[inline(always)]
+    fn first_zone(
+        &self,
+        nid: NodeId,
+        highest: usize,
+        thisnode: bool,
+    ) -> Option<&crate::mmzone::Zone> {
+        // `first_zoneref` has a power-of-two length: the mask needs no bounds check.
+        let refs = &self.nodes.get(nid.0 as usize)?.first_zoneref;
+        let v = refs[highest % refs.len()];
+        if thisnode && v >> 8 != nid.0 {
+            return None;
+        }
+        // `Node::NO_ZONEREF` (all ones) names zone 255, which `get` refuses.
+        self.nodes[(v >> 8) as usize % MAX_NUMNODES]
+            .zones
+            .get((v & 0xff) as usize)
     }
 
     /// The slow path with its own copy of the zonelist, out of line: the copy's
@@ -911,9 +931,11 @@ impl<P: Platform> Mm<P> {
         // One read of the flags for the node, the zone and PG_reserved (the descriptor's
         // fields are atomics: each read is a load of its own).
         let head_flags = head.flags();
-        let zone = self
-            .node(NodeId(crate::page::flags_nid(head_flags)))
-            .and_then(|n| n.zone(crate::page::flags_zone_idx(head_flags)))
+        // `page_zone`: no test that the node is online or the zone configured, since
+        // the zones of those that are not span no pfn, and the span is tested next.
+        let zone = self.nodes[crate::page::flags_nid(head_flags) as usize % MAX_NUMNODES]
+            .zones
+            .get(crate::page::flags_zone_idx(head_flags))
             .ok_or(bad(BadPageReason::NotManaged))?;
         // Each refusal below is a bug in the caller: `cold_path` keeps the passing
         // case the fall-through.
