@@ -556,6 +556,9 @@ impl<P: Platform> Mm<P> {
                     if p.is_buddy() || p.refcount() != 0 {
                         return Err(err("pcp page marked buddy or referenced", pfn));
                     }
+                    if p.private() != pfn {
+                        return Err(err("pcp page does not carry its pfn", pfn));
+                    }
                     if p.zone_idx() != z.idx() || p.nid() as usize != nid {
                         return Err(err("page on another zone's pcp list", pfn));
                     }

@@ -881,7 +881,10 @@ impl<P: Platform> Mm<P> {
         }
         // The tails were checked clean or cleared by `free_page_checks`.
         head.set_refcount(0);
-        head.set_private(0);
+        // `private` held the order (checked above): already 0 for order 0.
+        if order != 0 {
+            head.set_private(0);
+        }
         // Still the head's flags: nothing else writes an allocated page's flags.
         if head_flags & PG_HEAD != 0 {
             crate::local_lock::cold_path();

@@ -486,8 +486,9 @@ impl<P: Platform> Mm<P> {
     ) -> Option<(u64, &'a Page)> {
         let list = &st.lists[order_to_pindex(mt, order)];
         let idx = list.head();
-        let pfn = self.memmap.pfn_of(idx)?;
         let page = list.pop_head(&self.memmap, idx)?;
+        // A page on a per-CPU list carries its pfn in `private` (see `free_unref_page_commit`).
+        let pfn = page.private();
         // An allocation shrinks the next free batch (see nr_pcp_free).
         st.free_count >>= 1;
         st.count -= 1 << order;
@@ -519,7 +520,8 @@ impl<P: Platform> Mm<P> {
         let idx = list.head();
         let page = list.del(&self.memmap, idx).ok_or(Corrupt)?;
         st.count -= 1 << order;
-        Ok(Some((self.memmap.pfn_of(idx).ok_or(Corrupt)?, page)))
+        // `prep_new_page` sets `private` to the order.
+        Ok(Some((page.private(), page)))
     }
 
     /// `rmqueue_bulk`: up to `count` blocks of `order` from the buddy lists to the tail
@@ -542,6 +544,10 @@ impl<P: Platform> Mm<P> {
             let idx = self.memmap.index_of(pfn).ok_or(Corrupt)?;
             // Split halves come back in pfn order; the tail keeps the list that way.
             list.add(&self.memmap, idx, true).ok_or(Corrupt)?;
+            self.memmap
+                .page_by_index(idx)
+                .ok_or(Corrupt)?
+                .set_private(pfn);
             i += 1;
         }
         Ok(i)
@@ -561,7 +567,9 @@ impl<P: Platform> Mm<P> {
         order: u32,
     ) -> Result<(), Corrupt> {
         let mut mt = self.block_migratetype(zone, pfn).ok_or(Corrupt)?;
+        // The PCP types in one compare; the others apart.
         if mt as usize >= MIGRATE_PCPTYPES {
+            crate::local_lock::cold_path();
             if mt == MigrateType::Isolate {
                 self.count_pgfree(zone, 1u64 << order);
                 return self.lock_zone(zone).free_one_page(pfn, order, mt, false);
@@ -576,7 +584,7 @@ impl<P: Platform> Mm<P> {
             // SAFETY: as in `rmqueue_pcplist_hit`: slot `me.id` is CPU `me.id`'s.
             if let Some(mut st) = unsafe { pcp.lock.lock_owner_own_slot(me) } {
                 pcp.stats.count_pgfree_owned(1u64 << order);
-                return self.free_unref_page_commit(zone, &mut st, idx, head, mt, order);
+                return self.free_unref_page_commit(zone, &mut st, pfn, idx, head, mt, order);
             }
             return self.free_unref_page_other(zone, pcp, pfn, idx, head, mt, order, me);
         }
@@ -617,7 +625,7 @@ impl<P: Platform> Mm<P> {
     ) -> Result<(), Corrupt> {
         if let Some(mut st) = pcp.lock.try_lock_local(&self.platform, me) {
             pcp.stats.count_pgfree_owned(1u64 << order);
-            return self.free_unref_page_commit(zone, &mut st, idx, head, mt, order);
+            return self.free_unref_page_commit(zone, &mut st, pfn, idx, head, mt, order);
         }
         self.free_unref_page_busy(zone, pfn, order)
     }
@@ -632,21 +640,36 @@ impl<P: Platform> Mm<P> {
     }
 
     /// `get_pfnblock_migratetype` for a pfn of `zone`.
+    #[inline]
     pub(crate) fn block_migratetype(&self, zone: &Zone, pfn: u64) -> Option<MigrateType> {
+        MigrateType::from_u8(self.block_migratetype_bits(zone, pfn)?)
+    }
+
+    /// The migrate-type bits of `pfn`'s pageblock in `zone`, not yet decoded.
+    #[inline(always)]
+    fn block_migratetype_bits(&self, zone: &Zone, pfn: u64) -> Option<u8> {
         let o = self.geo.pageblock_order();
         let b = (pfn >> o).checked_sub(zone.start_pfn >> o)?;
         let bits = self
             .memmap
             .pageblock_bits(zone.usemap, zone.usemap_bytes, b)?;
-        MigrateType::from_u8(bits & 0x7)
+        Some(bits & 0x7)
     }
 
     /// `free_unref_page_commit`.
     #[inline(always)]
+    ///
+    /// While on a per-CPU list a block's head carries its pfn in `private` (unused
+    /// there in Linux): the allocation that takes it needs no memmap-index-to-pfn
+    /// translation, which on our sparse memmap is a section-table walk (Linux's
+    /// SPARSEMEM_VMEMMAP `page_to_pfn` is a subtraction). Every way off the lists
+    /// sets `private` again: `prep_new_page` to the order, a drain to 0.
+    #[allow(clippy::too_many_arguments)]
     fn free_unref_page_commit(
         &self,
         zone: &Zone,
         st: &mut PcpState,
+        pfn: u64,
         idx: u32,
         head: &Page,
         mt: MigrateType,
@@ -658,6 +681,7 @@ impl<P: Platform> Mm<P> {
         st.lists[pindex]
             .push(&self.memmap, idx, head)
             .ok_or(Corrupt)?;
+        head.set_private(pfn);
         st.count += 1 << order;
         let batch = st.batch;
         // High orders other than THP fragment: limit how many a freeing-only CPU keeps.
@@ -739,10 +763,12 @@ impl<P: Platform> Mm<P> {
             loop {
                 let list = &st.lists[p];
                 let idx = list.tail();
-                list.del(&self.memmap, idx).ok_or(Corrupt)?;
+                let page = list.del(&self.memmap, idx).ok_or(Corrupt)?;
+                // Off the list, `private` is the buddy's again (see `free_unref_page_commit`).
+                let pfn = page.private();
+                page.set_private(0);
                 count -= nr;
                 st.count -= nr;
-                let pfn = self.memmap.pfn_of(idx).ok_or(Corrupt)?;
                 let mt = zb.pageblock_migratetype(pfn).ok_or(Corrupt)?;
                 zb.free_one_page(pfn, order, mt, false)?;
                 if count <= 0 || st.lists[p].is_empty() {
