@@ -1637,7 +1637,9 @@ impl<P: Platform> Mm<P> {
                 .cpu_stats(self.platform.cpu_id())
                 .count_numa(NumaStatItem::NumaForeign, 1);
         }
-        let local = if zone.nid() == self.numa_node_id() {
+        // `zone_to_nid(z) == numa_node_id()`: `pcp` is the calling CPU's lists of
+        // `zone`, which know whether the zone is on that CPU's node.
+        let local = if pcp.local {
             NumaStatItem::NumaLocal
         } else {
             NumaStatItem::NumaOther

@@ -187,7 +187,37 @@ impl<P: Platform> Mm<P> {
     /// calling CPU's node from the nodes' CPU counts.
     #[inline(never)]
     fn numa_node_id_walk(&self) -> NodeId {
-        let cpu = self.platform.cpu_id();
+        self.cpu_to_node(self.platform.cpu_id())
+    }
+
+    /// `cpu_to_node`: the node of CPU `cpu`, as [`Mm::numa_node_id`] answers on it.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// assert_eq!(mm.cpu_to_node(0), mm.numa_node_id());
+    /// ```
+    pub fn cpu_to_node(&self, cpu: usize) -> NodeId {
+        if self.single_cpu_node != u16::MAX {
+            return NodeId(self.single_cpu_node);
+        }
         let mut first = 0usize;
         let mut seen = 0usize;
         for n in self.nodes() {

@@ -151,15 +151,30 @@ pub struct PerCpuPages {
     /// The same counters for paths without `lock` (busy lists, non-PCP orders):
     /// locked adds. A counter's value is the sum of both.
     pub shared_stats: crate::vmstat::ZoneCpuStats,
+    /// Whether the zone is on the CPU's node (`zone_to_nid(z) == numa_node_id()` for
+    /// allocations on this CPU: `NUMA_LOCAL` or `NUMA_OTHER`), fixed like the
+    /// CPU-to-node map.
+    pub local: bool,
 }
 
 impl PerCpuPages {
-    /// CPU `cpu`'s lists with parameters `p`, empty.
+    /// CPU `cpu`'s lists with parameters `p`, empty, of a zone on its node.
     pub const fn new(cpu: usize, p: PagesetParams) -> PerCpuPages {
+        PerCpuPages::new_on(cpu, p, true)
+    }
+
+    /// [`PerCpuPages::new`] of a zone on the CPU's node (`local`) or another.
+    ///
+    /// ```
+    /// use oxmm::page_alloc::pcp::{PagesetParams, PerCpuPages};
+    /// assert!(!PerCpuPages::new_on(1, PagesetParams::BOOT, false).local);
+    /// ```
+    pub const fn new_on(cpu: usize, p: PagesetParams, local: bool) -> PerCpuPages {
         PerCpuPages {
             lock: crate::local_lock::LocalLock::new(cpu, PcpState::new(p)),
             stats: crate::vmstat::ZoneCpuStats::new(),
             shared_stats: crate::vmstat::ZoneCpuStats::new(),
+            local,
         }
     }
 }
@@ -995,17 +1010,22 @@ impl<P: Platform> Mm<P> {
                 };
                 let phys = self.geo.pfn_to_phys(crate::types::Pfn(*pfn));
                 let ptr = base.wrapping_add(phys.0 as usize) as *mut PerCpuPages;
-                let z = &mut self.nodes[i].zones_mut()[zi];
-                let params = z.pageset;
+                let params = self.nodes[i].zones()[zi].pageset;
+                let nid = self.nodes[i].nid();
                 if ptr.align_offset(core::mem::align_of::<PerCpuPages>()) != 0 {
                     return Err(crate::boot::BootError::NoDirectMap);
                 }
+                // The CPU-to-node map is fixed (the zonelists are built): each CPU's
+                // lists know whether the zone is on its node.
                 // SAFETY: the block was just allocated for this purpose, is aligned for
                 // `PerCpuPages` (checked), holds `nr_cpus` strides and is never freed: it
                 // lives in machine memory as long as this `Mm`.
-                z.pcp = unsafe {
-                    crate::percpu::PerCpu::init(ptr, nr_cpus, |cpu| PerCpuPages::new(cpu, params))
+                let pcp = unsafe {
+                    crate::percpu::PerCpu::init(ptr, nr_cpus, |cpu| {
+                        PerCpuPages::new_on(cpu, params, self.cpu_to_node(cpu) == nid)
+                    })
                 };
+                self.nodes[i].zones_mut()[zi].pcp = pcp;
             }
         }
         self.zone_pcp_update_all();
