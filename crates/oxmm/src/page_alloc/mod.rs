@@ -970,37 +970,19 @@ impl<P: Platform> Mm<P> {
             .zones
             .get(crate::page::flags_zone_idx(head_flags))
             .ok_or(bad(BadPageReason::NotManaged))?;
-        // Each refusal below is a bug in the caller: `cold_path` keeps the passing
-        // case the fall-through.
-        if head_flags & PG_RESERVED != 0 || !zone.spans_pfn(pfn) || !zone.spans_pfn(pfn + nr - 1) {
-            crate::local_lock::cold_path();
-            return Err(bad(BadPageReason::NotManaged));
-        }
-        if head.is_buddy() {
-            crate::local_lock::cold_path();
-            return Err(bad(BadPageReason::DoubleFree));
-        }
+        // `page_expected_state`'s way: every test of the head folded into one word
+        // and one branch; a refusal (a bug in the caller) is told apart out of line.
         let private = head.private();
-        if private & COMPOUND_TAIL != 0 {
+        let refcount = head.refcount();
+        let unexpected = (head_flags & PG_RESERVED)
+            | head.is_buddy() as u64
+            | (private ^ order as u64)
+            | (refcount ^ 1) as u64;
+        if unexpected != 0 || !zone.spans_pfn(pfn) || !zone.spans_pfn(pfn + nr - 1) {
             crate::local_lock::cold_path();
-            return Err(bad(BadPageReason::TailPage));
-        }
-        match head.refcount() {
-            1 => {}
-            0 => {
-                crate::local_lock::cold_path();
-                return Err(bad(BadPageReason::DoubleFree));
-            }
-            r => {
-                crate::local_lock::cold_path();
-                return Err(bad(BadPageReason::NonZeroRefcount(r - 1)));
-            }
-        }
-        if private != order as u64 {
-            crate::local_lock::cold_path();
-            return Err(bad(BadPageReason::WrongOrder {
-                allocated: private.min(u32::MAX as u64) as u32,
-            }));
+            return Err(bad(free_head_bad_reason(
+                zone, pfn, nr, head, head_flags, order,
+            )));
         }
         if order == 0 {
             return Ok((zone, idx, head, head_flags));
@@ -1100,6 +1082,41 @@ fn flags_or(pages: &[crate::page::Page]) -> u64 {
     }
     let rest = chunks.remainder().iter().fold(0, |a, p| a | p.flags());
     acc.iter().fold(rest, |a, &f| a | f)
+}
+
+/// Why the head of a block freed as `(pfn, order)` failed `free_page_checks`, the
+/// first of its tests in Linux's order of reporting (`NotManaged` when all pass).
+#[cold]
+#[inline(never)]
+fn free_head_bad_reason(
+    zone: &crate::mmzone::Zone,
+    pfn: u64,
+    nr: u64,
+    head: &crate::page::Page,
+    head_flags: u64,
+    order: u32,
+) -> BadPageReason {
+    if head_flags & PG_RESERVED != 0 || !zone.spans_pfn(pfn) || !zone.spans_pfn(pfn + nr - 1) {
+        return BadPageReason::NotManaged;
+    }
+    if head.is_buddy() {
+        return BadPageReason::DoubleFree;
+    }
+    let private = head.private();
+    if private & COMPOUND_TAIL != 0 {
+        return BadPageReason::TailPage;
+    }
+    match head.refcount() {
+        1 => {}
+        0 => return BadPageReason::DoubleFree,
+        r => return BadPageReason::NonZeroRefcount(r - 1),
+    }
+    if private != order as u64 {
+        return BadPageReason::WrongOrder {
+            allocated: private.min(u32::MAX as u64) as u32,
+        };
+    }
+    BadPageReason::NotManaged
 }
 
 #[cfg(test)]

@@ -311,10 +311,10 @@ pub fn nr_pcp_free(pcp: &PcpState, batch: i32, high: i32, free_high: bool) -> i3
 pub fn nr_pcp_high(pcp: &mut PcpState, zone_flags: u32, batch: i32, free_high: bool) -> i32 {
     // The common case, where every rule below leaves `high` as it is and returns it:
     // already within its bounds, no reclaim or below-high pressure, and room left.
+    // (A `high` of 0 within its bounds is returned as it is by the rules too.)
     let high = pcp.high;
     if !free_high
         && zone_flags & (ZONE_RECLAIM_ACTIVE | ZONE_BELOW_HIGH) == 0
-        && high != 0
         && high >= pcp.high_min
         && high <= pcp.high_max
         && pcp.count < high
