@@ -179,10 +179,10 @@ impl ZoneLayout {
     #[doc(alias = "gfp_zone")]
     #[inline]
     pub fn gfp_zone_index(&self, gfp: crate::gfp::Gfp) -> Option<usize> {
-        match self.gfp_zone[(gfp.bits() & crate::gfp::GFP_ZONEMASK) as usize] {
-            NO_INDEX => None,
-            i => Some(i as usize),
-        }
+        // The table holds zone indices or `NO_INDEX`: testing against the zone count
+        // tells the callers' array lookups the index is in bounds.
+        let i = self.gfp_zone[(gfp.bits() & crate::gfp::GFP_ZONEMASK) as usize] as usize;
+        (i < MAX_NR_ZONES).then_some(i)
     }
 
     /// Number of configured zones (`MAX_NR_ZONES` of this configuration).

@@ -176,7 +176,9 @@ impl<P: Platform> Mm<P> {
     /// ```
     #[inline(always)]
     pub fn numa_node_id(&self) -> NodeId {
-        if self.single_cpu_node != u16::MAX {
+        // A node id or `u16::MAX`: the bound test also tells the callers' node
+        // lookups the id is in range.
+        if (self.single_cpu_node as usize) < MAX_NUMNODES {
             return NodeId(self.single_cpu_node);
         }
         crate::local_lock::cold_path();
