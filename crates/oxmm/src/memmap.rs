@@ -389,6 +389,36 @@ impl MemMap {
         Some(if block % 2 == 0 { v & 0xf } else { v >> 4 })
     }
 
+    /// The direct-map address of machine memory at `phys`, when the map is accessible
+    /// (a Full boot on a real direct map).
+    pub(crate) fn direct_addr(&self, phys: PhysAddr) -> Option<usize> {
+        self.accessible
+            .then(|| self.base.wrapping_add(phys.0 as usize) as usize)
+    }
+
+    /// [`MemMap::pageblock_bits`] on a bitmap given by its direct-map address: no map
+    /// needed, so the free path reads a pageblock's type with one bound test.
+    ///
+    /// # Safety
+    /// `[usemap, usemap + usemap_bytes)` must be a pageblock bitmap behind the direct
+    /// map that lives as long as the returned borrow is used (a zone's
+    /// `usemap_direct`, which `free_area_init` sets from [`MemMap::direct_addr`]).
+    #[inline]
+    pub(crate) unsafe fn pageblock_bits_direct(
+        usemap: usize,
+        usemap_bytes: u64,
+        block: u64,
+    ) -> Option<u8> {
+        if block / 2 >= usemap_bytes {
+            return None;
+        }
+        let byte = (usemap + (block / 2) as usize) as *mut u8;
+        // SAFETY: the byte lies in the bitmap (checked above), which the caller
+        // vouches for; it is only ever accessed atomically once boot has written it.
+        let v = unsafe { AtomicU8::from_ptr(byte) }.load(Relaxed);
+        Some(if block % 2 == 0 { v & 0xf } else { v >> 4 })
+    }
+
     /// Write the 4 bits of pageblock `block` of a zone's bitmap
     /// (`set_pfnblock_flags_mask`). Atomic, so never unsound; the caller holds the
     /// zone (its lock, or its boot-time exclusive part) so that writers do not race.

@@ -538,6 +538,13 @@ pub struct Zone {
     pub(crate) usemap: crate::types::PhysAddr,
     /// Size of the pageblock bitmap in bytes (0: none, the zone spans nothing).
     pub(crate) usemap_bytes: u64,
+    /// The bitmap's direct-map address and size for the free path's lookup, which
+    /// then needs no map at hand: the size is 0 unless the map is accessible (so a
+    /// non-zero size vouches for the address), set only by `free_area_init`.
+    pub(crate) usemap_direct: usize,
+    pub(crate) usemap_direct_bytes: u64,
+    /// `start_pfn >> pageblock_order`: the zone's first pageblock number.
+    pub(crate) pageblock_base: u64,
     /// `_watermark[]` (set by `setup_per_zone_wmarks`; its `boost` field is unused, see
     /// [`Zone::watermark_boost`]).
     #[doc(alias = "_watermark")]
@@ -580,6 +587,9 @@ impl Zone {
             free_cma_pages: AtomicI64::new(0),
             usemap: crate::types::PhysAddr(0),
             usemap_bytes: 0,
+            usemap_direct: 0,
+            usemap_direct_bytes: 0,
+            pageblock_base: 0,
             watermark: crate::watermark::Watermarks {
                 min: 0,
                 low: 0,

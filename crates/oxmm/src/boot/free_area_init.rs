@@ -107,6 +107,7 @@ impl<P: Platform> Mm<P> {
                 );
                 let z = &mut self.nodes[nid].zones[zi];
                 z.start_pfn = if span != 0 { zs } else { 0 };
+                z.pageblock_base = z.start_pfn >> geo.pageblock_order();
                 z.spanned = span;
                 z.present = span - absent.min(span);
                 // v6.12 free_area_init_core: managed starts as present.
@@ -168,9 +169,14 @@ impl<P: Platform> Mm<P> {
                         what: "pageblock bitmap",
                         size: bytes,
                     })?;
+                let direct = self.memmap.direct_addr(at);
                 let zm = &mut self.nodes[nid].zones[zi];
                 zm.usemap = at;
                 zm.usemap_bytes = bytes;
+                if let Some(d) = direct {
+                    zm.usemap_direct = d;
+                    zm.usemap_direct_bytes = bytes;
+                }
             }
         }
         self.memmap_init(cfg, log);

@@ -663,11 +663,13 @@ impl<P: Platform> Mm<P> {
     /// The migrate-type bits of `pfn`'s pageblock in `zone`, not yet decoded.
     #[inline(always)]
     fn block_migratetype_bits(&self, zone: &Zone, pfn: u64) -> Option<u8> {
-        let o = self.geo.pageblock_order();
-        let b = (pfn >> o).checked_sub(zone.start_pfn >> o)?;
-        let bits = self
-            .memmap
-            .pageblock_bits(zone.usemap, zone.usemap_bytes, b)?;
+        let b = (pfn >> self.geo.pageblock_order()).checked_sub(zone.pageblock_base)?;
+        // SAFETY: a zone's `usemap_direct` is its bitmap behind the direct map when
+        // `usemap_direct_bytes` is non-zero (`free_area_init`), which lives as long
+        // as the `Mm`.
+        let bits = unsafe {
+            MemMap::pageblock_bits_direct(zone.usemap_direct, zone.usemap_direct_bytes, b)
+        }?;
         Some(bits & 0x7)
     }
 
