@@ -695,6 +695,13 @@ impl Zone {
         self.free_pages.load(Relaxed).max(0) as u64
     }
 
+    /// `NR_FREE_PAGES` as kept, not clamped at 0 (for callers whose test gives the
+    /// clamped answer anyway).
+    #[inline]
+    pub(crate) fn free_pages_raw(&self) -> i64 {
+        self.free_pages.load(Relaxed)
+    }
+
     /// `zone_page_state(zone, NR_FREE_CMA_PAGES)`.
     #[inline]
     pub fn free_cma_pages(&self) -> u64 {

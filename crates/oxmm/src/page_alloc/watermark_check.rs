@@ -274,7 +274,6 @@ pub fn zone_watermark_fast(
     highest_zoneidx: usize,
     flags: AllocFlags,
 ) -> bool {
-    let free = zone.free_pages() as i64;
     if order == 0 {
         // Inline: every allocation passes here, and almost all of them pass this.
         let reserve = zone
@@ -283,11 +282,15 @@ pub fn zone_watermark_fast(
             .copied()
             .unwrap_or(0) as i64;
         let unusable = zone_watermark_unusable_free(zone, 0, flags);
-        let usable = free - free.min(unusable);
-        if usable > mark as i64 + reserve {
+        // Linux's `usable = free - min(free, unusable) > mark + reserve`, with `free`
+        // clamped at 0: as the right side is never negative, the same answer as
+        // `free - unusable > mark + reserve` on the raw counter, without the clamp
+        // and the min.
+        if zone.free_pages_raw() - unusable > mark as i64 + reserve {
             return true;
         }
     }
+    let free = zone.free_pages() as i64;
     zone_watermark_fast_full(zone, order, mark, highest_zoneidx, flags, free)
 }
 
