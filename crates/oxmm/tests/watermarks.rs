@@ -273,3 +273,47 @@ fn sysctl_writes_recompute_and_reject_bad_values() {
     ));
     assert!(mm.set_min_free_kbytes(1 << 31).is_err());
 }
+
+proptest::proptest! {
+    /// The order-0 `zone_watermark_fast` (its shortcut computed without Linux's clamp
+    /// and `min`) answers as Linux's own form: the shortcut `usable = free -
+    /// min(free, unusable)` on the clamped free count against `mark +
+    /// lowmem_reserve[highest]`, then `__zone_watermark_ok` with the reserve rules.
+    #[test]
+    fn order0_fast_check_is_linux_usable_free_form(
+        movable in 0i64..5000,
+        cma in 0i64..3000,
+        taken in 0i64..9000,
+        mark in 0u64..6000,
+        reserve in 0u64..2000,
+        cma_ok in proptest::bool::ANY,
+        reserves in proptest::bool::ANY,
+    ) {
+        use oxmm::mmzone::MigrateType;
+        let mut z = Zone::new(ZoneType::Normal, 2, NodeId(0));
+        z.account_freepages(movable, MigrateType::Movable);
+        z.account_freepages(cma, MigrateType::Cma);
+        // Pages taken beyond the free count leave it negative, as a racing reader of
+        // Linux's per-CPU deltas may see it: the clamp at 0 is then what decides.
+        z.account_freepages(-taken, MigrateType::Movable);
+        z.lowmem_reserve = [0, 0, reserve, 0, 0, 0];
+        let mut flags = AllocFlags::default();
+        if cma_ok {
+            flags |= AllocFlags::CMA;
+        }
+        if reserves {
+            flags |= AllocFlags::MIN_RESERVE;
+        }
+        let free = z.free_pages() as i64;
+        let mut unusable = 0;
+        if !flags.intersects(AllocFlags::RESERVES) {
+            unusable += z.nr_free_highatomic() as i64;
+        }
+        if !cma_ok {
+            unusable += z.free_cma_pages() as i64;
+        }
+        let usable = free - free.min(unusable);
+        let linux = usable > (mark + reserve) as i64 || zone_watermark_ok(&z, 0, mark, 2, flags);
+        proptest::prop_assert_eq!(zone_watermark_fast(&z, 0, mark, 2, flags), linux);
+    }
+}
