@@ -896,7 +896,9 @@ impl<P: Platform> Mm<P> {
     ) -> Result<(&crate::mmzone::Zone, u32, &crate::page::Page), BadPage> {
         let (zone, idx, head, head_flags) = match self.free_page_checks(pfn, order) {
             Ok(v) => v,
-            Err(b) => return Err(self.bad_page_reported(b)),
+            Err(reason) => {
+                return Err(self.bad_page_reported(BadPage { pfn, order, reason }));
+            }
         };
         if self.want_init_on_free() {
             crate::local_lock::cold_path();
@@ -935,8 +937,10 @@ impl<P: Platform> Mm<P> {
         &self,
         pfn: u64,
         order: u32,
-    ) -> Result<(&crate::mmzone::Zone, u32, &crate::page::Page, u64), BadPage> {
-        let bad = |reason| BadPage { pfn, order, reason };
+    ) -> Result<(&crate::mmzone::Zone, u32, &crate::page::Page, u64), BadPageReason> {
+        // The reason only: the caller builds the report (a `BadPage` built here would
+        // be kept ready, in registers, across every test).
+        let bad = |reason: BadPageReason| reason;
         if order > MAX_PAGE_ORDER {
             return Err(bad(BadPageReason::OrderTooLarge));
         }
