@@ -550,7 +550,7 @@ impl<P: Platform> Mm<P> {
                         .memmap
                         .page_by_index(cur)
                         .ok_or(err("pcp link to no page", pfn))?;
-                    if p.prev() != prev {
+                    if st.lists[pindex].prev_of(cur, p) != prev {
                         return Err(err("pcp prev link does not match", pfn));
                     }
                     if p.is_buddy() || p.refcount() != 0 {
@@ -636,7 +636,7 @@ impl<P: Platform> Mm<P> {
                                 o,
                                 pfn,
                             ))?;
-                            if p.prev() != prev {
+                            if list.prev_of(cur, p) != prev {
                                 return Err(err("prev link does not match", o, pfn));
                             }
                             if !p.is_buddy() {

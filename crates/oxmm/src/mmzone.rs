@@ -317,6 +317,11 @@ impl fmt::Display for MigrateType {
 /// written only by the holder of the lock that guards the list: `zone->lock` for a
 /// zone's free lists, the per-CPU lock for a per-CPU list.
 ///
+/// The first entry's `prev` link is unspecified (the list's `head` says which entry
+/// is first): taking the first entry, the allocator's commonest list operation, then
+/// touches only that entry, not the one after it. Readers of `prev` test for the
+/// head first ([`FreeList::prev_of`]).
+///
 /// ```
 /// use oxmm::mmzone::FreeList;
 /// let l = FreeList::EMPTY;
@@ -382,16 +387,27 @@ impl FreeList {
             }
             self.tail.store(idx, Relaxed);
         } else {
-            p.set_next(old_head);
-            p.set_prev(Page::NIL);
+            // The old head's `prev` becomes meaningful; the new head's is not.
             if old_head == Page::NIL {
                 self.tail.store(idx, Relaxed);
             } else {
                 map.page_by_index(old_head)?.set_prev(idx);
             }
+            p.set_next(old_head);
             self.head.store(idx, Relaxed);
         }
         Some(())
+    }
+
+    /// The entry before `idx` (an entry of this list, whose descriptor is `p`):
+    /// [`Page::NIL`] for the head, whose own `prev` link is unspecified.
+    #[inline]
+    pub fn prev_of(&self, idx: u32, p: &Page) -> u32 {
+        if idx == self.head() {
+            Page::NIL
+        } else {
+            p.prev()
+        }
     }
 
     /// `list_add`: link `p`, the descriptor with memmap index `idx`, at the head.
@@ -404,8 +420,8 @@ impl FreeList {
         } else {
             map.page_by_index(old_head)?.set_prev(idx);
         }
+        // The new head's `prev` is left unspecified (see the type's docs).
         p.set_next(old_head);
-        p.set_prev(Page::NIL);
         self.head.store(idx, Relaxed);
         Some(())
     }
@@ -419,17 +435,13 @@ impl FreeList {
         debug_assert_eq!(idx, self.head());
         let p = map.page_by_index(idx)?;
         let next = p.next();
-        let next_page = if next == Page::NIL {
-            None
-        } else {
-            Some(map.page_by_index(next)?)
-        };
+        // The next entry becomes the head: its `prev` need not change (see the
+        // type's docs), so it is not even looked up.
         p.set_next(Page::NIL);
         p.set_prev(Page::NIL);
         self.head.store(next, Relaxed);
-        match next_page {
-            Some(n) => n.set_prev(Page::NIL),
-            None => self.tail.store(Page::NIL, Relaxed),
+        if next == Page::NIL {
+            self.tail.store(Page::NIL, Relaxed);
         }
         Some(p)
     }
@@ -439,7 +451,7 @@ impl FreeList {
     #[inline]
     pub(crate) fn del<'m>(&self, map: &'m MemMap, idx: u32) -> Option<&'m Page> {
         let p = map.page_by_index(idx)?;
-        let (next, prev) = (p.next(), p.prev());
+        let (next, prev) = (p.next(), self.prev_of(idx, p));
         p.set_next(Page::NIL);
         p.set_prev(Page::NIL);
         if prev == Page::NIL {
