@@ -581,16 +581,20 @@ impl<P: Platform> Mm<P> {
         head: &Page,
         order: u32,
     ) -> Result<(), Corrupt> {
-        let mut mt = self.block_migratetype(zone, pfn).ok_or(Corrupt)?;
-        // The PCP types in one compare; the others apart.
-        if mt as usize >= MIGRATE_PCPTYPES {
+        // The PCP types in one compare of the raw bits (which then decode with no
+        // further test); the others apart.
+        let bits = self.block_migratetype_bits(zone, pfn).ok_or(Corrupt)?;
+        let mt = if (bits as usize) < MIGRATE_PCPTYPES {
+            MigrateType::from_u8(bits).ok_or(Corrupt)?
+        } else {
             crate::local_lock::cold_path();
+            let mt = MigrateType::from_u8(bits).ok_or(Corrupt)?;
             if mt == MigrateType::Isolate {
                 self.count_pgfree(zone, 1u64 << order);
                 return self.lock_zone(zone).free_one_page(pfn, order, mt, false);
             }
-            mt = MigrateType::Movable;
-        }
+            MigrateType::Movable
+        };
         // As in rmqueue_pcplist_hit: the owner's way in with its own copy.
         let Some(me) = self.platform.this_cpu_owned() else {
             return self.free_unref_page_shared(zone, pfn, idx, head, mt, order);
