@@ -714,6 +714,13 @@ impl Zone {
         self.free_pages.load(Relaxed)
     }
 
+    /// `zone->nr_free_highatomic` as kept (changed only under the zone lock, by
+    /// whole blocks: never negative), for the watermark shortcut.
+    #[inline]
+    pub(crate) fn nr_free_highatomic_raw(&self) -> i64 {
+        self.nr_free_highatomic.load(Relaxed)
+    }
+
     /// `zone_page_state(zone, NR_FREE_CMA_PAGES)`.
     #[inline]
     pub fn free_cma_pages(&self) -> u64 {

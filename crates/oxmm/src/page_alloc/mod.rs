@@ -409,8 +409,12 @@ impl<P: Platform> Mm<P> {
         if mt == MigrateType::Movable {
             flags |= AllocFlags::CMA;
         }
+        // One read of the zone's flags for both tests (below high, and boosted after
+        // the take: the take itself never sets it, and another CPU's setting it
+        // meanwhile is as racy in Linux, whose next allocation sees it).
+        let zflags = zone.flags();
         // A zone without managed pages has none free, so it fails the watermark.
-        if zone.test_flag(ZONE_BELOW_HIGH)
+        if zflags & ZONE_BELOW_HIGH != 0
             || !watermark_check::zone_watermark_fast(
                 zone,
                 order,
@@ -423,7 +427,7 @@ impl<P: Platform> Mm<P> {
         }
         let (pfn, head) = self.rmqueue_pcplist_hit(zone, order, mt)?;
         self.prep_new_page(pfn, Some(head), order, gfp);
-        if gfp.contains(Gfp::KSWAPD_RECLAIM) && zone.test_flag(ZONE_BOOSTED_WATERMARK) {
+        if gfp.contains(Gfp::KSWAPD_RECLAIM) && zflags & ZONE_BOOSTED_WATERMARK != 0 {
             crate::local_lock::cold_path();
             zone.test_and_clear_flag(ZONE_BOOSTED_WATERMARK);
             self.hooks

@@ -281,7 +281,15 @@ pub fn zone_watermark_fast(
             .get(highest_zoneidx)
             .copied()
             .unwrap_or(0) as i64;
-        let unusable = zone_watermark_unusable_free(zone, 0, flags);
+        // `__zone_watermark_unusable_free(z, 0, flags)`, with `nr_free_highatomic`
+        // read as Linux does (an unsigned field, never negative: no clamp).
+        let mut unusable = 0;
+        if !flags.intersects(AllocFlags::RESERVES) {
+            unusable += zone.nr_free_highatomic_raw();
+        }
+        if !flags.contains(AllocFlags::CMA) {
+            unusable += zone.free_cma_pages() as i64;
+        }
         // Linux's `usable = free - min(free, unusable) > mark + reserve`, with `free`
         // clamped at 0: as the right side is never negative, the same answer as
         // `free - unusable > mark + reserve` on the raw counter, without the clamp
