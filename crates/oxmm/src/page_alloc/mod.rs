@@ -987,7 +987,11 @@ impl<P: Platform> Mm<P> {
             | head.is_buddy() as u64
             | (private ^ order as u64)
             | (refcount ^ 1) as u64;
-        if unexpected != 0 || !zone.spans_pfn(pfn) || !zone.spans_pfn(pfn + nr - 1) {
+        // The zone linkage (`bad_range`) is a `CONFIG_DEBUG_VM` check in Linux: only
+        // corrupted page flags name a zone that does not span the page (a pfn outside
+        // managed memory fails the lookup above or is reserved).
+        let out_of_zone = CHECK_PAGES && (!zone.spans_pfn(pfn) || !zone.spans_pfn(pfn + nr - 1));
+        if unexpected != 0 || out_of_zone {
             crate::local_lock::cold_path();
             return Err(bad(free_head_bad_reason(
                 zone, pfn, nr, head, head_flags, order,
@@ -1105,7 +1109,8 @@ fn free_head_bad_reason(
     head_flags: u64,
     order: u32,
 ) -> BadPageReason {
-    if head_flags & PG_RESERVED != 0 || !zone.spans_pfn(pfn) || !zone.spans_pfn(pfn + nr - 1) {
+    let out_of_zone = CHECK_PAGES && (!zone.spans_pfn(pfn) || !zone.spans_pfn(pfn + nr - 1));
+    if head_flags & PG_RESERVED != 0 || out_of_zone {
         return BadPageReason::NotManaged;
     }
     if head.is_buddy() {
