@@ -97,6 +97,60 @@ unsafe impl Send for MemMap {}
 // SAFETY: see `Send`; `&MemMap` only reads.
 unsafe impl Sync for MemMap {}
 
+/// A copy of a map's flat part (see [`MemMap::flat_pages`]): where the descriptors of
+/// memmap indices below `len` are. Kept beside the per-CPU lists, whose list links it
+/// turns into descriptors from a pointer already at hand, not from the map.
+///
+/// ```
+/// let v = oxmm::memmap::FlatView::EMPTY;
+/// assert_eq!(v.len(), 0);
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct FlatView {
+    base: NonNull<Page>,
+    len: u64,
+}
+
+// SAFETY: a view is a pointer into a map's descriptors plus a bound; it only reads
+// through `page`, whose caller vouches for the map, as sharing the map itself does.
+unsafe impl Send for FlatView {}
+// SAFETY: as for `Send`.
+unsafe impl Sync for FlatView {}
+
+impl FlatView {
+    /// A view of nothing.
+    pub const EMPTY: FlatView = FlatView {
+        base: NonNull::dangling(),
+        len: 0,
+    };
+
+    /// How many memmap indices, from 0, the view covers.
+    pub const fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether the view covers no index.
+    pub const fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The descriptor with memmap index `idx`: from the view inside it, from `map`
+    /// past it.
+    ///
+    /// # Safety
+    /// `map` must be the map this view was taken from ([`MemMap::flat_view`]).
+    #[inline(always)]
+    pub(crate) unsafe fn page<'m>(&self, map: &'m MemMap, idx: u32) -> Option<&'m Page> {
+        if (idx as u64) < self.len {
+            // SAFETY: the view is `map`'s flat part (caller contract): `len`
+            // initialised descriptors from `base`, all atomics, living as long as
+            // `map`.
+            return Some(unsafe { self.base.add(idx as usize).as_ref() });
+        }
+        map.page_by_index(idx)
+    }
+}
+
 impl MemMap {
     /// A map with no sections.
     pub const fn empty(geo: PageGeometry) -> MemMap {
@@ -208,6 +262,14 @@ impl MemMap {
     /// ```
     pub const fn flat_pages(&self) -> u64 {
         self.flat_pages
+    }
+
+    /// A copy of the flat part's bounds, for [`FlatView::page`].
+    pub(crate) fn flat_view(&self) -> FlatView {
+        FlatView {
+            base: self.flat_desc,
+            len: self.flat_pages,
+        }
     }
 
     /// Whether descriptors can be read and written (a Full boot on a real direct map).

@@ -413,12 +413,19 @@ impl FreeList {
     /// `list_add`: link `p`, the descriptor with memmap index `idx`, at the head.
     /// `None` when the old head names no descriptor (nothing is changed then).
     #[inline(always)]
-    pub(crate) fn push(&self, map: &MemMap, idx: u32, p: &Page) -> Option<()> {
+    pub(crate) fn push(
+        &self,
+        map: &MemMap,
+        flat: &crate::memmap::FlatView,
+        idx: u32,
+        p: &Page,
+    ) -> Option<()> {
         let old_head = self.head();
         if old_head == Page::NIL {
             self.tail.store(idx, Relaxed);
         } else {
-            map.page_by_index(old_head)?.set_prev(idx);
+            // SAFETY: the caller's `flat` is `map`'s (see `pop_head`).
+            unsafe { flat.page(map, old_head) }?.set_prev(idx);
         }
         // The new head's `prev` is left unspecified (see the type's docs).
         p.set_next(old_head);
@@ -431,9 +438,16 @@ impl FreeList {
     /// a second load); returns its descriptor. `None` when a link names no descriptor
     /// (nothing is changed then).
     #[inline(always)]
-    pub(crate) fn pop_head<'m>(&self, map: &'m MemMap, idx: u32) -> Option<&'m Page> {
+    pub(crate) fn pop_head<'m>(
+        &self,
+        map: &'m MemMap,
+        flat: &crate::memmap::FlatView,
+        idx: u32,
+    ) -> Option<&'m Page> {
         debug_assert_eq!(idx, self.head());
-        let p = map.page_by_index(idx)?;
+        // SAFETY: `flat` is `map`'s flat part: both callers pass a per-CPU list's
+        // view, set from the same `Mm`'s map in `setup_per_cpu_pageset`.
+        let p = unsafe { flat.page(map, idx) }?;
         let next = p.next();
         // The next entry becomes the head: its `prev` need not change (see the
         // type's docs), so it is not even looked up.

@@ -155,6 +155,9 @@ pub struct PerCpuPages {
     /// allocations on this CPU: `NUMA_LOCAL` or `NUMA_OTHER`), fixed like the
     /// CPU-to-node map.
     pub local: bool,
+    /// The map's flat part, for the lists' links (set with the lists, from the
+    /// `Mm`'s own map).
+    pub(crate) flat: crate::memmap::FlatView,
 }
 
 impl PerCpuPages {
@@ -175,6 +178,7 @@ impl PerCpuPages {
             stats: crate::vmstat::ZoneCpuStats::new(),
             shared_stats: crate::vmstat::ZoneCpuStats::new(),
             local,
+            flat: crate::memmap::FlatView::EMPTY,
         }
     }
 }
@@ -501,7 +505,7 @@ impl<P: Platform> Mm<P> {
     ) -> Option<(u64, &'a Page)> {
         let list = &st.lists[order_to_pindex(mt, order)];
         let idx = list.head();
-        let page = list.pop_head(&self.memmap, idx)?;
+        let page = list.pop_head(&self.memmap, &pcp.flat, idx)?;
         // A page on a per-CPU list carries its pfn in `private` (see `free_unref_page_commit`).
         let pfn = page.private();
         // An allocation shrinks the next free batch (see nr_pcp_free).
@@ -603,7 +607,8 @@ impl<P: Platform> Mm<P> {
             // SAFETY: as in `rmqueue_pcplist_hit`: slot `me.id` is CPU `me.id`'s.
             if let Some(mut st) = unsafe { pcp.lock.lock_owner_own_slot(me) } {
                 pcp.stats.count_pgfree_owned(1u64 << order);
-                return self.free_unref_page_commit(zone, &mut st, pfn, idx, head, mt, order);
+                return self
+                    .free_unref_page_commit(zone, &mut st, &pcp.flat, pfn, idx, head, mt, order);
             }
             return self.free_unref_page_other(zone, pcp, pfn, idx, head, mt, order, me);
         }
@@ -644,7 +649,8 @@ impl<P: Platform> Mm<P> {
     ) -> Result<(), Corrupt> {
         if let Some(mut st) = pcp.lock.try_lock_local(&self.platform, me) {
             pcp.stats.count_pgfree_owned(1u64 << order);
-            return self.free_unref_page_commit(zone, &mut st, pfn, idx, head, mt, order);
+            return self
+                .free_unref_page_commit(zone, &mut st, &pcp.flat, pfn, idx, head, mt, order);
         }
         self.free_unref_page_busy(zone, pfn, order)
     }
@@ -690,6 +696,7 @@ impl<P: Platform> Mm<P> {
         &self,
         zone: &Zone,
         st: &mut PcpState,
+        flat: &crate::memmap::FlatView,
         pfn: u64,
         idx: u32,
         head: &Page,
@@ -700,7 +707,7 @@ impl<P: Platform> Mm<P> {
         st.alloc_factor >>= 1;
         let pindex = order_to_pindex(mt, order);
         st.lists[pindex]
-            .push(&self.memmap, idx, head)
+            .push(&self.memmap, flat, idx, head)
             .ok_or(Corrupt)?;
         head.set_private(pfn);
         st.count += 1 << order;
@@ -1026,9 +1033,11 @@ impl<P: Platform> Mm<P> {
                 // SAFETY: the block was just allocated for this purpose, is aligned for
                 // `PerCpuPages` (checked), holds `nr_cpus` strides and is never freed: it
                 // lives in machine memory as long as this `Mm`.
+                let flat = self.memmap.flat_view();
                 let pcp = unsafe {
-                    crate::percpu::PerCpu::init(ptr, nr_cpus, |cpu| {
-                        PerCpuPages::new_on(cpu, params, self.cpu_to_node(cpu) == nid)
+                    crate::percpu::PerCpu::init(ptr, nr_cpus, |cpu| PerCpuPages {
+                        flat,
+                        ..PerCpuPages::new_on(cpu, params, self.cpu_to_node(cpu) == nid)
                     })
                 };
                 self.nodes[i].zones_mut()[zi].pcp = pcp;
