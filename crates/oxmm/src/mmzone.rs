@@ -571,6 +571,8 @@ pub struct Zone {
     pub(crate) usemap_direct_bytes: u64,
     /// `start_pfn >> pageblock_order`: the zone's first pageblock number.
     pub(crate) pageblock_base: u64,
+    /// `pageblock_order`, beside it for the free path.
+    pub(crate) pageblock_order: u8,
     /// `_watermark[]` (set by `setup_per_zone_wmarks`; its `boost` field is unused, see
     /// [`Zone::watermark_boost`]).
     #[doc(alias = "_watermark")]
@@ -616,6 +618,7 @@ impl Zone {
             usemap_direct: 0,
             usemap_direct_bytes: 0,
             pageblock_base: 0,
+            pageblock_order: 0,
             watermark: crate::watermark::Watermarks {
                 min: 0,
                 low: 0,

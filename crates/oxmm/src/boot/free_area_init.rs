@@ -108,6 +108,7 @@ impl<P: Platform> Mm<P> {
                 let z = &mut self.nodes[nid].zones[zi];
                 z.start_pfn = if span != 0 { zs } else { 0 };
                 z.pageblock_base = z.start_pfn >> geo.pageblock_order();
+                z.pageblock_order = geo.pageblock_order() as u8;
                 z.spanned = span;
                 z.present = span - absent.min(span);
                 // v6.12 free_area_init_core: managed starts as present.
