@@ -738,6 +738,14 @@ impl Zone {
         self.nr_free_highatomic.load(Relaxed)
     }
 
+    /// `NR_FREE_CMA_PAGES` as kept (changed only under the zone lock, by the pages
+    /// put on or taken off CMA free lists: never negative, unlike Linux's per-CPU
+    /// summed counter), for the watermark shortcut.
+    #[inline]
+    pub(crate) fn free_cma_pages_raw(&self) -> i64 {
+        self.free_cma_pages.load(Relaxed)
+    }
+
     /// `zone_page_state(zone, NR_FREE_CMA_PAGES)`.
     #[inline]
     pub fn free_cma_pages(&self) -> u64 {

@@ -282,13 +282,15 @@ pub fn zone_watermark_fast(
             .copied()
             .unwrap_or(0) as i64;
         // `__zone_watermark_unusable_free(z, 0, flags)`, with `nr_free_highatomic`
-        // read as Linux does (an unsigned field, never negative: no clamp).
+        // read as Linux does (an unsigned field, never negative: no clamp) and the
+        // free CMA count raw too (exact under the zone lock, so never negative: the
+        // clamp Linux's `zone_page_state` needs for its per-CPU deltas never bites).
         let mut unusable = 0;
         if !flags.intersects(AllocFlags::RESERVES) {
             unusable += zone.nr_free_highatomic_raw();
         }
         if !flags.contains(AllocFlags::CMA) {
-            unusable += zone.free_cma_pages() as i64;
+            unusable += zone.free_cma_pages_raw();
         }
         // Linux's `usable = free - min(free, unusable) > mark + reserve`, with `free`
         // clamped at 0: as the right side is never negative, the same answer as
