@@ -673,7 +673,9 @@ impl<P: Platform> Mm<P> {
     /// The migrate-type bits of `pfn`'s pageblock in `zone`, not yet decoded.
     #[inline(always)]
     fn block_migratetype_bits(&self, zone: &Zone, pfn: u64) -> Option<u8> {
-        let b = (pfn >> zone.pageblock_order).checked_sub(zone.pageblock_base)?;
+        // A pfn below the zone's first block wraps to an index far past the bitmap,
+        // which the bound test in `pageblock_bits_direct` refuses: one test for both.
+        let b = (pfn >> zone.pageblock_order).wrapping_sub(zone.pageblock_base);
         // SAFETY: a zone's `usemap_direct` is its bitmap behind the direct map when
         // `usemap_direct_bytes` is non-zero (`free_area_init`), which lives as long
         // as the `Mm`.
