@@ -88,6 +88,14 @@ pub struct MemMap {
     // `pfn_to_page` is.
     flat_pages: u64,
     flat_desc: NonNull<Page>,
+    // The linear window: the flat part's last run of sections with no absent section
+    // between them (the highest memory, where the highest zones and so most
+    // allocations are), where `memmap index = lin_idx + (pfn - lin_base)` (Linux's
+    // SPARSEMEM_VMEMMAP `pfn_to_page`: one subtraction, one bound, one add). The free
+    // path's pfn-to-descriptor goes through it before the section table.
+    lin_base: u64,
+    lin_pages: u64,
+    lin_idx: u32,
 }
 
 // SAFETY: the raw pointer is the direct map of the machine this map describes; every
@@ -167,6 +175,9 @@ impl MemMap {
             acc_present: 0,
             flat_pages: 0,
             flat_desc: NonNull::dangling(),
+            lin_base: 0,
+            lin_pages: 0,
+            lin_idx: 0,
             table: PhysAddr(0),
             accessible: false,
         }
@@ -250,7 +261,43 @@ impl MemMap {
         {
             return;
         }
+        // The window follows its run while the sections follow each other; a hole
+        // starts a new one at this section.
+        let pfn = (e.section_nr as u64) << self.section_shift;
+        if rank != 0 && pfn == self.lin_base.wrapping_add(self.lin_pages) {
+            self.lin_pages += pps;
+        } else {
+            self.lin_base = pfn;
+            self.lin_pages = pps;
+            self.lin_idx = rank << self.section_shift;
+        }
         self.flat_pages = (run + 1) * pps;
+    }
+
+    /// The linear window (see the field's comment) as its first pfn and its number
+    /// of pages: pfns that map to memmap indices and descriptors by one subtraction;
+    /// no pages when the map is not accessible.
+    ///
+    /// ```
+    /// let m = oxmm::memmap::MemMap::empty(oxmm::types::PageGeometry::default());
+    /// assert_eq!(m.linear_window().1, 0);
+    /// ```
+    pub const fn linear_window(&self) -> (u64, u64) {
+        (self.lin_base, self.lin_pages)
+    }
+
+    /// `pfn`'s memmap index and descriptor if it is inside the linear window.
+    #[inline(always)]
+    fn linear(&self, pfn: u64) -> Option<(u32, NonNull<Page>)> {
+        // A pfn below the window wraps far past its bound: one test for both sides.
+        let i = pfn.wrapping_sub(self.lin_base);
+        if i < self.lin_pages {
+            let idx = self.lin_idx + i as u32;
+            // SAFETY: the window lies inside the flat part (`extend_flat`), whose
+            // `flat_pages` descriptors are one block from `flat_desc`.
+            return Some((idx, unsafe { self.flat_desc.add(idx as usize) }));
+        }
+        None
     }
 
     /// How many memmap indices, from 0, the flat part covers (see the field's
@@ -334,6 +381,15 @@ impl MemMap {
     /// The memmap index of `pfn` (its list-link value).
     #[inline]
     pub fn index_of(&self, pfn: u64) -> Option<u32> {
+        if let Some((i, _)) = self.linear(pfn) {
+            return Some(i);
+        }
+        self.index_of_sparse(pfn)
+    }
+
+    /// [`MemMap::index_of`] outside the linear window: through the section table.
+    #[inline(never)]
+    fn index_of_sparse(&self, pfn: u64) -> Option<u32> {
         let r = self.rank_of_section(pfn >> self.section_shift)?;
         let off = pfn & self.section_mask;
         Some(((r as u64) << self.section_shift | off) as u32)
@@ -372,7 +428,10 @@ impl MemMap {
     #[doc(alias = "pfn_to_page")]
     #[inline]
     pub fn page(&self, pfn: u64) -> Option<&Page> {
-        let p = self.desc_ptr_by_index(self.index_of(pfn)?)?;
+        let p = match self.linear(pfn) {
+            Some((_, p)) => p,
+            None => self.desc_ptr_by_index(self.index_of_sparse(pfn)?)?,
+        };
         // SAFETY: `p` is an initialised descriptor inside a memmap block this map owns,
         // which lives as long as the map; `Page` is all atomics, so shared references
         // may coexist with other threads' accesses.
@@ -387,7 +446,10 @@ impl MemMap {
         if pfn >> self.section_shift != last >> self.section_shift {
             return None;
         }
-        let p = self.desc_ptr_by_index(self.index_of(pfn)?)?;
+        let p = match self.linear(pfn) {
+            Some((_, p)) => p,
+            None => self.desc_ptr_by_index(self.index_of_sparse(pfn)?)?,
+        };
         // SAFETY: a present section's descriptors are contiguous and initialised (see
         // `MemMapPart::fill`), and `[pfn, pfn + nr)` lies in one; as in `page`, they
         // live as long as the map and are all atomics.
@@ -401,8 +463,13 @@ impl MemMap {
         if pfn >> self.section_shift != last >> self.section_shift {
             return None;
         }
-        let idx = self.index_of(pfn)?;
-        let p = self.desc_ptr_by_index(idx)?;
+        let (idx, p) = match self.linear(pfn) {
+            Some(v) => v,
+            None => {
+                let idx = self.index_of_sparse(pfn)?;
+                (idx, self.desc_ptr_by_index(idx)?)
+            }
+        };
         // SAFETY: as in `block`.
         Some((idx, unsafe {
             core::slice::from_raw_parts(p.as_ptr(), nr as usize)
@@ -662,38 +729,34 @@ mod tests {
     use super::*;
     use std::vec;
 
-    /// The flat part's lookups give what the rank entries give: present sections 1 and
-    /// 4 (one memmap block across the hole: flat), 5 (its own block, so the flat part
-    /// stops before it), then 6 and 7 in the block after it.
-    #[test]
-    fn flat_part_agrees_with_the_rank_entries() {
+    /// Boot a map of 8 sections whose present ones are `layout` (section, memmap
+    /// block number), in rank order, and check every lookup against the rank entries.
+    fn check_layout(layout: &[(u64, u64)], flat: u64, linear: (u64, u64)) {
         let geo = PageGeometry::default();
         let pps = geo.pages_per_section();
         let shift = pps.trailing_zeros();
         let sec_bytes = pps * size_of::<Page>() as u64;
         let mut buf = vec![0u64; ((6 * sec_bytes + 8192) / 8) as usize];
         let base = buf.as_mut_ptr() as *mut u8;
-        // SAFETY: the table (8 sections, 5 present) fits in the buffer's first page.
+        // SAFETY: the table (8 sections, at most 6 present) fits in the buffer's
+        // first page.
         let mut m = unsafe { MemMap::new_table(geo, base, PhysAddr(0), 8) };
-        let block = |k: u64| 4096 + k * sec_bytes;
-        let layout = [
-            (1u64, block(0)),
-            (4, block(1)),
-            (5, block(3)),
-            (6, block(4)),
-            (7, block(5)),
-        ];
+        let layout: vec::Vec<(u64, u64)> = layout
+            .iter()
+            .map(|&(sec, k)| (sec, 4096 + k * sec_bytes))
+            .collect();
         for (rank, &(sec, memmap)) in layout.iter().enumerate() {
             let e = RankEntry {
                 memmap,
                 section_nr: sec as u32,
                 nid: 0,
             };
-            // SAFETY: 5 ranks as sized; each memmap lies inside the buffer.
+            // SAFETY: at most 6 ranks; each memmap lies inside the buffer.
             unsafe { m.set_section(sec, rank as u32, e) };
         }
-        assert_eq!(m.flat_pages(), 2 * pps);
-        let edges = [pps - 1, pps, 2 * pps - 1, 4 * pps, 5 * pps - 1, 5 * pps];
+        assert_eq!(m.flat_pages(), flat * pps);
+        assert_eq!(m.linear_window(), (linear.0 * pps, linear.1 * pps));
+        let edges = (0..8).flat_map(|s| [s * pps, s * pps + 1, (s + 1) * pps - 1]);
         for pfn in (0..8 * pps).step_by(511).chain(edges) {
             let want = layout
                 .iter()
@@ -708,6 +771,8 @@ mod tests {
             assert_eq!(m.index_of(pfn), want.map(|w| w.0), "pfn {pfn:#x}");
             let got = m.page(pfn).map(|p| p as *const Page);
             assert_eq!(got, want.map(|w| w.1), "pfn {pfn:#x}");
+            let one = m.block_indexed(pfn, 1).map(|(i, b)| (i, b.as_ptr()));
+            assert_eq!(one, want, "block of one at pfn {pfn:#x}");
             if let Some((idx, desc)) = want {
                 assert_eq!(m.pfn_of(idx), Some(pfn));
                 let by_idx = m.page_by_index(idx).map(|p| p as *const Page);
@@ -717,8 +782,34 @@ mod tests {
                     .map(|(i, b)| (i, b.as_ptr()));
                 let head = want.map(|w| w.1.wrapping_sub((pfn & 511) as usize));
                 assert_eq!(b.map(|b| b.1), head, "block of pfn {pfn:#x}");
+                assert_eq!(b.map(|b| b.0), Some(idx - (pfn & 511) as u32));
+                let blk = m.block(pfn & !511, 512).map(|b| b.as_ptr());
+                assert_eq!(blk, head, "block of pfn {pfn:#x}");
+            }
+            // A block across a section boundary is never one slice.
+            if pfn & (pps - 1) == pps - 1 {
+                assert!(m.block_indexed(pfn, 2).is_none(), "pfn {pfn:#x}");
             }
         }
         drop(buf);
+    }
+
+    /// Present sections 1 and 4 (one memmap block across the hole: flat, the linear
+    /// window the run after the hole), 5 (its own block, so the flat part stops
+    /// before it), then 6 and 7 in the block after it.
+    #[test]
+    fn flat_part_agrees_with_the_rank_entries() {
+        check_layout(&[(1, 0), (4, 1), (5, 3), (6, 4), (7, 5)], 2, (4, 1));
+    }
+
+    /// The window is the flat part's last run of sections without a hole: 0–1 then
+    /// 3–5 (the bench machine's shape, memory below and above a hole) gives 3–5; no
+    /// hole gives all of it; a run outside the flat part is never the window.
+    #[test]
+    fn linear_window_is_the_flat_parts_last_run() {
+        check_layout(&[(0, 0), (1, 1), (3, 2), (4, 3), (5, 4)], 5, (3, 3));
+        check_layout(&[(0, 0), (1, 1), (2, 2), (3, 3), (4, 4), (5, 5)], 6, (0, 6));
+        check_layout(&[(2, 0), (3, 1), (4, 2), (6, 4), (7, 5)], 3, (2, 3));
+        check_layout(&[(0, 0), (1, 2)], 1, (0, 1));
     }
 }
