@@ -79,6 +79,10 @@ pub struct Mm<P: Platform> {
     /// The node every CPU's `numa_node_id` names when there is only one
     /// (`u16::MAX` otherwise), so the hot paths need not walk the nodes.
     pub(crate) single_cpu_node: u16,
+    /// The zone id (`page_zone_id`: node and zone index, the descriptor flags' top
+    /// bits) of the zone `GFP_KERNEL` allocations on the first node go to first:
+    /// the free path's guess at `page_zone` (`u16::MAX`: none).
+    pub(crate) hot_zone_id: u16,
     pub(crate) vm_total_pages: u64,
     pub(crate) totalcma: u64,
     pub(crate) max_pfn: u64,
@@ -229,6 +233,7 @@ impl<P: Platform> Mm<P> {
             addr_of_mut!((*p).policy_zone).write(0);
             addr_of_mut!((*p).mobility_disabled).write(false);
             addr_of_mut!((*p).single_cpu_node).write(u16::MAX);
+            addr_of_mut!((*p).hot_zone_id).write(u16::MAX);
             addr_of_mut!((*p).vm_total_pages).write(0);
             addr_of_mut!((*p).totalcma).write(0);
             addr_of_mut!((*p).max_pfn).write(0);

@@ -234,8 +234,29 @@ pub const fn flags_zone_idx(flags: u64) -> usize {
 pub const NODES_PGSHIFT: u32 = 58;
 /// Bit position of the zone index in `flags` (`ZONES_PGSHIFT`); 3 bits.
 pub const ZONES_PGSHIFT: u32 = 55;
+/// Bits of the zone index in `flags` (`ZONES_WIDTH`), just below the node id's, so
+/// that the two read together are the zone id ([`flags_zone_id`]).
+///
+/// ```
+/// use oxmm::page::{ZONES_WIDTH, NODES_PGSHIFT, ZONES_PGSHIFT};
+/// assert_eq!(ZONES_PGSHIFT + ZONES_WIDTH, NODES_PGSHIFT);
+/// ```
+pub const ZONES_WIDTH: u32 = NODES_PGSHIFT - ZONES_PGSHIFT;
 const NODES_MASK: u64 = 0x3f;
 const ZONES_MASK: u64 = 0x7;
+
+/// The zone id in a descriptor's `flags` word (`page_zone_id`): node id and zone
+/// index together, `nid << ZONES_WIDTH | zone_idx`, one number per zone.
+///
+/// ```
+/// use oxmm::page::{flags_zone_id, NODES_PGSHIFT, ZONES_PGSHIFT};
+/// assert_eq!(flags_zone_id(3 << NODES_PGSHIFT | 2 << ZONES_PGSHIFT | 1), 3 << 3 | 2);
+/// ```
+#[doc(alias = "page_zone_id")]
+#[inline]
+pub const fn flags_zone_id(flags: u64) -> u16 {
+    (flags >> ZONES_PGSHIFT) as u16
+}
 
 impl Page {
     /// The "no page" link value.

@@ -77,6 +77,16 @@ impl<P: Platform> Mm<P> {
             }
             self.nodes[nid].first_zoneref = first;
         }
+        // The free path's guess at page_zone (see `Mm::page_zone_of_flags`): the first
+        // zone of GFP_KERNEL's zonelist on the first online node.
+        self.hot_zone_id = u16::MAX;
+        let kernel = self.layout.gfp_zone_index(crate::gfp::Gfp::KERNEL);
+        if let (Some(nid), Some(h)) = ((0..MAX_NUMNODES).find(|&n| self.online[n]), kernel) {
+            let r = self.nodes[nid].first_zoneref[h % crate::mmzone::FIRST_ZONEREFS];
+            if r != u16::MAX {
+                self.hot_zone_id = (r >> 8) << crate::page::ZONES_WIDTH | (r & 0xff);
+            }
+        }
         // nr_free_zone_pages(gfp_zone(GFP_HIGHUSER_MOVABLE)) on the boot CPU's node:
         // every zone up to Movable in its zonelist; at this point managed = present
         // (v6.12) or the old free size, and there are no watermarks.

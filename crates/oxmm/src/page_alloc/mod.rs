@@ -37,7 +37,7 @@ use crate::memmap::MemMap;
 use crate::mm::{BootMode, Mm};
 use crate::mmzone::{MigrateType, ZoneType, Zoneref, MAX_NR_ZONES};
 use crate::mmzone::{ZONE_BELOW_HIGH, ZONE_BOOSTED_WATERMARK};
-use crate::page::{PG_HEAD, PG_RESERVED};
+use crate::page::{PG_HEAD, PG_RESERVED, ZONES_WIDTH};
 use crate::platform::Platform;
 pub use crate::types::NodeMask;
 use crate::types::{NodeId, Pfn, MAX_NUMNODES, MAX_PAGE_ORDER};
@@ -931,6 +931,31 @@ impl<P: Platform> Mm<P> {
         Ok((zone, idx, head))
     }
 
+    /// `page_zone` of a descriptor whose flags word is `flags`, guessed first: when
+    /// the flags name the hot zone (`GFP_KERNEL`'s first, see `build_zonelists`),
+    /// its address is made from a field of the `Mm`, not from the flags, so the work
+    /// that needs the zone (its pageblock bitmap, its per-CPU lists) does not wait
+    /// for the descriptor's read. The same zone either way.
+    #[inline(always)]
+    fn page_zone_of_flags(&self, flags: u64) -> Option<&crate::mmzone::Zone> {
+        let id = self.hot_zone_id as usize;
+        if crate::page::flags_zone_id(flags) as usize == id {
+            return self.nodes[(id >> ZONES_WIDTH) % MAX_NUMNODES]
+                .zones
+                .get(id & ((1 << ZONES_WIDTH) - 1));
+        }
+        self.page_zone_of_flags_walk(flags)
+    }
+
+    /// [`Mm::page_zone_of_flags`] for a zone other than the hot one, out of line (so
+    /// that the guess is not folded into a select that waits for the flags).
+    #[inline(never)]
+    fn page_zone_of_flags_walk(&self, flags: u64) -> Option<&crate::mmzone::Zone> {
+        self.nodes[crate::page::flags_nid(flags) as usize % MAX_NUMNODES]
+            .zones
+            .get(crate::page::flags_zone_idx(flags))
+    }
+
     /// `free_page_is_bad` on the head, then `free_tail_page_prepare` and
     /// `free_page_is_bad` over the tails, each tail's allocation state (compound link,
     /// stray `PG_head`) cleared once it passed; returns the block's zone, and its
@@ -975,9 +1000,8 @@ impl<P: Platform> Mm<P> {
         let head_flags = head.flags();
         // `page_zone`: no test that the node is online or the zone configured, since
         // the zones of those that are not span no pfn, and the span is tested next.
-        let zone = self.nodes[crate::page::flags_nid(head_flags) as usize % MAX_NUMNODES]
-            .zones
-            .get(crate::page::flags_zone_idx(head_flags))
+        let zone = self
+            .page_zone_of_flags(head_flags)
             .ok_or(bad(BadPageReason::NotManaged))?;
         // `page_expected_state`'s way: every test of the head folded into one word
         // and one branch; a refusal (a bug in the caller) is told apart out of line.
@@ -1137,6 +1161,62 @@ fn free_head_bad_reason(
 mod tests {
     use super::flags_or;
     use crate::page::{Page, PageState, PG_HEAD};
+    use std::vec;
+    use std::vec::Vec;
+
+    struct Mem(Vec<u64>);
+    impl crate::platform::Platform for Mem {
+        fn direct_map_base(&self) -> *mut u8 {
+            self.0.as_ptr() as *mut u8
+        }
+        fn cpu_id(&self) -> usize {
+            0
+        }
+        fn nr_cpus(&self) -> usize {
+            1
+        }
+        fn flush_tlb_range(&self, _: crate::types::VirtAddr, _: crate::types::VirtAddr) {}
+    }
+
+    /// The free path's `page_zone` guess (`hot_zone_id`) is GFP_KERNEL's first zone;
+    /// pages of the other zones, whose flags miss the guess, still go back to their
+    /// own zone: each zone's free count returns to where it was.
+    #[test]
+    fn free_finds_the_page_zone_with_and_without_the_guess() {
+        use crate::boot::{Arch, BootConfig};
+        use crate::gfp::Gfp;
+        use crate::memblock::Memblock;
+        use crate::mm::{BootMode, Mm};
+        use crate::mmzone::ZoneType;
+        use crate::types::PhysAddr;
+        let mut mb = Memblock::new();
+        mb.add(PhysAddr(0x1000), (128 << 20) - 0x1000).unwrap();
+        let mut cfg = BootConfig::new(Arch::X86_64);
+        cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+        cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+        cfg.zone_limits.set(ZoneType::Normal, 0x8000);
+        let mem = Mem(vec![0; 16 << 20]);
+        let mut log = crate::printk::NullLog;
+        let mm = Mm::boot(mem, mb, &cfg, BootMode::Full, &mut log).unwrap();
+        let node = mm.node(crate::types::NodeId(0)).unwrap();
+        let normal = mm.layout.index_of(ZoneType::Normal).unwrap();
+        assert_eq!(mm.hot_zone_id as usize, normal, "node 0's Normal zone");
+        let free = |i: usize| node.zone(i).unwrap().free_pages();
+        let before: Vec<u64> = (0..3).map(free).collect();
+        for gfp in [Gfp::DMA, Gfp::DMA32, Gfp::KERNEL] {
+            let pfns: Vec<_> = (0..40).map(|_| mm.alloc_pages(gfp, 0).unwrap()).collect();
+            for p in pfns {
+                let want = mm.memmap.page(p.0).unwrap().zone_idx();
+                mm.free_pages(p, 0).unwrap();
+                let head = mm.memmap.page(p.0).unwrap();
+                assert_eq!(head.zone_idx(), want);
+            }
+            mm.check().unwrap();
+        }
+        mm.drain_all_pages(None).unwrap();
+        let after: Vec<u64> = (0..3).map(free).collect();
+        assert_eq!(after, before);
+    }
 
     #[test]
     fn flags_or_sees_every_page() {
