@@ -182,7 +182,9 @@ impl<P: Platform> Mm<P> {
             return NodeId(self.single_cpu_node);
         }
         crate::local_lock::cold_path();
-        self.numa_node_id_walk()
+        // Always a node's id; the bound, as the fast answer's, spares the callers'
+        // node lookups a second test.
+        NodeId(self.numa_node_id_walk().0 % MAX_NUMNODES as u16)
     }
 
     /// [`Mm::numa_node_id`] on a machine whose CPUs are not all on one node: the
