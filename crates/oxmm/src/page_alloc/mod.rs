@@ -1213,6 +1213,7 @@ mod tests {
                 let head = mm.memmap.page(p.0).unwrap();
                 assert_eq!(head.zone_idx(), want);
             }
+            #[cfg(feature = "debug_vm")]
             mm.check().unwrap();
         }
         mm.drain_all_pages(None).unwrap();
