@@ -265,6 +265,47 @@ fn alloc_pages_exact_nid_takes_the_node() {
     mm.check().unwrap();
 }
 
+/// Order-0 frees find their descriptor and zone off the fast ways too: node 1's
+/// Normal pages lie outside node 0's memmap block (so outside the memmap's linear
+/// window: the section table is read) and outside the zone the free path guesses
+/// (`GFP_KERNEL`'s first on node 0, its DMA32), as do node 0's DMA pages. Every
+/// page goes back to its own zone: each zone's free count returns to where it was.
+#[test]
+fn order0_frees_return_to_their_zone_on_every_node() {
+    // 128 MiB a node: a section each, node 1's memmap in its own block.
+    let mm = boot_numa(128);
+    let (base, pages) = mm.memmap().linear_window();
+    assert_eq!((base, pages), (0, 128 << 8), "node 0's section alone");
+    let zone_free = |mm: &Mm<ThreadMem>| -> Vec<u64> {
+        mm.nodes()
+            .flat_map(|n| n.zones().iter().map(|z| z.free_pages()))
+            .collect()
+    };
+    mm.drain_all_pages(None).unwrap();
+    let before = zone_free(&mm);
+    let cases = [
+        (NodeId(0), Gfp::DMA, 0usize),
+        (NodeId(0), Gfp::DMA32, DMA32),
+        (NodeId(0), Gfp::KERNEL, DMA32),
+        (NodeId(1), Gfp::KERNEL | Gfp::THISNODE, 2),
+    ];
+    for (nid, gfp, zone) in cases {
+        let pfns: Vec<Pfn> = (0..40)
+            .map(|_| mm.alloc_pages_node(nid, gfp, 0).unwrap())
+            .collect();
+        for &p in &pfns {
+            let d = mm.memmap().page(p.0).unwrap();
+            assert_eq!((d.nid(), d.zone_idx()), (nid.0, zone), "pfn {:#x}", p.0);
+        }
+        for p in pfns {
+            mm.free_pages(p, 0).unwrap();
+        }
+        mm.check().unwrap();
+    }
+    mm.drain_all_pages(None).unwrap();
+    assert_eq!(zone_free(&mm), before);
+}
+
 #[test]
 fn split_page_then_free_each_page() {
     let mm = boot(64, 1);
