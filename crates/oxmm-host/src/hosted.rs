@@ -140,12 +140,13 @@ impl HostedMachine {
         }
         if mode == BootMode::Full {
             if let Some(mem) = platform.physmem() {
-                let probe = Mm::boot(
+                let probe = boot_boxed(
                     HostPlatform::without_memory(nr_cpus)?,
                     setup.memblock().clone(),
                     &cfg,
                     BootMode::DescribeOnly,
                     &mut NullLog,
+                    &oxmm::boot::SerialRunner,
                 )?;
                 let before = setup.memblock().reserved().regions();
                 let metadata = new_reservations(before, probe.memblock().reserved().regions());
@@ -163,14 +164,14 @@ impl HostedMachine {
             lines: Vec::new(),
             times: Vec::new(),
         };
-        let mut mm = Box::new(Mm::boot_with(
+        let mut mm = boot_boxed(
             platform,
             setup.memblock().clone(),
             &cfg,
             mode,
             &mut log,
             &ThreadRunner::new(),
-        )?);
+        )?;
         // setup_slub_debug runs from parse_args, after "Kernel command line:" and
         // before build_all_zonelists: its reports go before the zonelist lines.
         let unknown = setup.options().slub_debug_unknown();
@@ -597,6 +598,25 @@ impl NodeInitRunner for ThreadRunner {
             }
         });
     }
+}
+
+/// [`Mm::boot_with`] straight into a heap slot: an `Mm` is hundreds of KiB, and a
+/// boot that returned it by value would put one or two copies of it on the caller's
+/// stack (a test thread's 2 MiB was once not enough).
+fn boot_boxed(
+    platform: HostPlatform,
+    memblock: oxmm::memblock::Memblock,
+    cfg: &oxmm::boot::BootConfig<'_>,
+    mode: BootMode,
+    log: &mut dyn Log,
+    runner: &dyn NodeInitRunner,
+) -> Result<Box<Mm<HostPlatform>>, oxmm::boot::BootError> {
+    // An uninitialised value is not copied: the slot is made on the heap.
+    let mut slot = Box::new(core::mem::MaybeUninit::<Mm<HostPlatform>>::uninit());
+    Mm::boot_in_place(&mut slot, platform, memblock, cfg, mode, log, runner)?;
+    // SAFETY: `boot_in_place` returned Ok, so it initialised the whole slot; a
+    // `MaybeUninit<T>` has `T`'s layout, so the allocation is a `Box<T>`'s.
+    Ok(unsafe { Box::from_raw(Box::into_raw(slot).cast::<Mm<HostPlatform>>()) })
 }
 
 /// Fault in `ranges` of `mem` on all the host's cores (the boot itself writes them on
