@@ -23,7 +23,7 @@
 
 use crate::mmzone::ZoneType;
 use core::fmt;
-use core::sync::atomic::Ordering::Relaxed;
+use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
 use core::sync::atomic::{AtomicI64, AtomicU64};
 
 /// An enum of Linux counter items with `ALL`, `name`, `from_name` and `Display`.
@@ -908,6 +908,16 @@ pub struct ZoneCpuStats {
     numa: [AtomicU64; NR_VM_NUMA_EVENT_ITEMS],
     pgalloc: AtomicU64,
     pgfree: AtomicU64,
+    /// Allocations counted whole by [`ZoneCpuStats::count_alloc_owned`]: each is one
+    /// page of `PGALLOC` (the rest of a larger block goes to `pgalloc`), one
+    /// `NUMA_HIT` unless `hit_debt` took it back, one `NUMA_LOCAL` unless
+    /// `local_debt` did. The common allocation (order 0, preferred node, local)
+    /// then costs one add instead of three; the getters add the counts back.
+    allocs: AtomicU64,
+    /// Of `allocs`, those that were `NUMA_MISS`es (counted in `numa` too).
+    hit_debt: AtomicU64,
+    /// Of `allocs`, those that were `NUMA_OTHER`s (counted in `numa` too).
+    local_debt: AtomicU64,
 }
 
 impl Default for ZoneCpuStats {
@@ -923,12 +933,31 @@ impl ZoneCpuStats {
             numa: [const { AtomicU64::new(0) }; NR_VM_NUMA_EVENT_ITEMS],
             pgalloc: AtomicU64::new(0),
             pgfree: AtomicU64::new(0),
+            allocs: AtomicU64::new(0),
+            hit_debt: AtomicU64::new(0),
+            local_debt: AtomicU64::new(0),
         }
+    }
+
+    /// `allocs` less a debt: the debt read first (acquire), so the `allocs` read
+    /// after it includes every allocation the debt counts (the writer stores `allocs`
+    /// before the debt, with release): never below zero. Exact when no allocation
+    /// is in flight; a reader racing the writer may count an in-flight miss as a
+    /// hit until its debt lands, the skew Linux's unlocked sums of per-CPU counters
+    /// have too.
+    fn allocs_less(&self, debt: &AtomicU64) -> u64 {
+        let d = debt.load(Acquire);
+        self.allocs.load(Relaxed).saturating_sub(d)
     }
 
     /// This CPU's count of a NUMA event on the zone.
     pub fn numa(&self, item: NumaStatItem) -> u64 {
-        self.numa[item as usize].load(Relaxed)
+        let n = self.numa[item as usize].load(Relaxed);
+        match item {
+            NumaStatItem::NumaHit => n + self.allocs_less(&self.hit_debt),
+            NumaStatItem::NumaLocal => n + self.allocs_less(&self.local_debt),
+            _ => n,
+        }
     }
 
     /// Count a NUMA event.
@@ -938,7 +967,7 @@ impl ZoneCpuStats {
 
     /// Pages this CPU allocated from the zone (`PGALLOC_<zone>`'s share).
     pub fn pgalloc(&self) -> u64 {
-        self.pgalloc.load(Relaxed)
+        self.pgalloc.load(Relaxed) + self.allocs.load(Relaxed)
     }
 
     /// Count allocated pages.
@@ -984,6 +1013,45 @@ impl ZoneCpuStats {
     #[inline]
     pub fn count_pgalloc_owned(&self, n: u64) {
         add_owned(&self.pgalloc, n);
+    }
+
+    /// One allocation of a `2^order` block by the counters' only writer, under the
+    /// rule of [`ZoneCpuStats::count_numa_owned`]: `PGALLOC` by the pages, and one
+    /// `NUMA_HIT` (`hit`) or `NUMA_MISS`, one `NUMA_LOCAL` (`local`) or
+    /// `NUMA_OTHER` — `rmqueue_pcplist`'s `__count_zid_vm_events` and
+    /// `zone_statistics` for the caller's own CPU. A local hit of one page is a
+    /// single add.
+    ///
+    /// ```
+    /// use oxmm::vmstat::{NumaStatItem::*, ZoneCpuStats};
+    /// let s = ZoneCpuStats::new();
+    /// s.count_alloc_owned(0, true, true);
+    /// s.count_alloc_owned(2, false, true);
+    /// s.count_alloc_owned(0, true, false);
+    /// assert_eq!(s.pgalloc(), 6);
+    /// assert_eq!([s.numa(NumaHit), s.numa(NumaMiss)], [2, 1]);
+    /// assert_eq!([s.numa(NumaLocal), s.numa(NumaOther)], [2, 1]);
+    /// ```
+    #[doc(alias = "zone_statistics")]
+    #[inline(always)]
+    pub fn count_alloc_owned(&self, order: u32, hit: bool, local: bool) {
+        add_owned(&self.allocs, 1);
+        if order != 0 {
+            add_owned(&self.pgalloc, (1u64 << order) - 1);
+        }
+        // The debts after `allocs`, with release: see `allocs_less`.
+        if !hit {
+            crate::local_lock::cold_path();
+            add_owned(&self.numa[NumaStatItem::NumaMiss as usize], 1);
+            self.hit_debt
+                .store(self.hit_debt.load(Relaxed).wrapping_add(1), Release);
+        }
+        if !local {
+            crate::local_lock::cold_path();
+            add_owned(&self.numa[NumaStatItem::NumaOther as usize], 1);
+            self.local_debt
+                .store(self.local_debt.load(Relaxed).wrapping_add(1), Release);
+        }
     }
 
     /// [`ZoneCpuStats::count_pgfree`] by the only writer (`__count_vm_events`), under
@@ -1627,24 +1695,15 @@ impl<P: Platform> Mm<P> {
         zone: &Zone,
         order: u32,
     ) {
-        let zs = &pcp.stats;
-        zs.count_pgalloc_owned(1u64 << order);
-        if zone.nid() == preferred.nid() {
-            zs.count_numa_owned(NumaStatItem::NumaHit, 1);
-        } else {
-            zs.count_numa_owned(NumaStatItem::NumaMiss, 1);
+        let hit = zone.nid() == preferred.nid();
+        // `zone_to_nid(z) == numa_node_id()`: `pcp` is the calling CPU's lists of
+        // `zone`, which know whether the zone is on that CPU's node.
+        pcp.stats.count_alloc_owned(order, hit, pcp.local);
+        if !hit {
             preferred
                 .cpu_stats(self.platform.cpu_id())
                 .count_numa(NumaStatItem::NumaForeign, 1);
         }
-        // `zone_to_nid(z) == numa_node_id()`: `pcp` is the calling CPU's lists of
-        // `zone`, which know whether the zone is on that CPU's node.
-        let local = if pcp.local {
-            NumaStatItem::NumaLocal
-        } else {
-            NumaStatItem::NumaOther
-        };
-        zs.count_numa_owned(local, 1);
     }
 
     /// `pzstats->stat_threshold` of a zone, as `refresh_zone_stat_thresholds` sets it
