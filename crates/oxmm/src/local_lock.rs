@@ -300,6 +300,7 @@ impl<T> LocalLock<T> {
         if me.owned && !self.active.load(Relaxed) {
             return self.owner_enter();
         }
+        cold_path();
         None
     }
 

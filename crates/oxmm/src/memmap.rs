@@ -155,6 +155,7 @@ impl FlatView {
             // `map`.
             return Some(unsafe { self.base.add(idx as usize).as_ref() });
         }
+        crate::local_lock::cold_path();
         map.page_by_index(idx)
     }
 }
@@ -297,6 +298,7 @@ impl MemMap {
             // `flat_pages` descriptors are one block from `flat_desc`.
             return Some((idx, unsafe { self.flat_desc.add(idx as usize) }));
         }
+        crate::local_lock::cold_path();
         None
     }
 

@@ -422,6 +422,7 @@ impl FreeList {
     ) -> Option<()> {
         let old_head = self.head();
         if old_head == Page::NIL {
+            crate::local_lock::cold_path();
             self.tail.store(idx, Relaxed);
         } else {
             // SAFETY: the caller's `flat` is `map`'s (see `pop_head`).
@@ -455,6 +456,7 @@ impl FreeList {
         p.set_prev(Page::NIL);
         self.head.store(next, Relaxed);
         if next == Page::NIL {
+            crate::local_lock::cold_path();
             self.tail.store(Page::NIL, Relaxed);
         }
         Some(p)

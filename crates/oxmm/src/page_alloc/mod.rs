@@ -946,6 +946,7 @@ impl<P: Platform> Mm<P> {
                 .zones
                 .get(id & ((1 << ZONES_WIDTH) - 1));
         }
+        crate::local_lock::cold_path();
         self.page_zone_of_flags_walk(flags)
     }
 

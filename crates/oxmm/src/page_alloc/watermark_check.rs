@@ -299,6 +299,8 @@ pub fn zone_watermark_fast(
         if zone.free_pages_raw() - unusable > mark as i64 + reserve {
             return true;
         }
+        // An order-0 request failing its first test: rare, and off the fast path's line.
+        crate::local_lock::cold_path();
     }
     let free = zone.free_pages() as i64;
     zone_watermark_fast_full(zone, order, mark, highest_zoneidx, flags, free)
