@@ -23,7 +23,7 @@
 
 use crate::mmzone::ZoneType;
 use core::fmt;
-use core::sync::atomic::Ordering::{Acquire, Relaxed, Release};
+use core::sync::atomic::Ordering::Relaxed;
 use core::sync::atomic::{AtomicI64, AtomicU64};
 
 /// An enum of Linux counter items with `ALL`, `name`, `from_name` and `Display`.
@@ -908,16 +908,15 @@ pub struct ZoneCpuStats {
     numa: [AtomicU64; NR_VM_NUMA_EVENT_ITEMS],
     pgalloc: AtomicU64,
     pgfree: AtomicU64,
-    /// Allocations counted whole by [`ZoneCpuStats::count_alloc_owned`]: each is one
+    /// Allocations counted whole by [`ZoneCpuStats::count_alloc_owned`], by kind:
+    /// hit and local, hit and other, miss and local, miss and other. Each is one
     /// page of `PGALLOC` (the rest of a larger block goes to `pgalloc`), one
-    /// `NUMA_HIT` unless `hit_debt` took it back, one `NUMA_LOCAL` unless
-    /// `local_debt` did. The common allocation (order 0, preferred node, local)
-    /// then costs one add instead of three; the getters add the counts back.
-    allocs: AtomicU64,
-    /// Of `allocs`, those that were `NUMA_MISS`es (counted in `numa` too).
-    hit_debt: AtomicU64,
-    /// Of `allocs`, those that were `NUMA_OTHER`s (counted in `numa` too).
-    local_debt: AtomicU64,
+    /// `NUMA_HIT` or `NUMA_MISS` and one `NUMA_LOCAL` or `NUMA_OTHER`: an
+    /// allocation is one add instead of three, and the getters add the kinds up.
+    /// Every counter only grows, so a reader racing the writer sees each sum
+    /// between its values at the first and the last read, as Linux's sums of
+    /// per-CPU counters.
+    allocs: [AtomicU64; 4],
 }
 
 impl Default for ZoneCpuStats {
@@ -933,29 +932,20 @@ impl ZoneCpuStats {
             numa: [const { AtomicU64::new(0) }; NR_VM_NUMA_EVENT_ITEMS],
             pgalloc: AtomicU64::new(0),
             pgfree: AtomicU64::new(0),
-            allocs: AtomicU64::new(0),
-            hit_debt: AtomicU64::new(0),
-            local_debt: AtomicU64::new(0),
+            allocs: [const { AtomicU64::new(0) }; 4],
         }
-    }
-
-    /// `allocs` less a debt: the debt read first (acquire), so the `allocs` read
-    /// after it includes every allocation the debt counts (the writer stores `allocs`
-    /// before the debt, with release): never below zero. Exact when no allocation
-    /// is in flight; a reader racing the writer may count an in-flight miss as a
-    /// hit until its debt lands, the skew Linux's unlocked sums of per-CPU counters
-    /// have too.
-    fn allocs_less(&self, debt: &AtomicU64) -> u64 {
-        let d = debt.load(Acquire);
-        self.allocs.load(Relaxed).saturating_sub(d)
     }
 
     /// This CPU's count of a NUMA event on the zone.
     pub fn numa(&self, item: NumaStatItem) -> u64 {
         let n = self.numa[item as usize].load(Relaxed);
+        let kinds =
+            |a: usize, b: usize| self.allocs[a].load(Relaxed) + self.allocs[b].load(Relaxed);
         match item {
-            NumaStatItem::NumaHit => n + self.allocs_less(&self.hit_debt),
-            NumaStatItem::NumaLocal => n + self.allocs_less(&self.local_debt),
+            NumaStatItem::NumaHit => n + kinds(0, 1),
+            NumaStatItem::NumaMiss => n + kinds(2, 3),
+            NumaStatItem::NumaLocal => n + kinds(0, 2),
+            NumaStatItem::NumaOther => n + kinds(1, 3),
             _ => n,
         }
     }
@@ -967,7 +957,7 @@ impl ZoneCpuStats {
 
     /// Pages this CPU allocated from the zone (`PGALLOC_<zone>`'s share).
     pub fn pgalloc(&self) -> u64 {
-        self.pgalloc.load(Relaxed) + self.allocs.load(Relaxed)
+        self.pgalloc.load(Relaxed) + self.allocs.iter().map(|a| a.load(Relaxed)).sum::<u64>()
     }
 
     /// Count allocated pages.
@@ -1035,22 +1025,9 @@ impl ZoneCpuStats {
     #[doc(alias = "zone_statistics")]
     #[inline(always)]
     pub fn count_alloc_owned(&self, order: u32, hit: bool, local: bool) {
-        add_owned(&self.allocs, 1);
+        add_owned(&self.allocs[(!hit as usize) << 1 | !local as usize], 1);
         if order != 0 {
             add_owned(&self.pgalloc, (1u64 << order) - 1);
-        }
-        // The debts after `allocs`, with release: see `allocs_less`.
-        if !hit {
-            crate::local_lock::cold_path();
-            add_owned(&self.numa[NumaStatItem::NumaMiss as usize], 1);
-            self.hit_debt
-                .store(self.hit_debt.load(Relaxed).wrapping_add(1), Release);
-        }
-        if !local {
-            crate::local_lock::cold_path();
-            add_owned(&self.numa[NumaStatItem::NumaOther as usize], 1);
-            self.local_debt
-                .store(self.local_debt.load(Relaxed).wrapping_add(1), Release);
         }
     }
 

@@ -359,3 +359,46 @@ fn counts_are_exact_with_threads_sharing_a_cpu() {
     assert_eq!(mm.vm_event(VmEventItem::Pgfree) - free0, pages);
     mm.check().unwrap();
 }
+
+/// A reader racing the allocating CPU never sees a count the allocations did not
+/// make: CPU 0 allocates from node 1 (hits there, all `NUMA_OTHER`), so node 1's
+/// zone's `NUMA_LOCAL` stays put and its `NUMA_HIT` only grows, up to the number of
+/// allocations, while another thread reads them throughout.
+#[test]
+fn readers_racing_remote_allocations_see_no_phantom_counts() {
+    let mm = boot_numa(64);
+    let p = mm.alloc_pages_node(NodeId(1), Gfp::KERNEL, 0).unwrap();
+    let z1 = pos(&mm, zone_of(&mm, p));
+    mm.free_pages(p, 0).unwrap();
+    let start = numa(&mm)[z1];
+    const N: u64 = 20_000;
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            set_this_cpu(0);
+            for _ in 0..N {
+                let p = mm.alloc_pages_node(NodeId(1), Gfp::KERNEL, 0).unwrap();
+                mm.free_pages(p, 0).unwrap();
+            }
+            done.store(true, std::sync::atomic::Ordering::Release);
+        });
+        let mut last_hit = start[HIT];
+        let mut reads = 0u64;
+        while !done.load(std::sync::atomic::Ordering::Acquire) || reads == 0 {
+            let now = numa(&mm)[z1];
+            assert_eq!(now[LOCAL], start[LOCAL], "phantom NUMA_LOCAL: {now:?}");
+            assert_eq!(now[MISS], start[MISS], "phantom NUMA_MISS: {now:?}");
+            assert!(
+                now[HIT] >= last_hit && now[HIT] <= start[HIT] + N,
+                "{now:?}"
+            );
+            assert!(now[OTHER] <= start[OTHER] + N, "{now:?}");
+            last_hit = now[HIT];
+            reads += 1;
+        }
+    });
+    let end = numa(&mm)[z1];
+    assert_eq!([end[HIT], end[OTHER]], [start[HIT] + N, start[OTHER] + N]);
+    assert_eq!(end[LOCAL], start[LOCAL]);
+    mm.check().unwrap();
+}
