@@ -15,7 +15,7 @@ use oxmm::gfp::Gfp;
 use oxmm::memblock::{Memblock, MemblockFlags};
 use oxmm::mm::{BootMode, Mm};
 use oxmm::mmzone::{MigrateType, ZoneType};
-use oxmm::page::PG_HEAD;
+use oxmm::page::{PG_HEAD, PG_RESERVED};
 use oxmm::page_alloc::{AllocError, BadPageReason, COMPOUND_TAIL};
 use oxmm::platform::Platform;
 use oxmm::types::{NodeId, Pfn, PhysAddr};
@@ -470,6 +470,25 @@ fn bad_tails_are_refused_and_tail_state_cleared() {
         tail.set_flags(tail.flags() | PG_HEAD);
         mm.free_pages(p, 4).unwrap();
         assert_eq!(tail.flags() & PG_HEAD, 0, "tail {t}");
+    }
+    // A reserved tail: the block is not all the allocator's (a wrong pfn or order
+    // over memory boot kept back), refused with or without debug_vm and left as it
+    // was — eight at a time and in the remainder.
+    for (order, t) in [(3u32, 5u64), (4, 3), (4, 13)] {
+        let p = mm.alloc_pages_node(NodeId(1), Gfp::KERNEL, order).unwrap();
+        let tail = mm.memmap().page(p.0 + t).unwrap();
+        tail.set_flags(tail.flags() | PG_RESERVED | PG_HEAD);
+        let e = mm.free_pages(p, order).unwrap_err();
+        assert_eq!(
+            e.reason,
+            BadPageReason::BadTail { pfn: p.0 + t },
+            "{order} {t}"
+        );
+        assert_eq!(mm.memmap().page(p.0).unwrap().refcount(), 1);
+        assert_ne!(tail.flags() & PG_HEAD, 0, "refused untouched");
+        tail.set_flags(tail.flags() & !PG_RESERVED);
+        mm.free_pages(p, order).unwrap();
+        assert_eq!(tail.flags() & PG_HEAD, 0);
     }
     // A compound block's tails must link to their head, with or without debug_vm.
     let c = mm

@@ -1057,11 +1057,24 @@ impl<P: Platform> Mm<P> {
         let mut stray_head = false;
         if !CHECK_PAGES && want == 0 {
             // Only the flags: one pass of loads the compiler can unroll, the stores
-            // (rare) in a second pass.
-            stray_head = match block {
-                Some(b) => flags_or(&b[1..]) & PG_HEAD != 0,
-                None => true,
+            // (rare) in a second pass. A reserved tail is refused even so (the
+            // head's own test, and debug_vm's, for the tails): memory boot kept back
+            // inside the block means a wrong pfn or order, and the free lists must
+            // not take it. Linux without check_pages would clear the flag.
+            let flags = match block {
+                Some(b) => flags_or(&b[1..]),
+                None => PG_HEAD | PG_RESERVED,
             };
+            if flags & PG_RESERVED != 0 {
+                crate::local_lock::cold_path();
+                let reserved = (pfn + 1..pfn + nr).find(
+                    |&p| !matches!(self.memmap.page(p), Some(t) if t.flags() & PG_RESERVED == 0),
+                );
+                if let Some(p) = reserved {
+                    return Err(bad(BadPageReason::BadTail { pfn: p }));
+                }
+            }
+            stray_head = flags & PG_HEAD != 0;
         } else {
             match block {
                 Some(b) => {
