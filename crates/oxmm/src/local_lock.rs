@@ -388,6 +388,31 @@ impl<T> LocalLock<T> {
     /// # Safety
     /// The caller closed this slot's gate and has not opened it yet, and if
     /// `close_gate` returned true, called [`Platform::barrier_owned_cpus`] after that.
+    ///
+    /// ```
+    /// # struct P;
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn cpu_ownership(&self) -> bool { true }
+    /// #     fn cpu_owned(&self, cpu: usize) -> bool { cpu == 0 }
+    /// # }
+    /// use oxmm::local_lock::{LocalLock, ThisCpu};
+    /// use oxmm::platform::Platform;
+    /// // SAFETY: `P` reports CPU 0 owned, and this thread is its only user.
+    /// let me = unsafe { ThisCpu::owned(0) };
+    /// let s = LocalLock::new(0, 5u8);
+    /// if s.close_gate(&P) {
+    ///     P.barrier_owned_cpus();
+    /// }
+    /// // SAFETY: the gate is closed, after the barrier; it is opened below.
+    /// *unsafe { s.lock_closed() } += 1;
+    /// assert!(s.lock_owner(me).is_none()); // the guard is gone, the gate still closed
+    /// s.open_gate();
+    /// assert_eq!(*s.lock_local(&P, me), 6);
+    /// ```
     pub unsafe fn lock_closed(&self) -> LocalGuard<'_, T> {
         while self.active.load(Acquire) {
             core::hint::spin_loop();
@@ -397,6 +422,26 @@ impl<T> LocalLock<T> {
     }
 
     /// Reopen a gate closed by [`LocalLock::close_gate`].
+    ///
+    /// ```
+    /// # struct P;
+    /// # impl oxmm::platform::Platform for P {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// #     fn cpu_ownership(&self) -> bool { true }
+    /// #     fn cpu_owned(&self, cpu: usize) -> bool { cpu == 0 }
+    /// # }
+    /// use oxmm::local_lock::{LocalLock, ThisCpu};
+    /// // SAFETY: `P` reports CPU 0 owned, and this thread is its only user.
+    /// let me = unsafe { ThisCpu::owned(0) };
+    /// let s = LocalLock::new(0, 5u8);
+    /// assert!(s.close_gate(&P)); // CPU 0 has an owner
+    /// assert!(s.lock_owner(me).is_none()); // the closed gate keeps it out
+    /// s.open_gate();
+    /// assert_eq!(s.lock_owner(me).map(|g| *g), Some(5));
+    /// ```
     pub fn open_gate(&self) {
         self.gate.fetch_sub(1, Release);
     }
@@ -558,6 +603,18 @@ pub fn cold_path() {
 }
 
 /// `core::hint::cold_path` where the compiler has it; nothing before Rust 1.95.
+///
+/// ```
+/// fn f(x: u32) -> u32 {
+///     if x == 0 {
+///         oxmm::local_lock::cold_path();
+///         return 1;
+///     }
+///     x
+/// }
+/// assert_eq!(f(0), 1);
+/// assert_eq!(f(7), 7);
+/// ```
 #[rustversion::before(1.95)]
 #[inline(always)]
 pub fn cold_path() {}

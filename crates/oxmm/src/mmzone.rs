@@ -38,6 +38,12 @@ pub enum ZoneType {
 
 impl ZoneType {
     /// All kinds, in Linux's enum order.
+    ///
+    /// ```
+    /// use oxmm::mmzone::{ZoneType, MAX_NR_ZONES};
+    /// assert_eq!(ZoneType::ALL.len(), MAX_NR_ZONES);
+    /// assert!(ZoneType::ALL.iter().enumerate().all(|(i, &t)| t as usize == i));
+    /// ```
     pub const ALL: [ZoneType; 6] = [
         ZoneType::Dma,
         ZoneType::Dma32,
@@ -48,6 +54,12 @@ impl ZoneType {
     ];
 
     /// The name Linux prints (`zone_names[]`).
+    ///
+    /// ```
+    /// use oxmm::mmzone::ZoneType;
+    /// assert_eq!(ZoneType::HighMem.name(), "HighMem");
+    /// assert_eq!(ZoneType::Dma.to_string(), ZoneType::Dma.name()); // `Display` prints it
+    /// ```
     #[doc(alias = "zone_names")]
     pub const fn name(self) -> &'static str {
         match self {
@@ -61,6 +73,12 @@ impl ZoneType {
     }
 
     /// `is_highmem_idx`.
+    ///
+    /// ```
+    /// use oxmm::mmzone::ZoneType;
+    /// assert!(ZoneType::HighMem.is_highmem());
+    /// assert_eq!(ZoneType::ALL.iter().filter(|t| t.is_highmem()).count(), 1);
+    /// ```
     pub const fn is_highmem(self) -> bool {
         matches!(self, ZoneType::HighMem)
     }
@@ -113,6 +131,12 @@ const _: () = assert!(ZoneType::ALL.len() == MAX_NR_ZONES);
 
 impl ZoneLayout {
     /// x86-64: DMA, DMA32, Normal, Movable, Device.
+    ///
+    /// ```
+    /// use oxmm::mmzone::{ZoneLayout, ZoneType::*};
+    /// assert_eq!(ZoneLayout::X86_64.zones(), [Dma, Dma32, Normal, Movable, Device]);
+    /// assert!(!ZoneLayout::X86_64.has(HighMem)); // a 64-bit direct map reaches everything
+    /// ```
     pub const X86_64: ZoneLayout = ZoneLayout::new(&[
         ZoneType::Dma,
         ZoneType::Dma32,
@@ -121,6 +145,13 @@ impl ZoneLayout {
         ZoneType::Device,
     ]);
     /// ia32 with HIGHMEM: DMA, Normal, HighMem, Movable (`CONFIG_ZONE_DEVICE` needs 64-bit).
+    ///
+    /// ```
+    /// use oxmm::mmzone::{ZoneLayout, ZoneType};
+    /// let l = ZoneLayout::IA32;
+    /// assert_eq!(l.index_of(ZoneType::HighMem), Some(2));
+    /// assert!(!l.has(ZoneType::Dma32) && !l.has(ZoneType::Device));
+    /// ```
     pub const IA32: ZoneLayout = ZoneLayout::new(&[
         ZoneType::Dma,
         ZoneType::Normal,
@@ -129,6 +160,14 @@ impl ZoneLayout {
     ]);
 
     /// A layout from a list of zone kinds in index order.
+    ///
+    /// ```
+    /// use oxmm::mmzone::{ZoneLayout, ZoneType};
+    /// let l = ZoneLayout::new(&[ZoneType::Dma, ZoneType::Normal]);
+    /// assert_eq!(l.len(), 2);
+    /// assert_eq!(l.index_of(ZoneType::Normal), Some(1));
+    /// assert_eq!(ZoneLayout::new(ZoneLayout::IA32.zones()), ZoneLayout::IA32);
+    /// ```
     pub const fn new(zones: &[ZoneType]) -> ZoneLayout {
         let mut out = [ZoneType::Device; MAX_NR_ZONES];
         let mut index = [NO_INDEX; MAX_NR_ZONES];
@@ -186,24 +225,51 @@ impl ZoneLayout {
     }
 
     /// Number of configured zones (`MAX_NR_ZONES` of this configuration).
+    ///
+    /// ```
+    /// use oxmm::mmzone::ZoneLayout;
+    /// assert_eq!(ZoneLayout::IA32.len(), 4);
+    /// assert_eq!(ZoneLayout::X86_64.len(), ZoneLayout::X86_64.zones().len());
+    /// ```
     #[inline]
     pub const fn len(&self) -> usize {
         self.len as usize
     }
 
     /// Always false: every configuration has at least one zone.
+    ///
+    /// ```
+    /// use oxmm::mmzone::ZoneLayout;
+    /// assert!(!ZoneLayout::X86_64.is_empty());
+    /// assert!(ZoneLayout::new(&[]).is_empty());
+    /// ```
     #[inline]
     pub const fn is_empty(&self) -> bool {
         self.len == 0
     }
 
     /// The configured zones in index order.
+    ///
+    /// ```
+    /// use oxmm::mmzone::{ZoneLayout, ZoneType};
+    /// let z = ZoneLayout::IA32.zones();
+    /// assert_eq!(z.len(), ZoneLayout::IA32.len());
+    /// assert_eq!(z[2], ZoneType::HighMem);
+    /// ```
     #[inline]
     pub fn zones(&self) -> &[ZoneType] {
         &self.zones[..self.len as usize]
     }
 
     /// `zone_idx` of a kind, if configured.
+    ///
+    /// ```
+    /// use oxmm::mmzone::{ZoneLayout, ZoneType};
+    /// let l = ZoneLayout::IA32;
+    /// assert_eq!(l.index_of(ZoneType::Normal), Some(1)); // no DMA32 before it
+    /// assert_eq!(l.index_of(ZoneType::Dma32), None);
+    /// assert!(l.zones().iter().enumerate().all(|(i, &t)| l.index_of(t) == Some(i)));
+    /// ```
     #[inline]
     pub fn index_of(&self, t: ZoneType) -> Option<usize> {
         match self.index[t as usize] {
@@ -213,6 +279,12 @@ impl ZoneLayout {
     }
 
     /// Whether a kind is configured.
+    ///
+    /// ```
+    /// use oxmm::mmzone::{ZoneLayout, ZoneType};
+    /// assert!(ZoneLayout::X86_64.has(ZoneType::Dma32));
+    /// assert!(!ZoneLayout::IA32.has(ZoneType::Dma32));
+    /// ```
     #[inline]
     pub fn has(&self, t: ZoneType) -> bool {
         self.index_of(t).is_some()
@@ -260,6 +332,12 @@ pub const MIGRATE_PCPTYPES: usize = 3;
 
 impl MigrateType {
     /// All types in enum order.
+    ///
+    /// ```
+    /// use oxmm::mmzone::MigrateType;
+    /// assert!(MigrateType::ALL.iter().enumerate().all(|(i, &mt)| mt as usize == i));
+    /// assert_eq!(MigrateType::ALL[3], MigrateType::HighAtomic);
+    /// ```
     pub const ALL: [MigrateType; MIGRATE_TYPES] = [
         MigrateType::Unmovable,
         MigrateType::Movable,
@@ -270,6 +348,12 @@ impl MigrateType {
     ];
 
     /// The name Linux prints (`migratetype_names[]`).
+    ///
+    /// ```
+    /// use oxmm::mmzone::MigrateType;
+    /// assert_eq!(MigrateType::Reclaimable.name(), "Reclaimable");
+    /// assert_eq!(MigrateType::Cma.to_string(), "CMA"); // `Display` prints it
+    /// ```
     #[doc(alias = "migratetype_names")]
     pub const fn name(self) -> &'static str {
         match self {
@@ -283,6 +367,12 @@ impl MigrateType {
     }
 
     /// The type with value `v`, if any.
+    ///
+    /// ```
+    /// use oxmm::mmzone::{MigrateType, MIGRATE_TYPES};
+    /// assert!(MigrateType::ALL.iter().all(|&mt| MigrateType::from_u8(mt as u8) == Some(mt)));
+    /// assert_eq!(MigrateType::from_u8(MIGRATE_TYPES as u8), None);
+    /// ```
     #[inline]
     pub const fn from_u8(v: u8) -> Option<MigrateType> {
         match v {
@@ -297,6 +387,14 @@ impl MigrateType {
     }
 
     /// `migratetype_is_mergeable`: Unmovable, Movable and Reclaimable blocks may merge.
+    ///
+    /// ```
+    /// use oxmm::mmzone::{MigrateType, MIGRATE_PCPTYPES};
+    /// assert!(MigrateType::Reclaimable.is_mergeable());
+    /// assert!(!MigrateType::HighAtomic.is_mergeable() && !MigrateType::Isolate.is_mergeable());
+    /// let n = MigrateType::ALL.iter().filter(|mt| mt.is_mergeable()).count();
+    /// assert_eq!(n, MIGRATE_PCPTYPES);
+    /// ```
     #[inline]
     pub const fn is_mergeable(self) -> bool {
         (self as u8) < MIGRATE_PCPTYPES as u8
@@ -337,6 +435,13 @@ pub struct FreeList {
 
 impl FreeList {
     /// A list with no entries.
+    ///
+    /// ```
+    /// use oxmm::mmzone::FreeList;
+    /// use oxmm::page::Page;
+    /// let l = FreeList::EMPTY;
+    /// assert_eq!((l.head(), l.tail()), (Page::NIL, Page::NIL));
+    /// ```
     #[allow(clippy::declare_interior_mutable_const)]
     pub const EMPTY: FreeList = FreeList {
         head: AtomicU32::new(Page::NIL),
@@ -345,6 +450,13 @@ impl FreeList {
 
     /// A list whose ends are `head` and `tail` (for building zones by hand; the
     /// descriptors must link them).
+    ///
+    /// ```
+    /// use oxmm::mmzone::FreeList;
+    /// let l = FreeList::new(5, 9);
+    /// assert_eq!((l.head(), l.tail()), (5, 9));
+    /// assert!(!l.is_empty());
+    /// ```
     #[inline]
     pub const fn new(head: u32, tail: u32) -> FreeList {
         FreeList {
@@ -354,18 +466,37 @@ impl FreeList {
     }
 
     /// Whether the list has no entries.
+    ///
+    /// ```
+    /// use oxmm::mmzone::FreeList;
+    /// use oxmm::page::Page;
+    /// assert!(FreeList::new(Page::NIL, Page::NIL).is_empty());
+    /// assert!(!FreeList::new(3, 3).is_empty()); // one entry
+    /// ```
     #[inline]
     pub fn is_empty(&self) -> bool {
         self.head() == Page::NIL
     }
 
     /// First entry (taken first by the allocator).
+    ///
+    /// ```
+    /// use oxmm::mmzone::FreeList;
+    /// assert_eq!(FreeList::new(3, 7).head(), 3);
+    /// assert_eq!(FreeList::EMPTY.head(), oxmm::page::Page::NIL);
+    /// ```
     #[inline]
     pub fn head(&self) -> u32 {
         self.head.load(Relaxed)
     }
 
     /// Last entry.
+    ///
+    /// ```
+    /// use oxmm::mmzone::FreeList;
+    /// assert_eq!(FreeList::new(3, 7).tail(), 7);
+    /// assert_eq!(FreeList::EMPTY.tail(), oxmm::page::Page::NIL);
+    /// ```
     #[inline]
     pub fn tail(&self) -> u32 {
         self.tail.load(Relaxed)
@@ -401,6 +532,16 @@ impl FreeList {
 
     /// The entry before `idx` (an entry of this list, whose descriptor is `p`):
     /// [`Page::NIL`] for the head, whose own `prev` link is unspecified.
+    ///
+    /// ```
+    /// use oxmm::mmzone::FreeList;
+    /// use oxmm::page::{Page, PageState};
+    /// let l = FreeList::new(3, 7);
+    /// let p = Page::new(PageState::init_single(1, 0));
+    /// p.set_prev(3);
+    /// assert_eq!(l.prev_of(7, &p), 3);
+    /// assert_eq!(l.prev_of(3, &p), Page::NIL); // the head's own link is not read
+    /// ```
     #[inline]
     pub fn prev_of(&self, idx: u32, p: &Page) -> u32 {
         if idx == self.head() {
@@ -500,6 +641,13 @@ pub struct FreeArea {
 
 impl FreeArea {
     /// No free blocks.
+    ///
+    /// ```
+    /// use oxmm::mmzone::{FreeArea, MIGRATE_TYPES};
+    /// let a = FreeArea::EMPTY;
+    /// assert_eq!(a.free_list.len(), MIGRATE_TYPES);
+    /// assert!(a.free_list.iter().all(|l| l.is_empty()));
+    /// ```
     #[allow(clippy::declare_interior_mutable_const)]
     pub const EMPTY: FreeArea = FreeArea {
         free_list: [FreeList::EMPTY; MIGRATE_TYPES],
@@ -507,12 +655,46 @@ impl FreeArea {
     };
 
     /// Number of free blocks of this order over all migrate types.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// // DMA holds pfns 1..0x1000: one block of each order 0..=9, then three of order 10.
+    /// let dma = &mm.nodes().next().unwrap().zones()[0];
+    /// assert_eq!(dma.free_area[0].nr_free(), 1);
+    /// assert_eq!(dma.free_area[10].nr_free(), 3);
+    /// ```
     #[inline]
     pub fn nr_free(&self) -> u64 {
         self.nr_free.load(Relaxed)
     }
 
     /// Adjust `nr_free` by `d` blocks (the zone lock held, or a zone built by hand).
+    ///
+    /// ```
+    /// use oxmm::mmzone::FreeArea;
+    /// let a = FreeArea::EMPTY;
+    /// a.add_nr_free(2);
+    /// a.add_nr_free(-1);
+    /// assert_eq!(a.nr_free(), 1);
+    /// ```
     #[inline]
     pub fn add_nr_free(&self, d: i64) {
         let v = self.nr_free().wrapping_add_signed(d);
@@ -521,10 +703,35 @@ impl FreeArea {
 }
 
 /// `ZONE_BOOSTED_WATERMARK`: a fallback boosted the watermarks; kswapd is due.
+///
+/// ```
+/// use oxmm::mmzone::{Zone, ZoneType};
+/// use oxmm::mmzone::{ZONE_BELOW_HIGH, ZONE_BOOSTED_WATERMARK, ZONE_RECLAIM_ACTIVE};
+/// assert_eq!(ZONE_BOOSTED_WATERMARK & (ZONE_RECLAIM_ACTIVE | ZONE_BELOW_HIGH), 0);
+/// let z = Zone::new(ZoneType::Normal, 2, oxmm::types::NodeId(0));
+/// z.set_flag(ZONE_BOOSTED_WATERMARK);
+/// assert!(z.test_and_clear_flag(ZONE_BOOSTED_WATERMARK)); // kswapd takes the hint once
+/// ```
 pub const ZONE_BOOSTED_WATERMARK: u32 = 1 << 0;
 /// `ZONE_RECLAIM_ACTIVE`: kswapd is reclaiming the zone.
+///
+/// ```
+/// use oxmm::mmzone::{Zone, ZoneType, ZONE_BELOW_HIGH, ZONE_RECLAIM_ACTIVE};
+/// assert_eq!(ZONE_RECLAIM_ACTIVE.count_ones(), 1);
+/// let z = Zone::new(ZoneType::Normal, 2, oxmm::types::NodeId(0));
+/// z.set_flag(ZONE_RECLAIM_ACTIVE);
+/// assert!(z.test_flag(ZONE_RECLAIM_ACTIVE) && !z.test_flag(ZONE_BELOW_HIGH));
+/// ```
 pub const ZONE_RECLAIM_ACTIVE: u32 = 1 << 1;
 /// `ZONE_BELOW_HIGH`: free pages fell below the high watermark (PCP `high` shrinks).
+///
+/// ```
+/// use oxmm::mmzone::{Zone, ZoneType, ZONE_BELOW_HIGH, ZONE_RECLAIM_ACTIVE};
+/// assert_eq!(ZONE_BELOW_HIGH, ZONE_RECLAIM_ACTIVE << 1);
+/// let z = Zone::new(ZoneType::Normal, 2, oxmm::types::NodeId(0));
+/// z.set_flag(ZONE_BELOW_HIGH);
+/// assert!(z.test_flag(ZONE_BELOW_HIGH) && !z.test_flag(ZONE_RECLAIM_ACTIVE));
+/// ```
 pub const ZONE_BELOW_HIGH: u32 = 1 << 2;
 
 /// One zone of one node (Linux: `struct zone`).
@@ -601,6 +808,14 @@ pub struct Zone {
 
 impl Zone {
     /// An empty zone of kind `t` at index `idx` on node `nid`.
+    ///
+    /// ```
+    /// use oxmm::mmzone::{Zone, ZoneType};
+    /// use oxmm::types::NodeId;
+    /// let z = Zone::new(ZoneType::Dma32, 1, NodeId(0));
+    /// assert_eq!((z.idx(), z.nid()), (1, NodeId(0)));
+    /// assert_eq!((z.spanned_pages(), z.managed_pages(), z.free_pages()), (0, 0, 0));
+    /// ```
     pub const fn new(t: ZoneType, idx: u8, nid: NodeId) -> Zone {
         Zone {
             zone_type: t,
@@ -641,12 +856,28 @@ impl Zone {
     }
 
     /// The zone's kind.
+    ///
+    /// ```
+    /// use oxmm::mmzone::{Node, ZoneLayout, ZoneType};
+    /// let n = Node::new(oxmm::types::NodeId(0), ZoneLayout::IA32);
+    /// assert_eq!(n.zones()[2].zone_type(), ZoneType::HighMem);
+    /// let types = n.zones().iter().map(|z| z.zone_type());
+    /// assert!(types.eq(ZoneLayout::IA32.zones().iter().copied()));
+    /// ```
     #[inline]
     pub const fn zone_type(&self) -> ZoneType {
         self.zone_type
     }
 
     /// `zone_idx`: the position in the architecture's [`ZoneLayout`].
+    ///
+    /// ```
+    /// use oxmm::mmzone::{Node, ZoneLayout};
+    /// let n = Node::new(oxmm::types::NodeId(0), ZoneLayout::IA32);
+    /// let movable = &n.zones()[3];
+    /// assert_eq!(movable.idx(), 3);
+    /// assert_eq!(ZoneLayout::IA32.index_of(movable.zone_type()), Some(movable.idx()));
+    /// ```
     #[doc(alias = "zone_idx")]
     #[inline]
     pub const fn idx(&self) -> usize {
@@ -654,6 +885,13 @@ impl Zone {
     }
 
     /// `zone_to_nid`.
+    ///
+    /// ```
+    /// use oxmm::mmzone::{Node, ZoneLayout};
+    /// use oxmm::types::NodeId;
+    /// let n = Node::new(NodeId(1), ZoneLayout::X86_64);
+    /// assert!(n.zones().iter().all(|z| z.nid() == NodeId(1)));
+    /// ```
     #[doc(alias = "zone_to_nid")]
     #[inline]
     pub const fn nid(&self) -> NodeId {
@@ -661,6 +899,32 @@ impl Zone {
     }
 
     /// `zone->zone_start_pfn` (0 for a zone that spans nothing).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// // Memory from 4 KiB to 64 MiB; DMA ends at 16 MiB (pfn 0x1000).
+    /// let zones = mm.nodes().next().unwrap().zones();
+    /// assert_eq!((zones[0].start_pfn(), zones[1].start_pfn()), (1, 0x1000));
+    /// assert_eq!(zones[2].start_pfn(), 0); // Normal: nothing above 4 GiB
+    /// ```
     #[doc(alias = "zone_start_pfn")]
     #[inline]
     pub const fn start_pfn(&self) -> u64 {
@@ -668,6 +932,31 @@ impl Zone {
     }
 
     /// `zone_end_pfn`: start + spanned (exclusive).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// let dma32 = &mm.nodes().next().unwrap().zones()[1];
+    /// assert_eq!(dma32.end_pfn(), 0x4000); // 64 MiB
+    /// assert_eq!(dma32.end_pfn(), dma32.start_pfn() + dma32.spanned_pages());
+    /// ```
     #[doc(alias = "zone_end_pfn")]
     #[inline]
     pub const fn end_pfn(&self) -> u64 {
@@ -675,18 +964,96 @@ impl Zone {
     }
 
     /// `zone->spanned_pages`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// let zones = mm.nodes().next().unwrap().zones();
+    /// assert_eq!(zones[0].spanned_pages(), 0x1000 - 1); // DMA from pfn 1
+    /// assert_eq!(zones[1].spanned_pages(), 0x4000 - 0x1000);
+    /// ```
     #[inline]
     pub const fn spanned_pages(&self) -> u64 {
         self.spanned
     }
 
     /// `zone->present_pages`: spanned minus holes.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (32 << 20) - 0x1000).unwrap();
+    /// # mb.add(PhysAddr(48 << 20), 16 << 20).unwrap(); // a 16 MiB hole
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// // DMA32 spans 16..64 MiB with no memory at 32..48 MiB.
+    /// let dma32 = &mm.nodes().next().unwrap().zones()[1];
+    /// assert_eq!(dma32.spanned_pages(), 0x3000);
+    /// assert_eq!(dma32.present_pages(), 0x3000 - 0x1000);
+    /// ```
     #[inline]
     pub const fn present_pages(&self) -> u64 {
         self.present
     }
 
     /// `zone_managed_pages`: pages owned by the buddy allocator.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// let zones = mm.nodes().next().unwrap().zones();
+    /// assert_eq!(zones[0].managed_pages(), zones[0].present_pages()); // nothing reserved in DMA
+    /// assert!(zones[1].managed_pages() < zones[1].present_pages()); // the memmap is in DMA32
+    /// assert!(zones[1].free_pages() <= zones[1].managed_pages());
+    /// ```
     #[doc(alias = "zone_managed_pages")]
     #[inline]
     pub const fn managed_pages(&self) -> u64 {
@@ -695,24 +1062,132 @@ impl Zone {
 
     /// `zone->per_cpu_pageset`: the zone's per-CPU lists (empty before boot sets them
     /// up, and on a description-only boot).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 2 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// let zones = mm.nodes().next().unwrap().zones();
+    /// assert_eq!(zones[1].per_cpu_pageset().nr_cpus(), 2); // one set of lists per CPU
+    /// assert_eq!(zones[2].per_cpu_pageset().nr_cpus(), 0); // the empty Normal zone has none
+    /// ```
     #[inline]
     pub fn per_cpu_pageset(&self) -> &crate::percpu::PerCpu<crate::page_alloc::pcp::PerCpuPages> {
         &self.pcp
     }
 
     /// `pageset_high_min`, `pageset_high_max`, `pageset_batch`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// let dma32 = &mm.nodes().next().unwrap().zones()[1];
+    /// let p = dma32.pageset_params();
+    /// assert_eq!(p.high_min as u64, dma32.watermarks().low()); // one CPU: all of the low mark
+    /// assert!(p.batch >= 1 && p.high_max >= p.high_min);
+    /// ```
     #[inline]
     pub fn pageset_params(&self) -> crate::page_alloc::pcp::PagesetParams {
         self.pageset
     }
 
     /// `zone->cma_pages`: pages of activated CMA areas in this zone.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # static AREA: [oxmm::boot::CmaArea<'static>; 1] =
+    /// #     [oxmm::boot::CmaArea { name: "cma", base: PhysAddr(0x280_0000), size: 2 << 20 }];
+    /// # mb.reserve(AREA[0].base, AREA[0].size).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # cfg.cma = &AREA;
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// // A 2 MiB CMA area at 40 MiB, activated at boot.
+    /// let dma32 = &mm.nodes().next().unwrap().zones()[1];
+    /// assert_eq!(dma32.cma_pages(), 512);
+    /// assert_eq!(dma32.free_cma_pages(), dma32.cma_pages()); // nothing allocated from it yet
+    /// assert_eq!(mm.nodes().next().unwrap().zones()[0].cma_pages(), 0);
+    /// ```
     #[inline]
     pub const fn cma_pages(&self) -> u64 {
         self.cma_pages
     }
 
     /// `free_area[order].nr_free` (0 for an order above `MAX_PAGE_ORDER`).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// let dma = &mm.nodes().next().unwrap().zones()[0];
+    /// let pages: u64 = (0..=10).map(|o| dma.nr_free(o) << o).sum();
+    /// assert_eq!(pages, dma.free_pages());
+    /// assert_eq!(dma.nr_free(11), 0); // above MAX_PAGE_ORDER
+    /// ```
     #[inline]
     pub fn nr_free(&self, order: u32) -> u64 {
         self.free_area
@@ -721,6 +1196,31 @@ impl Zone {
     }
 
     /// `zone_page_state(zone, NR_FREE_PAGES)` (never negative, as Linux clamps).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// let zones = mm.nodes().next().unwrap().zones();
+    /// assert_eq!(zones.iter().map(|z| z.free_pages()).sum::<u64>(), mm.nr_free_pages());
+    /// assert_eq!(zones[0].free_pages(), 0x1000 - 1); // DMA: all free after boot
+    /// ```
     #[inline]
     pub fn free_pages(&self) -> u64 {
         self.free_pages.load(Relaxed).max(0) as u64
@@ -749,18 +1249,59 @@ impl Zone {
     }
 
     /// `zone_page_state(zone, NR_FREE_CMA_PAGES)`.
+    ///
+    /// ```
+    /// use oxmm::mmzone::{MigrateType, Zone, ZoneType};
+    /// let z = Zone::new(ZoneType::Dma32, 1, oxmm::types::NodeId(0));
+    /// z.account_freepages(512, MigrateType::Cma);
+    /// z.account_freepages(-1, MigrateType::Cma);
+    /// assert_eq!((z.free_cma_pages(), z.free_pages()), (511, 511));
+    /// ```
     #[inline]
     pub fn free_cma_pages(&self) -> u64 {
         self.free_cma_pages.load(Relaxed).max(0) as u64
     }
 
     /// `zone->nr_free_highatomic`.
+    ///
+    /// ```
+    /// use oxmm::mmzone::{MigrateType, Zone, ZoneType};
+    /// let z = Zone::new(ZoneType::Normal, 2, oxmm::types::NodeId(0));
+    /// z.account_freepages(512, MigrateType::HighAtomic);
+    /// z.account_freepages(64, MigrateType::Movable);
+    /// assert_eq!((z.nr_free_highatomic(), z.free_pages()), (512, 576));
+    /// ```
     #[inline]
     pub fn nr_free_highatomic(&self) -> u64 {
         self.nr_free_highatomic.load(Relaxed).max(0) as u64
     }
 
     /// `zone->nr_reserved_highatomic`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// let dma32 = &mm.nodes().next().unwrap().zones()[1];
+    /// assert_eq!(dma32.nr_reserved_highatomic(), 0); // nothing reserved until an atomic needs it
+    /// assert!(dma32.nr_free_highatomic() <= dma32.nr_reserved_highatomic());
+    /// ```
     #[inline]
     pub fn nr_reserved_highatomic(&self) -> u64 {
         self.nr_reserved_highatomic.load(Relaxed)
@@ -774,10 +1315,36 @@ impl Zone {
     /// `zone->nr_isolate_pageblock`: how many of the zone's pageblocks are isolated
     /// (`start_isolate_page_range` adds, `undo_isolate_page_range` takes away).
     ///
-    /// ```no_run
-    /// # fn f(z: &oxmm::mmzone::Zone) {
-    /// assert_eq!(z.has_isolate_pageblock(), z.nr_isolate_pageblock() != 0);
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
     /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::mmzone::MigrateType;
+    /// use oxmm::page_alloc::isolate::IsolateFlags;
+    /// use oxmm::types::Pfn;
+    /// let dma32 = &mm.nodes().next().unwrap().zones()[1];
+    /// let (s, e) = (Pfn(0x3000), Pfn(0x3400));
+    /// mm.start_isolate_page_range(s, e, MigrateType::Movable, IsolateFlags::default()).unwrap();
+    /// assert_eq!(dma32.nr_isolate_pageblock(), 2); // two 2 MiB pageblocks
+    /// assert_eq!(dma32.has_isolate_pageblock(), dma32.nr_isolate_pageblock() != 0);
+    /// mm.undo_isolate_page_range(s, e, MigrateType::Movable).unwrap();
+    /// assert_eq!(dma32.nr_isolate_pageblock(), 0);
     /// ```
     #[inline]
     pub fn nr_isolate_pageblock(&self) -> u64 {
@@ -785,6 +1352,38 @@ impl Zone {
     }
 
     /// `has_isolate_pageblock`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::mmzone::MigrateType;
+    /// use oxmm::page_alloc::isolate::IsolateFlags;
+    /// use oxmm::types::Pfn;
+    /// let dma32 = &mm.nodes().next().unwrap().zones()[1];
+    /// assert!(!dma32.has_isolate_pageblock());
+    /// let (s, e) = (Pfn(0x3000), Pfn(0x3400));
+    /// mm.start_isolate_page_range(s, e, MigrateType::Movable, IsolateFlags::default()).unwrap();
+    /// assert!(dma32.has_isolate_pageblock());
+    /// mm.undo_isolate_page_range(s, e, MigrateType::Movable).unwrap();
+    /// assert!(!dma32.has_isolate_pageblock());
+    /// ```
     #[inline]
     pub fn has_isolate_pageblock(&self) -> bool {
         self.nr_isolate_pageblock() != 0
@@ -802,6 +1401,15 @@ impl Zone {
 
     /// `account_freepages` (v6.12): Isolate pages are not free; CMA and HighAtomic free
     /// pages are also counted apart. Called with the zone lock held (or at boot).
+    ///
+    /// ```
+    /// use oxmm::mmzone::{MigrateType, Zone, ZoneType};
+    /// let z = Zone::new(ZoneType::Normal, 2, oxmm::types::NodeId(0));
+    /// z.account_freepages(8, MigrateType::Cma);
+    /// z.account_freepages(4, MigrateType::Movable);
+    /// z.account_freepages(16, MigrateType::Isolate); // isolated pages are not free
+    /// assert_eq!((z.free_pages(), z.free_cma_pages()), (12, 8));
+    /// ```
     #[inline]
     pub fn account_freepages(&self, nr: i64, mt: MigrateType) {
         if mt == MigrateType::Isolate {
@@ -816,18 +1424,63 @@ impl Zone {
     }
 
     /// `zone->watermark_boost`.
+    ///
+    /// ```
+    /// use oxmm::mmzone::{Zone, ZoneType};
+    /// let z = Zone::new(ZoneType::Normal, 2, oxmm::types::NodeId(0));
+    /// assert_eq!(z.watermark_boost(), 0);
+    /// z.set_watermark_boost(64);
+    /// assert_eq!((z.watermark_boost(), z.watermarks().boost), (64, 64));
+    /// ```
     #[inline]
     pub fn watermark_boost(&self) -> u64 {
         self.watermark_boost.load(Relaxed)
     }
 
     /// Set `zone->watermark_boost` (the zone lock held, or kswapd's reset).
+    ///
+    /// ```
+    /// use oxmm::mmzone::{Zone, ZoneType};
+    /// use oxmm::watermark::zone_watermarks;
+    /// let mut z = Zone::new(ZoneType::Normal, 2, oxmm::types::NodeId(0));
+    /// z.watermark = zone_watermarks(ZoneType::Normal, 4_000_000, 4_000_000, 67584, 4, 10);
+    /// z.set_watermark_boost(100);
+    /// assert_eq!(z.watermarks().min(), z.watermark.min + 100);
+    /// z.set_watermark_boost(0); // kswapd's reset
+    /// assert_eq!(z.watermarks(), z.watermark);
+    /// ```
     #[inline]
     pub fn set_watermark_boost(&self, v: u64) {
         self.watermark_boost.store(v, Relaxed)
     }
 
     /// The watermarks with the current boost (`min_wmark_pages` etc. read `.min()`...).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// let dma32 = &mm.nodes().next().unwrap().zones()[1];
+    /// let w = dma32.watermarks();
+    /// assert!(w.min() < w.low() && w.low() < w.high() && w.high() < w.promo());
+    /// assert_eq!(w.boost, dma32.watermark_boost());
+    /// ```
     #[inline]
     pub fn watermarks(&self) -> crate::watermark::Watermarks {
         crate::watermark::Watermarks {
@@ -850,24 +1503,76 @@ impl Zone {
     }
 
     /// `test_bit(flag, &zone->flags)`.
+    ///
+    /// ```
+    /// use oxmm::mmzone::{Zone, ZoneType, ZONE_BELOW_HIGH, ZONE_RECLAIM_ACTIVE};
+    /// let z = Zone::new(ZoneType::Normal, 2, oxmm::types::NodeId(0));
+    /// assert!(!z.test_flag(ZONE_RECLAIM_ACTIVE));
+    /// z.set_flag(ZONE_RECLAIM_ACTIVE);
+    /// assert!(z.test_flag(ZONE_RECLAIM_ACTIVE));
+    /// assert!(!z.test_flag(ZONE_BELOW_HIGH));
+    /// ```
     #[inline]
     pub fn test_flag(&self, flag: u32) -> bool {
         self.flags.load(Relaxed) & flag != 0
     }
 
     /// `set_bit(flag, &zone->flags)`.
+    ///
+    /// ```
+    /// use oxmm::mmzone::{Zone, ZoneType, ZONE_BELOW_HIGH, ZONE_RECLAIM_ACTIVE};
+    /// let z = Zone::new(ZoneType::Normal, 2, oxmm::types::NodeId(0));
+    /// z.set_flag(ZONE_BELOW_HIGH);
+    /// z.set_flag(ZONE_RECLAIM_ACTIVE);
+    /// z.set_flag(ZONE_BELOW_HIGH); // already set: no change
+    /// assert_eq!(z.flags(), ZONE_BELOW_HIGH | ZONE_RECLAIM_ACTIVE);
+    /// ```
     #[inline]
     pub fn set_flag(&self, flag: u32) {
         self.flags.fetch_or(flag, Relaxed);
     }
 
     /// `test_and_clear_bit(flag, &zone->flags)`.
+    ///
+    /// ```
+    /// use oxmm::mmzone::{Zone, ZoneType, ZONE_BELOW_HIGH, ZONE_BOOSTED_WATERMARK};
+    /// let z = Zone::new(ZoneType::Normal, 2, oxmm::types::NodeId(0));
+    /// z.set_flag(ZONE_BOOSTED_WATERMARK | ZONE_BELOW_HIGH);
+    /// assert!(z.test_and_clear_flag(ZONE_BOOSTED_WATERMARK));
+    /// assert!(!z.test_and_clear_flag(ZONE_BOOSTED_WATERMARK)); // already clear
+    /// assert_eq!(z.flags(), ZONE_BELOW_HIGH); // the other bit stays
+    /// ```
     #[inline]
     pub fn test_and_clear_flag(&self, flag: u32) -> bool {
         self.flags.fetch_and(!flag, Relaxed) & flag != 0
     }
 
     /// `populated_zone`: the zone has present pages.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// let zones = mm.nodes().next().unwrap().zones();
+    /// assert!(zones[1].is_populated()); // DMA32
+    /// assert!(!zones[2].is_populated()); // Normal: no memory above 4 GiB
+    /// ```
     #[doc(alias = "populated_zone")]
     #[inline]
     pub const fn is_populated(&self) -> bool {
@@ -875,6 +1580,31 @@ impl Zone {
     }
 
     /// `managed_zone`: the zone has managed pages.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// let zones = mm.nodes().next().unwrap().zones();
+    /// assert!(zones[0].is_managed() && !zones[3].is_managed()); // DMA, Movable
+    /// assert!(zones.iter().all(|z| !z.is_managed() || z.is_populated()));
+    /// ```
     #[doc(alias = "managed_zone")]
     #[inline]
     pub const fn is_managed(&self) -> bool {
@@ -882,6 +1612,31 @@ impl Zone {
     }
 
     /// `zone_spans_pfn`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// let dma32 = &mm.nodes().next().unwrap().zones()[1];
+    /// assert!(dma32.spans_pfn(0x1000) && dma32.spans_pfn(0x3fff));
+    /// assert!(!dma32.spans_pfn(0xfff) && !dma32.spans_pfn(0x4000)); // the end is exclusive
+    /// ```
     #[doc(alias = "zone_spans_pfn")]
     #[inline]
     pub const fn spans_pfn(&self, pfn: u64) -> bool {
@@ -947,6 +1702,15 @@ impl Node {
     }
 
     /// An empty node with the zones of `layout`.
+    ///
+    /// ```
+    /// use oxmm::mmzone::{Node, ZoneLayout, ZoneType};
+    /// use oxmm::types::NodeId;
+    /// let n = Node::new(NodeId(0), ZoneLayout::IA32);
+    /// assert_eq!(n.zones().len(), 4);
+    /// assert_eq!(n.zones()[2].zone_type(), ZoneType::HighMem);
+    /// assert_eq!((n.spanned_pages(), n.managed_pages()), (0, 0));
+    /// ```
     pub fn new(nid: NodeId, layout: ZoneLayout) -> Node {
         let zones = core::array::from_fn(|i| match layout.zones().get(i) {
             Some(&t) => Zone::new(t, i as u8, nid),
@@ -968,18 +1732,74 @@ impl Node {
     }
 
     /// `pgdat->node_id`.
+    ///
+    /// ```
+    /// use oxmm::mmzone::{Node, ZoneLayout};
+    /// use oxmm::types::NodeId;
+    /// assert_eq!(Node::new(NodeId(1), ZoneLayout::X86_64).nid(), NodeId(1));
+    /// ```
     #[inline]
     pub const fn nid(&self) -> NodeId {
         self.nid
     }
 
     /// `pgdat->node_start_pfn`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// let n = mm.nodes().next().unwrap();
+    /// assert_eq!(n.start_pfn(), 1); // memory starts at 4 KiB
+    /// assert_eq!(n.start_pfn(), n.zones()[0].start_pfn());
+    /// ```
     #[inline]
     pub const fn start_pfn(&self) -> u64 {
         self.start_pfn
     }
 
     /// `pgdat_end_pfn`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// let n = mm.nodes().next().unwrap();
+    /// assert_eq!(n.end_pfn(), 0x4000); // 64 MiB
+    /// assert_eq!(n.end_pfn(), n.start_pfn() + n.spanned_pages());
+    /// ```
     #[doc(alias = "pgdat_end_pfn")]
     #[inline]
     pub const fn end_pfn(&self) -> u64 {
@@ -987,24 +1807,128 @@ impl Node {
     }
 
     /// `pgdat->node_spanned_pages`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// let n = mm.nodes().next().unwrap();
+    /// assert_eq!(n.spanned_pages(), 0x4000 - 1);
+    /// assert_eq!(n.spanned_pages(), n.zones().iter().map(|z| z.spanned_pages()).sum::<u64>());
+    /// ```
     #[inline]
     pub const fn spanned_pages(&self) -> u64 {
         self.spanned
     }
 
     /// `pgdat->node_present_pages`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (32 << 20) - 0x1000).unwrap();
+    /// # mb.add(PhysAddr(48 << 20), 16 << 20).unwrap(); // a 16 MiB hole
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// // Memory at 4 KiB..32 MiB and 48..64 MiB.
+    /// let n = mm.nodes().next().unwrap();
+    /// assert_eq!(n.spanned_pages(), 0x4000 - 1);
+    /// assert_eq!(n.present_pages(), n.spanned_pages() - 0x1000);
+    /// ```
     #[inline]
     pub const fn present_pages(&self) -> u64 {
         self.present
     }
 
     /// Number of CPUs on the node.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # cfg.nr_cpus = 2;
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::mmzone::{Node, ZoneLayout};
+    /// // One node: it has every CPU of the boot configuration.
+    /// assert_eq!(mm.nodes().next().unwrap().nr_cpus(), cfg.nr_cpus);
+    /// assert_eq!(Node::new(oxmm::types::NodeId(1), ZoneLayout::X86_64).nr_cpus(), 0);
+    /// ```
     #[inline]
     pub const fn nr_cpus(&self) -> u32 {
         self.nr_cpus
     }
 
     /// Every configured zone in index order, empty ones included (`pgdat->node_zones`).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// let n = mm.nodes().next().unwrap();
+    /// assert_eq!(n.zones().len(), mm.zone_layout().len()); // empty zones included
+    /// assert!(n.zones().iter().enumerate().all(|(i, z)| z.idx() == i));
+    /// ```
     #[doc(alias = "node_zones")]
     #[inline]
     pub fn zones(&self) -> &[Zone] {
@@ -1037,6 +1961,31 @@ impl Node {
 
     /// The node order of this node's fallback zonelist (`ZONELIST_FALLBACK`), as built
     /// by `build_zonelists`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::types::NodeId;
+    /// let n = mm.nodes().next().unwrap();
+    /// assert_eq!(n.fallback_order().collect::<Vec<_>>(), [NodeId(0)]); // itself only
+    /// ```
     #[inline]
     pub fn fallback_order(&self) -> impl Iterator<Item = NodeId> + Clone + '_ {
         self.fallback[..self.nr_fallback as usize]
@@ -1051,6 +2000,31 @@ impl Node {
     }
 
     /// Sum of the managed pages of the node's zones.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// let n = mm.nodes().next().unwrap();
+    /// assert_eq!(n.managed_pages(), n.zones().iter().map(|z| z.managed_pages()).sum::<u64>());
+    /// assert_eq!(n.managed_pages(), mm.totalram_pages()); // the only node
+    /// ```
     #[inline]
     pub fn managed_pages(&self) -> u64 {
         self.zones().iter().map(|z| z.managed).sum()

@@ -40,6 +40,13 @@ unsafe impl<T: Sync> Send for PerCpu<T> {}
 
 impl<T> PerCpu<T> {
     /// No per-CPU data (before boot sets it up, or a description-only boot).
+    ///
+    /// ```
+    /// use oxmm::percpu::PerCpu;
+    /// let p: PerCpu<u64> = PerCpu::NONE;
+    /// assert_eq!(p.iter().count(), 0);
+    /// assert_eq!(format!("{p:?}"), "PerCpu(0 CPUs)");
+    /// ```
     pub const NONE: PerCpu<T> = PerCpu {
         ptr: core::ptr::null(),
         nr: 0,
@@ -62,6 +69,31 @@ impl<T> PerCpu<T> {
     }
 
     /// `per_cpu_ptr(ptr, cpu)`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 2 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// let pcp = mm.nodes().next().unwrap().zones()[1].per_cpu_pageset();
+    /// assert_eq!(pcp.get(1).map(|p| p.lock.cpu()), Some(1)); // CPU 1's slot
+    /// assert!(pcp.get(2).is_none()); // only two CPUs
+    /// ```
     #[doc(alias = "per_cpu_ptr")]
     #[inline]
     pub fn get(&self, cpu: usize) -> Option<&T> {
@@ -74,12 +106,61 @@ impl<T> PerCpu<T> {
     }
 
     /// Number of CPUs with a slot.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 2 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::platform::Platform;
+    /// let pcp = mm.nodes().next().unwrap().zones()[1].per_cpu_pageset();
+    /// assert_eq!(pcp.nr_cpus(), mm.platform().nr_cpus());
+    /// ```
     #[inline]
     pub const fn nr_cpus(&self) -> usize {
         self.nr
     }
 
     /// Every CPU's slot, in CPU order.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 2 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// let pcp = mm.nodes().next().unwrap().zones()[1].per_cpu_pageset();
+    /// assert_eq!(pcp.iter().map(|p| p.lock.cpu()).collect::<Vec<_>>(), [0, 1]);
+    /// ```
     #[inline]
     pub fn iter(&self) -> impl Iterator<Item = &T> + '_ {
         (0..self.nr).filter_map(|c| self.get(c))

@@ -131,21 +131,51 @@ pub struct Watermarks {
 
 impl Watermarks {
     /// `min_wmark_pages`: includes the boost.
+    ///
+    /// ```
+    /// use oxmm::watermark::Watermarks;
+    /// let w = Watermarks { min: 100, low: 125, high: 150, promo: 175, boost: 20 };
+    /// assert_eq!(w.min(), 120);
+    /// assert_eq!(Watermarks { boost: 0, ..w }.min(), w.min); // no boost: the field
+    /// ```
     #[doc(alias = "min_wmark_pages")]
     pub const fn min(&self) -> u64 {
         self.min + self.boost
     }
     /// `low_wmark_pages`: includes the boost.
+    ///
+    /// ```
+    /// use oxmm::watermark::Watermarks;
+    /// let w = Watermarks { min: 100, low: 125, high: 150, promo: 175, boost: 20 };
+    /// assert_eq!(w.low(), 145);
+    /// assert_eq!(w.low() - w.min(), w.low - w.min); // the boost lifts every mark alike
+    /// ```
     #[doc(alias = "low_wmark_pages")]
     pub const fn low(&self) -> u64 {
         self.low + self.boost
     }
     /// `high_wmark_pages`: includes the boost.
+    ///
+    /// ```
+    /// use oxmm::watermark::zone_watermarks;
+    /// use oxmm::mmzone::ZoneType;
+    /// let mut w = zone_watermarks(ZoneType::Normal, 4_000_000, 4_000_000, 67584, 4, 10);
+    /// assert_eq!(w.high(), 25344);
+    /// w.boost = 1000;
+    /// assert_eq!(w.high(), 26344);
+    /// ```
     #[doc(alias = "high_wmark_pages")]
     pub const fn high(&self) -> u64 {
         self.high + self.boost
     }
     /// `promo_wmark_pages`: includes the boost.
+    ///
+    /// ```
+    /// use oxmm::watermark::Watermarks;
+    /// let w = Watermarks { min: 100, low: 125, high: 150, promo: 175, boost: 20 };
+    /// assert_eq!(w.promo(), 195);
+    /// assert_eq!(w.promo() - w.high(), w.high() - w.low()); // one more step above high
+    /// ```
     #[doc(alias = "promo_wmark_pages")]
     pub const fn promo(&self) -> u64 {
         self.promo + self.boost
