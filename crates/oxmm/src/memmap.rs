@@ -127,17 +127,36 @@ unsafe impl Sync for FlatView {}
 
 impl FlatView {
     /// A view of nothing.
+    ///
+    /// ```
+    /// use oxmm::memmap::FlatView;
+    /// let v = FlatView::EMPTY;
+    /// assert!(v.is_empty());
+    /// assert_eq!(v.len(), 0);
+    /// ```
     pub const EMPTY: FlatView = FlatView {
         base: NonNull::dangling(),
         len: 0,
     };
 
     /// How many memmap indices, from 0, the view covers.
+    ///
+    /// ```
+    /// use oxmm::memmap::FlatView;
+    /// let v = FlatView::EMPTY;
+    /// assert_eq!(v.len(), 0);
+    /// assert_eq!(v.len() == 0, v.is_empty());
+    /// ```
     pub const fn len(&self) -> u64 {
         self.len
     }
 
     /// Whether the view covers no index.
+    ///
+    /// ```
+    /// use oxmm::memmap::FlatView;
+    /// assert!(FlatView::EMPTY.is_empty());
+    /// ```
     pub const fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -162,6 +181,15 @@ impl FlatView {
 
 impl MemMap {
     /// A map with no sections.
+    ///
+    /// ```
+    /// use oxmm::memmap::MemMap;
+    /// use oxmm::types::PageGeometry;
+    /// let m = MemMap::empty(PageGeometry::default());
+    /// assert!(!m.is_accessible());
+    /// assert_eq!((m.nr_present_sections(), m.flat_pages()), (0, 0));
+    /// assert!(!m.pfn_valid(0) && m.index_of(0).is_none());
+    /// ```
     pub const fn empty(geo: PageGeometry) -> MemMap {
         MemMap {
             base: core::ptr::null_mut(),
@@ -186,6 +214,14 @@ impl MemMap {
 
     /// Bytes of the section table for `nr_sections` sections of which `nr_present` are
     /// present.
+    ///
+    /// ```
+    /// use oxmm::memmap::{MemMap, RankEntry};
+    /// // 4-byte ranks padded to 16 bytes, then one entry per present section.
+    /// assert_eq!(MemMap::table_bytes(4, 1), 16 + 16);
+    /// let entry = core::mem::size_of::<RankEntry>() as u64;
+    /// assert_eq!(MemMap::table_bytes(5, 2), 32 + 2 * entry);
+    /// ```
     pub const fn table_bytes(nr_sections: u64, nr_present: u64) -> u64 {
         let ranks = (nr_sections * 4).next_multiple_of(16);
         ranks + nr_present * size_of::<RankEntry>() as u64
@@ -322,18 +358,97 @@ impl MemMap {
     }
 
     /// Whether descriptors can be read and written (a Full boot on a real direct map).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::memmap::MemMap;
+    /// assert!(mm.memmap().is_accessible()); // a Full boot on a real direct map
+    /// assert!(!MemMap::empty(mm.geometry()).is_accessible());
+    /// ```
     #[inline]
     pub const fn is_accessible(&self) -> bool {
         self.accessible
     }
 
     /// Number of present sections.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// // A 64 MiB machine: one present 128 MiB section.
+    ///
+    /// let m = mm.memmap();
+    /// assert_eq!(m.nr_present_sections(), 1);
+    /// assert!(m.rank_entry(0).is_some() && m.rank_entry(1).is_none());
+    /// ```
     #[inline]
     pub const fn nr_present_sections(&self) -> u32 {
         self.nr_present
     }
 
     /// Physical address of the section table.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::memmap::MemMap;
+    /// // memblock-allocated: one rank and one entry, reserved.
+    /// let (table, size) = (mm.memmap().table(), MemMap::table_bytes(1, 1));
+    /// let reserved = mm.memblock().reserved().regions();
+    /// assert!(reserved.iter().any(|r| r.base == table && r.size == size));
+    /// ```
     #[inline]
     pub const fn table(&self) -> PhysAddr {
         self.table
@@ -364,6 +479,35 @@ impl MemMap {
     }
 
     /// The [`RankEntry`] of present section number `rank`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// // A 64 MiB machine: one present 128 MiB section.
+    ///
+    /// let e = mm.memmap().rank_entry(0).unwrap();
+    /// assert_eq!((e.section_nr, e.nid), (0, 0));
+    /// // The descriptors live in memblock-reserved memory.
+    /// assert!(mm.memblock().is_region_reserved(PhysAddr(e.memmap), 32));
+    /// assert_eq!(mm.memmap().rank_entry(1), None);
+    /// ```
     #[inline]
     pub fn rank_entry(&self, rank: u32) -> Option<RankEntry> {
         if rank >= self.acc_present {
@@ -375,12 +519,68 @@ impl MemMap {
     }
 
     /// `pfn_valid`: the pfn's section has a memmap.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// // A 64 MiB machine: one present 128 MiB section.
+    ///
+    /// let m = mm.memmap();
+    /// assert!(m.pfn_valid(0x100));
+    /// assert!(m.pfn_valid(0)); // not memory, but in a present section
+    /// assert!(!m.pfn_valid(0x8000)); // the next section has no memory
+    /// ```
     #[inline]
     pub fn pfn_valid(&self, pfn: u64) -> bool {
         self.rank_of_section(pfn >> self.section_shift).is_some()
     }
 
     /// The memmap index of `pfn` (its list-link value).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// // A 64 MiB machine: one present 128 MiB section.
+    ///
+    /// let m = mm.memmap();
+    /// assert_eq!(m.index_of(0x123), Some(0x123)); // rank 0 is section 0
+    /// assert_eq!(m.pfn_of(m.index_of(0x123).unwrap()), Some(0x123));
+    /// assert_eq!(m.index_of(0x8000), None);
+    /// ```
     #[inline]
     pub fn index_of(&self, pfn: u64) -> Option<u32> {
         if let Some((i, _)) = self.linear(pfn) {
@@ -398,6 +598,33 @@ impl MemMap {
     }
 
     /// The pfn of memmap index `idx`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::page::Page;
+    /// let m = mm.memmap();
+    /// let idx = m.index_of(0x2000).unwrap();
+    /// assert_eq!(m.pfn_of(idx), Some(0x2000));
+    /// assert_eq!(m.pfn_of(Page::NIL), None);
+    /// ```
     #[inline]
     pub fn pfn_of(&self, idx: u32) -> Option<u64> {
         let e = self.rank_entry(idx >> self.section_shift)?;
@@ -427,6 +654,35 @@ impl MemMap {
 
     /// `pfn_to_page`. Descriptors are written through their atomic fields, so a shared
     /// reference is all anyone needs (see [`Page`]).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// // 64 MiB from pfn 1: ZONE_DMA below 16 MiB, ZONE_DMA32 above.
+    /// let m = mm.memmap();
+    /// assert!(m.page(0).unwrap().is_reserved()); // not memory
+    /// let p = m.page(0x2000).unwrap();
+    /// assert_eq!((p.zone_idx(), p.nid()), (1, 0));
+    /// assert!(p.is_buddy()); // free since boot
+    /// assert!(m.page(0x8000).is_none());
+    /// ```
     #[doc(alias = "pfn_to_page")]
     #[inline]
     pub fn page(&self, pfn: u64) -> Option<&Page> {
@@ -479,6 +735,33 @@ impl MemMap {
     }
 
     /// The descriptor with memmap index `idx`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::page::Page;
+    /// let m = mm.memmap();
+    /// let idx = m.index_of(0x2000).unwrap();
+    /// assert!(core::ptr::eq(m.page_by_index(idx).unwrap(), m.page(0x2000).unwrap()));
+    /// assert!(m.page_by_index(Page::NIL).is_none());
+    /// ```
     #[inline]
     pub fn page_by_index(&self, idx: u32) -> Option<&Page> {
         let p = self.desc_ptr_by_index(idx)?;
@@ -579,6 +862,14 @@ impl MemMap {
     }
 
     /// The page geometry.
+    ///
+    /// ```
+    /// use oxmm::memmap::MemMap;
+    /// use oxmm::types::PageGeometry;
+    /// let g = PageGeometry::new(16).unwrap();
+    /// assert_eq!(MemMap::empty(g).geometry(), g);
+    /// assert_eq!(MemMap::empty(g).geometry().page_size(), 65536);
+    /// ```
     #[inline]
     pub const fn geometry(&self) -> PageGeometry {
         self.geo

@@ -102,6 +102,31 @@ impl<P: Platform> Mm<P> {
     /// Boot generic mm from an architecture-populated `memblock`: see the module docs.
     /// Log lines go to `log` in Linux's format for `cfg.log_format`. The per-node
     /// initialisation runs serially: see [`Mm::boot_with`].
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// let mut mb = Memblock::new();
+    /// mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// let mut cfg = BootConfig::new(Arch::X86_64);
+    /// cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// let log = &mut oxmm::printk::NullLog;
+    /// let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, log).unwrap();
+    /// assert_eq!(mm.max_pfn(), 0x4000);
+    /// assert!(mm.memmap().page(0x2000).unwrap().is_buddy()); // free memory on the free lists
+    /// ```
     pub fn boot(
         platform: P,
         memblock: Memblock,
@@ -362,6 +387,36 @@ impl<P: Platform> Mm<P> {
 
 impl<P: Platform> Mm<P> {
     /// `get_pfnblock_migratetype` for a pfn of zone `zi` of node `nid` (Full mode).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// // 64 MiB from pfn 1: ZONE_DMA below 16 MiB, ZONE_DMA32 above, no ZONE_NORMAL.
+    ///
+    /// use oxmm::mmzone::MigrateType;
+    /// use oxmm::types::NodeId;
+    /// // Boot frees memory in movable pageblocks.
+    /// let mt = mm.pageblock_migratetype(NodeId(0), 1, 0x2000);
+    /// assert_eq!(mt, Some(MigrateType::Movable));
+    /// assert_eq!(mm.pageblock_migratetype(NodeId(0), 1, 0x800), None); // below the zone
+    /// ```
     pub fn pageblock_migratetype(
         &self,
         nid: NodeId,
@@ -380,6 +435,34 @@ impl<P: Platform> Mm<P> {
 
 impl<P: Platform> Mm<P> {
     /// Online nodes in id order (`for_each_online_node`).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::types::NodeId;
+    /// // No NUMA description: node 0 holds everything.
+    /// let ids: Vec<NodeId> = mm.nodes().map(|n| n.nid()).collect();
+    /// assert_eq!(ids, [NodeId(0)]);
+    /// let managed: u64 = mm.nodes().map(|n| n.managed_pages()).sum();
+    /// assert_eq!(managed, mm.totalram_pages());
+    /// ```
     pub fn nodes(&self) -> impl Iterator<Item = &Node> + '_ {
         self.nodes
             .iter()
@@ -387,6 +470,32 @@ impl<P: Platform> Mm<P> {
     }
 
     /// `NODE_DATA(nid)` of an online node.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::types::NodeId;
+    /// assert_eq!(mm.node(NodeId(0)).unwrap().nid(), NodeId(0));
+    /// assert!(mm.node(NodeId(1)).is_none()); // offline
+    /// assert!(mm.node(NodeId(64)).is_none()); // beyond MAX_NUMNODES
+    /// ```
     #[doc(alias = "NODE_DATA")]
     pub fn node(&self, nid: NodeId) -> Option<&Node> {
         let i = nid.0 as usize;
@@ -395,6 +504,36 @@ impl<P: Platform> Mm<P> {
 
     /// The fallback zonelist of `nid` (`ZONELIST_FALLBACK`): nodes in fallback order,
     /// within each its populated zones from high to low.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// use oxmm::boot::CoreSize;
+    /// use oxmm::types::NodeId;
+    /// // ZONE_DMA, ZONE_DMA32 and, with movablecore=16M, ZONE_MOVABLE (index 3).
+    /// cfg.movablecore = Some(CoreSize::Bytes(16 << 20));
+    /// # let log = &mut oxmm::printk::NullLog;
+    /// let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, log).unwrap();
+    /// let zl: Vec<usize> = mm.zonelist(NodeId(0)).map(|z| z.zone_idx).collect();
+    /// assert_eq!(zl, [3, 1, 0]);
+    /// assert_eq!(mm.zonelist(NodeId(1)).count(), 0); // offline node
+    /// ```
     #[doc(alias = "node_zonelist")]
     pub fn zonelist(
         &self,
@@ -412,66 +551,410 @@ impl<P: Platform> Mm<P> {
     }
 
     /// memblock as boot left it (kept, like `CONFIG_ARCH_KEEP_MEMBLOCK`).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// // All of memory, and the memmap reserved.
+    /// assert_eq!(mm.memblock().memory().total_size(), (64 << 20) - 0x1000);
+    /// let memmap = mm.memmap().rank_entry(0).unwrap().memmap;
+    /// assert!(mm.memblock().is_region_reserved(PhysAddr(memmap), 1));
+    /// ```
     pub fn memblock(&self) -> &Memblock {
         &self.memblock
     }
 
     /// The page geometry.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::types::Pfn;
+    /// assert_eq!(mm.geometry(), cfg.geometry);
+    /// assert_eq!(mm.geometry().pfn_to_phys(Pfn(mm.max_pfn())), PhysAddr(64 << 20));
+    /// ```
     pub fn geometry(&self) -> PageGeometry {
         self.geo
     }
 
     /// The zone layout of the architecture.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::mmzone::ZoneLayout;
+    /// use oxmm::types::NodeId;
+    /// assert_eq!(mm.zone_layout(), ZoneLayout::X86_64);
+    /// let dma32 = mm.zone_layout().index_of(ZoneType::Dma32).unwrap();
+    /// assert!(mm.node(NodeId(0)).unwrap().zones()[dma32].is_populated());
+    /// ```
     pub fn zone_layout(&self) -> ZoneLayout {
         self.layout
     }
 
     /// The platform.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::platform::Platform;
+    /// use oxmm::types::Pfn;
+    /// // The direct map is the platform's: pfn 0 at its base.
+    /// assert_eq!(mm.page_address(Pfn(0)).0, mm.platform().direct_map_base() as u64);
+    /// assert_eq!(mm.platform().nr_cpus(), 1);
+    /// ```
     pub fn platform(&self) -> &P {
         &self.platform
     }
 
     /// How the machine was booted.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// assert_eq!(mm.mode(), BootMode::Full);
+    /// assert!(mm.memmap().is_accessible()); // descriptors written
+    /// ```
     pub fn mode(&self) -> BootMode {
         self.mode
     }
 
     /// The memory map (descriptors, pfn ↔ index).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// let m = mm.memmap();
+    /// let p = m.page(0x2000).unwrap();
+    /// assert_eq!(p.zone_idx(), mm.zone_layout().index_of(ZoneType::Dma32).unwrap());
+    /// assert_eq!(m.pfn_of(m.index_of(0x2000).unwrap()), Some(0x2000));
+    /// ```
     pub fn memmap(&self) -> &MemMap {
         &self.memmap
     }
 
     /// The memory map, for writing.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mut mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::gfp::Gfp;
+    /// let pfn = mm.alloc_pages(Gfp::KERNEL, 0).unwrap();
+    /// // With the machine borrowed exclusively, nothing else touches the descriptors.
+    /// mm.memmap_mut().page(pfn.0).unwrap().set_refcount(2);
+    /// assert_eq!(mm.memmap().page(pfn.0).unwrap().refcount(), 2);
+    /// ```
     pub fn memmap_mut(&mut self) -> &mut MemMap {
         &mut self.memmap
     }
 
     /// `vm_total_pages` as `build_all_zonelists` computed it.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// let present: u64 = mm.nodes().map(|n| n.present_pages()).sum();
+    /// assert!(mm.vm_total_pages() > 0 && mm.vm_total_pages() <= present);
+    /// ```
     pub fn vm_total_pages(&self) -> u64 {
         self.vm_total_pages
     }
 
     /// `page_group_by_mobility_disabled`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// // 64 MiB: enough pageblocks to group pages by mobility.
+    /// assert!(!mm.mobility_disabled());
+    /// assert!(mm.vm_total_pages() > 6 * mm.geometry().pageblock_nr_pages());
+    /// ```
     pub fn mobility_disabled(&self) -> bool {
         self.mobility_disabled
     }
 
     /// `policy_zone` (a zone index).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// // 64 MiB from pfn 1: ZONE_DMA below 16 MiB, ZONE_DMA32 above, no ZONE_NORMAL.
+    ///
+    /// // The highest populated zone.
+    /// assert_eq!(mm.policy_zone(), mm.zone_layout().index_of(ZoneType::Dma32).unwrap());
+    /// ```
     pub fn policy_zone(&self) -> usize {
         self.policy_zone
     }
 
     /// `totalcma_pages`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// use oxmm::boot::CmaArea;
+    /// use oxmm::mmzone::MigrateType;
+    /// use oxmm::types::NodeId;
+    /// // A 2 MiB CMA area at 32 MiB, reserved by the architecture.
+    /// let cma = [CmaArea { name: "reserved", base: PhysAddr(32 << 20), size: 2 << 20 }];
+    /// mb.reserve(cma[0].base, cma[0].size).unwrap();
+    /// cfg.cma = &cma;
+    /// # let log = &mut oxmm::printk::NullLog;
+    /// let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, log).unwrap();
+    /// assert_eq!(mm.totalcma_pages(), 512);
+    /// let mt = mm.pageblock_migratetype(NodeId(0), 1, (32 << 20) >> 12);
+    /// assert_eq!(mt, Some(MigrateType::Cma));
+    /// ```
     pub fn totalcma_pages(&self) -> u64 {
         self.totalcma
     }
 
     /// `totalram_pages`: managed pages of all zones.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// let present: u64 = mm.nodes().map(|n| n.present_pages()).sum();
+    /// // The 1 MiB memmap and a page of boot tables stay reserved.
+    /// assert_eq!(present - mm.totalram_pages(), 256 + 1);
+    /// assert!(mm.nr_free_pages() <= mm.totalram_pages());
+    /// ```
     pub fn totalram_pages(&self) -> u64 {
         self.nodes().map(|n| n.managed_pages()).sum()
     }
 
     /// `nr_free_pages`: `NR_FREE_PAGES` over all zones.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::gfp::Gfp;
+    /// let before = mm.nr_free_pages();
+    /// let pfn = mm.alloc_pages(Gfp::KERNEL, 4).unwrap(); // above the per-CPU lists' orders
+    /// assert_eq!(mm.nr_free_pages(), before - 16);
+    /// mm.free_pages(pfn, 4).unwrap();
+    /// assert_eq!(mm.nr_free_pages(), before);
+    /// ```
     pub fn nr_free_pages(&self) -> u64 {
         self.nodes()
             .flat_map(|n| n.zones().iter())
@@ -480,16 +963,97 @@ impl<P: Platform> Mm<P> {
     }
 
     /// `max_pfn`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// // Memory ends at 64 MiB.
+    /// assert_eq!(mm.max_pfn(), (64 << 20) >> 12);
+    /// assert!(mm.memmap().page(mm.max_pfn() - 1).is_some());
+    /// ```
     pub fn max_pfn(&self) -> u64 {
         self.max_pfn
     }
 
     /// `zone_movable_pfn[]` and friends.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// use oxmm::boot::CoreSize;
+    /// cfg.movablecore = Some(CoreSize::Bytes(16 << 20));
+    /// # let log = &mut oxmm::printk::NullLog;
+    /// let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, log).unwrap();
+    /// let mv = mm.movable_info();
+    /// // ZONE_MOVABLE takes the top 16 MiB of node 0, carved out of ZONE_DMA32.
+    /// assert_eq!(mv.zone_movable_pfn[0], mm.max_pfn() - ((16 << 20) >> 12));
+    /// assert_eq!(mv.movable_zone, mm.zone_layout().index_of(ZoneType::Dma32).unwrap());
+    /// ```
     pub fn movable_info(&self) -> &MovableInfo {
         &self.movable
     }
 
     /// `arch_zone_{lowest,highest}_possible_pfn`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// let r = mm.arch_zone_ranges();
+    /// // ZONE_DMA from the first pfn of memory to 16 MiB, ZONE_DMA32 to 64 MiB.
+    /// assert_eq!((r.lowest[0], r.highest[0]), (1, 0x1000));
+    /// assert_eq!((r.lowest[1], r.highest[1]), (0x1000, mm.max_pfn()));
+    /// assert_eq!(r.lowest[2], r.highest[2]); // ZONE_NORMAL empty
+    /// ```
     pub fn arch_zone_ranges(&self) -> &ArchZoneRanges {
         &self.ranges
     }
@@ -603,6 +1167,34 @@ impl<P: Platform> Mm<P> {
     /// `count` matches its lists. Only a Full boot has lists to walk; DescribeOnly checks
     /// counters. Each zone is checked under its lock and its CPUs' locks, so the check
     /// may run while other threads allocate.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::gfp::Gfp;
+    /// mm.check().unwrap();
+    /// // An allocated page marked as a free block is on no free list.
+    /// let pfn = mm.alloc_pages(Gfp::KERNEL, 0).unwrap();
+    /// mm.memmap().page(pfn.0).unwrap().set_buddy(0);
+    /// assert_eq!(mm.check().unwrap_err().what, "PageBuddy pages not on any free list");
+    /// ```
     pub fn check(&self) -> Result<(), CheckError> {
         let full = self.mode == BootMode::Full;
         let mut heads_on_lists = 0u64;

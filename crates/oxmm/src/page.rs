@@ -41,6 +41,15 @@ pub struct PageState {
 impl PageState {
     /// `__init_single_page`: flags cleared, zone and node set, refcount 1, untyped,
     /// unlinked.
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState};
+    /// let s = PageState::init_single(1, 3);
+    /// assert_eq!((s.zone_idx(), s.nid(), s.refcount), (1, 3, 1));
+    /// assert_eq!((s.next, s.prev), (Page::NIL, Page::NIL));
+    /// assert_eq!(s.page_type, Page::TYPE_NONE);
+    /// assert!(!s.is_reserved() && !s.is_buddy());
+    /// ```
     #[doc(alias = "__init_single_page")]
     #[inline]
     pub const fn init_single(zone_idx: usize, nid: u16) -> PageState {
@@ -56,30 +65,68 @@ impl PageState {
     }
 
     /// `page_zonenum`.
+    ///
+    /// ```
+    /// use oxmm::page::{PageState, ZONES_PGSHIFT};
+    /// assert_eq!(PageState::init_single(3, 1).zone_idx(), 3);
+    /// let s = PageState { flags: 1 << ZONES_PGSHIFT, ..Default::default() };
+    /// assert_eq!(s.zone_idx(), 1);
+    /// ```
     #[inline]
     pub const fn zone_idx(&self) -> usize {
         ((self.flags >> ZONES_PGSHIFT) & ZONES_MASK) as usize
     }
 
     /// `page_to_nid`.
+    ///
+    /// ```
+    /// use oxmm::page::{PageState, NODES_PGSHIFT};
+    /// assert_eq!(PageState::init_single(2, 63).nid(), 63);
+    /// let s = PageState { flags: 5 << NODES_PGSHIFT, ..Default::default() };
+    /// assert_eq!(s.nid(), 5);
+    /// ```
     #[inline]
     pub const fn nid(&self) -> u16 {
         ((self.flags >> NODES_PGSHIFT) & NODES_MASK) as u16
     }
 
     /// `PageReserved`.
+    ///
+    /// ```
+    /// use oxmm::page::{PageState, PG_RESERVED};
+    /// assert!(!PageState::init_single(0, 0).is_reserved());
+    /// let s = PageState { flags: PG_RESERVED, ..Default::default() };
+    /// assert!(s.is_reserved());
+    /// ```
     #[inline]
     pub const fn is_reserved(&self) -> bool {
         self.flags & PG_RESERVED != 0
     }
 
     /// `__SetPageReserved`.
+    ///
+    /// ```
+    /// use oxmm::page::PageState;
+    /// let mut s = PageState::init_single(2, 1);
+    /// s.set_reserved();
+    /// assert!(s.is_reserved());
+    /// assert_eq!((s.zone_idx(), s.nid()), (2, 1)); // zone and node kept
+    /// ```
     #[inline]
     pub fn set_reserved(&mut self) {
         self.flags |= PG_RESERVED;
     }
 
     /// `PageBuddy`.
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState};
+    /// let mut s = PageState::init_single(0, 0);
+    /// assert!(!s.is_buddy());
+    /// s.page_type = Page::TYPE_BUDDY;
+    /// assert!(s.is_buddy());
+    /// assert!(Page::new(s).is_buddy());
+    /// ```
     #[inline]
     pub const fn is_buddy(&self) -> bool {
         self.page_type == Page::TYPE_BUDDY
@@ -118,10 +165,32 @@ pub struct Page {
 
 /// `PG_reserved`: the page is not managed by the buddy allocator (holes, memblock
 /// reservations, the kernel image).
+///
+/// ```
+/// use oxmm::page::{Page, PageFlags, PageState, PG_RESERVED};
+/// let p = Page::new(PageState::default());
+/// p.set_reserved();
+/// assert_eq!(p.flags(), PG_RESERVED);
+/// assert_eq!(PageFlags(PG_RESERVED).to_string(), "0x1000(reserved|node=0|zone=0)");
+/// ```
 pub const PG_RESERVED: u64 = 1 << 12;
 /// `PG_head`: first page of a compound page.
+///
+/// ```
+/// use oxmm::page::{Page, PageFlags, PageState, PG_HEAD};
+/// let p = Page::new(PageState::init_single(0, 0));
+/// p.set_flags(p.flags() | PG_HEAD);
+/// assert!(p.is_head());
+/// assert_eq!(PageFlags(PG_HEAD).to_string(), "0x40(head|node=0|zone=0)");
+/// ```
 pub const PG_HEAD: u64 = 1 << 6;
 /// `PG_lru`: the page is on an LRU list.
+///
+/// ```
+/// use oxmm::page::{PageFlags, PageState, PG_HEAD, PG_LRU};
+/// let f = PageState::init_single(1, 0).flags | PG_LRU | PG_HEAD;
+/// assert_eq!(PageFlags(f).to_string(), format!("{f:#x}(lru|head|node=0|zone=1)"));
+/// ```
 pub const PG_LRU: u64 = 1 << 5;
 
 /// `page->flags` printed as Linux's `%pGp` does (`format_page_flags`, lib/vsprintf.c,
@@ -231,8 +300,22 @@ pub const fn flags_zone_idx(flags: u64) -> usize {
 }
 
 /// Bit position of the node id in `flags` (`NODES_PGSHIFT`); 6 bits for 64 nodes.
+///
+/// ```
+/// use oxmm::page::{PageState, NODES_PGSHIFT};
+/// use oxmm::types::MAX_NUMNODES;
+/// assert_eq!(1 << (64 - NODES_PGSHIFT), MAX_NUMNODES); // the top 6 bits
+/// assert_eq!(PageState::init_single(0, 5).flags >> NODES_PGSHIFT, 5);
+/// ```
 pub const NODES_PGSHIFT: u32 = 58;
 /// Bit position of the zone index in `flags` (`ZONES_PGSHIFT`); 3 bits.
+///
+/// ```
+/// use oxmm::mmzone::MAX_NR_ZONES;
+/// use oxmm::page::{PageState, ZONES_PGSHIFT, ZONES_WIDTH};
+/// assert!(MAX_NR_ZONES <= 1 << ZONES_WIDTH);
+/// assert_eq!(PageState::init_single(4, 0).flags, 4 << ZONES_PGSHIFT);
+/// ```
 pub const ZONES_PGSHIFT: u32 = 55;
 /// Bits of the zone index in `flags` (`ZONES_WIDTH`), just below the node id's, so
 /// that the two read together are the zone id ([`flags_zone_id`]).
@@ -260,14 +343,44 @@ pub const fn flags_zone_id(flags: u64) -> u16 {
 
 impl Page {
     /// The "no page" link value.
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState};
+    /// let p = Page::new(PageState::init_single(0, 0));
+    /// assert_eq!((p.next(), p.prev()), (Page::NIL, Page::NIL)); // on no list
+    /// ```
     pub const NIL: u32 = u32::MAX;
     /// `page_type` of an untyped page (Linux: `_mapcount == -1`).
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState};
+    /// assert_eq!(Page::TYPE_NONE as i32, -1); // _mapcount -1
+    /// let p = Page::new(PageState::init_single(0, 0));
+    /// p.set_buddy(2);
+    /// p.clear_buddy();
+    /// assert_eq!(p.page_type(), Page::TYPE_NONE);
+    /// ```
     pub const TYPE_NONE: u32 = u32::MAX;
     /// `PGTY_buddy << 24` (v6.12 `enum pagetype`): a free block's head page.
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState};
+    /// let p = Page::new(PageState::init_single(0, 0));
+    /// p.set_buddy(0);
+    /// assert_eq!(p.page_type(), Page::TYPE_BUDDY);
+    /// assert_eq!(Page::TYPE_BUDDY >> 24, 0xf0); // the type in the top byte
+    /// ```
     #[doc(alias = "PGTY_buddy")]
     pub const TYPE_BUDDY: u32 = 0xf0 << 24;
 
     /// A descriptor holding `s`.
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState};
+    /// let s = PageState::init_single(1, 2);
+    /// let p = Page::new(s);
+    /// assert_eq!(p.load(), s);
+    /// ```
     #[inline]
     pub const fn new(s: PageState) -> Page {
         Page {
@@ -282,6 +395,14 @@ impl Page {
 
     /// All fields at once (each read relaxed; not a consistent snapshot of a page
     /// someone else is changing).
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState};
+    /// let p = Page::new(PageState::init_single(1, 0));
+    /// p.set_refcount(0);
+    /// let s = p.load();
+    /// assert_eq!((s.refcount, s.zone_idx()), (0, 1));
+    /// ```
     #[inline]
     pub fn load(&self) -> PageState {
         PageState {
@@ -295,6 +416,15 @@ impl Page {
     }
 
     /// Overwrite all fields (the caller owns the page).
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState};
+    /// let p = Page::new(PageState::default());
+    /// let s = PageState::init_single(2, 3);
+    /// p.store(s);
+    /// assert_eq!(p.load(), s);
+    /// assert_eq!((p.zone_idx(), p.nid()), (2, 3));
+    /// ```
     #[inline]
     pub fn store(&self, s: PageState) {
         self.flags.store(s.flags, Relaxed);
@@ -306,18 +436,38 @@ impl Page {
     }
 
     /// `page->flags`.
+    ///
+    /// ```
+    /// use oxmm::page::{flags_nid, flags_zone_idx, Page, PageState};
+    /// let p = Page::new(PageState::init_single(2, 7));
+    /// assert_eq!((flags_zone_idx(p.flags()), flags_nid(p.flags())), (2, 7));
+    /// ```
     #[inline]
     pub fn flags(&self) -> u64 {
         self.flags.load(Relaxed)
     }
 
     /// Set `page->flags` (non-atomic `__SetPage*` style: the caller owns the page).
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState, PG_LRU};
+    /// let p = Page::new(PageState::init_single(1, 0));
+    /// p.set_flags(p.flags() | PG_LRU);
+    /// assert_eq!(p.flags() & PG_LRU, PG_LRU);
+    /// assert_eq!(p.zone_idx(), 1);
+    /// ```
     #[inline]
     pub fn set_flags(&self, v: u64) {
         self.flags.store(v, Relaxed)
     }
 
     /// `page_ref_count`.
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState};
+    /// let p = Page::new(PageState::init_single(0, 0));
+    /// assert_eq!(p.refcount(), 1); // __init_single_page: one reference
+    /// ```
     #[doc(alias = "page_ref_count")]
     #[inline]
     pub fn refcount(&self) -> u32 {
@@ -325,6 +475,14 @@ impl Page {
     }
 
     /// `set_page_count`.
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState};
+    /// let p = Page::new(PageState::init_single(0, 0));
+    /// p.set_refcount(0);
+    /// assert_eq!(p.refcount(), 0);
+    /// assert_eq!(p.load().refcount, 0);
+    /// ```
     #[doc(alias = "set_page_count")]
     #[inline]
     pub fn set_refcount(&self, v: u32) {
@@ -332,42 +490,96 @@ impl Page {
     }
 
     /// `page->page_type`.
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState};
+    /// let p = Page::new(PageState::init_single(0, 0));
+    /// assert_eq!(p.page_type(), Page::TYPE_NONE);
+    /// p.set_buddy(1);
+    /// assert_eq!(p.page_type(), Page::TYPE_BUDDY);
+    /// ```
     #[inline]
     pub fn page_type(&self) -> u32 {
         self.page_type.load(Relaxed)
     }
 
     /// Set `page->page_type`.
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState};
+    /// let p = Page::new(PageState::init_single(0, 0));
+    /// p.set_page_type(Page::TYPE_BUDDY);
+    /// assert!(p.is_buddy());
+    /// ```
     #[inline]
     pub fn set_page_type(&self, v: u32) {
         self.page_type.store(v, Relaxed)
     }
 
     /// The next list entry (memmap index).
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState};
+    /// let p = Page::new(PageState::init_single(0, 0));
+    /// assert_eq!(p.next(), Page::NIL);
+    /// p.set_next(42);
+    /// assert_eq!(p.next(), 42);
+    /// ```
     #[inline]
     pub fn next(&self) -> u32 {
         self.next.load(Relaxed)
     }
 
     /// Set the next list entry.
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState};
+    /// let p = Page::new(PageState::init_single(0, 0));
+    /// p.set_next(7);
+    /// assert_eq!(p.load().next, 7);
+    /// assert_eq!(p.prev(), Page::NIL); // the other link untouched
+    /// ```
     #[inline]
     pub fn set_next(&self, v: u32) {
         self.next.store(v, Relaxed)
     }
 
     /// The previous list entry (memmap index).
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState};
+    /// let p = Page::new(PageState::init_single(0, 0));
+    /// assert_eq!(p.prev(), Page::NIL);
+    /// p.set_prev(3);
+    /// assert_eq!(p.prev(), 3);
+    /// ```
     #[inline]
     pub fn prev(&self) -> u32 {
         self.prev.load(Relaxed)
     }
 
     /// Set the previous list entry.
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState};
+    /// let p = Page::new(PageState::init_single(0, 0));
+    /// p.set_prev(9);
+    /// assert_eq!(p.load().prev, 9);
+    /// assert_eq!(p.next(), Page::NIL); // the other link untouched
+    /// ```
     #[inline]
     pub fn set_prev(&self, v: u32) {
         self.prev.store(v, Relaxed)
     }
 
     /// `page_private`.
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState};
+    /// let p = Page::new(PageState::default());
+    /// p.set_buddy(4);
+    /// assert_eq!(p.private(), 4); // a free block's order
+    /// ```
     #[doc(alias = "page_private")]
     #[inline]
     pub fn private(&self) -> u64 {
@@ -375,6 +587,14 @@ impl Page {
     }
 
     /// `set_page_private`.
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState};
+    /// let p = Page::new(PageState::default());
+    /// p.set_private(0xabc);
+    /// assert_eq!(p.private(), 0xabc);
+    /// assert_eq!(p.load().private, 0xabc);
+    /// ```
     #[doc(alias = "set_page_private")]
     #[inline]
     pub fn set_private(&self, v: u64) {
@@ -383,6 +603,15 @@ impl Page {
 
     /// `page->private` read with acquire ordering: what a successful
     /// [`cmpxchg_private`](Self::cmpxchg_private) of another thread published is visible.
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState};
+    /// let p = Page::new(PageState::default());
+    /// std::thread::scope(|s| {
+    ///     s.spawn(|| p.cmpxchg_private(0, 7));
+    /// });
+    /// assert_eq!(p.private_acquire(), 7);
+    /// ```
     #[inline]
     pub fn private_acquire(&self) -> u64 {
         self.private.load(core::sync::atomic::Ordering::Acquire)
@@ -406,6 +635,13 @@ impl Page {
     }
 
     /// `page_zonenum`: the zone index stored in the flags.
+    ///
+    /// ```
+    /// use oxmm::page::{flags_zone_idx, Page, PageState};
+    /// let p = Page::new(PageState::init_single(3, 1));
+    /// assert_eq!(p.zone_idx(), 3);
+    /// assert_eq!(p.zone_idx(), flags_zone_idx(p.flags()));
+    /// ```
     #[doc(alias = "page_zonenum")]
     #[inline]
     pub fn zone_idx(&self) -> usize {
@@ -413,6 +649,13 @@ impl Page {
     }
 
     /// `page_to_nid`.
+    ///
+    /// ```
+    /// use oxmm::page::{flags_nid, Page, PageState};
+    /// let p = Page::new(PageState::init_single(3, 1));
+    /// assert_eq!(p.nid(), 1);
+    /// assert_eq!(p.nid(), flags_nid(p.flags()));
+    /// ```
     #[doc(alias = "page_to_nid")]
     #[inline]
     pub fn nid(&self) -> u16 {
@@ -420,6 +663,15 @@ impl Page {
     }
 
     /// `set_page_zone` + `set_page_node`.
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState};
+    /// let p = Page::new(PageState::init_single(1, 1));
+    /// p.set_reserved();
+    /// p.set_zone_nid(2, 5);
+    /// assert_eq!((p.zone_idx(), p.nid()), (2, 5));
+    /// assert!(p.is_reserved()); // the PG_* bits kept
+    /// ```
     #[inline]
     pub fn set_zone_nid(&self, zone_idx: usize, nid: u16) {
         let mut f = self.flags();
@@ -430,6 +682,14 @@ impl Page {
     }
 
     /// `PageReserved`.
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState, PG_RESERVED};
+    /// let p = Page::new(PageState::init_single(0, 0));
+    /// assert!(!p.is_reserved());
+    /// p.set_flags(p.flags() | PG_RESERVED);
+    /// assert!(p.is_reserved());
+    /// ```
     #[doc(alias = "PageReserved")]
     #[inline]
     pub fn is_reserved(&self) -> bool {
@@ -437,6 +697,14 @@ impl Page {
     }
 
     /// `__SetPageReserved`.
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState, PG_RESERVED};
+    /// let p = Page::new(PageState::init_single(2, 0));
+    /// p.set_reserved();
+    /// assert_eq!(p.flags() & PG_RESERVED, PG_RESERVED);
+    /// assert_eq!(p.zone_idx(), 2);
+    /// ```
     #[doc(alias = "__SetPageReserved")]
     #[inline]
     pub fn set_reserved(&self) {
@@ -444,6 +712,15 @@ impl Page {
     }
 
     /// `__ClearPageReserved`.
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState};
+    /// let p = Page::new(PageState::init_single(2, 1));
+    /// p.set_reserved();
+    /// p.clear_reserved();
+    /// assert!(!p.is_reserved());
+    /// assert_eq!(p.load(), PageState::init_single(2, 1));
+    /// ```
     #[doc(alias = "__ClearPageReserved")]
     #[inline]
     pub fn clear_reserved(&self) {
@@ -451,6 +728,14 @@ impl Page {
     }
 
     /// `PageHead`.
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState, PG_HEAD};
+    /// let p = Page::new(PageState::init_single(0, 0));
+    /// assert!(!p.is_head());
+    /// p.set_flags(p.flags() | PG_HEAD);
+    /// assert!(p.is_head());
+    /// ```
     #[doc(alias = "PageHead")]
     #[inline]
     pub fn is_head(&self) -> bool {
@@ -458,6 +743,14 @@ impl Page {
     }
 
     /// `PageBuddy`: head of a free block on a buddy list.
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState};
+    /// let p = Page::new(PageState::init_single(0, 0));
+    /// assert!(!p.is_buddy());
+    /// p.set_buddy(0);
+    /// assert!(p.is_buddy());
+    /// ```
     #[doc(alias = "PageBuddy")]
     #[inline]
     pub fn is_buddy(&self) -> bool {
@@ -465,6 +758,14 @@ impl Page {
     }
 
     /// `__SetPageBuddy` + `set_buddy_order`.
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState};
+    /// let p = Page::new(PageState::init_single(0, 0));
+    /// p.set_buddy(10);
+    /// assert!(p.is_buddy());
+    /// assert_eq!((p.buddy_order(), p.private()), (10, 10));
+    /// ```
     #[doc(alias = "set_buddy_order")]
     #[inline]
     pub fn set_buddy(&self, order: u32) {
@@ -473,6 +774,15 @@ impl Page {
     }
 
     /// `__ClearPageBuddy` + `set_page_private(page, 0)`.
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState};
+    /// let p = Page::new(PageState::init_single(0, 0));
+    /// p.set_buddy(3);
+    /// p.clear_buddy();
+    /// assert!(!p.is_buddy());
+    /// assert_eq!((p.page_type(), p.private()), (Page::TYPE_NONE, 0));
+    /// ```
     #[doc(alias = "__ClearPageBuddy")]
     #[inline]
     pub fn clear_buddy(&self) {
@@ -481,6 +791,14 @@ impl Page {
     }
 
     /// `buddy_order`: the order of a free block (meaningful only when [`is_buddy`](Self::is_buddy)).
+    ///
+    /// ```
+    /// use oxmm::page::{Page, PageState};
+    /// use oxmm::types::MAX_PAGE_ORDER;
+    /// let p = Page::new(PageState::init_single(0, 0));
+    /// p.set_buddy(MAX_PAGE_ORDER);
+    /// assert_eq!(p.buddy_order(), MAX_PAGE_ORDER as u64);
+    /// ```
     #[inline]
     pub fn buddy_order(&self) -> u64 {
         self.private()

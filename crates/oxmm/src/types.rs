@@ -64,15 +64,38 @@ pub struct NodeMask(pub u64);
 
 impl NodeMask {
     /// No nodes.
+    ///
+    /// ```
+    /// use oxmm::types::NodeMask;
+    /// assert!(NodeMask::EMPTY.is_empty());
+    /// assert_eq!(NodeMask::EMPTY.iter().count(), 0);
+    /// assert_eq!(NodeMask::EMPTY, NodeMask::default());
+    /// ```
     pub const EMPTY: NodeMask = NodeMask(0);
 
     /// `node_isset`.
+    ///
+    /// ```
+    /// use oxmm::types::{NodeId, NodeMask};
+    /// let m = NodeMask::EMPTY.with(NodeId(2));
+    /// assert!(m.contains(NodeId(2)));
+    /// assert!(!m.contains(NodeId(3)));
+    /// assert!(!NodeMask(u64::MAX).contains(NodeId(64))); // no such node
+    /// ```
     #[doc(alias = "node_isset")]
     pub const fn contains(&self, n: NodeId) -> bool {
         (n.0 as usize) < MAX_NUMNODES && self.0 & (1 << n.0) != 0
     }
 
     /// `node_set` (ids at or above [`MAX_NUMNODES`] are ignored).
+    ///
+    /// ```
+    /// use oxmm::types::{NodeId, NodeMask};
+    /// let m = NodeMask::EMPTY.with(NodeId(0)).with(NodeId(5));
+    /// assert_eq!(m, NodeMask(0b10_0001));
+    /// assert_eq!(m.with(NodeId(5)), m);
+    /// assert_eq!(m.with(NodeId(64)), m); // ignored
+    /// ```
     #[doc(alias = "node_set")]
     pub const fn with(self, n: NodeId) -> NodeMask {
         if (n.0 as usize) < MAX_NUMNODES {
@@ -83,17 +106,39 @@ impl NodeMask {
     }
 
     /// `nodes_weight`.
+    ///
+    /// ```
+    /// use oxmm::types::{NodeId, NodeMask};
+    /// let m = NodeMask::EMPTY.with(NodeId(1)).with(NodeId(4)).with(NodeId(1));
+    /// assert_eq!(m.weight(), 2);
+    /// assert_eq!(NodeMask::EMPTY.weight(), 0);
+    /// ```
     #[doc(alias = "nodes_weight")]
     pub const fn weight(&self) -> u32 {
         self.0.count_ones()
     }
 
     /// `nodes_empty`.
+    ///
+    /// ```
+    /// use oxmm::types::{NodeId, NodeMask};
+    /// assert!(NodeMask::EMPTY.is_empty());
+    /// assert!(!NodeMask::EMPTY.with(NodeId(0)).is_empty());
+    /// assert!(NodeMask::EMPTY.with(NodeId(99)).is_empty()); // out of range: not set
+    /// ```
     pub const fn is_empty(&self) -> bool {
         self.0 == 0
     }
 
     /// The nodes in id order (`for_each_node_mask`).
+    ///
+    /// ```
+    /// use oxmm::types::{NodeId, NodeMask};
+    /// let m = NodeMask::EMPTY.with(NodeId(7)).with(NodeId(2));
+    /// let ids: Vec<u16> = m.iter().map(|n| n.0).collect();
+    /// assert_eq!(ids, [2, 7]);
+    /// assert_eq!(m.iter().count() as u32, m.weight());
+    /// ```
     pub fn iter(&self) -> impl Iterator<Item = NodeId> + '_ {
         (0..MAX_NUMNODES as u16)
             .filter(|&i| self.0 & (1 << i) != 0)
@@ -228,6 +273,13 @@ impl Default for PageGeometry {
 
 impl PageGeometry {
     /// A geometry for `shift` (12, 14 or 16).
+    ///
+    /// ```
+    /// use oxmm::types::{BadPageShift, PageGeometry};
+    /// assert_eq!(PageGeometry::new(12), Ok(PageGeometry::default()));
+    /// assert_eq!(PageGeometry::new(14).unwrap().page_size(), 16 << 10);
+    /// assert_eq!(PageGeometry::new(13), Err(BadPageShift(13)));
+    /// ```
     pub const fn new(shift: u32) -> Result<Self, BadPageShift> {
         match shift {
             12 | 14 | 16 => Ok(PageGeometry::of(shift)),
@@ -236,30 +288,66 @@ impl PageGeometry {
     }
 
     /// `PAGE_SHIFT`.
+    ///
+    /// ```
+    /// use oxmm::types::PageGeometry;
+    /// assert_eq!(PageGeometry::default().shift(), 12);
+    /// let g = PageGeometry::new(16).unwrap();
+    /// assert_eq!(1 << g.shift(), g.page_size());
+    /// ```
     #[inline]
     pub const fn shift(self) -> u32 {
         self.shift
     }
 
     /// `PAGE_SIZE` in bytes.
+    ///
+    /// ```
+    /// use oxmm::types::PageGeometry;
+    /// assert_eq!(PageGeometry::default().page_size(), 4096);
+    /// assert_eq!(PageGeometry::new(14).unwrap().page_size(), 16384);
+    /// ```
     #[inline]
     pub const fn page_size(self) -> u64 {
         1 << self.shift
     }
 
     /// `PFN_DOWN`: the frame containing `addr`.
+    ///
+    /// ```
+    /// use oxmm::types::{PageGeometry, Pfn, PhysAddr};
+    /// let g = PageGeometry::default();
+    /// assert_eq!(g.phys_to_pfn(PhysAddr(0x1fff)), Pfn(1)); // rounds down
+    /// let g64 = PageGeometry::new(16).unwrap();
+    /// assert_eq!(g64.phys_to_pfn(PhysAddr(0x2_0000)), Pfn(2));
+    /// ```
     #[doc(alias = "PFN_DOWN")]
     pub const fn phys_to_pfn(self, addr: PhysAddr) -> Pfn {
         Pfn(addr.0 >> self.shift)
     }
 
     /// `PFN_UP`: the first frame starting at or above `addr`.
+    ///
+    /// ```
+    /// use oxmm::types::{PageGeometry, Pfn, PhysAddr};
+    /// let g = PageGeometry::default();
+    /// assert_eq!(g.phys_to_pfn_up(PhysAddr(0x1001)), Pfn(2));
+    /// // An aligned address gives the same frame as PFN_DOWN.
+    /// assert_eq!(g.phys_to_pfn_up(PhysAddr(0x2000)), g.phys_to_pfn(PhysAddr(0x2000)));
+    /// ```
     #[doc(alias = "PFN_UP")]
     pub const fn phys_to_pfn_up(self, addr: PhysAddr) -> Pfn {
         Pfn(addr.0.div_ceil(1 << self.shift))
     }
 
     /// `PFN_PHYS`: the address of the first byte of `pfn`.
+    ///
+    /// ```
+    /// use oxmm::types::{PageGeometry, Pfn, PhysAddr};
+    /// let g = PageGeometry::default();
+    /// assert_eq!(g.pfn_to_phys(Pfn(3)), PhysAddr(0x3000));
+    /// assert_eq!(g.phys_to_pfn(g.pfn_to_phys(Pfn(77))), Pfn(77));
+    /// ```
     #[doc(alias = "PFN_PHYS")]
     pub const fn pfn_to_phys(self, pfn: Pfn) -> PhysAddr {
         PhysAddr(pfn.0 << self.shift)
@@ -267,6 +355,13 @@ impl PageGeometry {
 
     /// `pageblock_order` when hugetlb is configured: `min(PMD_SHIFT - PAGE_SHIFT, MAX_PAGE_ORDER)`
     /// where a PMD maps `PAGE_SIZE / 8` entries (9 for 4 KiB pages, 11 → capped to 10 otherwise).
+    ///
+    /// ```
+    /// use oxmm::types::{PageGeometry, MAX_PAGE_ORDER};
+    /// assert_eq!(PageGeometry::default().pageblock_order(), 9); // a 2 MiB PMD
+    /// assert_eq!(PageGeometry::new(14).unwrap().pageblock_order(), MAX_PAGE_ORDER); // 11, capped
+    /// assert_eq!(PageGeometry::new(16).unwrap().pageblock_order(), MAX_PAGE_ORDER);
+    /// ```
     pub const fn pageblock_order(self) -> u32 {
         self.pageblock_order
     }
@@ -287,12 +382,27 @@ impl PageGeometry {
     }
 
     /// `pageblock_nr_pages`.
+    ///
+    /// ```
+    /// use oxmm::types::PageGeometry;
+    /// let g = PageGeometry::default();
+    /// assert_eq!(g.pageblock_nr_pages(), 512);
+    /// assert_eq!(g.pageblock_nr_pages() * g.page_size(), 2 << 20);
+    /// ```
     pub const fn pageblock_nr_pages(self) -> u64 {
         1 << self.pageblock_order()
     }
 
     /// SPARSEMEM section size in pages (`PAGES_PER_SECTION`): 128 MiB sections on x86-64
     /// and for 4 KiB arm64; 512 MiB for 64 KiB arm64 pages, 128 MiB for 16 KiB.
+    ///
+    /// ```
+    /// use oxmm::types::PageGeometry;
+    /// let g = PageGeometry::default();
+    /// assert_eq!(g.pages_per_section() * g.page_size(), 128 << 20);
+    /// let g64 = PageGeometry::new(16).unwrap();
+    /// assert_eq!(g64.pages_per_section() * g64.page_size(), 512 << 20);
+    /// ```
     pub const fn pages_per_section(self) -> u64 {
         let section_shift: u32 = if self.shift == 16 { 29 } else { 27 };
         1 << (section_shift - self.shift)
