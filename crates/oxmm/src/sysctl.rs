@@ -63,6 +63,14 @@ pub struct VmSysctl {
 
 impl VmSysctl {
     /// Linux's compile-time defaults.
+    ///
+    /// ```
+    /// use oxmm::{boot::ThpMode, mmzone::ZoneType, sysctl::VmSysctl};
+    /// let t = VmSysctl::new(ThpMode::Madvise);
+    /// assert_eq!((t.thp, t.khugepaged), (ThpMode::Madvise, false));
+    /// assert_eq!(t.watermark_boost_factor, 15000);
+    /// assert_eq!(t.lowmem_reserve_ratio[ZoneType::Dma as usize], 256);
+    /// ```
     pub fn new(thp: ThpMode) -> VmSysctl {
         VmSysctl {
             min_free_kbytes: MIN_FREE_KBYTES_DEFAULT,
@@ -173,6 +181,37 @@ impl<P: Platform> Mm<P> {
 
     /// `nr_free_buffer_pages`: Σ max(0, managed − high watermark) over the zones up to
     /// `gfp_zone(GFP_KERNEL)` of the calling CPU's zonelist.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig, ThpMode};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
+    /// # struct NoMem;
+    /// # impl oxmm::platform::Platform for NoMem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (1 << 30) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x100000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x100000);
+    /// # cfg.thp = ThpMode::Never;
+    /// # let log = &mut oxmm::printk::NullLog;
+    /// # let mut mm = Mm::boot(NoMem, mb, &cfg, BootMode::DescribeOnly, log).unwrap();
+    /// # let _ = (&mut mm, NodeId(0));
+    /// let n = mm.nr_free_buffer_pages();
+    /// // One node: its DMA, DMA32 and Normal zones, less their high watermarks.
+    /// let zones = mm.node(NodeId(0)).unwrap().zones();
+    /// let sum: u64 = zones[..3].iter().map(|z| z.managed_pages() - z.watermark.high()).sum();
+    /// assert_eq!(n, sum);
+    /// assert!(n > 0 && n < mm.totalram_pages());
+    /// ```
     pub fn nr_free_buffer_pages(&self) -> u64 {
         let normal = self.layout.index_of(ZoneType::Normal).unwrap_or(0);
         self.zonelist(self.numa_node_id())
@@ -186,6 +225,37 @@ impl<P: Platform> Mm<P> {
     /// watermarks, `lowmem_reserve`, then `khugepaged_min_free_kbytes_update`, which
     /// applies the THP recommendation only once khugepaged runs (see
     /// [`Mm::hugepage_init`], a later initcall).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig, ThpMode};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
+    /// # struct NoMem;
+    /// # impl oxmm::platform::Platform for NoMem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (1 << 30) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x100000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x100000);
+    /// # cfg.thp = ThpMode::Never;
+    /// # let log = &mut oxmm::printk::NullLog;
+    /// # let mut mm = Mm::boot(NoMem, mb, &cfg, BootMode::DescribeOnly, log).unwrap();
+    /// # let _ = (&mut mm, NodeId(0));
+    /// mm.init_per_zone_wmark_min(log);
+    /// // About 1 GiB of lowmem → about 4096 kB.
+    /// assert!((4000..=4096).contains(&mm.sysctl().min_free_kbytes));
+    /// let dma32 = mm.node(NodeId(0)).unwrap().zone(1).unwrap();
+    /// let w = dma32.watermark;
+    /// assert!(0 < w.min() && w.min() < w.low() && w.low() < w.high());
+    /// ```
     pub fn init_per_zone_wmark_min(&mut self, log: &mut dyn Log) {
         self.calculate_min_free_kbytes(log);
         self.setup_per_zone_wmarks();
@@ -274,6 +344,42 @@ impl<P: Platform> Mm<P> {
 
     /// `calculate_min_free_kbytes`: √(16 × lowmem kB), clamped to 128..=262144, unless a
     /// user value is at least as large (then a warning, as Linux prints it).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig, ThpMode};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
+    /// # struct NoMem;
+    /// # impl oxmm::platform::Platform for NoMem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (1 << 30) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x100000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x100000);
+    /// # cfg.thp = ThpMode::Never;
+    /// # let mut mm = Mm::boot(NoMem, mb, &cfg, BootMode::DescribeOnly, &mut oxmm::printk::NullLog).unwrap();
+    /// # let _ = (&mut mm, NodeId(0));
+    /// # use oxmm::printk::{Level, Log};
+    /// # struct Warnings(usize);
+    /// # impl Log for Warnings {
+    /// #     fn line(&mut self, l: Level, _: core::fmt::Arguments<'_>) { self.0 += (l == Level::Warning) as usize }
+    /// # }
+    /// let mut log = Warnings(0);
+    /// mm.calculate_min_free_kbytes(&mut log);
+    /// assert!((128..=262144).contains(&mm.sysctl().min_free_kbytes));
+    /// // A larger user value is kept, with a warning.
+    /// mm.set_min_free_kbytes(65536).unwrap();
+    /// mm.calculate_min_free_kbytes(&mut log);
+    /// assert_eq!((mm.sysctl().min_free_kbytes, log.0), (65536, 1));
+    /// ```
     pub fn calculate_min_free_kbytes(&mut self, log: &mut dyn Log) {
         let page_kb = self.geo.page_size() >> 10;
         let nfbp = self.nr_free_buffer_pages();
@@ -295,6 +401,37 @@ impl<P: Platform> Mm<P> {
     /// to keep 11 pageblocks per populated zone up to `gfp_zone(GFP_USER)` free (at most
     /// 5 % of lowmem), then recompute the watermarks; with THP off,
     /// `calculate_min_free_kbytes` and the watermarks again.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig, ThpMode};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
+    /// # struct NoMem;
+    /// # impl oxmm::platform::Platform for NoMem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (2 << 30) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x100000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x100000);
+    /// # cfg.thp = ThpMode::Always;
+    /// # let log = &mut oxmm::printk::NullLog;
+    /// # let mut mm = Mm::boot(NoMem, mb, &cfg, BootMode::DescribeOnly, log).unwrap();
+    /// # let _ = (&mut mm, NodeId(0));
+    /// mm.calculate_min_free_kbytes(log);
+    /// let plain = mm.sysctl().min_free_kbytes;
+    /// mm.set_recommended_min_free_kbytes(log);
+    /// // THP on, DMA + DMA32: 11 pageblocks of 2 MiB per zone, twice.
+    /// assert_eq!(mm.sysctl().min_free_kbytes, 45056);
+    /// assert!(plain < 45056);
+    /// ```
     pub fn set_recommended_min_free_kbytes(&mut self, log: &mut dyn Log) {
         if self.vm.thp == ThpMode::Never {
             self.calculate_min_free_kbytes(log);
@@ -331,6 +468,37 @@ impl<P: Platform> Mm<P> {
     /// `setup_per_zone_wmarks` (`__setup_per_zone_wmarks`): every zone's min/low/high/promo
     /// from `min_free_kbytes` and `watermark_scale_factor`, boost cleared; then
     /// `calculate_totalreserve_pages`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig, ThpMode};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
+    /// # struct NoMem;
+    /// # impl oxmm::platform::Platform for NoMem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (1 << 30) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x100000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x100000);
+    /// # cfg.thp = ThpMode::Never;
+    /// # let log = &mut oxmm::printk::NullLog;
+    /// # let mut mm = Mm::boot(NoMem, mb, &cfg, BootMode::DescribeOnly, log).unwrap();
+    /// # let _ = (&mut mm, NodeId(0));
+    /// mm.setup_per_zone_wmarks();
+    /// // The lowmem zones' min watermarks share min_free_kbytes (in pages) by size.
+    /// let pages_min = mm.sysctl().min_free_kbytes / 4;
+    /// let lowmem = &mm.node(NodeId(0)).unwrap().zones()[..3];
+    /// let sum: u64 = lowmem.iter().map(|z| z.watermark.min()).sum();
+    /// assert!(sum <= pages_min && sum + 3 > pages_min);
+    /// ```
     #[doc(alias = "__setup_per_zone_wmarks")]
     pub fn setup_per_zone_wmarks(&mut self) {
         let lowmem: u64 = self
@@ -360,6 +528,36 @@ impl<P: Platform> Mm<P> {
 
     /// `setup_per_zone_lowmem_reserve`: each node's `lowmem_reserve[][]` from the ratios;
     /// then `calculate_totalreserve_pages`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig, ThpMode};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
+    /// # struct NoMem;
+    /// # impl oxmm::platform::Platform for NoMem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (1 << 30) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x100000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x100000);
+    /// # cfg.thp = ThpMode::Never;
+    /// # let log = &mut oxmm::printk::NullLog;
+    /// # let mut mm = Mm::boot(NoMem, mb, &cfg, BootMode::DescribeOnly, log).unwrap();
+    /// # let _ = (&mut mm, NodeId(0));
+    /// mm.setup_per_zone_lowmem_reserve();
+    /// let zones = mm.node(NodeId(0)).unwrap().zones();
+    /// // DMA keeps DMA32's managed pages / 256 from DMA32 allocations.
+    /// assert_eq!(zones[0].lowmem_reserve[0], 0);
+    /// assert_eq!(zones[0].lowmem_reserve[1], zones[1].managed_pages() / 256);
+    /// ```
     pub fn setup_per_zone_lowmem_reserve(&mut self) {
         let mut ratio = [0u64; MAX_NR_ZONES];
         for (r, t) in ratio.iter_mut().zip(self.layout.zones()) {
@@ -384,6 +582,36 @@ impl<P: Platform> Mm<P> {
 
     /// `calculate_totalreserve_pages`: Σ over zones of min(max lowmem_reserve + high,
     /// managed).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig, ThpMode};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
+    /// # struct NoMem;
+    /// # impl oxmm::platform::Platform for NoMem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (1 << 30) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x100000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x100000);
+    /// # cfg.thp = ThpMode::Never;
+    /// # let log = &mut oxmm::printk::NullLog;
+    /// # let mut mm = Mm::boot(NoMem, mb, &cfg, BootMode::DescribeOnly, log).unwrap();
+    /// # let _ = (&mut mm, NodeId(0));
+    /// mm.calculate_totalreserve_pages();
+    /// let zones = || mm.node(NodeId(0)).unwrap().zones().iter();
+    /// let high: u64 = zones().map(|z| z.watermark.high()).sum();
+    /// let managed: u64 = zones().map(|z| z.managed_pages()).sum();
+    /// assert!(high < mm.totalreserve_pages() && mm.totalreserve_pages() < managed);
+    /// ```
     pub fn calculate_totalreserve_pages(&mut self) {
         self.vm.totalreserve_pages = self
             .nodes()
@@ -393,6 +621,33 @@ impl<P: Platform> Mm<P> {
     }
 
     /// `totalreserve_pages`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig, ThpMode};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
+    /// # struct NoMem;
+    /// # impl oxmm::platform::Platform for NoMem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (1 << 30) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x100000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x100000);
+    /// # cfg.thp = ThpMode::Never;
+    /// # let log = &mut oxmm::printk::NullLog;
+    /// # let mut mm = Mm::boot(NoMem, mb, &cfg, BootMode::DescribeOnly, log).unwrap();
+    /// # let _ = (&mut mm, NodeId(0));
+    /// assert_eq!(mm.totalreserve_pages(), mm.sysctl().totalreserve_pages);
+    /// assert!(mm.totalreserve_pages() > 0);
+    /// ```
     pub fn totalreserve_pages(&self) -> u64 {
         self.vm.totalreserve_pages
     }
@@ -434,6 +689,39 @@ impl<P: Platform> Mm<P> {
     }
 
     /// Write `vm.watermark_scale_factor` (1..=3000) and recompute the watermarks.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig, ThpMode};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
+    /// # struct NoMem;
+    /// # impl oxmm::platform::Platform for NoMem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (1 << 30) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x100000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x100000);
+    /// # cfg.thp = ThpMode::Never;
+    /// # let log = &mut oxmm::printk::NullLog;
+    /// # let mut mm = Mm::boot(NoMem, mb, &cfg, BootMode::DescribeOnly, log).unwrap();
+    /// # let _ = (&mut mm, NodeId(0));
+    /// let gap = |mm: &Mm<NoMem>| {
+    ///     let w = mm.node(NodeId(0)).unwrap().zone(1).unwrap().watermark;
+    ///     w.low() - w.min()
+    /// };
+    /// let before = gap(&mm);
+    /// mm.set_watermark_scale_factor(100).unwrap();
+    /// assert!(gap(&mm) > before);
+    /// assert!(mm.set_watermark_scale_factor(0).is_err());
+    /// ```
     #[doc(alias = "watermark_scale_factor_sysctl_handler")]
     pub fn set_watermark_scale_factor(&mut self, factor: i64) -> Result<(), SysctlError> {
         self.vm.watermark_scale_factor = check("watermark_scale_factor", factor, 1, 3000)?;
@@ -443,6 +731,35 @@ impl<P: Platform> Mm<P> {
 
     /// Write `vm.percpu_pagelist_high_fraction`: 0, or at least
     /// `MIN_PERCPU_PAGELIST_HIGH_FRACTION` (8); the per-CPU lists are resized.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig, ThpMode};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
+    /// # struct NoMem;
+    /// # impl oxmm::platform::Platform for NoMem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (1 << 30) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x100000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x100000);
+    /// # cfg.thp = ThpMode::Never;
+    /// # let log = &mut oxmm::printk::NullLog;
+    /// # let mut mm = Mm::boot(NoMem, mb, &cfg, BootMode::DescribeOnly, log).unwrap();
+    /// # let _ = (&mut mm, NodeId(0));
+    /// mm.set_percpu_pagelist_high_fraction(8).unwrap();
+    /// assert_eq!(mm.sysctl().percpu_pagelist_high_fraction, 8);
+    /// assert!(mm.set_percpu_pagelist_high_fraction(4).is_err());
+    /// mm.set_percpu_pagelist_high_fraction(0).unwrap();
+    /// ```
     #[doc(alias = "percpu_pagelist_high_fraction_sysctl_handler")]
     pub fn set_percpu_pagelist_high_fraction(&mut self, fraction: i64) -> Result<(), SysctlError> {
         let v = check("percpu_pagelist_high_fraction", fraction, 0, INT_MAX)?;
@@ -461,6 +778,36 @@ impl<P: Platform> Mm<P> {
     }
 
     /// Write `vm.watermark_boost_factor` (0..=INT_MAX); it only affects later boosts.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig, ThpMode};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
+    /// # struct NoMem;
+    /// # impl oxmm::platform::Platform for NoMem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (1 << 30) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x100000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x100000);
+    /// # cfg.thp = ThpMode::Never;
+    /// # let log = &mut oxmm::printk::NullLog;
+    /// # let mut mm = Mm::boot(NoMem, mb, &cfg, BootMode::DescribeOnly, log).unwrap();
+    /// # let _ = (&mut mm, NodeId(0));
+    /// use oxmm::sysctl::SysctlError;
+    /// mm.set_watermark_boost_factor(0).unwrap();
+    /// assert_eq!(mm.sysctl().watermark_boost_factor, 0);
+    /// let e = mm.set_watermark_boost_factor(-1).unwrap_err();
+    /// assert!(matches!(e, SysctlError::OutOfRange { value: -1, min: 0, .. }));
+    /// ```
     pub fn set_watermark_boost_factor(&mut self, factor: i64) -> Result<(), SysctlError> {
         self.vm.watermark_boost_factor = check("watermark_boost_factor", factor, 0, INT_MAX)?;
         Ok(())
@@ -469,6 +816,38 @@ impl<P: Platform> Mm<P> {
     /// Write `vm.lowmem_reserve_ratio`: the first `ratios.len()` entries of the
     /// configured zones (in zone-index order); values below 1 become 0, as in Linux.
     /// Then `setup_per_zone_lowmem_reserve`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig, ThpMode};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
+    /// # struct NoMem;
+    /// # impl oxmm::platform::Platform for NoMem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (1 << 30) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x100000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x100000);
+    /// # cfg.thp = ThpMode::Never;
+    /// # let log = &mut oxmm::printk::NullLog;
+    /// # let mut mm = Mm::boot(NoMem, mb, &cfg, BootMode::DescribeOnly, log).unwrap();
+    /// # let _ = (&mut mm, NodeId(0));
+    /// use oxmm::sysctl::SysctlError;
+    /// mm.set_lowmem_reserve_ratio(&[128]).unwrap();
+    /// assert_eq!(mm.sysctl().lowmem_reserve_ratio[ZoneType::Dma as usize], 128);
+    /// let zones = mm.node(NodeId(0)).unwrap().zones();
+    /// assert_eq!(zones[0].lowmem_reserve[1], zones[1].managed_pages() / 128);
+    /// let e = mm.set_lowmem_reserve_ratio(&[1; 6]).unwrap_err();
+    /// assert!(matches!(e, SysctlError::TooManyValues { given: 6, max: 5, .. }));
+    /// ```
     #[doc(alias = "lowmem_reserve_ratio_sysctl_handler")]
     pub fn set_lowmem_reserve_ratio(&mut self, ratios: &[i64]) -> Result<(), SysctlError> {
         let n = self.layout.len();

@@ -39,9 +39,27 @@ macro_rules! stat_enum {
 
         impl $name {
             /// Every item, in Linux's enum (and `/proc`) order.
+            ///
+            /// ```
+            #[doc = concat!("use ", module_path!(), "::{", stringify!($name), ", ", stringify!($count), "};")]
+            #[doc = concat!("let all = ", stringify!($name), "::ALL;")]
+            #[doc = concat!("assert_eq!(all.len(), ", stringify!($count), ");")]
+            /// // Each item sits at its discriminant.
+            /// assert!(all.iter().enumerate().all(|(i, &x)| x as usize == i));
+            /// ```
             pub const ALL: [$name; $count] = [$($name::$v,)*];
 
             /// The name Linux prints for this item (`vmstat_text[]`, or the sysfs file).
+            ///
+            /// ```
+            #[doc = concat!("use ", module_path!(), "::", stringify!($name), ";")]
+            #[doc = concat!("let first = ", stringify!($name), "::ALL[0];")]
+            /// assert_eq!(first.to_string(), first.name());
+            /// // Lower-case identifiers, as /proc and sysfs print them.
+            /// let ok = |b: u8| b == b'_' || b.is_ascii_lowercase() || b.is_ascii_digit();
+            #[doc = concat!("let names = ", stringify!($name), "::ALL.map(|i| i.name());")]
+            /// assert!(names.iter().all(|n| n.bytes().all(ok)));
+            /// ```
             pub const fn name(self) -> &'static str {
                 match self {
                     $($name::$v => $s,)*
@@ -49,6 +67,14 @@ macro_rules! stat_enum {
             }
 
             /// The item named `s`, if any.
+            ///
+            /// ```
+            #[doc = concat!("use ", module_path!(), "::", stringify!($name), ";")]
+            #[doc = concat!("for i in ", stringify!($name), "::ALL {")]
+            #[doc = concat!("    assert_eq!(", stringify!($name), "::from_name(i.name()), Some(i));")]
+            /// }
+            #[doc = concat!("assert_eq!(", stringify!($name), "::from_name(\"no_such_item\"), None);")]
+            /// ```
             pub fn from_name(s: &str) -> Option<$name> {
                 Self::ALL.into_iter().find(|i| i.name() == s)
             }
@@ -189,6 +215,13 @@ stat_enum!(
 
 impl NodeStatItem {
     /// `vmstat_item_in_bytes`: callers pass byte deltas; the counter holds pages.
+    ///
+    /// ```
+    /// use oxmm::vmstat::NodeStatItem;
+    /// assert!(NodeStatItem::NrSlabReclaimableB.in_bytes());
+    /// assert!(!NodeStatItem::NrKernelStackKb.in_bytes());
+    /// assert_eq!(NodeStatItem::ALL.iter().filter(|i| i.in_bytes()).count(), 2);
+    /// ```
     pub const fn in_bytes(self) -> bool {
         matches!(
             self,
@@ -198,6 +231,12 @@ impl NodeStatItem {
 
     /// `vmstat_item_print_in_thp`: counted in base pages, printed in PMD-sized pages
     /// (with transparent hugepages configured).
+    ///
+    /// ```
+    /// use oxmm::vmstat::NodeStatItem;
+    /// assert!(NodeStatItem::NrFilePmdmapped.print_in_thp());
+    /// assert!(!NodeStatItem::NrAnonMapped.print_in_thp());
+    /// ```
     pub const fn print_in_thp(self) -> bool {
         matches!(
             self,
@@ -487,6 +526,13 @@ pub const NR_VM_EVENT_ITEMS: usize = 118;
 
 impl VmEventItem {
     /// Every item, in `/proc/vmstat` order.
+    ///
+    /// ```
+    /// use oxmm::vmstat::VmEventItem;
+    /// assert_eq!(VmEventItem::ALL[0], VmEventItem::Pgpgin);
+    /// // Each item sits at its discriminant.
+    /// assert!(VmEventItem::ALL.iter().enumerate().all(|(i, &e)| e as usize == i));
+    /// ```
     pub const ALL: [VmEventItem; NR_VM_EVENT_ITEMS] = [
         VmEventItem::Pgpgin,
         VmEventItem::Pgpgout,
@@ -609,6 +655,12 @@ impl VmEventItem {
     ];
 
     /// The name `/proc/vmstat` prints (`vmstat_text[]`).
+    ///
+    /// ```
+    /// use oxmm::vmstat::VmEventItem;
+    /// assert_eq!(VmEventItem::PgstealKswapd.name(), "pgsteal_kswapd");
+    /// assert_eq!(VmEventItem::from_name(VmEventItem::OomKill.name()), Some(VmEventItem::OomKill));
+    /// ```
     pub const fn name(self) -> &'static str {
         match self {
             VmEventItem::Pgpgin => "pgpgin",
@@ -733,6 +785,14 @@ impl VmEventItem {
     }
 
     /// The zone kind of a per-zone item (`pgalloc_*`, `allocstall_*`, `pgskip_*`).
+    ///
+    /// ```
+    /// use oxmm::mmzone::ZoneType;
+    /// use oxmm::vmstat::VmEventItem;
+    /// assert_eq!(VmEventItem::AllocstallDma32.zone(), Some(ZoneType::Dma32));
+    /// assert_eq!(VmEventItem::PgskipMovable.zone(), Some(ZoneType::Movable));
+    /// assert_eq!(VmEventItem::Pgfree.zone(), None);
+    /// ```
     pub const fn zone(self) -> Option<ZoneType> {
         match self {
             VmEventItem::PgallocDma => Some(ZoneType::Dma),
@@ -760,6 +820,15 @@ impl VmEventItem {
 
 impl VmEventItem {
     /// `PGALLOC_<zone>`: the `pgalloc_*` item of a zone kind (`__count_zid_vm_events`).
+    ///
+    /// ```
+    /// use oxmm::mmzone::ZoneType;
+    /// use oxmm::vmstat::VmEventItem;
+    /// assert_eq!(VmEventItem::pgalloc(ZoneType::Dma).name(), "pgalloc_dma");
+    /// for t in ZoneType::ALL {
+    ///     assert_eq!(VmEventItem::pgalloc(t).zone(), Some(t));
+    /// }
+    /// ```
     pub const fn pgalloc(t: ZoneType) -> VmEventItem {
         match t {
             ZoneType::Dma => VmEventItem::PgallocDma,
@@ -784,6 +853,15 @@ impl VmEventItem {
 
     /// Whether `/proc/vmstat` shows the item on a machine whose zones are `layout`
     /// (a per-zone item only for a configured zone kind).
+    ///
+    /// ```
+    /// use oxmm::mmzone::ZoneLayout;
+    /// use oxmm::vmstat::VmEventItem;
+    /// assert!(VmEventItem::PgallocDma32.shown(&ZoneLayout::X86_64));
+    /// assert!(!VmEventItem::PgallocHigh.shown(&ZoneLayout::X86_64));
+    /// assert!(VmEventItem::PgallocHigh.shown(&ZoneLayout::IA32));
+    /// assert!(VmEventItem::Pgfree.shown(&ZoneLayout::X86_64));
+    /// ```
     pub fn shown(self, layout: &crate::mmzone::ZoneLayout) -> bool {
         match self.zone() {
             Some(t) => layout.has(t),
@@ -819,6 +897,12 @@ impl Default for ZoneVmStats {
 
 impl ZoneVmStats {
     /// Every counter zero.
+    ///
+    /// ```
+    /// use oxmm::vmstat::{ZoneStatItem, ZoneVmStats};
+    /// static STATS: ZoneVmStats = ZoneVmStats::new();
+    /// assert!(ZoneStatItem::ALL.iter().all(|&i| STATS.get(i) == 0));
+    /// ```
     pub const fn new() -> ZoneVmStats {
         ZoneVmStats {
             stat: [const { AtomicI64::new(0) }; NR_VM_ZONE_STAT_ITEMS],
@@ -827,21 +911,52 @@ impl ZoneVmStats {
     }
 
     /// The raw (possibly negative) value of a counter.
+    ///
+    /// ```
+    /// use oxmm::vmstat::{ZoneStatItem, ZoneVmStats};
+    /// let s = ZoneVmStats::new();
+    /// s.add(ZoneStatItem::NrZoneWritePending, -2);
+    /// assert_eq!(s.get(ZoneStatItem::NrZoneWritePending), -2);
+    /// ```
     pub fn get(&self, item: ZoneStatItem) -> i64 {
         self.stat[item as usize].load(Relaxed)
     }
 
     /// `mod_zone_page_state` on the stored counter.
+    ///
+    /// ```
+    /// use oxmm::vmstat::{ZoneStatItem, ZoneVmStats};
+    /// let s = ZoneVmStats::new();
+    /// s.add(ZoneStatItem::NrBounce, 5);
+    /// s.add(ZoneStatItem::NrBounce, -3);
+    /// assert_eq!(s.get(ZoneStatItem::NrBounce), 2);
+    /// ```
     pub fn add(&self, item: ZoneStatItem, delta: i64) {
         self.stat[item as usize].fetch_add(delta, Relaxed);
     }
 
     /// A NUMA event's count outside the per-CPU shares.
+    ///
+    /// ```
+    /// use oxmm::vmstat::{NumaStatItem, ZoneVmStats};
+    /// let s = ZoneVmStats::new();
+    /// s.count_numa(NumaStatItem::NumaMiss, 3);
+    /// assert_eq!(s.numa(NumaStatItem::NumaMiss), 3);
+    /// assert_eq!(s.numa(NumaStatItem::NumaHit), 0);
+    /// ```
     pub fn numa(&self, item: NumaStatItem) -> u64 {
         self.fallback.numa(item)
     }
 
     /// `__count_numa_events` where the zone has no per-CPU lists.
+    ///
+    /// ```
+    /// use oxmm::vmstat::{NumaStatItem, ZoneVmStats};
+    /// let s = ZoneVmStats::new();
+    /// s.count_numa(NumaStatItem::NumaForeign, 1);
+    /// s.count_numa(NumaStatItem::NumaForeign, 2);
+    /// assert_eq!(s.numa(NumaStatItem::NumaForeign), 3);
+    /// ```
     pub fn count_numa(&self, item: NumaStatItem, n: u64) {
         self.fallback.count_numa(item, n)
     }
@@ -869,6 +984,12 @@ impl Default for NodeVmStats {
 
 impl NodeVmStats {
     /// Every counter zero.
+    ///
+    /// ```
+    /// use oxmm::vmstat::{NodeStatItem, NodeVmStats};
+    /// static STATS: NodeVmStats = NodeVmStats::new();
+    /// assert!(NodeStatItem::ALL.iter().all(|&i| STATS.get(i) == 0));
+    /// ```
     pub const fn new() -> NodeVmStats {
         NodeVmStats {
             stat: [const { AtomicI64::new(0) }; NR_VM_NODE_STAT_ITEMS],
@@ -876,16 +997,39 @@ impl NodeVmStats {
     }
 
     /// The raw (possibly negative) value, in pages.
+    ///
+    /// ```
+    /// use oxmm::vmstat::{NodeStatItem, NodeVmStats};
+    /// let s = NodeVmStats::new();
+    /// s.add(NodeStatItem::NrIsolatedAnon, -1);
+    /// assert_eq!(s.get(NodeStatItem::NrIsolatedAnon), -1);
+    /// ```
     pub fn get(&self, item: NodeStatItem) -> i64 {
         self.stat[item as usize].load(Relaxed)
     }
 
     /// Add `pages` pages.
+    ///
+    /// ```
+    /// use oxmm::vmstat::{NodeStatItem, NodeVmStats};
+    /// let s = NodeVmStats::new();
+    /// s.add(NodeStatItem::NrShmem, 8);
+    /// s.add(NodeStatItem::NrShmem, -3);
+    /// assert_eq!(s.pages(NodeStatItem::NrShmem), 5);
+    /// ```
     pub fn add(&self, item: NodeStatItem, pages: i64) {
         self.stat[item as usize].fetch_add(pages, Relaxed);
     }
 
     /// `node_page_state_pages`: the value in pages, negatives read as 0.
+    ///
+    /// ```
+    /// use oxmm::vmstat::{NodeStatItem, NodeVmStats};
+    /// let s = NodeVmStats::new();
+    /// s.add(NodeStatItem::NrIsolatedFile, -4);
+    /// assert_eq!(s.get(NodeStatItem::NrIsolatedFile), -4);
+    /// assert_eq!(s.pages(NodeStatItem::NrIsolatedFile), 0);
+    /// ```
     pub fn pages(&self, item: NodeStatItem) -> u64 {
         self.get(item).max(0) as u64
     }
@@ -927,6 +1071,13 @@ impl Default for ZoneCpuStats {
 
 impl ZoneCpuStats {
     /// Every counter zero.
+    ///
+    /// ```
+    /// use oxmm::vmstat::{NumaStatItem, ZoneCpuStats};
+    /// static STATS: ZoneCpuStats = ZoneCpuStats::new();
+    /// assert_eq!((STATS.pgalloc(), STATS.pgfree()), (0, 0));
+    /// assert!(NumaStatItem::ALL.iter().all(|&i| STATS.numa(i) == 0));
+    /// ```
     pub const fn new() -> ZoneCpuStats {
         ZoneCpuStats {
             numa: [const { AtomicU64::new(0) }; NR_VM_NUMA_EVENT_ITEMS],
@@ -937,6 +1088,16 @@ impl ZoneCpuStats {
     }
 
     /// This CPU's count of a NUMA event on the zone.
+    ///
+    /// ```
+    /// use oxmm::vmstat::{NumaStatItem::*, ZoneCpuStats};
+    /// let s = ZoneCpuStats::new();
+    /// s.count_numa(NumaInterleave, 1);
+    /// // A local hit counts as both `numa_hit` and `numa_local`.
+    /// s.count_alloc_owned(0, true, true);
+    /// assert_eq!([s.numa(NumaInterleave), s.numa(NumaHit), s.numa(NumaLocal)], [1, 1, 1]);
+    /// assert_eq!(s.numa(NumaMiss), 0);
+    /// ```
     pub fn numa(&self, item: NumaStatItem) -> u64 {
         let n = self.numa[item as usize].load(Relaxed);
         let kinds =
@@ -951,26 +1112,66 @@ impl ZoneCpuStats {
     }
 
     /// Count a NUMA event.
+    ///
+    /// ```
+    /// use oxmm::vmstat::{NumaStatItem, ZoneCpuStats};
+    /// let s = ZoneCpuStats::new();
+    /// s.count_numa(NumaStatItem::NumaOther, 2);
+    /// s.count_numa(NumaStatItem::NumaOther, 1);
+    /// assert_eq!(s.numa(NumaStatItem::NumaOther), 3);
+    /// ```
     pub fn count_numa(&self, item: NumaStatItem, n: u64) {
         self.numa[item as usize].fetch_add(n, Relaxed);
     }
 
     /// Pages this CPU allocated from the zone (`PGALLOC_<zone>`'s share).
+    ///
+    /// ```
+    /// use oxmm::vmstat::ZoneCpuStats;
+    /// let s = ZoneCpuStats::new();
+    /// s.count_pgalloc(1);
+    /// // An order-3 allocation: 8 pages.
+    /// s.count_alloc_owned(3, true, true);
+    /// assert_eq!(s.pgalloc(), 9);
+    /// ```
     pub fn pgalloc(&self) -> u64 {
         self.pgalloc.load(Relaxed) + self.allocs.iter().map(|a| a.load(Relaxed)).sum::<u64>()
     }
 
     /// Count allocated pages.
+    ///
+    /// ```
+    /// use oxmm::vmstat::ZoneCpuStats;
+    /// let s = ZoneCpuStats::new();
+    /// s.count_pgalloc(4);
+    /// s.count_pgalloc(2);
+    /// assert_eq!((s.pgalloc(), s.pgfree()), (6, 0));
+    /// ```
     pub fn count_pgalloc(&self, n: u64) {
         self.pgalloc.fetch_add(n, Relaxed);
     }
 
     /// Pages this CPU freed to the zone (`PGFREE`'s share).
+    ///
+    /// ```
+    /// use oxmm::vmstat::ZoneCpuStats;
+    /// let s = ZoneCpuStats::new();
+    /// s.count_pgfree(3);
+    /// s.count_pgfree_owned(1);
+    /// assert_eq!(s.pgfree(), 4);
+    /// ```
     pub fn pgfree(&self) -> u64 {
         self.pgfree.load(Relaxed)
     }
 
     /// Count freed pages.
+    ///
+    /// ```
+    /// use oxmm::vmstat::ZoneCpuStats;
+    /// let s = ZoneCpuStats::new();
+    /// s.count_pgfree(16);
+    /// assert_eq!((s.pgfree(), s.pgalloc()), (16, 0));
+    /// ```
     pub fn count_pgfree(&self, n: u64) {
         self.pgfree.fetch_add(n, Relaxed);
     }
@@ -1075,6 +1276,12 @@ impl Default for VmEvents {
 
 impl VmEvents {
     /// Every counter zero.
+    ///
+    /// ```
+    /// use oxmm::vmstat::{VmEventItem, VmEvents};
+    /// static EVENTS: VmEvents = VmEvents::new();
+    /// assert!(VmEventItem::ALL.iter().all(|&i| EVENTS.get(i) == 0));
+    /// ```
     pub const fn new() -> VmEvents {
         VmEvents {
             ev: [const { AtomicU64::new(0) }; NR_VM_EVENT_ITEMS],
@@ -1082,12 +1289,29 @@ impl VmEvents {
     }
 
     /// `count_vm_events`.
+    ///
+    /// ```
+    /// use oxmm::vmstat::{VmEventItem, VmEvents};
+    /// let e = VmEvents::new();
+    /// e.count(VmEventItem::CompactStall, 1);
+    /// e.count(VmEventItem::CompactStall, 2);
+    /// assert_eq!(e.get(VmEventItem::CompactStall), 3);
+    /// assert_eq!(e.get(VmEventItem::CompactFail), 0);
+    /// ```
     #[doc(alias = "count_vm_events")]
     pub fn count(&self, item: VmEventItem, n: u64) {
         self.ev[item as usize].fetch_add(n, Relaxed);
     }
 
     /// The current count.
+    ///
+    /// ```
+    /// use oxmm::vmstat::{VmEventItem, VmEvents};
+    /// let e = VmEvents::new();
+    /// assert_eq!(e.get(VmEventItem::Pgfault), 0);
+    /// e.count(VmEventItem::Pgfault, 7);
+    /// assert_eq!(e.get(VmEventItem::Pgfault), 7);
+    /// ```
     pub fn get(&self, item: VmEventItem) -> u64 {
         self.ev[item as usize].load(Relaxed)
     }
@@ -1138,6 +1362,15 @@ pub struct DirtySysctl {
 
 impl DirtySysctl {
     /// Linux's defaults.
+    ///
+    /// ```
+    /// use oxmm::vmstat::{domain_dirty_limits, DirtySysctl};
+    /// let d = DirtySysctl::DEFAULT;
+    /// // No byte limits: the ratios, 20 % and 10 % of the dirtyable pages, apply.
+    /// assert_eq!((d.dirty_bytes, d.dirty_background_bytes), (0, 0));
+    /// let (thresh, bg) = domain_dirty_limits(100_000, 4096, &d);
+    /// assert!(thresh <= 20_000 && thresh > 19_900 && bg <= 10_000 && bg > 9_900);
+    /// ```
     pub const DEFAULT: DirtySysctl = DirtySysctl {
         dirty_ratio: 20,
         dirty_background_ratio: 10,
@@ -1320,6 +1553,13 @@ impl Default for VmGlobal {
 
 impl VmGlobal {
     /// Zero counters, default tunables.
+    ///
+    /// ```
+    /// use oxmm::vmstat::{DirtySysctl, VmEventItem, VmGlobal};
+    /// static GLOBAL: VmGlobal = VmGlobal::new();
+    /// assert_eq!(GLOBAL.events.get(VmEventItem::Pgfree), 0);
+    /// assert_eq!((GLOBAL.dirty, GLOBAL.vmalloc_total), (DirtySysctl::DEFAULT, 0));
+    /// ```
     pub const fn new() -> VmGlobal {
         VmGlobal {
             events: VmEvents::new(),
@@ -1446,6 +1686,35 @@ pub struct VmEventsView<'a, P: Platform> {
 
 impl<P: Platform> VmEventsView<'_, P> {
     /// The count of `item` over every CPU (`all_vm_events`).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::vmstat::VmEventItem;
+    /// let ev = mm.vm_events();
+    /// assert_eq!(ev.get(VmEventItem::OomKill), 0);
+    /// mm.count_vm_events(VmEventItem::OomKill, 1);
+    /// assert_eq!(ev.get(VmEventItem::OomKill), 1);
+    /// // Boot freed every managed page into the buddy allocator.
+    /// assert!(ev.get(VmEventItem::Pgfree) >= mm.totalram_pages());
+    /// ```
     pub fn get(&self, item: VmEventItem) -> u64 {
         self.mm.vm_event(item)
     }

@@ -25,6 +25,12 @@ pub(crate) struct ZoneBuddy<'a> {
 
 /// The free lists contradicted themselves (a link to no descriptor). Only a corrupted
 /// memory map produces it; `Mm::check` names the culprit.
+///
+/// ```
+/// use oxmm::page_alloc::{AllocError, Corrupt};
+/// // An allocation that meets corrupted lists fails with `Corrupted`.
+/// assert_eq!(AllocError::from(Corrupt), AllocError::Corrupted);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Corrupt;
 

@@ -786,36 +786,225 @@ pub struct PageBlock<'a, P: Platform> {
 
 impl<'a, P: Platform> PageBlock<'a, P> {
     /// The first page frame.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::gfp::Gfp;
+    /// let b = mm.alloc_block(Gfp::KERNEL, 2).unwrap();
+    /// // A buddy block is aligned to its size.
+    /// assert_eq!(b.pfn().0 % 4, 0);
+    /// assert_eq!(mm.virt_to_pfn(b.addr()), Ok(b.pfn()));
+    /// ```
     pub fn pfn(&self) -> Pfn {
         self.pfn
     }
 
     /// The order (the block has `1 << order` pages).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::gfp::Gfp;
+    /// let b = mm.alloc_block(Gfp::KERNEL, 3).unwrap();
+    /// assert_eq!(b.order(), 3);
+    /// assert_eq!(b.len(), 4096 << b.order());
+    /// ```
     pub fn order(&self) -> u32 {
         self.order
     }
 
     /// The block's size in bytes.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::gfp::Gfp;
+    /// let mut b = mm.alloc_block(Gfp::KERNEL, 2).unwrap();
+    /// assert_eq!(b.len(), 4 * 4096);
+    /// assert_eq!(b.as_mut_slice().len(), b.len());
+    /// ```
     pub fn len(&self) -> usize {
         (self.mm.geo.page_size() << self.order) as usize
     }
 
     /// Always false: a block has at least one page.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::gfp::Gfp;
+    /// let b = mm.alloc_block(Gfp::KERNEL, 0).unwrap();
+    /// assert!(!b.is_empty() && b.len() == 4096);
+    /// ```
     pub fn is_empty(&self) -> bool {
         false
     }
 
     /// The direct-map address of the first byte.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::gfp::Gfp;
+    /// use oxmm::types::Pfn;
+    /// let b = mm.alloc_block(Gfp::KERNEL, 1).unwrap();
+    /// assert_eq!(b.addr(), mm.page_address(b.pfn()));
+    /// // The direct map: pfn × page size past the base.
+    /// assert_eq!(b.addr().0 - mm.page_address(Pfn(0)).0, b.pfn().0 * 4096);
+    /// ```
     pub fn addr(&self) -> VirtAddr {
         self.mm.page_address(self.pfn)
     }
 
     /// A pointer to the first byte (through the direct map).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::gfp::Gfp;
+    /// let mut b = mm.alloc_block(Gfp::KERNEL | Gfp::ZERO, 0).unwrap();
+    /// assert_eq!(b.as_ptr() as u64, b.addr().0);
+    /// // SAFETY: the handle owns the block, and no slice of it is alive.
+    /// unsafe { b.as_ptr().add(5).write(9) };
+    /// assert_eq!(b.as_mut_slice()[5], 9);
+    /// ```
     pub fn as_ptr(&self) -> *mut u8 {
         self.addr().0 as *mut u8
     }
 
     /// The block's memory.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::gfp::Gfp;
+    /// let mut b = mm.alloc_block(Gfp::KERNEL | Gfp::ZERO, 1).unwrap();
+    /// let s = b.as_mut_slice();
+    /// assert_eq!(s.len(), 8192);
+    /// assert!(s.iter().all(|&x| x == 0)); // __GFP_ZERO
+    /// s.fill(0xaa);
+    /// assert!(b.as_mut_slice().iter().all(|&x| x == 0xaa));
+    /// ```
     pub fn as_mut_slice(&mut self) -> &mut [u8] {
         // SAFETY: the block came off the free lists of a Full boot, whose direct map
         // backs every managed page; this handle owns it exclusively until drop or
@@ -824,6 +1013,35 @@ impl<'a, P: Platform> PageBlock<'a, P> {
     }
 
     /// Give up ownership without freeing: the caller frees `(pfn, order)` later.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::gfp::Gfp;
+    /// let b = mm.alloc_block(Gfp::KERNEL, 1).unwrap();
+    /// let pfn = b.pfn();
+    /// let (raw, order) = b.into_raw();
+    /// assert_eq!((raw, order), (pfn, 1));
+    /// // Still allocated: the caller frees it.
+    /// mm.free_pages(raw, order).unwrap();
+    /// ```
     pub fn into_raw(self) -> (Pfn, u32) {
         let me = core::mem::ManuallyDrop::new(self);
         (me.pfn, me.order)
@@ -836,6 +1054,35 @@ impl<'a, P: Platform> PageBlock<'a, P> {
     /// `(pfn, order)` must be a block allocated from `mm` that nothing else owns or
     /// frees (typically one from [`PageBlock::into_raw`]); [`PageBlock::as_mut_slice`]
     /// hands out its memory.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::gfp::Gfp;
+    /// use oxmm::page_alloc::{entry::PageBlock, BadPageReason};
+    /// let (pfn, order) = mm.alloc_block(Gfp::KERNEL, 0).unwrap().into_raw();
+    /// // SAFETY: the block came from `mm`, and nothing else owns it.
+    /// let b = unsafe { PageBlock::from_raw(&mm, pfn, order) };
+    /// drop(b); // freed here, so a second free is refused
+    /// assert_eq!(mm.free_pages(pfn, order).unwrap_err().reason, BadPageReason::DoubleFree);
+    /// ```
     pub unsafe fn from_raw(mm: &'a Mm<P>, pfn: Pfn, order: u32) -> Self {
         PageBlock { mm, pfn, order }
     }

@@ -38,8 +38,75 @@ pub struct IsolateFlags(pub u32);
 impl IsolateFlags {
     /// `MEMORY_OFFLINE`: the caller offlines memory (Linux then lets HWPoison and
     /// PageOffline pages through; oxmm has neither kind, so it changes nothing here).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::mmzone::MigrateType;
+    /// use oxmm::page_alloc::isolate::IsolateFlags;
+    /// use oxmm::types::Pfn;
+    /// let (s, e, f) = (Pfn(0x3000), Pfn(0x3200), IsolateFlags::MEMORY_OFFLINE);
+    /// // With no HWPoison or PageOffline pages, the same as no flag.
+    /// mm.start_isolate_page_range(s, e, MigrateType::Movable, f).unwrap();
+    /// mm.test_pages_isolated(s, e, f).unwrap();
+    /// mm.undo_isolate_page_range(s, e, MigrateType::Movable).unwrap();
+    /// ```
     pub const MEMORY_OFFLINE: IsolateFlags = IsolateFlags(0x1);
     /// `REPORT_FAILURE`: dump the unmovable page that made isolation fail.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>, std::sync::atomic::AtomicUsize);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, _: core::fmt::Arguments<'_>) {
+    /// #         self.1.fetch_add(1, core::sync::atomic::Ordering::Relaxed);
+    /// #     }
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20], Default::default()), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use core::sync::atomic::Ordering::Relaxed;
+    /// use oxmm::{gfp::Gfp, mmzone::MigrateType, types::Pfn};
+    /// use oxmm::page_alloc::isolate::IsolateFlags;
+    /// let lines = || mm.platform().1.load(Relaxed);
+    /// let pfn = mm.alloc_pages(Gfp::KERNEL, 0).unwrap(); // unmovable
+    /// let (s, e) = (Pfn(pfn.0 & !511), Pfn((pfn.0 & !511) + 512)); // its pageblock
+    /// let isolate = |f| mm.start_isolate_page_range(s, e, MigrateType::Movable, f);
+    /// let before = lines();
+    /// assert!(isolate(IsolateFlags::default()).is_err());
+    /// assert_eq!(lines(), before);
+    /// assert!(isolate(IsolateFlags::REPORT_FAILURE).is_err());
+    /// assert!(lines() > before); // the unmovable page was dumped
+    /// ```
     pub const REPORT_FAILURE: IsolateFlags = IsolateFlags(0x2);
 
     /// Whether every bit of `o` is set.

@@ -32,6 +32,12 @@ pub struct MemInitKeys {
 
 impl MemInitKeys {
     /// Both off (the kernel's defaults without `CONFIG_INIT_ON_*_DEFAULT_ON`).
+    ///
+    /// ```
+    /// use oxmm::page_alloc::meminit::MemInitKeys;
+    /// static KEYS: MemInitKeys = MemInitKeys::new();
+    /// assert!(!KEYS.init_on_alloc() && !KEYS.init_on_free());
+    /// ```
     pub const fn new() -> MemInitKeys {
         MemInitKeys {
             alloc: AtomicBool::new(false),
@@ -39,16 +45,42 @@ impl MemInitKeys {
         }
     }
     /// Set both keys.
+    ///
+    /// ```
+    /// use oxmm::page_alloc::meminit::MemInitKeys;
+    /// let k = MemInitKeys::new();
+    /// k.set(false, true);
+    /// assert!(!k.init_on_alloc() && k.init_on_free());
+    /// k.set(true, true);
+    /// assert!(k.init_on_alloc() && k.init_on_free());
+    /// ```
     pub fn set(&self, init_on_alloc: bool, init_on_free: bool) {
         self.alloc.store(init_on_alloc, Relaxed);
         self.free.store(init_on_free, Relaxed);
     }
     /// `init_on_alloc`.
+    ///
+    /// ```
+    /// use oxmm::page_alloc::meminit::MemInitKeys;
+    /// let k = MemInitKeys::new();
+    /// assert!(!k.init_on_alloc());
+    /// k.set(true, false);
+    /// assert!(k.init_on_alloc());
+    /// ```
     #[inline(always)]
     pub fn init_on_alloc(&self) -> bool {
         self.alloc.load(Relaxed)
     }
     /// `init_on_free`.
+    ///
+    /// ```
+    /// use oxmm::page_alloc::meminit::MemInitKeys;
+    /// let k = MemInitKeys::new();
+    /// k.set(true, false);
+    /// assert!(!k.init_on_free());
+    /// k.set(false, true);
+    /// assert!(k.init_on_free());
+    /// ```
     #[inline(always)]
     pub fn init_on_free(&self) -> bool {
         self.free.load(Relaxed)

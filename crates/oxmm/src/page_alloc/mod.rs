@@ -314,6 +314,38 @@ impl<P: Platform> Mm<P> {
 
     /// `__alloc_pages(gfp, order, preferred_nid, nodemask)`: as
     /// [`Mm::alloc_pages_node`], restricted to the nodes of `nodemask` when given.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::gfp::Gfp;
+    /// use oxmm::page_alloc::{AllocError, NodeMask};
+    /// use oxmm::types::NodeId;
+    /// let node0 = NodeMask::EMPTY.with(NodeId(0));
+    /// let pfn = mm.alloc_pages_nodemask(NodeId(0), Gfp::KERNEL, 2, Some(&node0)).unwrap();
+    /// assert_eq!(pfn.0 % 4, 0); // aligned to its size
+    /// mm.free_pages(pfn, 2).unwrap();
+    /// // No node allowed: no zone to take from.
+    /// let r = mm.alloc_pages_nodemask(NodeId(0), Gfp::KERNEL, 0, Some(&NodeMask::EMPTY));
+    /// assert!(matches!(r, Err(AllocError::NoMemory { .. })));
+    /// ```
     #[doc(alias = "__alloc_pages")]
     #[inline]
     pub fn alloc_pages_nodemask(

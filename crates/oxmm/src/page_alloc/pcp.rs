@@ -54,8 +54,48 @@ pub const PCP_BATCH_SCALE_MAX: u32 = 5;
 /// ```
 pub const MIN_PERCPU_PAGELIST_HIGH_FRACTION: u64 = 8;
 /// `PCPF_PREV_FREE_HIGH_ORDER`: the previous free was of a high order.
+///
+/// ```
+/// # use oxmm::boot::{Arch, BootConfig};
+/// # use oxmm::memblock::Memblock;
+/// # use oxmm::mm::{BootMode, Mm};
+/// # use oxmm::mmzone::ZoneType;
+/// # use oxmm::types::{PhysAddr, VirtAddr};
+/// # struct Mem(Vec<u64>);
+/// # impl oxmm::platform::Platform for Mem {
+/// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+/// #     fn cpu_id(&self) -> usize { 0 }
+/// #     fn nr_cpus(&self) -> usize { 1 }
+/// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+/// # }
+/// # let mut mb = Memblock::new();
+/// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+/// # let mut cfg = BootConfig::new(Arch::X86_64);
+/// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+/// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+/// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+/// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+/// # let z = &mm.node(oxmm::types::NodeId(0)).unwrap().zones()[1]; // DMA32, where GFP_KERNEL goes
+/// use oxmm::gfp::Gfp;
+/// use oxmm::page_alloc::pcp::PCPF_PREV_FREE_HIGH_ORDER;
+/// let flags = || mm.pcp_state(z, 0).unwrap().flags;
+/// let a = mm.alloc_pages(Gfp::KERNEL, 1).unwrap();
+/// let b = mm.alloc_pages(Gfp::KERNEL, 0).unwrap();
+/// mm.free_pages(a, 1).unwrap();
+/// assert_ne!(flags() & PCPF_PREV_FREE_HIGH_ORDER, 0);
+/// mm.free_pages(b, 0).unwrap(); // an order-0 free clears it
+/// assert_eq!(flags() & PCPF_PREV_FREE_HIGH_ORDER, 0);
+/// ```
 pub const PCPF_PREV_FREE_HIGH_ORDER: u8 = 1 << 0;
 /// `PCPF_FREE_HIGH_BATCH`: the CPU's cache slice holds a batch of high-order frees.
+///
+/// ```
+/// use oxmm::page_alloc::pcp::{PagesetParams, PcpState};
+/// use oxmm::page_alloc::pcp::{PCPF_FREE_HIGH_BATCH, PCPF_PREV_FREE_HIGH_ORDER};
+/// // Another bit of the same `PcpState::flags` byte, clear on new lists.
+/// assert_eq!(PCPF_FREE_HIGH_BATCH & PCPF_PREV_FREE_HIGH_ORDER, 0);
+/// assert_eq!(PcpState::new(PagesetParams::BOOT).flags & PCPF_FREE_HIGH_BATCH, 0);
+/// ```
 pub const PCPF_FREE_HIGH_BATCH: u8 = 1 << 1;
 
 /// A zone's pageset parameters (`zone->pageset_high_min`, `pageset_high_max`,
@@ -78,6 +118,16 @@ pub struct PagesetParams {
 
 impl PagesetParams {
     /// `BOOT_PAGESET_HIGH` / `BOOT_PAGESET_BATCH`: lists effectively disabled.
+    ///
+    /// ```
+    /// use oxmm::mmzone::{Zone, ZoneType};
+    /// use oxmm::page_alloc::pcp::{PagesetParams, PcpState};
+    /// use oxmm::types::NodeId;
+    /// // A new zone's parameters, until its watermarks size them.
+    /// assert_eq!(Zone::new(ZoneType::Normal, 2, NodeId(0)).pageset_params(), PagesetParams::BOOT);
+    /// let s = PcpState::new(PagesetParams::BOOT);
+    /// assert_eq!((s.high_min, s.high_max, s.batch), (0, 0, 1));
+    /// ```
     pub const BOOT: PagesetParams = PagesetParams {
         high_min: 0,
         high_max: 0,
@@ -116,6 +166,15 @@ pub struct PcpState {
 
 impl PcpState {
     /// `per_cpu_pages_init` + `pageset_update`.
+    ///
+    /// ```
+    /// use oxmm::page_alloc::pcp::{PagesetParams, PcpState};
+    /// let s = PcpState::new(PagesetParams { high_min: 64, high_max: 512, batch: 63 });
+    /// assert_eq!((s.high_min, s.high_max, s.batch), (64, 512, 63));
+    /// // Empty, with `high` tuned later.
+    /// assert_eq!((s.count, s.high), (0, 0));
+    /// assert!(s.lists.iter().all(|l| l.is_empty()));
+    /// ```
     pub const fn new(p: PagesetParams) -> PcpState {
         PcpState {
             count: 0,
@@ -162,6 +221,14 @@ pub struct PerCpuPages {
 
 impl PerCpuPages {
     /// CPU `cpu`'s lists with parameters `p`, empty, of a zone on its node.
+    ///
+    /// ```
+    /// use oxmm::page_alloc::pcp::{PagesetParams, PerCpuPages};
+    /// let p = PerCpuPages::new(2, PagesetParams::BOOT);
+    /// assert!(p.local);
+    /// assert_eq!(p.lock.cpu(), 2);
+    /// assert_eq!((p.stats.pgalloc(), p.shared_stats.pgfree()), (0, 0));
+    /// ```
     pub const fn new(cpu: usize, p: PagesetParams) -> PerCpuPages {
         PerCpuPages::new_on(cpu, p, true)
     }
@@ -811,6 +878,37 @@ impl<P: Platform> Mm<P> {
 
     /// `drain_pages_zone`: empty CPU `cpu`'s lists of `zone` into the buddy lists (a
     /// batch at a time, so other CPUs get the zone lock in between).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let z = &mm.node(oxmm::types::NodeId(0)).unwrap().zones()[1]; // DMA32, where GFP_KERNEL goes
+    /// use oxmm::gfp::Gfp;
+    /// let pfn = mm.alloc_pages(Gfp::KERNEL, 0).unwrap();
+    /// mm.free_pages(pfn, 0).unwrap(); // onto CPU 0's list
+    /// let (count, free) = (mm.pcp_state(z, 0).unwrap().count, z.free_pages());
+    /// assert!(count > 0);
+    /// mm.drain_pages_zone(0, z).unwrap();
+    /// assert_eq!(mm.pcp_state(z, 0).unwrap().count, 0);
+    /// assert_eq!(z.free_pages(), free + count as u64);
+    /// ```
     pub fn drain_pages_zone(&self, cpu: usize, zone: &Zone) -> Result<(), Corrupt> {
         let Some(pcp) = zone.pcp.get(cpu) else {
             return Ok(());
@@ -827,6 +925,34 @@ impl<P: Platform> Mm<P> {
     }
 
     /// `drain_local_pages` / `drain_pages`: empty CPU `cpu`'s lists of every zone.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::gfp::Gfp;
+    /// let pfn = mm.alloc_pages(Gfp::KERNEL, 0).unwrap();
+    /// mm.free_pages(pfn, 0).unwrap();
+    /// assert!(mm.nr_pcp_pages() > 0);
+    /// mm.drain_pages(0).unwrap(); // the only CPU
+    /// assert_eq!(mm.nr_pcp_pages(), 0);
+    /// ```
     pub fn drain_pages(&self, cpu: usize) -> Result<(), Corrupt> {
         for n in self.nodes() {
             for z in n.zones().iter().filter(|z| z.is_populated()) {
@@ -839,6 +965,35 @@ impl<P: Platform> Mm<P> {
     /// `drain_all_pages`: empty every CPU's lists of `zone` (all zones with `None`).
     /// Where CPUs have owners, each zone's lists are closed to them all at once, so one
     /// barrier serves every CPU (Linux queues the drain on every CPU at once too).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::gfp::Gfp;
+    /// let pfn = mm.alloc_pages(Gfp::KERNEL, 1).unwrap();
+    /// mm.free_pages(pfn, 1).unwrap();
+    /// let (free, pcp) = (mm.nr_free_pages(), mm.nr_pcp_pages());
+    /// mm.drain_all_pages(None).unwrap();
+    /// assert_eq!(mm.nr_pcp_pages(), 0);
+    /// assert_eq!(mm.nr_free_pages(), free + pcp);
+    /// ```
     pub fn drain_all_pages(&self, zone: Option<&Zone>) -> Result<(), Corrupt> {
         if self.platform.cpu_ownership() {
             return match zone {
@@ -891,6 +1046,37 @@ impl<P: Platform> Mm<P> {
     /// and each free gives it straight back, so the zone behaves as if it had no
     /// per-CPU lists (memory offlining and `alloc_contig_range` rely on this). A later
     /// watermark or `percpu_pagelist_high_fraction` change re-sizes the lists.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let z = &mm.node(oxmm::types::NodeId(0)).unwrap().zones()[1]; // DMA32, where GFP_KERNEL goes
+    /// use oxmm::gfp::Gfp;
+    /// mm.zone_pcp_disable(z).unwrap();
+    /// assert_eq!(mm.pcp_state(z, 0).unwrap().batch, 1);
+    /// // A free goes straight back to the buddy lists.
+    /// let pfn = mm.alloc_pages(Gfp::KERNEL, 0).unwrap();
+    /// mm.free_pages(pfn, 0).unwrap();
+    /// assert_eq!(mm.pcp_state(z, 0).unwrap().count, 0);
+    /// mm.zone_pcp_enable(z);
+    /// ```
     pub fn zone_pcp_disable(&self, zone: &Zone) -> Result<(), Corrupt> {
         for pcp in zone.pcp.iter() {
             let mut st = pcp.lock.lock_cpu(&self.platform);
@@ -905,6 +1091,36 @@ impl<P: Platform> Mm<P> {
     }
 
     /// `zone_pcp_enable`: back to the zone's computed pageset parameters.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let z = &mm.node(oxmm::types::NodeId(0)).unwrap().zones()[1]; // DMA32, where GFP_KERNEL goes
+    /// mm.zone_pcp_disable(z).unwrap();
+    /// assert_eq!(mm.pcp_state(z, 0).unwrap().high_max, 0);
+    /// mm.zone_pcp_enable(z);
+    /// let (p, st) = (z.pageset_params(), mm.pcp_state(z, 0).unwrap());
+    /// assert!(st.high_max > 0);
+    /// assert_eq!((st.high_min as u32, st.high_max as u32), (p.high_min, p.high_max));
+    /// assert_eq!(st.batch as u32, p.batch);
+    /// ```
     pub fn zone_pcp_enable(&self, zone: &Zone) {
         let p = zone.pageset;
         for pcp in zone.pcp.iter() {
@@ -916,6 +1132,33 @@ impl<P: Platform> Mm<P> {
     }
 
     /// [`Mm::zone_pcp_disable`] for every populated zone.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// mm.pcp_disable_all().unwrap();
+    /// assert_eq!(mm.nr_pcp_pages(), 0);
+    /// for z in mm.nodes().flat_map(|n| n.zones()).filter(|z| z.is_populated()) {
+    ///     assert_eq!(mm.pcp_state(z, 0).unwrap().high_max, 0);
+    /// }
+    /// ```
     pub fn pcp_disable_all(&self) -> Result<(), Corrupt> {
         for n in self.nodes() {
             for z in n.zones() {
@@ -1050,12 +1293,66 @@ impl<P: Platform> Mm<P> {
     }
 
     /// `pcpu_nr_pages`: pages the per-CPU areas hold (meminfo's `Percpu`).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// // The lists of each populated zone (DMA, DMA32) live in pages of their own.
+    /// assert!(mm.percpu_pages() >= 2);
+    /// assert_eq!(mm.meminfo_values().percpu, mm.percpu_pages() * 4);
+    /// ```
     #[doc(alias = "pcpu_nr_pages")]
     pub fn percpu_pages(&self) -> u64 {
         self.pcpu_pages
     }
 
     /// Pages on every CPU's lists of every zone (Linux's `free_pcp` in `show_mem`).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::gfp::Gfp;
+    /// let pfn = mm.alloc_pages(Gfp::KERNEL, 0).unwrap();
+    /// mm.free_pages(pfn, 0).unwrap();
+    /// let zones = mm.nodes().flat_map(|n| n.zones());
+    /// let sum: i32 = zones.filter_map(|z| mm.pcp_state(z, 0).map(|st| st.count)).sum();
+    /// assert_eq!(mm.nr_pcp_pages(), sum as u64);
+    /// assert!(sum > 0);
+    /// ```
     pub fn nr_pcp_pages(&self) -> u64 {
         self.nodes()
             .flat_map(|n| n.zones().iter())

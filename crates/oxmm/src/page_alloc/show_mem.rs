@@ -58,6 +58,40 @@ impl<P: Platform> Mm<P> {
     /// per-CPU pages, its `lowmem_reserve[]`, then its free blocks per order with their
     /// migrate types. Zones above the request's highest zone are skipped, as Linux's
     /// `show_mem_node_skip` filter does.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>, std::sync::Mutex<Vec<String>>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// #     fn printk(&self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) {
+    /// #         self.1.lock().unwrap().push(a.to_string());
+    /// #     }
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20], Default::default()), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::gfp::Gfp;
+    /// mm.show_free_areas(Gfp::KERNEL | Gfp::DMA);
+    /// let log = mm.platform().1.lock().unwrap();
+    /// assert_eq!(log[0], "Mem-Info:");
+    /// assert!(log[1].starts_with("Node 0 DMA free:"));
+    /// // GFP_DMA's highest zone is DMA: DMA32 is skipped.
+    /// assert!(!log.iter().any(|l| l.contains("DMA32")));
+    /// let dma = &mm.node(oxmm::types::NodeId(0)).unwrap().zones()[0];
+    /// assert!(log.last().unwrap().ends_with(&format!("= {}kB", dma.free_pages() * 4)));
+    /// ```
     pub fn show_free_areas(&self, gfp: Gfp) {
         let kb = self.geo.page_size() >> 10;
         let max_zone = gfp

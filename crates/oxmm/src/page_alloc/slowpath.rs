@@ -151,6 +151,41 @@ fn is_gave_up(e: &AllocError) -> bool {
 
 impl<P: Platform> Mm<P> {
     /// Install the slow path's hooks (kswapd, reclaim, compaction, OOM).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mut mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+    /// use oxmm::{gfp::Gfp, page_alloc::AllocHooks, types::NodeId};
+    /// struct Kswapd(AtomicU32);
+    /// impl AllocHooks for Kswapd {
+    ///     fn wakeup_kswapd(&self, _: NodeId, _: usize, _: u32, _: usize) {
+    ///         self.0.fetch_add(1, Relaxed);
+    ///     }
+    /// }
+    /// static HOOKS: Kswapd = Kswapd(AtomicU32::new(0));
+    /// mm.set_alloc_hooks(&HOOKS);
+    /// while mm.alloc_pages(Gfp::KERNEL, 10).is_ok() {}
+    /// // Below the low watermark, the slow path woke kswapd.
+    /// assert!(HOOKS.0.load(Relaxed) > 0);
+    /// ```
     pub fn set_alloc_hooks(&mut self, hooks: &'static dyn AllocHooks) {
         self.hooks = hooks;
     }

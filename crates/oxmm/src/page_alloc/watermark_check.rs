@@ -29,47 +29,190 @@ pub struct AllocFlags(pub u32);
 
 impl AllocFlags {
     /// `ALLOC_WMARK_MIN`: check against the min watermark.
+    ///
+    /// ```
+    /// use oxmm::gfp::Gfp;
+    /// use oxmm::page_alloc::watermark_check::{gfp_to_alloc_flags, AllocFlags};
+    /// // No bits: every flag set contains it, and the slow path checks the min watermark.
+    /// assert!(AllocFlags::CMA.contains(AllocFlags::WMARK_MIN));
+    /// assert_eq!(gfp_to_alloc_flags(Gfp::KERNEL, 0, false, false).wmark_index(), 0);
+    /// ```
     pub const WMARK_MIN: AllocFlags = AllocFlags(0);
     /// `ALLOC_WMARK_LOW`.
+    ///
+    /// ```
+    /// use oxmm::mmzone::{Zone, ZoneType};
+    /// use oxmm::page_alloc::watermark_check::{wmark_pages, AllocFlags};
+    /// use oxmm::types::NodeId;
+    /// let mut z = Zone::new(ZoneType::Normal, 2, NodeId(0));
+    /// z.watermark.low = 100;
+    /// let f = AllocFlags::WMARK_LOW | AllocFlags::CMA;
+    /// assert_eq!(wmark_pages(&z, f.wmark_index()), 100);
+    /// ```
     pub const WMARK_LOW: AllocFlags = AllocFlags(1);
     /// `ALLOC_WMARK_HIGH`.
+    ///
+    /// ```
+    /// use oxmm::page_alloc::watermark_check::AllocFlags;
+    /// assert_eq!((AllocFlags::WMARK_HIGH | AllocFlags::KSWAPD).wmark_index(), 2);
+    /// assert!(AllocFlags::WMARK_MASK.contains(AllocFlags::WMARK_HIGH));
+    /// ```
     pub const WMARK_HIGH: AllocFlags = AllocFlags(2);
     /// `ALLOC_WMARK_MASK`: the watermark index bits.
+    ///
+    /// ```
+    /// use oxmm::page_alloc::watermark_check::AllocFlags as A;
+    /// // The three watermark indices fit the mask; the other flags lie outside it.
+    /// assert!(A::WMARK_MASK.contains(A::WMARK_LOW | A::WMARK_HIGH));
+    /// assert!(!A::WMARK_MASK.intersects(A::NO_WATERMARKS | A::RESERVES | A::CMA | A::KSWAPD));
+    /// ```
     pub const WMARK_MASK: AllocFlags = AllocFlags(0x3);
     /// `ALLOC_NO_WATERMARKS`: ignore the watermarks entirely.
+    ///
+    /// ```
+    /// use oxmm::page_alloc::watermark_check::AllocFlags;
+    /// // A flag beside the watermark index, not an index of its own.
+    /// assert!(!AllocFlags::WMARK_MASK.intersects(AllocFlags::NO_WATERMARKS));
+    /// assert_eq!(AllocFlags::NO_WATERMARKS.wmark_index(), 0);
+    /// ```
     pub const NO_WATERMARKS: AllocFlags = AllocFlags(0x04);
     /// `ALLOC_OOM`: an OOM victim; halves the remaining mark.
+    ///
+    /// ```
+    /// use oxmm::mmzone::{Zone, ZoneType};
+    /// use oxmm::page_alloc::watermark_check::{zone_watermark_ok_free, AllocFlags};
+    /// use oxmm::types::NodeId;
+    /// let z = Zone::new(ZoneType::Normal, 2, NodeId(0));
+    /// // 51 free pages pass a mark of 100 only for an OOM victim.
+    /// assert!(!zone_watermark_ok_free(&z, 0, 100, 2, AllocFlags::default(), 51));
+    /// assert!(zone_watermark_ok_free(&z, 0, 100, 2, AllocFlags::OOM, 51));
+    /// ```
     pub const OOM: AllocFlags = AllocFlags(0x08);
     /// `ALLOC_NON_BLOCK`: the caller cannot sleep; may use the HighAtomic pages.
+    ///
+    /// ```
+    /// use oxmm::mmzone::{Zone, ZoneType};
+    /// use oxmm::page_alloc::watermark_check::{zone_watermark_ok_free, AllocFlags as A};
+    /// use oxmm::types::NodeId;
+    /// let z = Zone::new(ZoneType::Normal, 2, NodeId(0));
+    /// // With __GFP_HIGH, a caller that cannot sleep goes from 1/2 to 3/8 of the mark.
+    /// assert!(!zone_watermark_ok_free(&z, 0, 100, 2, A::MIN_RESERVE, 39));
+    /// assert!(zone_watermark_ok_free(&z, 0, 100, 2, A::MIN_RESERVE | A::NON_BLOCK, 39));
+    /// ```
     pub const NON_BLOCK: AllocFlags = AllocFlags(0x10);
     /// `ALLOC_MIN_RESERVE` (= `__GFP_HIGH`): may use half of the min reserve.
+    ///
+    /// ```
+    /// use oxmm::gfp::Gfp;
+    /// use oxmm::page_alloc::watermark_check::{gfp_to_alloc_flags, AllocFlags};
+    /// let reserve =
+    ///     |gfp, rt| gfp_to_alloc_flags(gfp, 0, false, rt).contains(AllocFlags::MIN_RESERVE);
+    /// assert!(reserve(Gfp::KERNEL | Gfp::HIGH, false));
+    /// assert!(!reserve(Gfp::KERNEL, false));
+    /// // Real-time tasks that may reclaim get it too.
+    /// assert!(reserve(Gfp::KERNEL, true));
+    /// ```
     pub const MIN_RESERVE: AllocFlags = AllocFlags(0x20);
     /// `ALLOC_CPUSET`: honour the cpuset.
+    ///
+    /// ```
+    /// use oxmm::gfp::Gfp;
+    /// use oxmm::page_alloc::watermark_check::{gfp_to_alloc_flags, AllocFlags};
+    /// assert!(gfp_to_alloc_flags(Gfp::KERNEL, 0, false, false).contains(AllocFlags::CPUSET));
+    /// // Atomic requests cannot wait for the cpuset.
+    /// assert!(!gfp_to_alloc_flags(Gfp::ATOMIC, 0, false, false).contains(AllocFlags::CPUSET));
+    /// ```
     pub const CPUSET: AllocFlags = AllocFlags(0x40);
     /// `ALLOC_CMA`: CMA pageblocks may serve the request.
+    ///
+    /// ```
+    /// use oxmm::gfp::Gfp;
+    /// use oxmm::page_alloc::watermark_check::{gfp_to_alloc_flags, AllocFlags};
+    /// // Only movable requests may use CMA pageblocks.
+    /// let f = gfp_to_alloc_flags(Gfp::HIGHUSER_MOVABLE, 0, true, false);
+    /// assert!(f.contains(AllocFlags::CMA));
+    /// assert!(!gfp_to_alloc_flags(Gfp::KERNEL, 0, false, false).contains(AllocFlags::CMA));
+    /// ```
     pub const CMA: AllocFlags = AllocFlags(0x80);
     /// `ALLOC_NOFRAGMENT`: fall back only to whole pageblocks.
+    ///
+    /// ```
+    /// use oxmm::gfp::Gfp;
+    /// use oxmm::page_alloc::watermark_check::{gfp_to_alloc_flags, AllocFlags};
+    /// // Set by the fast path only, and no reserve right.
+    /// assert!(!gfp_to_alloc_flags(Gfp::KERNEL, 0, true, false).contains(AllocFlags::NOFRAGMENT));
+    /// assert!(!AllocFlags::RESERVES.intersects(AllocFlags::NOFRAGMENT));
+    /// ```
     pub const NOFRAGMENT: AllocFlags = AllocFlags(0x100);
     /// `ALLOC_HIGHATOMIC`: may use (and reserve) HighAtomic pageblocks.
+    ///
+    /// ```
+    /// use oxmm::gfp::Gfp;
+    /// use oxmm::page_alloc::watermark_check::{gfp_to_alloc_flags, AllocFlags};
+    /// // Non-blocking requests above order 0.
+    /// assert!(gfp_to_alloc_flags(Gfp::ATOMIC, 1, false, false).contains(AllocFlags::HIGHATOMIC));
+    /// assert!(!gfp_to_alloc_flags(Gfp::ATOMIC, 0, false, false).contains(AllocFlags::HIGHATOMIC));
+    /// assert!(AllocFlags::RESERVES.contains(AllocFlags::HIGHATOMIC));
+    /// ```
     pub const HIGHATOMIC: AllocFlags = AllocFlags(0x200);
     /// `ALLOC_KSWAPD` (= `__GFP_KSWAPD_RECLAIM`): may wake kswapd.
+    ///
+    /// ```
+    /// use oxmm::gfp::Gfp;
+    /// use oxmm::page_alloc::watermark_check::{gfp_to_alloc_flags, AllocFlags};
+    /// assert!(gfp_to_alloc_flags(Gfp::NOWAIT, 0, false, false).contains(AllocFlags::KSWAPD));
+    /// // Without __GFP_KSWAPD_RECLAIM, kswapd is not woken.
+    /// let f = gfp_to_alloc_flags(Gfp::KERNEL - Gfp::KSWAPD_RECLAIM, 0, false, false);
+    /// assert!(!f.contains(AllocFlags::KSWAPD));
+    /// ```
     pub const KSWAPD: AllocFlags = AllocFlags(0x800);
     /// `ALLOC_RESERVES`: any of the flags that grant reserve access.
+    ///
+    /// ```
+    /// use oxmm::mmzone::{MigrateType, Zone, ZoneType};
+    /// use oxmm::page_alloc::watermark_check::{zone_watermark_unusable_free, AllocFlags};
+    /// use oxmm::types::NodeId;
+    /// let z = Zone::new(ZoneType::Normal, 2, NodeId(0));
+    /// z.account_freepages(8, MigrateType::HighAtomic);
+    /// // Without a reserve right, the free HighAtomic pages do not count.
+    /// assert_eq!(zone_watermark_unusable_free(&z, 0, AllocFlags::CPUSET), 8);
+    /// assert_eq!(zone_watermark_unusable_free(&z, 0, AllocFlags::OOM), 0);
+    /// ```
     pub const RESERVES: AllocFlags = AllocFlags(0x10 | 0x20 | 0x200 | 0x08);
 
     /// Whether every bit of `o` is set.
+    ///
+    /// ```
+    /// use oxmm::page_alloc::watermark_check::AllocFlags;
+    /// let f = AllocFlags::WMARK_LOW | AllocFlags::CMA;
+    /// assert!(f.contains(AllocFlags::CMA));
+    /// assert!(!AllocFlags::CMA.contains(f));
+    /// ```
     #[inline]
     pub const fn contains(self, o: AllocFlags) -> bool {
         self.0 & o.0 == o.0
     }
 
     /// Whether any bit of `o` is set.
+    ///
+    /// ```
+    /// use oxmm::page_alloc::watermark_check::AllocFlags;
+    /// assert!(AllocFlags::RESERVES.intersects(AllocFlags::OOM | AllocFlags::CMA));
+    /// assert!(!AllocFlags::RESERVES.contains(AllocFlags::OOM | AllocFlags::CMA));
+    /// assert!(!AllocFlags::CMA.intersects(AllocFlags::WMARK_MIN));
+    /// ```
     #[inline]
     pub const fn intersects(self, o: AllocFlags) -> bool {
         self.0 & o.0 != 0
     }
 
     /// `alloc_flags & ALLOC_WMARK_MASK`: 0 min, 1 low, 2 high.
+    ///
+    /// ```
+    /// use oxmm::page_alloc::watermark_check::AllocFlags;
+    /// assert_eq!(AllocFlags::WMARK_MIN.wmark_index(), 0);
+    /// assert_eq!((AllocFlags::HIGHATOMIC | AllocFlags::WMARK_HIGH).wmark_index(), 2);
+    /// ```
     #[inline]
     pub const fn wmark_index(self) -> usize {
         (self.0 & Self::WMARK_MASK.0) as usize

@@ -167,6 +167,16 @@ impl Meminfo {
     /// The value of an always-present line by its label (without the colon), for
     /// filling one from a parsed file; `None` for an unknown label and for the
     /// optional groups (highmem, CMA, direct map), which are fields of their own.
+    ///
+    /// ```
+    /// use oxmm::proc::meminfo::Meminfo;
+    /// let mut m = Meminfo::default();
+    /// *m.field_mut("Active(file)").unwrap() = 8;
+    /// assert_eq!(m.active_file, 8);
+    /// // The label has no colon; the optional groups are fields of their own.
+    /// assert!(m.field_mut("MemTotal:").is_none());
+    /// assert!(m.field_mut("CmaTotal").is_none());
+    /// ```
     pub fn field_mut(&mut self, label: &str) -> Option<&mut u64> {
         Some(match label {
             "MemTotal" => &mut self.mem_total,
@@ -226,6 +236,20 @@ impl Meminfo {
     }
 
     /// Render the file as `meminfo_proc_show` does.
+    ///
+    /// ```
+    /// use oxmm::proc::meminfo::Meminfo;
+    /// let m = Meminfo { mem_total: 4019576, hugepagesize: 2048, ..Meminfo::default() };
+    /// let mut s = String::new();
+    /// m.write(&mut s).unwrap();
+    /// assert!(s.contains("\nHugepagesize:       2048 kB\n"));
+    /// // Parsed back line by line, the file gives the same values.
+    /// let mut back = Meminfo::default();
+    /// for (label, val) in s.lines().filter_map(|l| l.split_once(':')) {
+    ///     *back.field_mut(label).unwrap() = val.trim_end_matches(" kB").trim().parse().unwrap();
+    /// }
+    /// assert_eq!(back, m);
+    /// ```
     pub fn write(&self, w: &mut dyn Write) -> fmt::Result {
         kb(w, "MemTotal:", self.mem_total)?;
         kb(w, "MemFree:", self.mem_free)?;
@@ -315,6 +339,32 @@ impl Meminfo {
 }
 
 /// `sysctl_overcommit_ratio`'s default (oxmm has no overcommit sysctl yet).
+///
+/// ```
+/// # use oxmm::boot::{Arch, BootConfig};
+/// # use oxmm::memblock::Memblock;
+/// # use oxmm::mm::{BootMode, Mm};
+/// # use oxmm::mmzone::ZoneType;
+/// # use oxmm::types::{PhysAddr, VirtAddr};
+/// # struct NoMem;
+/// # impl oxmm::platform::Platform for NoMem {
+/// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+/// #     fn cpu_id(&self) -> usize { 0 }
+/// #     fn nr_cpus(&self) -> usize { 1 }
+/// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+/// # }
+/// # let mut mb = Memblock::new();
+/// # mb.add(PhysAddr(0x1000), (256 << 20) - 0x1000).unwrap();
+/// # let mut cfg = BootConfig::new(Arch::X86_64);
+/// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+/// # cfg.zone_limits.set(ZoneType::Dma32, 0x10000);
+/// # cfg.zone_limits.set(ZoneType::Normal, 0x10000);
+/// # let mm = Mm::boot(NoMem, mb, &cfg, BootMode::DescribeOnly, &mut oxmm::printk::NullLog).unwrap();
+/// use oxmm::proc::meminfo::OVERCOMMIT_RATIO;
+/// // No swap, no hugetlb: CommitLimit is 50 % of RAM (4 kB pages).
+/// let m = mm.meminfo_values();
+/// assert_eq!(m.commit_limit / 4, mm.totalram_pages() * OVERCOMMIT_RATIO / 100);
+/// ```
 pub const OVERCOMMIT_RATIO: u64 = 50;
 
 /// `split_mem_range` over one pfn range: how many pfns each page size (`sizes`, in

@@ -48,6 +48,14 @@ pub struct Vmstat {
 
 impl Vmstat {
     /// Every value zero.
+    ///
+    /// ```
+    /// use oxmm::mmzone::ZoneLayout;
+    /// use oxmm::proc::vmstat::Vmstat;
+    /// const EMPTY: Vmstat = Vmstat::new(ZoneLayout::IA32);
+    /// assert_eq!(EMPTY.layout, ZoneLayout::IA32);
+    /// assert!(EMPTY.zone.iter().chain(&EMPTY.events).all(|&v| v == 0));
+    /// ```
     pub const fn new(layout: ZoneLayout) -> Vmstat {
         Vmstat {
             layout,
@@ -61,6 +69,18 @@ impl Vmstat {
 
     /// The value slot of the line named `name` (`None` for an unknown name, a
     /// per-zone event of an unconfigured zone, and `nr_unstable`).
+    ///
+    /// ```
+    /// use oxmm::mmzone::ZoneLayout;
+    /// use oxmm::proc::vmstat::Vmstat;
+    /// use oxmm::vmstat::VmEventItem;
+    /// let mut v = Vmstat::new(ZoneLayout::X86_64);
+    /// *v.field_mut("pgfree").unwrap() = 5;
+    /// assert_eq!(v.events[VmEventItem::Pgfree as usize], 5);
+    /// // x86-64 has no HighMem zone, and `nr_unstable` is always 0.
+    /// assert!(v.field_mut("pgalloc_high").is_none());
+    /// assert!(v.field_mut("nr_unstable").is_none());
+    /// ```
     pub fn field_mut(&mut self, name: &str) -> Option<&mut u64> {
         if let Some(i) = ZoneStatItem::from_name(name) {
             return Some(&mut self.zone[i as usize]);
@@ -81,6 +101,24 @@ impl Vmstat {
     }
 
     /// Render the file as `vmstat_show` does.
+    ///
+    /// ```
+    /// use oxmm::mmzone::ZoneLayout;
+    /// use oxmm::proc::vmstat::Vmstat;
+    /// let mut v = Vmstat::new(ZoneLayout::X86_64);
+    /// *v.field_mut("nr_dirty_threshold").unwrap() = 1234;
+    /// let mut s = String::new();
+    /// v.write(&mut s).unwrap();
+    /// assert!(s.contains("\nnr_dirty_threshold 1234\n"));
+    /// // Parsed back line by line, the file gives the same values.
+    /// let mut back = Vmstat::new(ZoneLayout::X86_64);
+    /// for (name, val) in s.lines().filter_map(|l| l.split_once(' ')) {
+    ///     if let Some(f) = back.field_mut(name) {
+    ///         *f = val.parse().unwrap();
+    ///     }
+    /// }
+    /// assert_eq!(back, v);
+    /// ```
     pub fn write(&self, w: &mut dyn Write) -> fmt::Result {
         for (i, v) in ZoneStatItem::ALL.iter().zip(&self.zone) {
             writeln!(w, "{} {v}", i.name())?;

@@ -107,6 +107,16 @@ pub struct ZoneinfoZone {
 
 impl ZoneinfoZone {
     /// An unpopulated x86-64 zone with every value zero.
+    ///
+    /// ```
+    /// use oxmm::mmzone::{ZoneLayout, ZoneType};
+    /// use oxmm::proc::zoneinfo::ZoneinfoZone;
+    /// let z = ZoneinfoZone::empty(0, ZoneType::Dma32);
+    /// assert_eq!((z.free, z.managed), (0, 0));
+    /// // One protection entry per x86-64 zone; no counters (unpopulated).
+    /// assert_eq!(z.nr_protection, ZoneLayout::X86_64.len());
+    /// assert!(z.node_stats.is_none() && z.detail.is_none());
+    /// ```
     pub const fn empty(nid: u16, zone: ZoneType) -> ZoneinfoZone {
         ZoneinfoZone {
             nid,
@@ -130,6 +140,20 @@ impl ZoneinfoZone {
 
     /// Render the section as `zoneinfo_show_print` does; `pagesets` gives the online
     /// CPUs' pagesets of a populated zone.
+    ///
+    /// ```
+    /// use oxmm::mmzone::ZoneType;
+    /// use oxmm::proc::zoneinfo::{ZoneinfoDetail, ZoneinfoPageset, ZoneinfoZone};
+    /// let mut z = ZoneinfoZone::empty(0, ZoneType::Normal);
+    /// z.detail = Some(ZoneinfoDetail {
+    ///     stats: [0; 12], numa: [0; 6], node_unreclaimable: false, start_pfn: 1 << 20,
+    /// });
+    /// let cpu0 = ZoneinfoPageset { cpu: 0, count: 3, high: 42, batch: 63, stat_threshold: 30 };
+    /// let mut s = String::new();
+    /// z.write(&mut s, &mut core::iter::once(cpu0)).unwrap();
+    /// assert!(s.contains("\n  pagesets\n    cpu: 0\n              count: 3\n"));
+    /// assert!(s.ends_with("\n  node_unreclaimable:  0\n  start_pfn:           1048576\n"));
+    /// ```
     pub fn write(
         &self,
         w: &mut dyn Write,
