@@ -119,6 +119,37 @@ impl SlabCaches {
 
     /// `kmem_cache_free_bulk`: free every non-null entry of `objs` (all validated
     /// first), objects of one slab together; entries are set to null.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// use oxmm::{gfp::Gfp, slab::SlabFlags};
+    /// let id = slab.kmem_cache_create(&mm, "t", 100, 0, SlabFlags::default(), None).unwrap();
+    /// let mut v = [core::ptr::null_mut(); 4];
+    /// slab.kmem_cache_alloc_bulk(&mm, id, Gfp::KERNEL, &mut v).unwrap();
+    /// slab.kmem_cache_free_bulk(&mm, id, &mut v).unwrap();
+    /// assert!(v.iter().all(|p| p.is_null()));
+    /// // None left: the cache can go.
+    /// assert_eq!(slab.kmem_cache_destroy(&mm, id, &mut oxmm::printk::NullLog), Ok(()));
+    /// ```
     pub fn kmem_cache_free_bulk<P: Platform>(
         &self,
         mm: &Mm<P>,
@@ -153,6 +184,35 @@ impl SlabCaches {
     /// `kmalloc_node(size, gfp, nid)`: an object of the size class of `size` from the
     /// cache family `gfp` selects (`kmalloc_type`); above 8 KiB a compound block from
     /// the page allocator (`__kmalloc_large_node`); `size` 0 gives [`ZERO_SIZE_PTR`].
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// use oxmm::{gfp::Gfp, slab::kmalloc::ZERO_SIZE_PTR, types::NodeId};
+    /// let p = slab.kmalloc_node(&mm, 100, Gfp::KERNEL, NodeId(0)).unwrap();
+    /// assert_eq!(slab.ksize(&mm, p.as_ptr()), Ok(128));
+    /// let z = slab.kmalloc_node(&mm, 0, Gfp::KERNEL, NodeId(0)).unwrap();
+    /// assert_eq!(z.as_ptr() as usize, ZERO_SIZE_PTR);
+    /// slab.kfree(&mm, p.as_ptr()).unwrap();
+    /// ```
     #[doc(alias = "__kmalloc_node_noprof")]
     #[track_caller]
     pub fn kmalloc_node<P: Platform>(
@@ -424,6 +484,34 @@ impl SlabCaches {
     /// `ksize` / `__ksize`: the usable bytes of a kmalloc'ed or cache object
     /// (`slab_ksize`: `s->size`, or `object_size` with red zones or poisoning, `inuse`
     /// with `SLAB_TYPESAFE_BY_RCU`/`SLAB_STORE_USER`); a large block's size.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// use oxmm::gfp::Gfp;
+    /// let small = slab.kmalloc(&mm, 50, Gfp::KERNEL).unwrap();
+    /// assert_eq!(slab.ksize(&mm, small.as_ptr()), Ok(64));
+    /// let large = slab.kmalloc(&mm, 10000, Gfp::KERNEL).unwrap(); // an order-2 block
+    /// assert_eq!(slab.ksize(&mm, large.as_ptr()), Ok(16384));
+    /// ```
     pub fn ksize<P: Platform>(&self, mm: &Mm<P>, ptr: *mut u8) -> Result<u64, SlabError> {
         let addr = ptr as usize;
         if let Some((_, id)) = slub::slab_of(mm, addr) {

@@ -125,6 +125,12 @@ pub struct SlabWord {
 
 impl SlabWord {
     /// The packed form.
+    ///
+    /// ```
+    /// use oxmm::slab::cache::SlabWord;
+    /// let w = SlabWord { free: 1, inuse: 2, objects: 42, frozen: true, order: 3 };
+    /// assert_eq!(w.pack(), 1 | 2 << 16 | 42 << 32 | 1 << 47 | 3 << 48);
+    /// ```
     pub const fn pack(self) -> u64 {
         self.free as u64
             | (self.inuse as u64) << 16
@@ -133,6 +139,13 @@ impl SlabWord {
             | ((self.order as u64) & 0xf) << 48
     }
     /// Unpack a `private` value.
+    ///
+    /// ```
+    /// use oxmm::slab::cache::SlabWord;
+    /// let w = SlabWord::unpack(42 << 32 | 5 << 16);
+    /// assert_eq!((w.free, w.inuse, w.objects, w.frozen, w.order), (0, 5, 42, false, 0));
+    /// assert_eq!(SlabWord::unpack(w.pack()), w);
+    /// ```
     pub const fn unpack(v: u64) -> SlabWord {
         SlabWord {
             free: v as u16,
@@ -280,14 +293,101 @@ impl KmemCacheNode {
         }
     }
     /// Slabs on the partial list.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// # use oxmm::{gfp::Gfp, slab::SlabFlags};
+    /// let id = slab.kmem_cache_create(&mm, "t", 100, 0, SlabFlags::default(), None).unwrap();
+    /// let _a = slab.kmem_cache_alloc(&mm, id, Gfp::KERNEL).unwrap();
+    /// let b = slab.kmem_cache_alloc(&mm, id, Gfp::KERNEL).unwrap();
+    /// slab.kmem_cache_free(&mm, id, b.as_ptr()).unwrap();
+    /// slab.kmem_cache_shrink(&mm, id).unwrap(); // the CPU's slab goes back to its node
+    /// assert_eq!(slab.cache(id).unwrap().node(0).unwrap().nr_partial(), 1);
+    /// ```
     pub fn nr_partial(&self) -> u32 {
         self.nr_partial.load(Relaxed)
     }
     /// `node_nr_slabs`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// # use oxmm::{gfp::Gfp, slab::SlabFlags};
+    /// let id = slab.kmem_cache_create(&mm, "t", 100, 0, SlabFlags::default(), None).unwrap();
+    /// let n = slab.cache(id).unwrap().node(0).unwrap();
+    /// assert_eq!(n.nr_slabs(), 0);
+    /// slab.kmem_cache_alloc(&mm, id, Gfp::KERNEL).unwrap();
+    /// assert_eq!(n.nr_slabs(), 1);
+    /// ```
     pub fn nr_slabs(&self) -> u64 {
         self.nr_slabs.load(Relaxed)
     }
     /// `node_nr_objs`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// # use oxmm::{gfp::Gfp, slab::SlabFlags};
+    /// let id = slab.kmem_cache_create(&mm, "t", 100, 0, SlabFlags::default(), None).unwrap();
+    /// slab.kmem_cache_alloc(&mm, id, Gfp::KERNEL).unwrap();
+    /// let s = slab.cache(id).unwrap();
+    /// assert_eq!(s.node(0).unwrap().total_objects(), s.objects_per_slab() as u64);
+    /// ```
     pub fn total_objects(&self) -> u64 {
         self.total_objects.load(Relaxed)
     }
@@ -352,33 +452,226 @@ pub struct KmemCache {
 
 impl KmemCache {
     /// `s->name`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// # use oxmm::{gfp::Gfp, slab::SlabFlags};
+    /// let id = slab.kmem_cache_create(&mm, "t", 100, 0, SlabFlags::default(), None).unwrap();
+    /// let alias = slab.kmem_cache_create(&mm, "u", 100, 0, SlabFlags::default(), None).unwrap();
+    /// assert_eq!((alias, slab.cache(id).unwrap().name()), (id, "t"));
+    /// ```
     pub fn name(&self) -> &str {
         core::str::from_utf8(&self.name[..self.name_len as usize]).unwrap_or("?")
     }
     /// The cache's id.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// use oxmm::slab::SlabCaches;
+    /// let kc = slab.cache(SlabCaches::KMEM_CACHE).unwrap();
+    /// assert_eq!(kc.id(), SlabCaches::KMEM_CACHE);
+    /// slab.for_each(|c| assert_eq!(slab.cache(c.id()).unwrap().name(), c.name()));
+    /// ```
     #[inline]
     pub fn id(&self) -> CacheId {
         CacheId(self.id)
     }
     /// `s->object_size` (grown by merged aliases).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// # use oxmm::{gfp::Gfp, slab::SlabFlags};
+    /// let id = slab.kmem_cache_create(&mm, "t", 100, 0, SlabFlags::default(), None).unwrap();
+    /// assert_eq!(slab.cache(id).unwrap().object_size(), 100);
+    /// slab.kmem_cache_create(&mm, "u", 102, 0, SlabFlags::default(), None).unwrap(); // merged
+    /// assert_eq!(slab.cache(id).unwrap().object_size(), 102);
+    /// ```
     pub fn object_size(&self) -> u32 {
         self.object_size.load(Relaxed)
     }
     /// `s->inuse`: bytes of an object before the free pointer / metadata.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// # use oxmm::{gfp::Gfp, slab::SlabFlags};
+    /// let id = slab.kmem_cache_create(&mm, "t", 100, 0, SlabFlags::default(), None).unwrap();
+    /// assert_eq!(slab.cache(id).unwrap().inuse(), 104); // rounded up to a word
+    /// ```
     pub fn inuse(&self) -> u32 {
         self.inuse.load(Relaxed)
     }
     /// `s->size`: the object stride.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// # use oxmm::{gfp::Gfp, slab::SlabFlags};
+    /// let a = slab.kmem_cache_create(&mm, "t", 100, 0, SlabFlags::default(), None).unwrap();
+    /// let hw = SlabFlags::HWCACHE_ALIGN.union(SlabFlags::NO_MERGE);
+    /// let b = slab.kmem_cache_create(&mm, "h", 100, 0, hw, None).unwrap();
+    /// assert_eq!((slab.cache(a).unwrap().size(), slab.cache(b).unwrap().size()), (104, 128));
+    /// ```
     #[inline]
     pub fn size(&self) -> u32 {
         self.layout.size
     }
     /// `s->offset`: the free pointer's place in a free object.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// # use oxmm::{gfp::Gfp, slab::SlabFlags};
+    /// fn ctor(b: &mut [u8]) { b.fill(0) }
+    /// let a = slab.kmem_cache_create(&mm, "t", 100, 0, SlabFlags::default(), None).unwrap();
+    /// let b = slab.kmem_cache_create(&mm, "c", 100, 0, SlabFlags::default(), Some(ctor)).unwrap();
+    /// assert_eq!(slab.cache(a).unwrap().offset(), 48); // mid-object
+    /// assert_eq!(slab.cache(b).unwrap().offset(), 104); // after it: the ctor's state survives
+    /// ```
     #[inline]
     pub fn offset(&self) -> u32 {
         self.layout.offset
     }
     /// `s->align`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// # use oxmm::{gfp::Gfp, slab::SlabFlags};
+    /// let a = slab.kmem_cache_create(&mm, "t", 100, 0, SlabFlags::default(), None).unwrap();
+    /// let hw = SlabFlags::HWCACHE_ALIGN.union(SlabFlags::NO_MERGE);
+    /// let b = slab.kmem_cache_create(&mm, "h", 100, 0, hw, None).unwrap();
+    /// assert_eq!((slab.cache(a).unwrap().align(), slab.cache(b).unwrap().align()), (8, 64));
+    /// ```
     pub fn align(&self) -> u32 {
         self.layout.align
     }
@@ -399,31 +692,226 @@ impl KmemCache {
         self.fast_alloc && self.fast_free
     }
     /// `s->flags`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// # use oxmm::{gfp::Gfp, slab::SlabFlags};
+    /// let hw = SlabFlags::HWCACHE_ALIGN.union(SlabFlags::NO_MERGE);
+    /// let id = slab.kmem_cache_create(&mm, "h", 100, 0, hw, None).unwrap();
+    /// assert!(slab.cache(id).unwrap().flags().contains(SlabFlags::HWCACHE_ALIGN));
+    /// let k = slab.kmalloc_slab(64, Gfp::KERNEL).unwrap();
+    /// assert!(slab.cache(k).unwrap().flags().contains(SlabFlags::KMALLOC));
+    /// ```
     #[inline]
     pub fn flags(&self) -> SlabFlags {
         self.flags
     }
     /// `oo_order(s->oo)`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// use oxmm::slab::kmalloc::KmallocType;
+    /// let s = slab.cache(slab.kmalloc_cache(KmallocType::Normal, 13).unwrap()).unwrap();
+    /// assert_eq!((s.name(), s.order()), ("kmalloc-8k", 3));
+    /// assert!(4096 << s.order() >= s.size() * s.objects_per_slab());
+    /// ```
     pub fn order(&self) -> u32 {
         self.oo.order()
     }
     /// `oo_objects(s->oo)`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// use oxmm::slab::{kmalloc::KmallocType, order::order_objects};
+    /// let s = slab.cache(slab.kmalloc_cache(KmallocType::Normal, 1).unwrap()).unwrap();
+    /// assert_eq!((s.name(), s.objects_per_slab()), ("kmalloc-96", 42));
+    /// assert_eq!(s.objects_per_slab(), order_objects(s.order(), s.size(), 12));
+    /// ```
     pub fn objects_per_slab(&self) -> u32 {
         self.oo.objects()
     }
     /// `s->min_partial`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// use oxmm::slab::{kmalloc::KmallocType, order::min_partial};
+    /// let s = slab.cache(slab.kmalloc_cache(KmallocType::Normal, 13).unwrap()).unwrap();
+    /// assert_eq!(s.min_partial(), 6);
+    /// assert_eq!(s.min_partial(), min_partial(s.size()));
+    /// ```
     pub fn min_partial(&self) -> u32 {
         self.min_partial
     }
     /// `s->cpu_partial`: objects a CPU's partial list aims at (`set_cpu_partial`).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// # use oxmm::{gfp::Gfp, slab::SlabFlags};
+    /// let k = slab.kmalloc_slab(96, Gfp::KERNEL).unwrap();
+    /// assert_eq!(slab.cache(k).unwrap().cpu_partial(), 120); // objects below 256 bytes
+    /// let d = slab.kmem_cache_create(&mm, "d", 96, 0, SlabFlags::STORE_USER, None).unwrap();
+    /// assert_eq!(slab.cache(d).unwrap().cpu_partial(), 0); // debug caches keep none
+    /// ```
     pub fn cpu_partial(&self) -> u32 {
         self.cpu_partial
     }
     /// `s->cpu_partial_slabs`: the CPU partial list's length limit in slabs.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// # use oxmm::{gfp::Gfp, slab::SlabFlags};
+    /// let s = slab.cache(slab.kmalloc_slab(96, Gfp::KERNEL).unwrap()).unwrap();
+    /// // half-full slabs: 2 × 120 objects in slabs of 42
+    /// assert_eq!(s.cpu_partial_slabs(), (s.cpu_partial() * 2).div_ceil(s.objects_per_slab()));
+    /// assert_eq!(s.cpu_partial_slabs(), 6);
+    /// ```
     pub fn cpu_partial_slabs(&self) -> u32 {
         self.cpu_partial_slabs
     }
     /// `s->refcount`: users of the cache (merged aliases add one each; −1 = never merged).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// # use oxmm::{gfp::Gfp, slab::SlabFlags};
+    /// let id = slab.kmem_cache_create(&mm, "t", 100, 0, SlabFlags::default(), None).unwrap();
+    /// assert_eq!(slab.cache(id).unwrap().refcount(), 1);
+    /// slab.kmem_cache_create(&mm, "u", 100, 0, SlabFlags::default(), None).unwrap();
+    /// assert_eq!(slab.cache(id).unwrap().refcount(), 2);
+    /// assert_eq!(slab.cache(oxmm::slab::SlabCaches::KMEM_CACHE).unwrap().refcount(), -1);
+    /// ```
     pub fn refcount(&self) -> i32 {
         self.refcount.load(Relaxed)
     }
@@ -462,6 +950,32 @@ impl KmemCache {
         self.remote_node_defrag_ratio.load(Relaxed)
     }
     /// `get_node(s, nid)`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// let s = slab.cache(oxmm::slab::SlabCaches::KMEM_CACHE).unwrap();
+    /// assert!(s.node(0).is_some()); // the one node with memory
+    /// assert!(s.node(1).is_none());
+    /// ```
     #[inline]
     pub fn node(&self, nid: usize) -> Option<&KmemCacheNode> {
         let a = self.node.get(nid)?.load(Acquire);
@@ -475,18 +989,129 @@ impl KmemCache {
         }
     }
     /// The per-node structures that exist, with their node ids.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// let s = slab.cache(oxmm::slab::SlabCaches::KMEM_CACHE).unwrap();
+    /// let ids: Vec<usize> = s.nodes().map(|(nid, _)| nid).collect();
+    /// assert_eq!(ids, [0]);
+    /// ```
     pub fn nodes(&self) -> impl Iterator<Item = (usize, &KmemCacheNode)> + '_ {
         (0..MAX_NUMNODES).filter_map(move |i| self.node(i).map(|n| (i, n)))
     }
     /// Slabs on all nodes (`node_nr_slabs` summed).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// # use oxmm::{gfp::Gfp, slab::SlabFlags};
+    /// let id = slab.kmem_cache_create(&mm, "t", 100, 0, SlabFlags::default(), None).unwrap();
+    /// assert_eq!(slab.cache(id).unwrap().nr_slabs(), 0); // no slab before the first object
+    /// slab.kmem_cache_alloc(&mm, id, Gfp::KERNEL).unwrap();
+    /// assert_eq!(slab.cache(id).unwrap().nr_slabs(), 1);
+    /// ```
     pub fn nr_slabs(&self) -> u64 {
         self.nodes().map(|(_, n)| n.nr_slabs()).sum()
     }
     /// Objects in all slabs (`node_nr_objs` summed).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// # use oxmm::{gfp::Gfp, slab::SlabFlags};
+    /// let id = slab.kmem_cache_create(&mm, "t", 100, 0, SlabFlags::default(), None).unwrap();
+    /// slab.kmem_cache_alloc(&mm, id, Gfp::KERNEL).unwrap();
+    /// let s = slab.cache(id).unwrap();
+    /// assert_eq!(s.total_objects(), s.nr_slabs() * s.objects_per_slab() as u64);
+    /// ```
     pub fn total_objects(&self) -> u64 {
         self.nodes().map(|(_, n)| n.total_objects()).sum()
     }
     /// Slabs on all node partial lists.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// # use oxmm::{gfp::Gfp, slab::SlabFlags};
+    /// let id = slab.kmem_cache_create(&mm, "t", 100, 0, SlabFlags::default(), None).unwrap();
+    /// let _a = slab.kmem_cache_alloc(&mm, id, Gfp::KERNEL).unwrap();
+    /// assert_eq!(slab.cache(id).unwrap().nr_partial(), 0); // the CPU's active slab
+    /// slab.kmem_cache_shrink(&mm, id).unwrap();
+    /// assert_eq!(slab.cache(id).unwrap().nr_partial(), 1);
+    /// ```
     pub fn nr_partial(&self) -> u64 {
         self.nodes().map(|(_, n)| n.nr_partial() as u64).sum()
     }
@@ -571,6 +1196,37 @@ impl KmemCache {
         writeln!(w)
     }
     /// One counter for one CPU (`/sys/kernel/slab/<cache>/<stat>` shows ` C<cpu>=<n>`).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// # use oxmm::{gfp::Gfp, slab::SlabFlags};
+    /// use oxmm::slab::stat::StatItem;
+    /// let id = slab.kmem_cache_create(&mm, "t", 100, 0, SlabFlags::default(), None).unwrap();
+    /// slab.kmem_cache_alloc(&mm, id, Gfp::KERNEL).unwrap();
+    /// let s = slab.cache(id).unwrap();
+    /// // One CPU: its count is the total (0 without `slub_stats`).
+    /// assert_eq!(s.stat_cpu(StatItem::AllocSlab, 0), s.stats().get(StatItem::AllocSlab));
+    /// assert_eq!(s.stat_cpu(StatItem::AllocSlab, 1), 0);
+    /// ```
     pub fn stat_cpu(&self, item: StatItem, cpu: usize) -> u64 {
         if cpu >= self.nr_cpus as usize {
             return 0;
@@ -780,8 +1436,62 @@ pub(crate) fn pfn_addr<P: Platform>(mm: &Mm<P>, pfn: u64) -> usize {
 
 impl SlabCaches {
     /// The id of the `kmem_cache` cache (which holds every cache's structure).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// use oxmm::slab::{KmemCache, SlabCaches};
+    /// let kc = slab.cache(SlabCaches::KMEM_CACHE).unwrap();
+    /// assert_eq!(kc.name(), "kmem_cache");
+    /// assert!(kc.object_size() as usize >= core::mem::size_of::<KmemCache>());
+    /// ```
     pub const KMEM_CACHE: CacheId = CacheId(0);
     /// The id of the `kmem_cache_node` cache (which holds the per-node structures).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// use oxmm::slab::{cache::KmemCacheNode, SlabCaches};
+    /// let kcn = slab.cache(SlabCaches::KMEM_CACHE_NODE).unwrap();
+    /// assert_eq!(kcn.name(), "kmem_cache_node");
+    /// assert!(kcn.object_size() as usize >= core::mem::size_of::<KmemCacheNode>());
+    /// ```
     pub const KMEM_CACHE_NODE: CacheId = CacheId(1);
 
     /// `kmem_cache_init` + `create_kmalloc_caches`: bootstrap `kmem_cache_node` (its
@@ -1012,6 +1722,35 @@ impl SlabCaches {
 
     /// Pages taken for the per-CPU slots now (a chunk of 16 caches' slots is given
     /// back when its last cache is destroyed).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// # use oxmm::{gfp::Gfp, slab::SlabFlags};
+    /// let before = slab.percpu_pages();
+    /// assert!(before > 0);
+    /// let id = slab.kmem_cache_create(&mm, "t", 100, 0, SlabFlags::default(), None).unwrap();
+    /// slab.kmem_cache_destroy(&mm, id, &mut oxmm::printk::NullLog).unwrap();
+    /// assert_eq!(slab.percpu_pages(), before);
+    /// ```
     pub fn percpu_pages(&self) -> u64 {
         self.percpu_pages.load(Relaxed)
     }
@@ -1076,6 +1815,34 @@ impl SlabCaches {
 
     /// Caches newest first (the `slab_caches` list order). Holds `slab_mutex` while
     /// `f` runs on each.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// # use oxmm::{gfp::Gfp, slab::SlabFlags};
+    /// slab.kmem_cache_create(&mm, "newest", 100, 0, SlabFlags::default(), None).unwrap();
+    /// let mut names = Vec::new();
+    /// slab.for_each(|c| names.push(c.name().to_string()));
+    /// assert_eq!((names[0].as_str(), names.len()), ("newest", slab.nr_caches()));
+    /// ```
     pub fn for_each(&self, mut f: impl FnMut(&KmemCache)) {
         let _g = self.mutex.lock();
         let mut cur = self.head.load(Relaxed);
@@ -1135,6 +1902,34 @@ impl SlabCaches {
     }
 
     /// Number of caches (aliases not counted).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// # use oxmm::{gfp::Gfp, slab::SlabFlags};
+    /// let n = slab.nr_caches();
+    /// slab.kmem_cache_create(&mm, "t", 100, 0, SlabFlags::default(), None).unwrap();
+    /// slab.kmem_cache_create(&mm, "u", 100, 0, SlabFlags::default(), None).unwrap(); // an alias
+    /// assert_eq!(slab.nr_caches(), n + 1);
+    /// ```
     pub fn nr_caches(&self) -> usize {
         let mut n = 0;
         self.for_each(|_| n += 1);
@@ -1429,6 +2224,35 @@ impl SlabCaches {
     /// `count_partial(n, count_free)` over the nodes: objects of cache `id` not free on
     /// a node partial list — `/proc/slabinfo`'s `active_objs`, which counts objects
     /// cached on CPU slabs as active, as Linux does.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// # use oxmm::{gfp::Gfp, slab::SlabFlags};
+    /// let id = slab.kmem_cache_create(&mm, "t", 100, 0, SlabFlags::default(), None).unwrap();
+    /// assert_eq!(slab.active_objects(&mm, id), Ok(0));
+    /// slab.kmem_cache_alloc(&mm, id, Gfp::KERNEL).unwrap();
+    /// // The whole CPU slab counts as active.
+    /// assert_eq!(slab.active_objects(&mm, id), Ok(slab.cache(id).unwrap().total_objects()));
+    /// ```
     pub fn active_objects<P: Platform>(&self, mm: &Mm<P>, id: CacheId) -> Result<u64, SlabError> {
         let s = self.cache_ref(id)?;
         Ok(s.total_objects()

@@ -59,21 +59,161 @@ use core::fmt::{self, Write};
 use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// `SLUB_RED_INACTIVE`: red zones of a free object.
+///
+/// ```
+/// # struct P;
+/// # impl oxmm::platform::Platform for P {
+/// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+/// #     fn cpu_id(&self) -> usize { 0 }
+/// #     fn nr_cpus(&self) -> usize { 1 }
+/// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+/// # }
+/// # use oxmm::slab::debug::*;
+/// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout};
+/// # let cache = DebugCache {
+/// #     name: "c",
+/// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+/// #     hardening: FreelistHardening::new(1),
+/// # };
+/// # let state = DebugState::new();
+/// # let d = SlubDebugger { cache: &cache, platform: &P, state: &state };
+/// # let mut mem = vec![0u8; 4096];
+/// # let base = mem.as_ptr() as usize;
+/// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+/// # d.new_slab(&mut slab, None, None);
+/// let p = d.object_addr(&slab, 0); // a free object
+/// assert_eq!(slab.byte(p - 1), Some(SLUB_RED_INACTIVE)); // left red zone
+/// assert_eq!(slab.byte(p + 64), Some(SLUB_RED_INACTIVE)); // right red zone
+/// ```
 pub const SLUB_RED_INACTIVE: u8 = 0xbb;
 /// `SLUB_RED_ACTIVE`: red zones of an allocated object (and kmalloc's unrequested tail).
+///
+/// ```
+/// # struct P;
+/// # impl oxmm::platform::Platform for P {
+/// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+/// #     fn cpu_id(&self) -> usize { 0 }
+/// #     fn nr_cpus(&self) -> usize { 1 }
+/// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+/// # }
+/// # use oxmm::slab::debug::*;
+/// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout};
+/// # let cache = DebugCache {
+/// #     name: "c",
+/// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+/// #     hardening: FreelistHardening::new(1),
+/// # };
+/// # let state = DebugState::new();
+/// # let d = SlubDebugger { cache: &cache, platform: &P, state: &state };
+/// # let mut mem = vec![0u8; 4096];
+/// # let base = mem.as_ptr() as usize;
+/// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+/// # d.new_slab(&mut slab, None, None);
+/// let p = d.alloc(&mut slab, 64, 0x1234).unwrap();
+/// assert_eq!(slab.byte(p - 1), Some(SLUB_RED_ACTIVE));
+/// assert_eq!(slab.byte(p + 64), Some(SLUB_RED_ACTIVE));
+/// ```
 pub const SLUB_RED_ACTIVE: u8 = 0xcc;
 /// `POISON_INUSE`: padding, and a new slab before its objects are set up.
+///
+/// ```
+/// # struct P;
+/// # impl oxmm::platform::Platform for P {
+/// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+/// #     fn cpu_id(&self) -> usize { 0 }
+/// #     fn nr_cpus(&self) -> usize { 1 }
+/// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+/// # }
+/// # use oxmm::slab::debug::*;
+/// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout};
+/// # let cache = DebugCache {
+/// #     name: "c",
+/// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+/// #     hardening: FreelistHardening::new(1),
+/// # };
+/// # let state = DebugState::new();
+/// # let d = SlubDebugger { cache: &cache, platform: &P, state: &state };
+/// # let mut mem = vec![0u8; 4096];
+/// # let base = mem.as_ptr() as usize;
+/// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+/// # d.new_slab(&mut slab, None, None);
+/// assert_eq!(slab.byte(base + 4095), Some(POISON_INUSE)); // the slab's unused tail
+/// ```
 pub const POISON_INUSE: u8 = 0x5a;
 /// `POISON_FREE`: the body of a free object.
+///
+/// ```
+/// # struct P;
+/// # impl oxmm::platform::Platform for P {
+/// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+/// #     fn cpu_id(&self) -> usize { 0 }
+/// #     fn nr_cpus(&self) -> usize { 1 }
+/// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+/// # }
+/// # use oxmm::slab::debug::*;
+/// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout};
+/// # let cache = DebugCache {
+/// #     name: "c",
+/// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+/// #     hardening: FreelistHardening::new(1),
+/// # };
+/// # let state = DebugState::new();
+/// # let d = SlubDebugger { cache: &cache, platform: &P, state: &state };
+/// # let mut mem = vec![0u8; 4096];
+/// # let base = mem.as_ptr() as usize;
+/// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+/// # d.new_slab(&mut slab, None, None);
+/// let p = d.object_addr(&slab, 0);
+/// assert!((0..63).all(|i| slab.byte(p + i) == Some(POISON_FREE)));
+/// ```
 pub const POISON_FREE: u8 = 0x6b;
 /// `POISON_END`: the last byte of a poisoned body.
+///
+/// ```
+/// # struct P;
+/// # impl oxmm::platform::Platform for P {
+/// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+/// #     fn cpu_id(&self) -> usize { 0 }
+/// #     fn nr_cpus(&self) -> usize { 1 }
+/// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+/// # }
+/// # use oxmm::slab::debug::*;
+/// # use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout};
+/// # let cache = DebugCache {
+/// #     name: "c",
+/// #     layout: DebugLayout::calculate(64, 8, DEBUG_DEFAULT_FLAGS, false, None).unwrap(),
+/// #     hardening: FreelistHardening::new(1),
+/// # };
+/// # let state = DebugState::new();
+/// # let d = SlubDebugger { cache: &cache, platform: &P, state: &state };
+/// # let mut mem = vec![0u8; 4096];
+/// # let base = mem.as_ptr() as usize;
+/// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+/// # d.new_slab(&mut slab, None, None);
+/// let p = d.object_addr(&slab, 0);
+/// assert_eq!((slab.byte(p + 62), slab.byte(p + 63)), (Some(POISON_FREE), Some(POISON_END)));
+/// ```
 pub const POISON_END: u8 = 0xa5;
 
 impl SlabFlags {
     /// `SLAB_NO_USER_FLAGS`: `slub_debug=` does not apply to this cache.
+    ///
+    /// ```
+    /// use oxmm::slab::{debug::SlubDebug, SlabFlags};
+    /// let d = SlubDebug::parse("=FZ").unwrap();
+    /// assert_eq!(d.kmem_cache_flags(SlabFlags::NO_USER_FLAGS, "x"), SlabFlags::NO_USER_FLAGS);
+    /// ```
     pub const NO_USER_FLAGS: SlabFlags = SlabFlags(1 << 28);
     /// `__OBJECT_POISON`: the object body itself is poisoned (internal, set by
     /// `calculate_sizes`).
+    ///
+    /// ```
+    /// use oxmm::slab::{layout::DebugLayout, SlabFlags};
+    /// let l = DebugLayout::calculate(64, 8, SlabFlags::POISON, false, None).unwrap();
+    /// assert!(l.flags.contains(SlabFlags::OBJECT_POISON));
+    /// let c = DebugLayout::calculate(64, 8, SlabFlags::POISON, true, None).unwrap();
+    /// assert!(!c.flags.contains(SlabFlags::OBJECT_POISON)); // a constructor's work is kept
+    /// ```
     #[doc(alias = "__OBJECT_POISON")]
     pub const OBJECT_POISON: SlabFlags = SlabFlags(1 << 31);
 }
@@ -92,6 +232,12 @@ pub const DEBUG_DEFAULT_FLAGS: SlabFlags = SlabFlags(
 );
 
 /// `SLAB_DEBUG_FLAGS`: any of these makes a cache a debug cache (slow paths only).
+///
+/// ```
+/// use oxmm::slab::{debug::{DEBUG_DEFAULT_FLAGS, SLAB_DEBUG_FLAGS}, SlabFlags};
+/// assert_eq!(SLAB_DEBUG_FLAGS, oxmm::slab::hooks::SLAB_DEBUG_FLAGS);
+/// assert!(SLAB_DEBUG_FLAGS.contains(DEBUG_DEFAULT_FLAGS.union(SlabFlags::TRACE)));
+/// ```
 pub const SLAB_DEBUG_FLAGS: SlabFlags = SlabFlags(DEBUG_DEFAULT_FLAGS.0 | SlabFlags::TRACE.0);
 
 /// A `slub_debug=` string Linux would partly skip: the offending character and its
@@ -131,6 +277,13 @@ impl fmt::Display for SlubDebugError {
 pub const SLUB_DEBUG_UNKNOWN: Level = Level::Err;
 
 /// `slab_debug option '<c>' unknown. skipped` (v6.12 `parse_slub_debug_flags`).
+///
+/// ```
+/// use oxmm::slab::debug::{SlubDebug, UnknownOption};
+/// let mut msgs = Vec::new();
+/// SlubDebug::parse_skipping("=Fq", &mut |c, _| msgs.push(UnknownOption(c).to_string()));
+/// assert_eq!(msgs, ["slab_debug option 'q' unknown. skipped"]);
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct UnknownOption(pub char);
 
@@ -248,6 +401,13 @@ impl<'a> SlubDebug<'a> {
     ///
     /// [`parse_skipping`]: Self::parse_skipping
     /// [`parse_reporting`]: Self::parse_reporting
+    ///
+    /// ```
+    /// use oxmm::slab::{debug::SlubDebug, SlabFlags};
+    /// let d = SlubDebug::parse("=FZ,kmalloc-64").unwrap();
+    /// assert_eq!((d.global, d.string), (SlabFlags::default(), Some("FZ,kmalloc-64")));
+    /// assert_eq!(SlubDebug::parse("=FQ").unwrap_err().pos, 1);
+    /// ```
     pub fn parse(arg: &'a str) -> Result<SlubDebug<'a>, SlubDebugError> {
         let mut err = None;
         let d = Self::parse_with(arg, &mut |ch, pos| {
@@ -414,6 +574,13 @@ impl<'a> SlubDebug<'a> {
 
 /// `DEBUG_METADATA_FLAGS`: the debug flags that store data in the slab, dropped by
 /// `slub_debug=O` where they would raise a cache's minimum order.
+///
+/// ```
+/// use oxmm::slab::{debug::*, SlabFlags};
+/// let d = SlubDebug::parse("=FZPUO").unwrap();
+/// let l = d.cache_layout("big", SlabFlags::default(), 4096, 8, false, None).unwrap();
+/// assert_eq!(l.flags, SlabFlags(DEBUG_DEFAULT_FLAGS.0 & !DEBUG_METADATA_FLAGS.0));
+/// ```
 pub const DEBUG_METADATA_FLAGS: SlabFlags =
     SlabFlags(SlabFlags::RED_ZONE.0 | SlabFlags::POISON.0 | SlabFlags::STORE_USER.0);
 
@@ -510,6 +677,13 @@ impl Default for SlubDebugBoot {
 impl SlubDebugBoot {
     /// Keep `d`; a cache-list text longer than [`SLUB_DEBUG_STRING_MAX`] bytes is
     /// refused with its length.
+    ///
+    /// ```
+    /// use oxmm::slab::{debug::{SlubDebug, SlubDebugBoot}, SlabError};
+    /// let long = format!("=U,{}", "x".repeat(300));
+    /// let d = SlubDebug::parse(&long).unwrap();
+    /// assert_eq!(SlubDebugBoot::new(&d), Err(SlabError::BadDebugOption(302)));
+    /// ```
     pub fn new(d: &SlubDebug<'_>) -> Result<SlubDebugBoot, super::SlabError> {
         let mut b = SlubDebugBoot {
             global: d.global,
@@ -527,6 +701,12 @@ impl SlubDebugBoot {
     }
 
     /// The option as parsed.
+    ///
+    /// ```
+    /// use oxmm::slab::debug::{SlubDebug, SlubDebugBoot};
+    /// let d = SlubDebug::parse("=FZ,dentry;P").unwrap();
+    /// assert_eq!(SlubDebugBoot::new(&d).unwrap().get(), d);
+    /// ```
     pub fn get(&self) -> SlubDebug<'_> {
         let string = match self.len {
             0 => None,
@@ -541,6 +721,13 @@ impl SlubDebugBoot {
     }
 
     /// Whether any cache may get debug flags (`__slub_debug_enabled`).
+    ///
+    /// ```
+    /// use oxmm::slab::debug::{SlubDebug, SlubDebugBoot};
+    /// assert!(!SlubDebugBoot::default().enabled());
+    /// assert!(SlubDebugBoot::new(&SlubDebug::parse("=U,dentry").unwrap()).unwrap().enabled());
+    /// assert!(!SlubDebugBoot::new(&SlubDebug::parse("=-").unwrap()).unwrap().enabled());
+    /// ```
     pub fn enabled(&self) -> bool {
         self.global.0 != 0 || self.len != 0
     }
@@ -905,6 +1092,33 @@ pub fn hex_dump_row(row: &[u8], out: &mut dyn Write) -> fmt::Result {
 }
 
 /// A constructor run on each new object's `object_size` bytes.
+///
+/// ```
+/// # struct P;
+/// # impl oxmm::platform::Platform for P {
+/// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+/// #     fn cpu_id(&self) -> usize { 0 }
+/// #     fn nr_cpus(&self) -> usize { 1 }
+/// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+/// # }
+/// use oxmm::slab::debug::*;
+/// use oxmm::slab::{hardening::FreelistHardening, layout::DebugLayout, SlabFlags};
+/// let cache = DebugCache {
+///     name: "c",
+///     layout: DebugLayout::calculate(64, 8, SlabFlags::RED_ZONE, true, None).unwrap(),
+///     hardening: FreelistHardening::new(1),
+/// };
+/// # let state = DebugState::new();
+/// # let d = SlubDebugger { cache: &cache, platform: &P, state: &state };
+/// # let mut mem = vec![0u8; 4096];
+/// # let base = mem.as_ptr() as usize;
+/// # let mut slab = Slab::new(&mut mem, base, 4096 / cache.layout.size);
+/// let mut n = 0;
+/// let ctor: ObjectCtor<'_> = &mut |obj: &mut [u8]| { obj.fill(0x42); n += 1; };
+/// d.new_slab(&mut slab, Some(ctor), None);
+/// assert_eq!(slab.byte(d.object_addr(&slab, 0)), Some(0x42));
+/// assert_eq!(n, slab.objects);
+/// ```
 pub type ObjectCtor<'c> = &'c mut dyn FnMut(&mut [u8]);
 
 /// Runs the debug checks of one cache, reporting through a platform.

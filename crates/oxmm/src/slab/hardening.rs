@@ -53,6 +53,13 @@ pub struct FreelistHardening {
 
 impl FreelistHardening {
     /// No obfuscation (`CONFIG_SLAB_FREELIST_HARDENED=n`).
+    ///
+    /// ```
+    /// use oxmm::slab::hardening::FreelistHardening;
+    /// let h = FreelistHardening::DISABLED;
+    /// assert!(!h.enabled);
+    /// assert_eq!(h.encode(0x1234, 0x5000), 0x1234); // stored as is
+    /// ```
     pub const DISABLED: FreelistHardening = FreelistHardening {
         random: 0,
         enabled: false,
@@ -437,6 +444,13 @@ fn kstrtobool(s: &str) -> Option<bool> {
 impl MemInit {
     /// Apply the `init_on_alloc=` and `init_on_free=` words of a kernel command line
     /// to the defaults (both off).
+    ///
+    /// ```
+    /// use oxmm::slab::hardening::MemInit;
+    /// let m = MemInit::parse_cmdline("quiet init_on_alloc=1 init_on_free=off").unwrap();
+    /// assert_eq!(m, MemInit { init_on_alloc: true, init_on_free: false });
+    /// assert_eq!(MemInit::parse_cmdline("quiet"), Ok(MemInit::default()));
+    /// ```
     pub fn parse_cmdline(cmdline: &str) -> Result<MemInit, BadBool<'_>> {
         let mut m = MemInit::default();
         for word in cmdline.split_ascii_whitespace() {

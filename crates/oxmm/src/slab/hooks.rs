@@ -28,6 +28,12 @@ use crate::mm::Mm;
 use crate::platform::Platform;
 
 /// `SLAB_DEBUG_FLAGS`: the flags that make a cache a debug cache.
+///
+/// ```
+/// use oxmm::slab::{debug::DEBUG_DEFAULT_FLAGS, hooks::SLAB_DEBUG_FLAGS, SlabFlags};
+/// assert_eq!(SLAB_DEBUG_FLAGS, DEBUG_DEFAULT_FLAGS.union(SlabFlags::TRACE));
+/// assert!(!SLAB_DEBUG_FLAGS.contains(SlabFlags::HWCACHE_ALIGN));
+/// ```
 pub const SLAB_DEBUG_FLAGS: SlabFlags = SlabFlags(
     SlabFlags::RED_ZONE.0
         | SlabFlags::POISON.0

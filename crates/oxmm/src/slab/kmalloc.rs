@@ -4,18 +4,81 @@
 use crate::gfp::Gfp;
 
 /// `KMALLOC_SHIFT_LOW`: the smallest class is 8 bytes.
+///
+/// ```
+/// use oxmm::slab::kmalloc::{kmalloc_index, kmalloc_index_size, KMALLOC_SHIFT_LOW};
+/// assert_eq!(kmalloc_index(1), Some(KMALLOC_SHIFT_LOW as usize));
+/// assert_eq!(kmalloc_index_size(KMALLOC_SHIFT_LOW as usize), 8);
+/// ```
 pub const KMALLOC_SHIFT_LOW: u32 = 3;
 /// `KMALLOC_SHIFT_HIGH` (PAGE_SHIFT + 1): the largest slab-backed class is 8 KiB.
+///
+/// ```
+/// use oxmm::slab::kmalloc::{kmalloc_index, kmalloc_index_size, KMALLOC_SHIFT_HIGH};
+/// assert_eq!(kmalloc_index(8192), Some(KMALLOC_SHIFT_HIGH as usize));
+/// assert_eq!(kmalloc_index_size(KMALLOC_SHIFT_HIGH as usize), 8192);
+/// ```
 pub const KMALLOC_SHIFT_HIGH: u32 = 13;
 /// `KMALLOC_SHIFT_MAX`: the largest kmalloc is 4 MiB (order 10).
+///
+/// ```
+/// use oxmm::slab::{kmalloc::{KMALLOC_MAX_SIZE, KMALLOC_SHIFT_MAX}, order::get_order};
+/// assert_eq!(get_order(KMALLOC_MAX_SIZE, 12), KMALLOC_SHIFT_MAX - 12); // order 10
+/// ```
 pub const KMALLOC_SHIFT_MAX: u32 = 22;
 /// `KMALLOC_MAX_CACHE_SIZE`.
+///
+/// ```
+/// use oxmm::slab::kmalloc::{kmalloc_index, KMALLOC_MAX_CACHE_SIZE};
+/// assert_eq!(kmalloc_index(KMALLOC_MAX_CACHE_SIZE), Some(13));
+/// assert_eq!(kmalloc_index(KMALLOC_MAX_CACHE_SIZE + 1), None); // page allocator beyond
+/// ```
 pub const KMALLOC_MAX_CACHE_SIZE: u64 = 1 << KMALLOC_SHIFT_HIGH;
 /// `KMALLOC_MAX_SIZE`.
+///
+/// ```
+/// use oxmm::slab::{kmalloc::KMALLOC_MAX_SIZE, layout::Layout, SlabFlags};
+/// let f = SlabFlags::default();
+/// assert!(Layout::calculate(KMALLOC_MAX_SIZE as u32, 8, f, false).is_ok());
+/// assert!(Layout::calculate(KMALLOC_MAX_SIZE as u32 + 8, 8, f, false).is_err());
+/// ```
 pub const KMALLOC_MAX_SIZE: u64 = 1 << KMALLOC_SHIFT_MAX;
 /// Cache indices 0..=13 (index 0 unused, 1 = 96, 2 = 192, 3..=13 = 2^index).
+///
+/// ```
+/// use oxmm::slab::kmalloc::{kmalloc_size_name, NR_KMALLOC_INDICES};
+/// assert_eq!(kmalloc_size_name(NR_KMALLOC_INDICES - 1), "8k");
+/// assert_eq!(kmalloc_size_name(NR_KMALLOC_INDICES), "?");
+/// ```
 pub const NR_KMALLOC_INDICES: usize = KMALLOC_SHIFT_HIGH as usize + 1;
 /// `ZERO_SIZE_PTR`: what `kmalloc(0)` returns; `kfree` accepts it.
+///
+/// ```
+/// # use oxmm::boot::{Arch, BootConfig};
+/// # use oxmm::memblock::Memblock;
+/// # use oxmm::mm::{BootMode, Mm};
+/// # use oxmm::mmzone::ZoneType;
+/// # use oxmm::types::{PhysAddr, VirtAddr};
+/// # struct Mem(Vec<u64>);
+/// # impl oxmm::platform::Platform for Mem {
+/// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+/// #     fn cpu_id(&self) -> usize { 0 }
+/// #     fn nr_cpus(&self) -> usize { 1 }
+/// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+/// # }
+/// # let mut mb = Memblock::new();
+/// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+/// # let mut cfg = BootConfig::new(Arch::X86_64);
+/// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+/// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+/// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+/// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+/// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+/// use oxmm::{gfp::Gfp, slab::kmalloc::ZERO_SIZE_PTR};
+/// let p = slab.kmalloc(&mm, 0, Gfp::KERNEL).unwrap();
+/// assert_eq!(p.as_ptr() as usize, ZERO_SIZE_PTR);
+/// assert_eq!(slab.kfree(&mm, p.as_ptr()), Ok(()));
+/// ```
 pub const ZERO_SIZE_PTR: usize = 16;
 
 /// `kmalloc_size_index`: cache index for sizes 1..=192, by `(size - 1) / 8`.
@@ -113,10 +176,20 @@ pub enum KmallocType {
 }
 
 /// Number of [`KmallocType`]s.
+///
+/// ```
+/// use oxmm::slab::kmalloc::{KmallocType, NR_KMALLOC_TYPES};
+/// assert_eq!(KmallocType::Cgroup as usize, NR_KMALLOC_TYPES - 1);
+/// ```
 pub const NR_KMALLOC_TYPES: usize = 4;
 
 impl KmallocType {
     /// All types, in index order.
+    ///
+    /// ```
+    /// use oxmm::slab::kmalloc::KmallocType;
+    /// assert!(KmallocType::ALL.iter().enumerate().all(|(i, &t)| t as usize == i));
+    /// ```
     pub const ALL: [KmallocType; NR_KMALLOC_TYPES] = [
         KmallocType::Normal,
         KmallocType::Reclaim,
@@ -124,6 +197,12 @@ impl KmallocType {
         KmallocType::Cgroup,
     ];
     /// Name prefix of this type's caches (`kmalloc_cache_name`).
+    ///
+    /// ```
+    /// use oxmm::slab::kmalloc::{kmalloc_size_name, KmallocType};
+    /// let name = format!("{}{}", KmallocType::Dma.prefix(), kmalloc_size_name(1));
+    /// assert_eq!(name, "dma-kmalloc-96");
+    /// ```
     pub const fn prefix(self) -> &'static str {
         match self {
             KmallocType::Normal => "kmalloc-",

@@ -4,8 +4,19 @@
 use super::{SlabError, SlabFlags};
 
 /// `cache_line_size()` on x86-64.
+///
+/// ```
+/// use oxmm::slab::{layout::{calculate_alignment, CACHE_LINE_SIZE}, SlabFlags};
+/// assert_eq!(calculate_alignment(SlabFlags::HWCACHE_ALIGN, 0, 100), CACHE_LINE_SIZE);
+/// ```
 pub const CACHE_LINE_SIZE: u32 = 64;
 /// `sizeof(void *)`: free pointers and the minimum alignment.
+///
+/// ```
+/// use oxmm::slab::{layout::{calculate_alignment, Layout, WORD}, SlabFlags};
+/// assert_eq!(calculate_alignment(SlabFlags::default(), 1, 3), WORD);
+/// assert_eq!(Layout::calculate(1, 8, SlabFlags::default(), false).unwrap().size, WORD);
+/// ```
 pub const WORD: u32 = 8;
 
 const fn align_up(x: u32, a: u32) -> u32 {
@@ -62,6 +73,14 @@ impl Layout {
     /// `SLAB_TYPESAFE_BY_RCU`, poisoning), else in the middle of the object so that a
     /// small overflow from the previous object does not hit it; round to `align`
     /// (already passed through [`calculate_alignment`]).
+    ///
+    /// ```
+    /// use oxmm::slab::{layout::Layout, SlabError, SlabFlags};
+    /// let p = Layout::calculate(24, 8, SlabFlags::POISON, false).unwrap();
+    /// assert_eq!((p.offset, p.size), (24, 32)); // the free pointer after the poisoned body
+    /// let bad = Layout::calculate(24, 3, SlabFlags::default(), false);
+    /// assert_eq!(bad, Err(SlabError::BadAlign(3)));
+    /// ```
     #[doc(alias = "calculate_sizes")]
     pub fn calculate(
         object_size: u32,
@@ -100,11 +119,25 @@ impl Layout {
 /// `sizeof(struct track)` with `CONFIG_STACKDEPOT` (x86-64): `addr`, the stack-depot
 /// handle, `cpu`, `pid`, padding and `when` — 32 bytes (24 without a stack depot).
 /// Distribution kernels build with the stack depot, so this is the layout they show.
+///
+/// ```
+/// use oxmm::slab::{layout::{DebugLayout, TRACK_SIZE}, SlabFlags};
+/// let plain = DebugLayout::calculate(64, 8, SlabFlags::default(), false, None).unwrap();
+/// let user = DebugLayout::calculate(64, 8, SlabFlags::STORE_USER, false, None).unwrap();
+/// assert_eq!(user.size - plain.size, 2 * TRACK_SIZE); // alloc and free tracks
+/// ```
 #[doc(alias = "track")]
 pub const TRACK_SIZE: u32 = 32;
 
 /// `SLAB_TYPESAFE_BY_RCU` with `kmem_cache_args.use_freeptr_offset` (v6.12): where the
 /// caller wants the free pointer, word-aligned and inside the object.
+///
+/// ```
+/// use oxmm::slab::{layout::{DebugLayout, FreeptrOffset}, SlabFlags};
+/// let at: FreeptrOffset = Some(16);
+/// let l = DebugLayout::calculate(64, 8, SlabFlags::TYPESAFE_BY_RCU, false, at).unwrap();
+/// assert_eq!((l.offset, l.size), (16, 64)); // inside the object: no extra word
+/// ```
 pub type FreeptrOffset = Option<u32>;
 
 /// Object geometry with SLUB debugging (Linux: `calculate_sizes`, mm/slub.c v6.12).

@@ -5,12 +5,36 @@ use super::SlabError;
 use crate::types::MAX_PAGE_ORDER;
 
 /// `MAX_OBJS_PER_PAGE`: the object count must fit the 15 bits a slab keeps for it.
+///
+/// ```
+/// use oxmm::slab::{cache::SlabWord, order::MAX_OBJS_PER_PAGE};
+/// assert_eq!(MAX_OBJS_PER_PAGE + 1, 1 << 15);
+/// let objects = MAX_OBJS_PER_PAGE as u16;
+/// let w = SlabWord { free: 0, inuse: 0, objects, frozen: true, order: 0 };
+/// assert_eq!(SlabWord::unpack(w.pack()).objects as u32, MAX_OBJS_PER_PAGE);
+/// ```
 pub const MAX_OBJS_PER_PAGE: u32 = 32767;
 /// `OO_SHIFT`: order in the high half of an [`Oo`], objects in the low 16 bits.
+///
+/// ```
+/// use oxmm::slab::order::{Oo, OO_SHIFT};
+/// let oo = Oo::make(2, 64, 12);
+/// assert_eq!((oo.0 >> OO_SHIFT, oo.0 & ((1 << OO_SHIFT) - 1)), (2, 256));
+/// ```
 pub const OO_SHIFT: u32 = 16;
 /// `MIN_PARTIAL`: fewest empty-able slabs a node keeps on its partial list.
+///
+/// ```
+/// use oxmm::slab::order::{min_partial, MIN_PARTIAL};
+/// assert_eq!(min_partial(8), MIN_PARTIAL); // ilog2(8) / 2 = 1, raised to the floor
+/// ```
 pub const MIN_PARTIAL: u32 = 5;
 /// `MAX_PARTIAL`: most slabs `min_partial` asks a node to keep.
+///
+/// ```
+/// use oxmm::slab::order::{min_partial, MAX_PARTIAL};
+/// assert_eq!(min_partial(1 << 22), MAX_PARTIAL); // ilog2 / 2 = 11, capped
+/// ```
 pub const MAX_PARTIAL: u32 = 10;
 
 /// Tunables of the order calculation (boot options `slab_min_order=`,
@@ -67,16 +91,32 @@ pub struct Oo(pub u32);
 
 impl Oo {
     /// `oo_make`: `order` and the number of `size`-byte objects that fit `PAGE_SIZE << order`.
+    ///
+    /// ```
+    /// use oxmm::slab::order::Oo;
+    /// assert_eq!(Oo::make(0, 96, 12).objects(), 42);
+    /// assert_eq!(Oo::make(3, 4096, 12), Oo((3 << 16) + 8));
+    /// ```
     #[doc(alias = "oo_make")]
     pub const fn make(order: u32, size: u32, page_shift: u32) -> Oo {
         Oo((order << OO_SHIFT) + order_objects(order, size, page_shift))
     }
     /// `oo_order`.
+    ///
+    /// ```
+    /// assert_eq!(oxmm::slab::order::Oo::make(3, 1024, 12).order(), 3);
+    /// ```
     #[doc(alias = "oo_order")]
     pub const fn order(self) -> u32 {
         self.0 >> OO_SHIFT
     }
     /// `oo_objects`.
+    ///
+    /// ```
+    /// use oxmm::slab::order::{order_objects, Oo};
+    /// assert_eq!(Oo::make(3, 1024, 12).objects(), 32);
+    /// assert_eq!(Oo::make(1, 100, 12).objects(), order_objects(1, 100, 12));
+    /// ```
     #[doc(alias = "oo_objects")]
     pub const fn objects(self) -> u32 {
         self.0 & ((1 << OO_SHIFT) - 1)

@@ -7,6 +7,12 @@ use crate::platform::Platform;
 use core::fmt;
 
 /// The two header lines.
+///
+/// ```
+/// use oxmm::slab::slabinfo::SLABINFO_HEADER;
+/// assert_eq!(SLABINFO_HEADER.lines().count(), 2);
+/// assert!(SLABINFO_HEADER.lines().nth(1).unwrap().starts_with("# name"));
+/// ```
 pub const SLABINFO_HEADER: &str = "slabinfo - version: 2.1\n# name            <active_objs> <num_objs> <objsize> <objperslab> <pagesperslab> : tunables <limit> <batchcount> <sharedfactor> : slabdata <active_slabs> <num_slabs> <sharedavail>\n";
 
 /// One row of `cache_show`.

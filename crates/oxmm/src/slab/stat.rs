@@ -2,6 +2,11 @@
 //! per-CPU event counters of each cache, summed when read.
 
 /// `NR_SLUB_STAT_ITEMS`.
+///
+/// ```
+/// use oxmm::slab::stat::{StatItem, NR_SLUB_STAT_ITEMS};
+/// assert_eq!(StatItem::CpuPartialDrain as usize, NR_SLUB_STAT_ITEMS - 1);
+/// ```
 pub const NR_SLUB_STAT_ITEMS: usize = 26;
 
 crate::vmstat::stat_enum!(
@@ -57,6 +62,13 @@ pub struct SlubStats(pub [u64; NR_SLUB_STAT_ITEMS]);
 
 impl SlubStats {
     /// The total of `item`.
+    ///
+    /// ```
+    /// use oxmm::slab::stat::{SlubStats, StatItem};
+    /// let mut s = SlubStats::default();
+    /// s.0[StatItem::AllocSlab as usize] = 3;
+    /// assert_eq!((s.get(StatItem::AllocSlab), s.get(StatItem::FreeSlab)), (3, 0));
+    /// ```
     pub fn get(&self, item: StatItem) -> u64 {
         self.0[item as usize]
     }

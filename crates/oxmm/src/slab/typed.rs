@@ -32,6 +32,34 @@ pub struct TypedCache<'a, T, P: Platform> {
 impl<'a, T, P: Platform> TypedCache<'a, T, P> {
     /// `kmem_cache_create(name, sizeof(T), alignof(T), flags, NULL)`. Zero-sized
     /// types are refused ([`SlabError::BadSize`]).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// use oxmm::slab::{SlabError, SlabFlags, TypedCache};
+    /// let c = TypedCache::<[u64; 4], Mem>::new(&slab, &mm, "quad", SlabFlags::NO_MERGE).unwrap();
+    /// assert_eq!(slab.cache(c.id()).unwrap().object_size(), 32);
+    /// let z = TypedCache::<(), Mem>::new(&slab, &mm, "unit", SlabFlags::default());
+    /// assert_eq!(z.err(), Some(SlabError::BadSize(0)));
+    /// ```
     pub fn new(
         slab: &'a SlabCaches,
         mm: &'a Mm<P>,
@@ -57,16 +85,98 @@ impl<'a, T, P: Platform> TypedCache<'a, T, P> {
     }
 
     /// The underlying cache.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// use oxmm::slab::{SlabFlags, TypedCache};
+    /// let c = TypedCache::<[u64; 4], Mem>::new(&slab, &mm, "quad", SlabFlags::NO_MERGE).unwrap();
+    /// assert_eq!(slab.cache(c.id()).unwrap().name(), "quad");
+    /// ```
     pub fn id(&self) -> CacheId {
         self.id
     }
 
     /// A new object holding `value`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// use oxmm::slab::{SlabFlags, TypedCache};
+    /// let c = TypedCache::<[u64; 4], Mem>::new(&slab, &mm, "quad", SlabFlags::NO_MERGE).unwrap();
+    /// let b = c.alloc([1, 2, 3, 4]).unwrap();
+    /// assert_eq!(b[2], 3);
+    /// assert_eq!(slab.cache(c.id()).unwrap().nr_slabs(), 1);
+    /// ```
     pub fn alloc(&self, value: T) -> Result<SlabBox<'_, 'a, T, P>, SlabError> {
         self.alloc_gfp(value, Gfp::KERNEL)
     }
 
     /// A new object holding `value`, allocated with `gfp`.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// use oxmm::{gfp::Gfp, slab::{SlabError, SlabFlags, TypedCache}};
+    /// let c = TypedCache::<u64, Mem>::new(&slab, &mm, "word", SlabFlags::NO_MERGE).unwrap();
+    /// assert_eq!(*c.alloc_gfp(7, Gfp::ATOMIC).unwrap(), 7);
+    /// let e = c.alloc_gfp(7, Gfp::KERNEL | Gfp::HIGHMEM).err();
+    /// assert_eq!(e, Some(SlabError::BadGfp((Gfp::KERNEL | Gfp::HIGHMEM).bits())));
+    /// ```
     pub fn alloc_gfp(&self, value: T, gfp: Gfp) -> Result<SlabBox<'_, 'a, T, P>, SlabError> {
         let p = self
             .slab
@@ -90,6 +200,35 @@ impl<'a, T, P: Platform> TypedCache<'a, T, P> {
     }
 
     /// `kmem_cache_destroy` (refused while boxes are alive: they borrow the cache).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// use oxmm::slab::{SlabFlags, TypedCache};
+    /// let c = TypedCache::<u64, Mem>::new(&slab, &mm, "word", SlabFlags::NO_MERGE).unwrap();
+    /// let id = c.id();
+    /// drop(c.alloc(1).unwrap());
+    /// c.destroy(&mut oxmm::printk::NullLog).unwrap();
+    /// assert!(slab.cache(id).is_none());
+    /// ```
     pub fn destroy(self, log: &mut dyn crate::printk::Log) -> Result<(), SlabError> {
         self.slab.kmem_cache_destroy(self.mm, self.id, log)
     }
@@ -112,6 +251,34 @@ pub struct SlabBox<'c, 'a, T, P: Platform> {
 
 impl<T, P: Platform> SlabBox<'_, '_, T, P> {
     /// The object's address.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let slab = oxmm::slab::SlabCaches::init(&mm, Default::default()).unwrap();
+    /// use oxmm::slab::{SlabFlags, TypedCache};
+    /// let c = TypedCache::<u64, Mem>::new(&slab, &mm, "word", SlabFlags::NO_MERGE).unwrap();
+    /// let b = c.alloc(5).unwrap();
+    /// assert_eq!(unsafe { *b.as_ptr() }, 5);
+    /// assert_eq!(slab.ksize(&mm, b.as_ptr().cast()), Ok(8));
+    /// ```
     pub fn as_ptr(&self) -> *mut T {
         self.ptr.as_ptr()
     }
