@@ -48,12 +48,35 @@ pub struct Config {
 impl Config {
     /// A few seconds in all. Short samples, many of them: on a shared machine most
     /// samples then run without being preempted, and the median is theirs.
+    ///
+    /// ```
+    /// use oxmm_bench::harness::{Config, Group};
+    /// let c = Config::QUICK;
+    /// assert_eq!(c.rounds % 2, 1); // odd: the median is one sample
+    /// let mut g = Group::new("noop");
+    /// g.case("none", 1, move |n| {
+    ///     assert_eq!(n, c.ops_per_sample);
+    ///     std::time::Duration::ZERO
+    /// });
+    /// assert_eq!(g.run(&c)[0].samples, c.rounds);
+    /// ```
     pub const QUICK: Config = Config {
         rounds: 51,
         ops_per_sample: 4_000,
         warmup_samples: 3,
     };
     /// Ten to twenty seconds in all.
+    ///
+    /// ```
+    /// use oxmm_bench::harness::{Config, Group};
+    /// let c = Config::FULL;
+    /// assert_eq!(c.rounds % 2, 1);
+    /// assert!(c.ops_per_sample > Config::QUICK.ops_per_sample);
+    /// let mut g = Group::new("noop");
+    /// g.case("none", 1, |n| std::time::Duration::from_nanos(2 * n));
+    /// let m = &g.run(&c)[0];
+    /// assert_eq!((m.samples, m.ns_per_op), (c.rounds, 2.0));
+    /// ```
     pub const FULL: Config = Config {
         rounds: 201,
         ops_per_sample: 10_000,

@@ -33,6 +33,20 @@ use slabmalloc::{AllocationError, Allocator, LargeObjectPage, ObjectPage, ZoneAl
 pub const ARENA: usize = 256 << 20;
 
 /// A peer: its crate's name and the allocator.
+///
+/// ```
+/// use oxmm_bench::peers::{self, Peer};
+/// use std::alloc::{GlobalAlloc, Layout};
+/// let (name, a): Peer = peers::all()[0];
+/// assert_eq!(name, "system");
+/// let l = Layout::new::<[u64; 8]>();
+/// // SAFETY: a non-zero layout, freed with it.
+/// unsafe {
+///     let p = a.alloc(l);
+///     assert!(!p.is_null());
+///     a.dealloc(p, l);
+/// }
+/// ```
 pub type Peer = (&'static str, &'static (dyn GlobalAlloc + Sync));
 
 /// A fresh zeroed arena of [`ARENA`] bytes aligned to 2 MiB, never freed.
@@ -116,6 +130,22 @@ unsafe impl Send for Slabmalloc {}
 
 impl Slabmalloc {
     /// An allocator with a fresh arena of [`ARENA`] bytes.
+    ///
+    /// ```
+    /// use oxmm_bench::peers::{Slabmalloc, ARENA};
+    /// use std::alloc::{GlobalAlloc, Layout};
+    /// let a = Slabmalloc::new();
+    /// let l = Layout::from_size_align(64, 8).unwrap();
+    /// // SAFETY: non-zero layouts, the blocks freed with them.
+    /// unsafe {
+    ///     let (p, q) = (a.alloc(l), a.alloc(l));
+    ///     assert!(!p.is_null() && !q.is_null() && p != q);
+    ///     assert!((p as usize).abs_diff(q as usize) < ARENA); // cut from one arena
+    ///     a.dealloc(p, l);
+    ///     a.dealloc(q, l);
+    ///     assert!(a.alloc(Layout::from_size_align(256 << 10, 8).unwrap()).is_null()); // too large
+    /// }
+    /// ```
     pub fn new() -> Slabmalloc {
         let base = arena() as usize;
         Slabmalloc(spin::Mutex::new(SlabState {

@@ -130,6 +130,14 @@ pub struct Suite {
 
 impl Suite {
     /// Boot the machine and create the caches; the calling thread runs as CPU 0.
+    ///
+    /// ```
+    /// use oxmm_bench::harness::Config;
+    /// let s = oxmm_bench::slab::Suite::new().unwrap();
+    /// let mut g = s.groups(true, Some("cache_pair_64")).remove(0);
+    /// let r = g.run(&Config { rounds: 1, ops_per_sample: 10, warmup_samples: 0 });
+    /// assert_eq!((r[0].bench.as_str(), r[0].imp.as_str()), ("cache_pair_64", "oxmm"));
+    /// ```
     pub fn new() -> anyhow::Result<Suite> {
         let hm = crate::pages::boot(true)?;
         bind_this_thread(0);
@@ -144,6 +152,16 @@ impl Suite {
 
     /// The benchmarks selected by `only` (see [`selected`]; `quick`: fewer kmalloc
     /// sizes), each a group of oxmm and every peer, in the order of [`names`].
+    ///
+    /// ```
+    /// use oxmm_bench::{peers, slab};
+    /// let s = slab::Suite::new().unwrap();
+    /// assert_eq!(s.groups(true, None).len(), slab::names(true).len());
+    /// let g = s.groups(true, Some("kmalloc_pair"));
+    /// assert_eq!(g.len(), 4); // quick: 8, 64, 512 and 4096 bytes
+    /// assert_eq!(g[1].name(), "kmalloc_pair_64");
+    /// assert_eq!(g[1].len(), 1 + peers::all().len()); // oxmm and every peer
+    /// ```
     pub fn groups(&self, quick: bool, only: Option<&str>) -> Vec<Group<'_>> {
         let (mm, sc, id) = (self.hm.mm(), &self.sc, self.id);
         let mut out = Vec::new();
@@ -243,6 +261,14 @@ impl Suite {
 
 /// Run the slab benchmarks whose names start with one of the comma-separated prefixes
 /// `only` (all with `None`; `quick`: fewer, shorter samples and fewer sizes).
+///
+/// ```
+/// let r = oxmm_bench::slab::run(true, Some("kmalloc_pair_64")).unwrap();
+/// assert_eq!(r.len(), 1 + oxmm_bench::peers::all().len());
+/// assert!(r.iter().all(|m| m.bench == "kmalloc_pair_64" && m.samples == 51));
+/// assert_eq!(r[0].imp, "oxmm");
+/// assert!(oxmm_bench::slab::run(true, Some("no_such_bench")).is_err());
+/// ```
 pub fn run(quick: bool, only: Option<&str>) -> anyhow::Result<Vec<Measurement>> {
     let all = names(quick);
     if !all.iter().any(|b| selected(b, only)) {

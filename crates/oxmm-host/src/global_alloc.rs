@@ -383,6 +383,19 @@ impl Default for OxmmAlloc {
 impl OxmmAlloc {
     /// The allocator, with per-thread sheaves (all state is global: one heap machine
     /// per process).
+    ///
+    /// ```
+    /// use oxmm_host::global_alloc::OxmmAlloc;
+    /// use std::alloc::{GlobalAlloc, Layout};
+    /// static HEAP: OxmmAlloc = OxmmAlloc::new(); // const: usable in a static
+    /// let l = Layout::new::<[u64; 4]>();
+    /// // SAFETY: a non-zero layout, freed with it.
+    /// unsafe {
+    ///     let p = HEAP.alloc(l); // the first allocation boots the heap machine
+    ///     assert!(OxmmAlloc::ready() && OxmmAlloc::owns(p));
+    ///     HEAP.dealloc(p, l);
+    /// }
+    /// ```
     pub const fn new() -> OxmmAlloc {
         OxmmAlloc { sheaves: true }
     }
@@ -457,6 +470,16 @@ impl OxmmAlloc {
 
     /// Objects and slabs of the heap's kmalloc caches, `/proc/slabinfo` style (empty
     /// before the heap is ready).
+    ///
+    /// ```
+    /// use oxmm_host::global_alloc::OxmmAlloc;
+    /// use std::alloc::{GlobalAlloc, Layout};
+    /// assert!(OxmmAlloc::slabinfo().is_empty()); // not booted yet
+    /// let (a, l) = (OxmmAlloc::new(), Layout::new::<[u8; 100]>());
+    /// // SAFETY: a non-zero layout, freed with it.
+    /// unsafe { a.dealloc(a.alloc(l), l) };
+    /// assert!(OxmmAlloc::slabinfo().lines().any(|l| l.starts_with("kmalloc-128 ")));
+    /// ```
     pub fn slabinfo() -> String {
         let mut s = String::new();
         if let Some(h) = heap() {

@@ -554,11 +554,44 @@ pub struct ThreadRunner {
 
 impl ThreadRunner {
     /// A runner with one thread per host core.
+    ///
+    /// ```
+    /// use oxmm_host::hosted::ThreadRunner;
+    /// let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    /// assert_eq!(ThreadRunner::new().threads(), cores);
+    /// assert_eq!(ThreadRunner::default().threads(), cores);
+    /// ```
     pub fn new() -> ThreadRunner {
         ThreadRunner::with_threads(std::thread::available_parallelism().map_or(1, |n| n.get()))
     }
 
     /// A runner with `threads` threads (at least one).
+    ///
+    /// ```
+    /// use oxmm::boot::{Arch, BootConfig};
+    /// use oxmm::memblock::Memblock;
+    /// use oxmm::mm::{BootMode, Mm};
+    /// use oxmm::types::PhysAddr;
+    /// use oxmm_host::hosted::ThreadRunner;
+    /// # struct NoMem;
+    /// # impl oxmm::platform::Platform for NoMem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: oxmm::types::VirtAddr, _: oxmm::types::VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (256 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(oxmm::mmzone::ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(oxmm::mmzone::ZoneType::Dma32, 0x10000);
+    /// # cfg.zone_limits.set(oxmm::mmzone::ZoneType::Normal, 0x10000);
+    /// let runner = ThreadRunner::with_threads(2);
+    /// assert_eq!(runner.threads(), 2);
+    /// let log = &mut oxmm::printk::NullLog;
+    /// let mm = Mm::boot_with(NoMem, mb, &cfg, BootMode::DescribeOnly, log, &runner).unwrap();
+    /// assert!(mm.nr_free_pages() > 0);
+    /// ```
     pub fn with_threads(threads: usize) -> ThreadRunner {
         ThreadRunner {
             threads: threads.max(1),
@@ -566,6 +599,12 @@ impl ThreadRunner {
     }
 
     /// How many threads it uses at most.
+    ///
+    /// ```
+    /// use oxmm_host::hosted::ThreadRunner;
+    /// assert_eq!(ThreadRunner::with_threads(8).threads(), 8);
+    /// assert_eq!(ThreadRunner::with_threads(0).threads(), 1); // at least one
+    /// ```
     pub fn threads(&self) -> usize {
         self.threads
     }

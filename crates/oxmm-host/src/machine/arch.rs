@@ -66,46 +66,115 @@ impl ArchSetup {
     }
 
     /// The populated memblock.
+    ///
+    /// ```
+    /// use oxmm::types::PhysAddr;
+    /// let s = oxmm_host::machine::Machine::profile("pc-8g").unwrap().setup().unwrap();
+    /// let mb = s.memblock();
+    /// assert_eq!(mb.memory().regions()[0].base, PhysAddr(0x1000)); // pfn 0 trimmed (BIOS data)
+    /// assert!(mb.reserved().overlaps_region(PhysAddr(0x7c00_0000), 0x300_0000)); // the initrd
+    /// ```
     pub fn memblock(&self) -> &Memblock {
         &self.memblock
     }
 
     /// Take the memblock out (it is what `Mm::boot` consumes).
+    ///
+    /// ```
+    /// let mut s = oxmm_host::machine::Machine::profile("pc-8g").unwrap().setup().unwrap();
+    /// let mb = s.take_memblock();
+    /// assert!(mb.phys_mem_size() > 7 << 30);
+    /// assert_eq!(s.memblock().phys_mem_size(), 0); // left empty
+    /// ```
     pub fn take_memblock(&mut self) -> Memblock {
         std::mem::take(&mut *self.memblock)
     }
 
     /// The architecture profile.
+    ///
+    /// ```
+    /// use oxmm_host::machine::Machine;
+    /// let s = Machine::profile("arm64-board").unwrap().setup().unwrap();
+    /// assert_eq!(s.arch(), oxmm::boot::Arch::Arm64);
+    /// assert_eq!(s.boot_config().arch, s.arch());
+    /// ```
     pub fn arch(&self) -> Arch {
         self.arch
     }
 
     /// `max_pfn`: the end of RAM.
+    ///
+    /// ```
+    /// use oxmm_host::machine::Machine;
+    /// let s = Machine::profile("ia32-4g").unwrap().setup().unwrap();
+    /// assert_eq!(s.max_pfn(), 0x14_0000); // RAM up to 5 GiB (PAE)
+    /// ```
     pub fn max_pfn(&self) -> u64 {
         self.max_pfn
     }
 
     /// `max_low_pfn`: the end of directly mapped memory (= `max_pfn` on 64-bit).
+    ///
+    /// ```
+    /// use oxmm_host::machine::Machine;
+    /// let s = Machine::profile("ia32-4g").unwrap().setup().unwrap();
+    /// assert_eq!(s.max_low_pfn(), (896 << 20) >> 12); // lowmem of the 3G/1G split
+    /// let s = Machine::profile("pc-8g").unwrap().setup().unwrap();
+    /// assert_eq!(s.max_low_pfn(), s.max_pfn()); // 64-bit: all of it
+    /// ```
     pub fn max_low_pfn(&self) -> u64 {
         self.max_low_pfn
     }
 
     /// The online nodes.
+    ///
+    /// ```
+    /// use oxmm::types::NodeId;
+    /// use oxmm_host::machine::Machine;
+    /// let s = Machine::profile("numa-2x16g").unwrap().setup().unwrap();
+    /// assert_eq!(s.nodes().len(), 2);
+    /// assert_eq!((s.nodes()[1].nid, s.nodes()[1].nr_cpus), (NodeId(1), 4));
+    /// ```
     pub fn nodes(&self) -> &[NodeDesc] {
         &self.nodes
     }
 
     /// The CMA areas reserved.
+    ///
+    /// ```
+    /// use oxmm_host::machine::Machine;
+    /// let s = Machine::profile("arm64-board").unwrap().setup().unwrap(); // cma=128M@0x83000000
+    /// let a = s.cma().iter().find(|a| a.name == "reserved").unwrap();
+    /// assert_eq!((a.base.0, a.size), (0x8300_0000, 128 << 20));
+    /// assert!(Machine::profile("pc-8g").unwrap().setup().unwrap().cma().is_empty());
+    /// ```
     pub fn cma(&self) -> &[CmaArea<'static>] {
         &self.cma
     }
 
     /// The boot options in effect.
+    ///
+    /// ```
+    /// let mut m = oxmm_host::machine::Machine::profile("pc-8g").unwrap();
+    /// m.apply_cmdline("movable_node").unwrap();
+    /// let s = m.setup().unwrap();
+    /// assert!(s.options().movable_node);
+    /// assert!(s.boot_config().movable_node);
+    /// ```
     pub fn options(&self) -> &BootOptions {
         &self.options
     }
 
     /// The configuration for generic boot, borrowing from `self`.
+    ///
+    /// ```
+    /// use oxmm::boot::Arch;
+    /// use oxmm_host::machine::Machine;
+    /// let s = Machine::profile("ia32-4g").unwrap().setup().unwrap();
+    /// let cfg = s.boot_config();
+    /// assert_eq!((cfg.arch, cfg.nr_cpus), (Arch::Ia32, 2));
+    /// assert_eq!(cfg.ia32_layout.map(|l| l.fixmap_pages), Some(234));
+    /// ```
     pub fn boot_config(&self) -> BootConfig<'_> {
         let mut cfg = BootConfig::new(self.arch);
         cfg.geometry = self.geometry;

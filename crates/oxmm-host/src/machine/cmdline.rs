@@ -196,6 +196,14 @@ fn size_at(key: &str, v: &str) -> Result<(u64, char, u64), MachineError> {
 
 impl BootOptions {
     /// Parse a command line; options that do not concern memory are ignored.
+    ///
+    /// ```
+    /// use oxmm_host::machine::{BootOptions, ErrorKind, Memmap};
+    /// let o = BootOptions::parse("ro quiet memmap=64M$0x100000000 movable_node").unwrap();
+    /// assert_eq!(o.memmap, [Memmap::Reserved { start: 1 << 32, size: 64 << 20 }]);
+    /// assert!(o.movable_node && o.mem.is_none());
+    /// assert_eq!(BootOptions::parse("mem=lots").unwrap_err().kind, ErrorKind::BadValue);
+    /// ```
     pub fn parse(cmdline: &str) -> Result<Self, MachineError> {
         let mut o = BootOptions::default();
         o.apply(cmdline)?;
@@ -204,6 +212,14 @@ impl BootOptions {
 
     /// Apply the options of `cmdline` on top of these (later options override earlier
     /// ones as in Linux; `memmap=` options accumulate).
+    ///
+    /// ```
+    /// use oxmm_host::machine::BootOptions;
+    /// let mut o = BootOptions::parse("mem=4G memmap=1G$0x100000000").unwrap();
+    /// o.apply("mem=2G memmap=512M!0x140000000").unwrap();
+    /// assert_eq!(o.mem, Some(2 << 30)); // overridden
+    /// assert_eq!(o.memmap.len(), 2); // accumulated
+    /// ```
     pub fn apply(&mut self, cmdline: &str) -> Result<(), MachineError> {
         for word in cmdline.split_whitespace() {
             let (key, val) = match word.split_once('=') {

@@ -80,6 +80,14 @@ impl E820Type {
     }
 
     /// Linux's printed name (`e820_print_type`).
+    ///
+    /// ```
+    /// use oxmm_host::machine::E820Type;
+    /// assert_eq!(E820Type::Ram.name(), "usable");
+    /// assert_eq!(E820Type::ReservedKern.name(), "usable"); // RAM to memblock
+    /// assert_eq!(E820Type::Pmem.name(), "persistent (type 7)");
+    /// assert_eq!(E820Type::parse(&E820Type::Nvs.name()), Some(E820Type::Nvs));
+    /// ```
     pub fn name(self) -> String {
         match self {
             E820Type::Ram | E820Type::ReservedKern => "usable".into(),
@@ -97,6 +105,14 @@ impl E820Type {
 
     /// Parse a printed name (as in boot logs) or a description-file spelling
     /// (`usable`, `reserved`, `acpi`, `nvs`, `unusable`, `persistent`, `pmem`, `type N`).
+    ///
+    /// ```
+    /// use oxmm_host::machine::E820Type;
+    /// assert_eq!(E820Type::parse("usable"), Some(E820Type::Ram));
+    /// assert_eq!(E820Type::parse("persistent (type 12)"), Some(E820Type::Pram));
+    /// assert_eq!(E820Type::parse("type 20"), Some(E820Type::Unknown(20)));
+    /// assert_eq!(E820Type::parse("bogus"), None);
+    /// ```
     pub fn parse(s: &str) -> Option<E820Type> {
         let s = s.trim();
         let lower = s.to_ascii_lowercase();
@@ -144,6 +160,14 @@ pub struct E820Entry {
 
 impl E820Entry {
     /// End address (exclusive), saturating at the top of the address space.
+    ///
+    /// ```
+    /// use oxmm_host::machine::{E820Entry, E820Type};
+    /// let e = E820Entry { addr: 0x9fc00, size: 0x400, ty: E820Type::Reserved };
+    /// assert_eq!(e.end(), 0xa0000);
+    /// let top = E820Entry { addr: u64::MAX - 0xfff, size: 0x2000, ty: E820Type::Reserved };
+    /// assert_eq!(top.end(), u64::MAX);
+    /// ```
     pub fn end(&self) -> u64 {
         self.addr.saturating_add(self.size)
     }
@@ -168,12 +192,31 @@ pub struct E820Table {
 
 impl E820Table {
     /// The entries, in table order.
+    ///
+    /// ```
+    /// use oxmm_host::machine::{E820Table, E820Type};
+    /// let mut t = E820Table::default();
+    /// t.add(0x10_0000, 0x10_0000, E820Type::Ram);
+    /// t.add(0x0, 0x9fc00, E820Type::Ram);
+    /// assert_eq!(t.entries()[0].addr, 0x10_0000); // as added
+    /// t.update_table();
+    /// assert_eq!(t.entries()[0].addr, 0); // sorted
+    /// ```
     pub fn entries(&self) -> &[E820Entry] {
         &self.entries
     }
 
     /// Append a range without sanitising (Linux: `e820__range_add`); empty ranges are
     /// ignored.
+    ///
+    /// ```
+    /// use oxmm_host::machine::{E820Table, E820Type};
+    /// let mut t = E820Table::default();
+    /// t.add(0x0, 0x9fc00, E820Type::Ram);
+    /// t.add(0x9fc00, 0, E820Type::Reserved); // empty: ignored
+    /// assert_eq!(t.entries().len(), 1);
+    /// assert_eq!(t.entries()[0].end(), 0x9fc00);
+    /// ```
     #[doc(alias = "e820__range_add")]
     pub fn add(&mut self, addr: u64, size: u64, ty: E820Type) {
         if size != 0 {
@@ -182,6 +225,14 @@ impl E820Table {
     }
 
     /// Drop every entry (`memmap=exactmap`).
+    ///
+    /// ```
+    /// use oxmm_host::machine::{E820Table, E820Type};
+    /// let mut t = E820Table::default();
+    /// t.add(0x0, 0x9fc00, E820Type::Ram);
+    /// t.clear();
+    /// assert!(t.entries().is_empty());
+    /// ```
     pub fn clear(&mut self) {
         self.entries.clear();
     }
@@ -189,6 +240,18 @@ impl E820Table {
     /// Sanitise (Linux: `e820__update_table`): resolve overlaps in favour of the larger
     /// type number, merge adjacent ranges of the same type, drop empty ones and sort by
     /// address. Returns whether anything changed.
+    ///
+    /// ```
+    /// use oxmm_host::machine::{E820Table, E820Type};
+    /// let mut t = E820Table::default();
+    /// t.add(0x0, 0x1000, E820Type::Ram);
+    /// t.add(0x1000, 0x1000, E820Type::Ram);
+    /// t.add(0x1800, 0x1000, E820Type::Reserved); // overlaps: reserved wins
+    /// assert!(t.update_table());
+    /// assert_eq!(t.entries().len(), 2);
+    /// assert_eq!((t.entries()[0].size, t.entries()[1].addr), (0x1800, 0x1800));
+    /// assert!(!t.update_table()); // already sane
+    /// ```
     #[doc(alias = "e820__update_table")]
     pub fn update_table(&mut self) -> bool {
         // Change points: every start and end. At equal addresses starts sort before ends,
@@ -239,6 +302,16 @@ impl E820Table {
 
     /// Change the type of `[start, start + size)` from `old` to `new` where it is `old`
     /// (Linux: `e820__range_update`), then sanitise. Returns the bytes changed.
+    ///
+    /// ```
+    /// use oxmm_host::machine::{E820Table, E820Type};
+    /// let mut t = E820Table::default();
+    /// t.add(0x0, 0x10_0000, E820Type::Ram);
+    /// assert_eq!(t.range_update(0x0, 0x1000, E820Type::Ram, E820Type::Reserved), 0x1000);
+    /// assert_eq!(t.entries()[0].ty, E820Type::Reserved);
+    /// assert_eq!(t.entries()[1].addr, 0x1000);
+    /// assert_eq!(t.range_update(0x0, 0x1000, E820Type::Ram, E820Type::Acpi), 0); // no longer RAM
+    /// ```
     #[doc(alias = "e820__range_update")]
     pub fn range_update(&mut self, start: u64, size: u64, old: E820Type, new: E820Type) -> u64 {
         if size == 0 || old == new {
@@ -250,6 +323,15 @@ impl E820Table {
     /// Remove `[start, start + size)` from entries of type `old` (or from every entry when
     /// `old` is `None`) (Linux: `e820__range_remove`), then sanitise. Returns the bytes
     /// removed.
+    ///
+    /// ```
+    /// use oxmm_host::machine::{E820Table, E820Type};
+    /// let mut t = E820Table::default();
+    /// t.add(0x0, 0x10_0000, E820Type::Ram);
+    /// assert_eq!(t.range_remove(0xa0000, 0x60000, Some(E820Type::Reserved)), 0);
+    /// assert_eq!(t.range_remove(0xa0000, 0x60000, None), 0x60000);
+    /// assert_eq!(t.entries()[0].end(), 0xa0000);
+    /// ```
     #[doc(alias = "e820__range_remove")]
     pub fn range_remove(&mut self, start: u64, size: u64, old: Option<E820Type>) -> u64 {
         self.carve(start, size, old, None)
@@ -297,6 +379,17 @@ impl E820Table {
 
     /// x86 `trim_bios_range`: the first page becomes reserved (BIOS data) and usable RAM in
     /// the legacy ISA hole `[640K, 1M)` is removed.
+    ///
+    /// ```
+    /// use oxmm_host::machine::{E820Table, E820Type};
+    /// let mut t = E820Table::default();
+    /// t.add(0x0, 0x10_0000, E820Type::Ram);
+    /// t.trim_bios_range();
+    /// let e = t.entries();
+    /// assert_eq!((e[0].addr, e[0].size, e[0].ty), (0x0, 0x1000, E820Type::Reserved));
+    /// assert_eq!((e[1].addr, e[1].end(), e[1].ty), (0x1000, 0xa0000, E820Type::Ram));
+    /// assert_eq!(e.len(), 2);
+    /// ```
     #[doc(alias = "e820__trim_bios_range")]
     pub fn trim_bios_range(&mut self) {
         self.range_update(0, 0x1000, E820Type::Ram, E820Type::Reserved);
@@ -305,12 +398,31 @@ impl E820Table {
 
     /// `e820__end_of_ram_pfn`: the end pfn of the highest usable RAM, capped at
     /// `max_arch_pfn`.
+    ///
+    /// ```
+    /// use oxmm_host::machine::{E820Table, E820Type};
+    /// let mut t = E820Table::default();
+    /// t.add(0x10_0000, 0x7ff0_0000, E820Type::Ram);
+    /// t.add(0xb000_0000, 0x1000_0000, E820Type::Reserved);
+    /// t.add(0x1_0000_0000, 0x1_8000_0000, E820Type::Ram);
+    /// assert_eq!(t.end_of_ram_pfn(12, 1 << 36), 0x28_0000); // max_pfn: 10 GiB
+    /// assert_eq!(t.end_of_ram_pfn(12, 0x20_0000), 0x20_0000); // capped
+    /// ```
     #[doc(alias = "e820__end_of_ram_pfn")]
     pub fn end_of_ram_pfn(&self, page_shift: u32, max_arch_pfn: u64) -> u64 {
         self.end_pfn(page_shift, max_arch_pfn, u64::MAX)
     }
 
     /// `e820__end_of_low_ram_pfn`: as [`Self::end_of_ram_pfn`] but below 4 GiB.
+    ///
+    /// ```
+    /// use oxmm_host::machine::{E820Table, E820Type};
+    /// let mut t = E820Table::default();
+    /// t.add(0x10_0000, 0x7fed_f000, E820Type::Ram);
+    /// t.add(0x1_0000_0000, 0x1_8000_0000, E820Type::Ram);
+    /// assert_eq!(t.end_of_low_ram_pfn(12), 0x7ffdf); // below the PCI hole
+    /// assert_eq!(t.end_of_ram_pfn(12, 1 << 36), 0x28_0000);
+    /// ```
     #[doc(alias = "e820__end_of_low_ram_pfn")]
     pub fn end_of_low_ram_pfn(&self, page_shift: u32) -> u64 {
         self.end_pfn(page_shift, 1 << (32 - page_shift), 1 << (32 - page_shift))

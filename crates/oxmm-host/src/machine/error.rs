@@ -85,6 +85,13 @@ pub struct MachineError {
 
 impl MachineError {
     /// An error at `location` of `origin`.
+    ///
+    /// ```
+    /// use oxmm_host::machine::{ErrorKind, Location, MachineError};
+    /// let e = MachineError::new("m.toml", Location::Whole, ErrorKind::Io, "cannot read");
+    /// assert_eq!(e.to_string(), "m.toml: cannot read"); // no position
+    /// assert_eq!((e.origin.as_str(), e.kind), ("m.toml", ErrorKind::Io));
+    /// ```
     pub fn new(
         origin: impl Into<String>,
         location: Location,
@@ -101,12 +108,29 @@ impl MachineError {
 
     /// The same error, attributed to `origin` (used when a parser that does not know the
     /// file name hands its error up).
+    ///
+    /// ```
+    /// use oxmm_host::machine::{BootOptions, Location};
+    /// let e = BootOptions::parse("mem=lots").unwrap_err();
+    /// assert_eq!(e.origin, "command line");
+    /// let e = e.with_origin("m.toml");
+    /// assert_eq!(e.origin, "m.toml");
+    /// assert_eq!(e.location, Location::Field("cmdline: mem".into())); // kept
+    /// ```
     pub fn with_origin(mut self, origin: &str) -> Self {
         self.origin = origin.to_string();
         self
     }
 
     /// The same error at `location`, unless it already has a finer one.
+    ///
+    /// ```
+    /// use oxmm_host::machine::{ErrorKind, Location, MachineError};
+    /// let e = MachineError::new("m.toml", Location::Whole, ErrorKind::BadNumber, "`0xzz` is not a number");
+    /// let e = e.at(Location::Line(4));
+    /// assert_eq!(e.location, Location::Line(4));
+    /// assert_eq!(e.at(Location::Line(9)).location, Location::Line(4)); // the finer one stays
+    /// ```
     pub fn at(mut self, location: Location) -> Self {
         if self.location == Location::Whole {
             self.location = location;

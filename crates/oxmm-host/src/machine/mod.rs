@@ -435,6 +435,15 @@ impl Machine {
     }
 
     /// The architecture profile.
+    ///
+    /// ```
+    /// use oxmm::boot::Arch;
+    /// use oxmm_host::machine::{ErrorKind, Machine};
+    /// let mut m = Machine::profile("ia32-4g").unwrap();
+    /// assert_eq!(m.arch(), Ok(Arch::Ia32));
+    /// m.arch = "sparc64".into();
+    /// assert_eq!(m.arch().unwrap_err().kind, ErrorKind::BadValue);
+    /// ```
     pub fn arch(&self) -> Result<Arch, MachineError> {
         parse_arch(&self.arch).ok_or_else(|| {
             self.err(
@@ -449,6 +458,16 @@ impl Machine {
     }
 
     /// The physical address width in bits.
+    ///
+    /// ```
+    /// use oxmm::boot::Arch;
+    /// use oxmm_host::machine::Machine;
+    /// let mut m = Machine::new("m", Arch::X86_64);
+    /// assert_eq!(m.phys_bits(), 46); // the architecture's default
+    /// m.phys_bits = Some(39);
+    /// assert_eq!(m.phys_bits(), 39);
+    /// assert_eq!(Machine::profile("ia32-4g").unwrap().phys_bits(), 36); // PAE
+    /// ```
     pub fn phys_bits(&self) -> u32 {
         self.phys_bits.unwrap_or(match parse_arch(&self.arch) {
             Some(Arch::X86_64) => 46,
@@ -461,6 +480,13 @@ impl Machine {
     }
 
     /// The boot options of `cmdline`.
+    ///
+    /// ```
+    /// use oxmm_host::machine::Machine;
+    /// let m = Machine::profile("arm64-board").unwrap(); // cmdline = "cma=128M@0x83000000"
+    /// assert_eq!(m.options().unwrap().cma, Some((128 << 20, Some(0x8300_0000))));
+    /// assert_eq!(Machine::profile("pc-8g").unwrap().options().unwrap().cma, None);
+    /// ```
     pub fn options(&self) -> Result<BootOptions, MachineError> {
         BootOptions::parse(&self.cmdline).map_err(|e| e.with_origin(&self.origin))
     }
@@ -481,6 +507,17 @@ impl Machine {
     }
 
     /// The boot-log format (`kernel_version`, default 6.12).
+    ///
+    /// ```
+    /// use oxmm::boot::{Arch, LogFormat};
+    /// use oxmm_host::machine::Machine;
+    /// let mut m = Machine::new("m", Arch::X86_64);
+    /// assert_eq!(m.log_format(), Ok(LogFormat::V6_12)); // unset
+    /// m.kernel_version = Some("5.15.0-91-generic".into());
+    /// assert_eq!(m.log_format(), Ok(LogFormat::new(5, 15)));
+    /// m.kernel_version = Some("five".into());
+    /// assert!(m.log_format().is_err());
+    /// ```
     pub fn log_format(&self) -> Result<LogFormat, MachineError> {
         let Some(v) = &self.kernel_version else {
             return Ok(LogFormat::V6_12);
@@ -496,6 +533,14 @@ impl Machine {
 
     /// The highest address (exclusive) of any memory range: the size of the physical
     /// address space a hosted machine must back.
+    ///
+    /// ```
+    /// use oxmm_host::machine::Machine;
+    /// let m = Machine::profile("pc-8g").unwrap();
+    /// // RAM ends at 10 GiB (2 GiB below the PCI hole, 6 GiB above 4 GiB); the reserved
+    /// // range at 0xfd00000000 needs no backing.
+    /// assert_eq!(m.memory_size(), 10 << 30);
+    /// ```
     pub fn memory_size(&self) -> u64 {
         let e = self.e820.iter().filter_map(|r| parse_range(&r.range).ok());
         let m = self
@@ -520,6 +565,14 @@ impl Machine {
     }
 
     /// A built-in profile by name (see [`Machine::profile_names`]).
+    ///
+    /// ```
+    /// use oxmm_host::machine::{ErrorKind, Machine};
+    /// let m = Machine::profile("numa-2x16g").unwrap();
+    /// assert_eq!((m.nodes.len(), m.cpus), (2, 8));
+    /// assert_eq!(m.origin, "profile numa-2x16g");
+    /// assert_eq!(Machine::profile("pc-9g").unwrap_err().kind, ErrorKind::UnknownProfile);
+    /// ```
     pub fn profile(name: &str) -> Result<Machine, MachineError> {
         profiles::profile(name)
     }
@@ -534,11 +587,30 @@ impl Machine {
     }
 
     /// Parse a TOML description; `origin` names it in errors.
+    ///
+    /// ```
+    /// use oxmm_host::machine::{ErrorKind, Location, Machine};
+    /// let m = Machine::from_toml_str("name = \"m\"\narch = \"arm64\"\nmemory = [ { range = \"0x40000000-0x7fffffff\" } ]\n", "m.toml").unwrap();
+    /// assert_eq!((m.origin.as_str(), m.memory_size()), ("m.toml", 0x8000_0000));
+    /// let e = Machine::from_toml_str("name = \"m\"\narch = \"arm64\"\nram = 4\n", "m.toml").unwrap_err();
+    /// assert_eq!((e.kind, e.location), (ErrorKind::Toml, Location::Line(3)));
+    /// ```
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Machine, MachineError> {
         toml::from_toml_str(text, origin)
     }
 
     /// Read and parse a TOML description file.
+    ///
+    /// ```
+    /// use oxmm_host::machine::{ErrorKind, Machine};
+    /// let m = Machine::profile("ia32-4g").unwrap();
+    /// let path = std::env::temp_dir().join(format!("oxmm-doc-{}.toml", std::process::id()));
+    /// std::fs::write(&path, m.to_toml_string()).unwrap();
+    /// let back = Machine::from_toml_file(&path).unwrap();
+    /// std::fs::remove_file(&path).unwrap();
+    /// assert_eq!((back.e820, back.origin), (m.e820, path.display().to_string()));
+    /// assert_eq!(Machine::from_toml_file(&path).unwrap_err().kind, ErrorKind::Io); // gone
+    /// ```
     pub fn from_toml_file(path: impl AsRef<Path>) -> Result<Machine, MachineError> {
         let (origin, bytes) = read_input(path.as_ref())?;
         let text = String::from_utf8(bytes).map_err(|e| {
@@ -553,16 +625,48 @@ impl Machine {
     }
 
     /// The description as TOML ([`Machine::from_toml_str`] reads it back equal).
+    ///
+    /// ```
+    /// use oxmm_host::machine::Machine;
+    /// let m = Machine::profile("numa-2x16g").unwrap();
+    /// let text = m.to_toml_string();
+    /// assert!(text.contains("[[node]]"));
+    /// assert_eq!(Machine::from_toml_str(&text, "profile numa-2x16g").unwrap(), m);
+    /// ```
     pub fn to_toml_string(&self) -> String {
         toml::to_toml_string(self)
     }
 
     /// Import a machine from a real Linux boot log (dmesg, journal or serial console).
+    ///
+    /// ```
+    /// use oxmm_host::machine::{ErrorKind, Machine};
+    /// let log = "\
+    /// [    0.000000] Linux version 6.12.0 (gcc) #1 SMP PREEMPT_DYNAMIC
+    /// [    0.000000] Command line: quiet mem=256M
+    /// [    0.000000] BIOS-e820: [mem 0x0000000000000000-0x000000000009fbff] usable
+    /// [    0.000000] BIOS-e820: [mem 0x0000000000100000-0x0000000017fdefff] usable
+    /// ";
+    /// let m = Machine::from_dmesg_str(log, "dmesg").unwrap();
+    /// assert_eq!((m.arch.as_str(), m.memory_size()), ("x86-64", 0x17fd_f000));
+    /// assert_eq!(m.options().unwrap().mem, Some(256 << 20));
+    /// let e = Machine::from_dmesg_str("[    0.000000] Linux version 6.12.0\n", "dmesg").unwrap_err();
+    /// assert_eq!(e.kind, ErrorKind::NoMemoryMap);
+    /// ```
     pub fn from_dmesg_str(text: &str, origin: &str) -> Result<Machine, MachineError> {
         dmesg::from_dmesg_str(text, origin)
     }
 
     /// Read and import a boot log file.
+    ///
+    /// ```
+    /// use oxmm_host::machine::{ErrorKind, Machine};
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/linux-6.12-qemu/q35-384m");
+    /// let m = Machine::from_dmesg_file(format!("{dir}/dmesg.txt")).unwrap();
+    /// assert_eq!(m.memory_size(), 0x17fd_f000); // RAM ends just below 384 MiB
+    /// assert_eq!(m.log_format(), Ok(oxmm::boot::LogFormat::V6_12));
+    /// assert_eq!(Machine::from_dmesg_file(format!("{dir}/none.txt")).unwrap_err().kind, ErrorKind::Io);
+    /// ```
     pub fn from_dmesg_file(path: impl AsRef<Path>) -> Result<Machine, MachineError> {
         let (origin, bytes) = read_input(path.as_ref())?;
         // Boot logs may carry stray non-UTF-8 bytes (serial consoles): keep the rest.
@@ -616,11 +720,27 @@ impl Machine {
 
     /// The architecture part of boot: build memblock and everything
     /// [`BootConfig`](oxmm::boot::BootConfig) borrows.
+    ///
+    /// ```
+    /// use oxmm_host::machine::Machine;
+    /// let m = Machine::profile("pc-8g").unwrap();
+    /// let s = m.setup().unwrap();
+    /// assert_eq!(s.max_pfn(), (10u64 << 30) >> 12);
+    /// assert_eq!(s.boot_config().nr_cpus, m.cpus);
+    /// ```
     pub fn setup(&self) -> Result<ArchSetup, MachineError> {
         arch::setup(self)
     }
 
     /// Check everything [`Machine::setup`] would reject, without building memblock.
+    ///
+    /// ```
+    /// use oxmm_host::machine::{ErrorKind, Machine, RangeDesc};
+    /// let mut m = Machine::profile("pc-8g").unwrap();
+    /// assert!(m.validate().is_ok());
+    /// m.e820.push(RangeDesc { range: "0x400000000000-0x400000000fff".into(), ty: "usable".into() });
+    /// assert_eq!(m.validate().unwrap_err().kind, ErrorKind::BeyondPhysBits); // 46 bits
+    /// ```
     pub fn validate(&self) -> Result<(), MachineError> {
         arch::validate(self).map(|_| ())
     }

@@ -101,6 +101,19 @@ const FIELDS: [&str; 11] = [
 impl Zoneinfo {
     /// Parse the text of a zoneinfo file; `origin` names it in errors. Every section
     /// must have the sizes and watermarks, and `managed ≤ present ≤ spanned`.
+    ///
+    /// ```
+    /// use oxmm_host::machine::Zoneinfo;
+    /// let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../fixtures/linux-6.12-qemu/q35-384m");
+    /// let text = std::fs::read_to_string(format!("{dir}/zoneinfo.txt")).unwrap();
+    /// let zi = Zoneinfo::parse(&text, "zoneinfo.txt").unwrap();
+    /// let names: Vec<&str> = zi.zones.iter().map(|z| z.zone.as_str()).collect();
+    /// assert_eq!(names, ["DMA", "DMA32", "Normal", "Movable", "Device"]);
+    /// assert_eq!((zi.zones[0].spanned, zi.zones[0].present, zi.zones[0].managed), (4095, 3998, 3840));
+    /// let bad = text.replace("managed  3840", "managed  4000");
+    /// let e = Zoneinfo::parse(&bad, "zoneinfo.txt").unwrap_err();
+    /// assert!(e.to_string().ends_with("zone DMA: managed 4000 exceeds present 3998"));
+    /// ```
     pub fn parse(text: &str, origin: &str) -> Result<Zoneinfo, MachineError> {
         let err = |line: usize, kind, why: String| {
             MachineError::new(origin, Location::Line(line), kind, why)

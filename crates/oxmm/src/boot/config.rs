@@ -29,6 +29,12 @@ pub enum Arch {
 
 impl Arch {
     /// The profile's name as machine descriptions spell it.
+    ///
+    /// ```
+    /// use oxmm::boot::Arch;
+    /// assert_eq!(Arch::X86_64.name(), "x86-64");
+    /// assert_eq!(Arch::Arm64.name(), "arm64");
+    /// ```
     pub const fn name(self) -> &'static str {
         match self {
             Arch::X86_64 => "x86-64",
@@ -40,6 +46,14 @@ impl Arch {
     }
 
     /// The zones this architecture configures, in index order.
+    ///
+    /// ```
+    /// use oxmm::boot::Arch;
+    /// use oxmm::mmzone::ZoneType;
+    /// assert_eq!(Arch::Riscv64.zone_layout().zones()[0], ZoneType::Dma32);
+    /// assert!(Arch::Arm.zone_layout().has(ZoneType::HighMem));
+    /// assert!(!Arch::X86_64.zone_layout().has(ZoneType::HighMem));
+    /// ```
     pub const fn zone_layout(self) -> ZoneLayout {
         match self {
             Arch::X86_64 | Arch::Arm64 => ZoneLayout::X86_64,
@@ -74,11 +88,30 @@ pub struct ZoneLimits {
 
 impl ZoneLimits {
     /// The limit of zone type `t`.
+    ///
+    /// ```
+    /// use oxmm::boot::ZoneLimits;
+    /// use oxmm::mmzone::ZoneType;
+    /// let mut l = ZoneLimits::default();
+    /// assert_eq!(l.get(ZoneType::Normal), None);
+    /// l.set(ZoneType::Normal, 0x14_0000);
+    /// assert_eq!(l.get(ZoneType::Normal), Some(0x14_0000));
+    /// ```
     pub fn get(&self, t: ZoneType) -> Option<u64> {
         self.limits[t as usize]
     }
 
     /// Set the limit of zone type `t` to `pfn` (exclusive).
+    ///
+    /// ```
+    /// use oxmm::boot::ZoneLimits;
+    /// use oxmm::mmzone::ZoneType;
+    /// let mut l = ZoneLimits::default();
+    /// l.set(ZoneType::Dma32, 0x8_0000);
+    /// l.set(ZoneType::Dma32, 0x10_0000); // the last one wins
+    /// assert_eq!(l.get(ZoneType::Dma32), Some(0x10_0000));
+    /// assert_eq!(l.get(ZoneType::Dma), None);
+    /// ```
     pub fn set(&mut self, t: ZoneType, pfn: u64) {
         self.limits[t as usize] = Some(pfn);
     }
@@ -121,6 +154,13 @@ pub struct Distances<'a> {
 
 impl<'a> Distances<'a> {
     /// A table for `n` nodes; `None` if `table` is not `n × n`.
+    ///
+    /// ```
+    /// use oxmm::boot::Distances;
+    /// let t = [10u8, 21, 21, 10];
+    /// assert!(Distances::new(2, &t).is_some());
+    /// assert!(Distances::new(2, &t[..3]).is_none());
+    /// ```
     pub fn new(n: usize, table: &'a [u8]) -> Option<Self> {
         if n > MAX_NUMNODES || table.len() != n * n {
             return None;
@@ -129,6 +169,16 @@ impl<'a> Distances<'a> {
     }
 
     /// `node_distance(a, b)`: LOCAL_DISTANCE 10 / REMOTE_DISTANCE 20 without a table.
+    ///
+    /// ```
+    /// use oxmm::boot::Distances;
+    /// use oxmm::types::NodeId;
+    /// let none = Distances::default();
+    /// assert_eq!(none.get(NodeId(1), NodeId(1)), 10);
+    /// assert_eq!(none.get(NodeId(0), NodeId(1)), 20);
+    /// let t = [10u8, 16, 16, 10];
+    /// assert_eq!(Distances::new(2, &t).unwrap().get(NodeId(1), NodeId(0)), 16);
+    /// ```
     pub fn get(&self, a: NodeId, b: NodeId) -> u8 {
         let (a, b) = (a.0 as usize, b.0 as usize);
         if a < self.n && b < self.n {
@@ -229,12 +279,25 @@ pub struct LogFormat {
 
 impl LogFormat {
     /// Linux v6.12, the reference.
+    ///
+    /// ```
+    /// use oxmm::boot::LogFormat;
+    /// assert_eq!(LogFormat::default(), LogFormat::V6_12);
+    /// assert_eq!(LogFormat::V6_12, LogFormat::new(6, 12));
+    /// ```
     pub const V6_12: LogFormat = LogFormat {
         major: 6,
         minor: 12,
     };
 
     /// The format of kernel `major.minor`.
+    ///
+    /// ```
+    /// use oxmm::boot::LogFormat;
+    /// let f = LogFormat::new(5, 16);
+    /// assert_eq!((f.major, f.minor), (5, 16));
+    /// assert!(LogFormat::new(4, 20) < f && f < LogFormat::new(6, 1));
+    /// ```
     pub const fn new(major: u16, minor: u16) -> Self {
         LogFormat { major, minor }
     }
@@ -329,6 +392,16 @@ pub struct Ia32Layout {
 
 impl Ia32Layout {
     /// A PAE kernel with `fixmap_pages` fixmap pages, loaded at 16 MiB.
+    ///
+    /// ```
+    /// use oxmm::boot::{Ia32Layout, KernelImage};
+    /// use oxmm::boot::mem_init::VirtLayout;
+    /// let l = Ia32Layout::pae(234);
+    /// assert_eq!((l.pae, l.fixmap_pages), (true, 234));
+    /// // 512 pkmap slots of 4 KiB.
+    /// let v = VirtLayout::new(&l, &KernelImage::default(), 0x37bfe);
+    /// assert_eq!(v.pkmap.1 - v.pkmap.0, 512 * 4096);
+    /// ```
     pub const fn pae(fixmap_pages: u64) -> Self {
         Ia32Layout {
             pae: true,
@@ -338,6 +411,17 @@ impl Ia32Layout {
     }
 
     /// A non-PAE kernel with `fixmap_pages` fixmap pages, loaded at 16 MiB.
+    ///
+    /// ```
+    /// use oxmm::boot::{Ia32Layout, KernelImage};
+    /// use oxmm::boot::mem_init::VirtLayout;
+    /// let l = Ia32Layout::non_pae(234);
+    /// assert!(!l.pae);
+    /// assert_eq!(l.load_addr, Ia32Layout::pae(234).load_addr);
+    /// // 1024 pkmap slots of 4 KiB.
+    /// let v = VirtLayout::new(&l, &KernelImage::default(), 0x37bfe);
+    /// assert_eq!(v.pkmap.1 - v.pkmap.0, 1024 * 4096);
+    /// ```
     pub const fn non_pae(fixmap_pages: u64) -> Self {
         Ia32Layout {
             pae: false,
@@ -349,6 +433,15 @@ impl Ia32Layout {
 impl<'a> BootConfig<'a> {
     /// Defaults for `arch`: 4 KiB pages, one CPU, no nodes listed (node 0 implied),
     /// no options.
+    ///
+    /// ```
+    /// use oxmm::boot::{Arch, BootConfig};
+    /// let cfg = BootConfig::new(Arch::Ia32);
+    /// assert_eq!(cfg.zone_layout, Arch::Ia32.zone_layout());
+    /// assert_eq!(cfg.geometry.page_size(), 4096);
+    /// assert!(cfg.nodes.is_empty() && cfg.kernelcore.is_none());
+    /// assert!(!cfg.config_numa && BootConfig::new(Arch::X86_64).config_numa);
+    /// ```
     pub fn new(arch: Arch) -> Self {
         BootConfig {
             arch,

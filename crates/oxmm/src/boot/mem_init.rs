@@ -19,10 +19,34 @@ use crate::platform::Platform;
 use crate::printk::{Level, Log};
 
 /// `PAGE_OFFSET` of the 3G/1G split.
+///
+/// ```
+/// use oxmm::boot::mem_init::{VirtLayout, PAGE_OFFSET};
+/// use oxmm::boot::{Ia32Layout, KernelImage};
+/// assert_eq!((1u64 << 32) - PAGE_OFFSET, 1 << 30); // the kernel's 1 GiB
+/// let l = VirtLayout::new(&Ia32Layout::pae(234), &KernelImage::default(), 0x37bfe);
+/// assert_eq!(l.lowmem.0, PAGE_OFFSET);
+/// assert_eq!(l.text.0, PAGE_OFFSET + 0x100_0000); // _text: the load address, mapped
+/// ```
 pub const PAGE_OFFSET: u64 = 0xc000_0000;
 /// `VMALLOC_OFFSET`: the gap between lowmem and vmalloc that catches overruns.
+///
+/// ```
+/// use oxmm::boot::mem_init::{VirtLayout, VMALLOC_OFFSET};
+/// use oxmm::boot::{Ia32Layout, KernelImage};
+/// let l = VirtLayout::new(&Ia32Layout::pae(234), &KernelImage::default(), 0x37bfe);
+/// assert_eq!(l.vmalloc.0 - l.lowmem.1, VMALLOC_OFFSET); // vmalloc starts 8 MiB above lowmem
+/// ```
 pub const VMALLOC_OFFSET: u64 = 8 << 20;
 /// `__FIXADDR_TOP`: the fixmap ends one page below 4 GiB.
+///
+/// ```
+/// use oxmm::boot::mem_init::{VirtLayout, FIXADDR_TOP};
+/// use oxmm::boot::{Ia32Layout, KernelImage};
+/// assert_eq!(FIXADDR_TOP + 4096, 1 << 32);
+/// let l = VirtLayout::new(&Ia32Layout::pae(234), &KernelImage::default(), 0x37bfe);
+/// assert_eq!(l.fixmap, (FIXADDR_TOP - 234 * 4096, FIXADDR_TOP));
+/// ```
 pub const FIXADDR_TOP: u64 = 0xffff_f000;
 const PAGE_SIZE: u64 = 4096;
 
@@ -56,6 +80,16 @@ pub struct VirtLayout {
 impl VirtLayout {
     /// The layout of a kernel built as `build`, with image `kernel`, on a machine whose
     /// lowmem ends at `max_low_pfn`.
+    ///
+    /// ```
+    /// use oxmm::boot::mem_init::VirtLayout;
+    /// use oxmm::boot::{Ia32Layout, KernelImage};
+    /// let k = KernelImage { code: 0x1000, rodata: 0x800, rwdata: 0x900, init: 0x2000, bss: 0 };
+    /// let l = VirtLayout::new(&Ia32Layout::pae(234), &k, 0x37bfe);
+    /// assert_eq!(l.text, (0xc100_0000, 0xc100_1000));
+    /// assert_eq!(l.data, (0xc100_1000, 0xc100_2100));
+    /// assert_eq!(l.init, (0xc100_3000, 0xc100_5000)); // page-aligned after .data
+    /// ```
     pub fn new(build: &Ia32Layout, kernel: &KernelImage, max_low_pfn: u64) -> VirtLayout {
         let fix_start = FIXADDR_TOP - build.fixmap_pages * PAGE_SIZE;
         let (last_pkmap, pmd_mask) = if build.pae {
@@ -81,6 +115,22 @@ impl VirtLayout {
     }
 
     /// Print the block as `mem_init` does (`KERN_INFO`).
+    ///
+    /// ```
+    /// use oxmm::boot::mem_init::VirtLayout;
+    /// use oxmm::boot::{Ia32Layout, KernelImage};
+    /// # struct L<'a>(&'a mut Vec<String>);
+    /// # impl oxmm::printk::Log for L<'_> {
+    /// #     fn line(&mut self, _: oxmm::printk::Level, a: core::fmt::Arguments<'_>) {
+    /// #         self.0.push(a.to_string());
+    /// #     }
+    /// # }
+    /// let mut lines = Vec::new();
+    /// VirtLayout::new(&Ia32Layout::pae(234), &KernelImage::default(), 0x37bfe).print(&mut L(&mut lines));
+    /// assert_eq!(lines.len(), 8);
+    /// assert_eq!(lines[1], "    fixmap  : 0xfff15000 - 0xfffff000   ( 936 kB)");
+    /// assert_eq!(lines[4], "    lowmem  : 0xc0000000 - 0xf7bfe000   ( 891 MB)");
+    /// ```
     pub fn print(&self, log: &mut dyn Log) {
         log.line(Level::Info, format_args!("virtual kernel memory layout:"));
         let mut line = |name: &str, (s, e): (u64, u64), mb: bool| {

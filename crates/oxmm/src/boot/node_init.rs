@@ -251,21 +251,184 @@ impl<'a> NodeInitJob<'a> {
     }
 
     /// The node ids this job initialises (`first..end`; memoryless ones do nothing).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig, NodeDesc};
+    /// # use oxmm::memblock::{Memblock, MemblockFlags};
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # // Two nodes of 32 MiB, node 0 below node 1.
+    /// # let mut mb = Memblock::new();
+    /// # mb.add_node(PhysAddr(0x1000), (32 << 20) - 0x1000, NodeId(0), MemblockFlags::empty()).unwrap();
+    /// # mb.add_node(PhysAddr(32 << 20), 32 << 20, NodeId(1), MemblockFlags::empty()).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let nodes = [NodeDesc { nid: NodeId(0), nr_cpus: 1 }, NodeDesc { nid: NodeId(1), nr_cpus: 0 }];
+    /// # cfg.nodes = &nodes;
+    /// # let (mem, log) = (Mem(vec![0; 8 << 20]), &mut oxmm::printk::NullLog);
+    /// use oxmm::boot::{NodeInitJob, NodeInitRunner};
+    /// use std::cell::RefCell;
+    /// struct Record(RefCell<Vec<core::ops::Range<usize>>>);
+    /// impl NodeInitRunner for Record {
+    ///     fn run_jobs(&self, jobs: &mut [NodeInitJob<'_>]) {
+    ///         self.0.borrow_mut().extend(jobs.iter().map(|j| j.nids()));
+    ///         jobs.iter_mut().for_each(NodeInitJob::run);
+    ///     }
+    /// }
+    /// let r = Record(RefCell::default());
+    /// Mm::boot_with(mem, mb, &cfg, BootMode::Full, log, &r).unwrap();
+    /// let nids = r.0.into_inner();
+    /// assert_eq!(nids.len(), 2); // one job per node
+    /// assert_eq!(nids[0], 0..1);
+    /// assert_eq!(nids[1].start, 1);
+    /// ```
     pub fn nids(&self) -> core::ops::Range<usize> {
         self.first_nid..self.first_nid + self.nodes.len()
     }
 
     /// The pfn interval of the memory map this job writes.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig, NodeDesc};
+    /// # use oxmm::memblock::{Memblock, MemblockFlags};
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # // Two nodes of 32 MiB, node 0 below node 1.
+    /// # let mut mb = Memblock::new();
+    /// # mb.add_node(PhysAddr(0x1000), (32 << 20) - 0x1000, NodeId(0), MemblockFlags::empty()).unwrap();
+    /// # mb.add_node(PhysAddr(32 << 20), 32 << 20, NodeId(1), MemblockFlags::empty()).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let nodes = [NodeDesc { nid: NodeId(0), nr_cpus: 1 }, NodeDesc { nid: NodeId(1), nr_cpus: 0 }];
+    /// # cfg.nodes = &nodes;
+    /// # let (mem, log) = (Mem(vec![0; 8 << 20]), &mut oxmm::printk::NullLog);
+    /// use oxmm::boot::{NodeInitJob, NodeInitRunner};
+    /// use std::cell::RefCell;
+    /// struct Record(RefCell<Vec<(u64, u64)>>);
+    /// impl NodeInitRunner for Record {
+    ///     fn run_jobs(&self, jobs: &mut [NodeInitJob<'_>]) {
+    ///         self.0.borrow_mut().extend(jobs.iter().map(|j| j.pfn_interval()));
+    ///         jobs.iter_mut().for_each(NodeInitJob::run);
+    ///     }
+    /// }
+    /// let r = Record(RefCell::default());
+    /// Mm::boot_with(mem, mb, &cfg, BootMode::Full, log, &r).unwrap();
+    /// let iv = r.0.into_inner();
+    /// assert_eq!(iv[0], (0, 0x2000)); // node 0: the first 32 MiB
+    /// assert_eq!(iv[1].0, 0x2000); // node 1's job starts where node 0's ends
+    /// ```
     pub fn pfn_interval(&self) -> (u64, u64) {
         self.part.as_ref().map_or((0, 0), |p| p.pfn_interval())
     }
 
     /// Descriptors written so far (0 in a description-only boot).
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig, NodeDesc};
+    /// # use oxmm::memblock::{Memblock, MemblockFlags};
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # // Two nodes of 32 MiB, node 0 below node 1.
+    /// # let mut mb = Memblock::new();
+    /// # mb.add_node(PhysAddr(0x1000), (32 << 20) - 0x1000, NodeId(0), MemblockFlags::empty()).unwrap();
+    /// # mb.add_node(PhysAddr(32 << 20), 32 << 20, NodeId(1), MemblockFlags::empty()).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let nodes = [NodeDesc { nid: NodeId(0), nr_cpus: 1 }, NodeDesc { nid: NodeId(1), nr_cpus: 0 }];
+    /// # cfg.nodes = &nodes;
+    /// # let (mem, log) = (Mem(vec![0; 8 << 20]), &mut oxmm::printk::NullLog);
+    /// use oxmm::boot::{NodeInitJob, NodeInitRunner};
+    /// use std::cell::RefCell;
+    /// struct Record(RefCell<Vec<(u64, u64)>>);
+    /// impl NodeInitRunner for Record {
+    ///     fn run_jobs(&self, jobs: &mut [NodeInitJob<'_>]) {
+    ///         for j in jobs {
+    ///             let before = j.pages_initialised();
+    ///             j.run();
+    ///             self.0.borrow_mut().push((before, j.pages_initialised()));
+    ///         }
+    ///     }
+    /// }
+    /// let r = Record(RefCell::default());
+    /// Mm::boot_with(mem, mb, &cfg, BootMode::Full, log, &r).unwrap();
+    /// assert!(r.0.into_inner().iter().all(|&(before, after)| before == 0 && after >= 0x1fff));
+    /// ```
     pub fn pages_initialised(&self) -> u64 {
         self.written
     }
 
     /// Whether [`run`](Self::run) has completed.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig, NodeDesc};
+    /// # use oxmm::memblock::{Memblock, MemblockFlags};
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # // Two nodes of 32 MiB, node 0 below node 1.
+    /// # let mut mb = Memblock::new();
+    /// # mb.add_node(PhysAddr(0x1000), (32 << 20) - 0x1000, NodeId(0), MemblockFlags::empty()).unwrap();
+    /// # mb.add_node(PhysAddr(32 << 20), 32 << 20, NodeId(1), MemblockFlags::empty()).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let nodes = [NodeDesc { nid: NodeId(0), nr_cpus: 1 }, NodeDesc { nid: NodeId(1), nr_cpus: 0 }];
+    /// # cfg.nodes = &nodes;
+    /// # let (mem, log) = (Mem(vec![0; 8 << 20]), &mut oxmm::printk::NullLog);
+    /// use oxmm::boot::{NodeInitJob, NodeInitRunner};
+    /// use std::cell::RefCell;
+    /// struct Record(RefCell<Vec<(bool, bool)>>);
+    /// impl NodeInitRunner for Record {
+    ///     fn run_jobs(&self, jobs: &mut [NodeInitJob<'_>]) {
+    ///         for j in jobs {
+    ///             let before = j.is_done();
+    ///             j.run();
+    ///             self.0.borrow_mut().push((before, j.is_done()));
+    ///         }
+    ///     }
+    /// }
+    /// let r = Record(RefCell::default());
+    /// Mm::boot_with(mem, mb, &cfg, BootMode::Full, log, &r).unwrap();
+    /// assert_eq!(r.0.into_inner(), [(false, true); 2]);
+    /// ```
     pub fn is_done(&self) -> bool {
         self.done
     }
@@ -273,6 +436,50 @@ impl<'a> NodeInitJob<'a> {
     /// Do the job: write this interval's descriptors and pageblock types, then free this
     /// job's nodes' free memory into their zones' lists. Running it twice does nothing
     /// the second time.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig, NodeDesc};
+    /// # use oxmm::memblock::{Memblock, MemblockFlags};
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # // Two nodes of 32 MiB, node 0 below node 1.
+    /// # let mut mb = Memblock::new();
+    /// # mb.add_node(PhysAddr(0x1000), (32 << 20) - 0x1000, NodeId(0), MemblockFlags::empty()).unwrap();
+    /// # mb.add_node(PhysAddr(32 << 20), 32 << 20, NodeId(1), MemblockFlags::empty()).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let nodes = [NodeDesc { nid: NodeId(0), nr_cpus: 1 }, NodeDesc { nid: NodeId(1), nr_cpus: 0 }];
+    /// # cfg.nodes = &nodes;
+    /// # let (mem, log) = (Mem(vec![0; 8 << 20]), &mut oxmm::printk::NullLog);
+    /// use oxmm::boot::{NodeInitJob, NodeInitRunner};
+    /// use std::cell::RefCell;
+    /// /// Runs every job twice.
+    /// struct Twice(RefCell<Vec<(u64, u64)>>);
+    /// impl NodeInitRunner for Twice {
+    ///     fn run_jobs(&self, jobs: &mut [NodeInitJob<'_>]) {
+    ///         for j in jobs {
+    ///             j.run();
+    ///             let first = j.pages_initialised();
+    ///             j.run(); // does nothing
+    ///             self.0.borrow_mut().push((first, j.pages_initialised()));
+    ///         }
+    ///     }
+    /// }
+    /// let r = Twice(RefCell::default());
+    /// let mm = Mm::boot_with(mem, mb, &cfg, BootMode::Full, log, &r).unwrap();
+    /// assert!(r.0.into_inner().iter().all(|&(first, second)| first > 0 && first == second));
+    /// assert!(mm.nr_free_pages() > 0x3000); // the jobs freed the two nodes' memory
+    /// ```
     pub fn run(&mut self) {
         if self.done {
             return;

@@ -41,6 +41,19 @@ pub struct ArchZoneRanges {
 impl ArchZoneRanges {
     /// Zone i starts where zone i−1 ended, the first at `start_pfn` (the lowest memory
     /// pfn); its end is `max(limit, start)`. Movable is skipped (left empty).
+    ///
+    /// ```
+    /// use oxmm::boot::{ArchZoneRanges, BootError, ZoneLimits};
+    /// use oxmm::mmzone::{ZoneLayout, ZoneType};
+    /// let mut l = ZoneLimits::default();
+    /// l.set(ZoneType::Dma, 0x1000);
+    /// l.set(ZoneType::Dma32, 0x10_0000);
+    /// let r = ArchZoneRanges::new(ZoneLayout::X86_64, &l, 0x100).unwrap();
+    /// assert_eq!((r.lowest[0], r.lowest[1], r.highest[1]), (0x100, 0x1000, 0x10_0000));
+    /// l.set(ZoneType::Dma32, 0x800); // below DMA's limit
+    /// let e = ArchZoneRanges::new(ZoneLayout::X86_64, &l, 0x100).unwrap_err();
+    /// assert!(matches!(e, BootError::ZoneLimitsNotIncreasing { zone: ZoneType::Dma32, .. }));
+    /// ```
     pub fn new(
         layout: ZoneLayout,
         limits: &super::ZoneLimits,
@@ -79,6 +92,18 @@ impl ArchZoneRanges {
     }
 
     /// Whether zone index `i` has no possible pfns.
+    ///
+    /// ```
+    /// use oxmm::boot::{ArchZoneRanges, ZoneLimits};
+    /// use oxmm::mmzone::{ZoneLayout, ZoneType};
+    /// let mut l = ZoneLimits::default();
+    /// l.set(ZoneType::Dma, 0x1000);
+    /// l.set(ZoneType::Dma32, 0x4_0000); // 1 GiB of RAM: nothing above DMA32
+    /// l.set(ZoneType::Normal, 0x4_0000);
+    /// let r = ArchZoneRanges::new(ZoneLayout::X86_64, &l, 1).unwrap();
+    /// assert!(!r.is_empty(0) && !r.is_empty(1));
+    /// assert!(r.is_empty(2)); // Normal
+    /// ```
     pub fn is_empty(&self, i: usize) -> bool {
         self.lowest[i] == self.highest[i]
     }
@@ -114,6 +139,18 @@ impl Default for MovableInfo {
 
 /// `get_pfn_range_for_nid`: lowest start and highest end pfn of the node's memory
 /// (`(0, 0)` for a memoryless node).
+///
+/// ```
+/// use oxmm::boot::pfn_range_for_nid;
+/// use oxmm::memblock::{Memblock, MemblockFlags};
+/// use oxmm::types::{NodeId, PageGeometry, PhysAddr};
+/// let mut mb = Memblock::new();
+/// mb.add_node(PhysAddr(0x1000), 0x3000, NodeId(0), MemblockFlags::empty()).unwrap();
+/// mb.add_node(PhysAddr(0x8000), 0x8000, NodeId(1), MemblockFlags::empty()).unwrap();
+/// let geo = PageGeometry::default();
+/// assert_eq!(pfn_range_for_nid(&mb, geo, 1), (8, 16));
+/// assert_eq!(pfn_range_for_nid(&mb, geo, 2), (0, 0)); // memoryless
+/// ```
 pub fn pfn_range_for_nid(mb: &Memblock, geo: PageGeometry, nid: usize) -> (u64, u64) {
     let mut start = u64::MAX;
     let mut end = 0;
@@ -143,6 +180,19 @@ fn mem_ranges_of(
 
 /// `__absent_pages_in_range(nid, start, end)`: pfns of `[start, end)` not in node
 /// `nid`'s memory.
+///
+/// ```
+/// use oxmm::boot::absent_pages_in_range;
+/// use oxmm::memblock::Memblock;
+/// use oxmm::types::{PageGeometry, PhysAddr};
+/// let mut mb = Memblock::new();
+/// mb.add(PhysAddr(0x1000), 0x9e000).unwrap(); // up to 640K
+/// mb.add(PhysAddr(0x10_0000), 0xf0_0000).unwrap(); // 1M..16M
+/// let geo = PageGeometry::default();
+/// assert_eq!(absent_pages_in_range(&mb, geo, 0, 1, 0x1000), 97); // the ISA hole
+/// assert_eq!(absent_pages_in_range(&mb, geo, 0, 0, 0x1000), 98); // and pfn 0
+/// assert_eq!(absent_pages_in_range(&mb, geo, 1, 0, 0x1000), 0x1000); // no node 1
+/// ```
 pub fn absent_pages_in_range(
     mb: &Memblock,
     geo: PageGeometry,
@@ -162,6 +212,26 @@ pub fn absent_pages_in_range(
 /// `find_zone_movable_pfns_for_nodes`: Linux's algorithm, including the even spreading
 /// of `kernelcore` across nodes, the restarts with one node fewer, `movablecore`,
 /// percentages, `kernelcore=mirror` and `movable_node`.
+///
+/// ```
+/// use oxmm::boot::{find_zone_movable_pfns_for_nodes, Arch, ArchZoneRanges, BootConfig, CoreSize};
+/// # use oxmm::memblock::Memblock;
+/// # use oxmm::mmzone::ZoneType;
+/// # use oxmm::types::PhysAddr;
+/// # let mut mb = Memblock::new();
+/// # mb.add(PhysAddr(0), 1 << 30).unwrap();
+/// let mut cfg = BootConfig::new(Arch::X86_64);
+/// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+/// # cfg.zone_limits.set(ZoneType::Dma32, 0x10_0000);
+/// # cfg.zone_limits.set(ZoneType::Normal, 0x10_0000);
+/// let r = ArchZoneRanges::new(cfg.zone_layout, &cfg.zone_limits, 0).unwrap();
+/// let mv = find_zone_movable_pfns_for_nodes(&mb, &cfg, cfg.zone_layout, &r);
+/// assert_eq!(mv.zone_movable_pfn[0], 0); // no kernelcore=: no Movable
+/// cfg.kernelcore = Some(CoreSize::Bytes(256 << 20)); // of 1 GiB
+/// let mv = find_zone_movable_pfns_for_nodes(&mb, &cfg, cfg.zone_layout, &r);
+/// assert_eq!(mv.movable_zone, 1); // carved from DMA32
+/// assert_eq!(mv.zone_movable_pfn[0], 0x1_0000); // from 256 MiB up
+/// ```
 pub fn find_zone_movable_pfns_for_nodes(
     mb: &Memblock,
     cfg: &BootConfig<'_>,
@@ -319,6 +389,22 @@ pub fn find_zone_movable_pfns_for_nodes(
 /// Start and end pfn of zone index `zi` on a node spanning `[node_start, node_end)`
 /// (`zone_spanned_pages_in_node` with `adjust_zone_range_for_zone_movable`); the span
 /// is `end - start`.
+///
+/// ```
+/// use oxmm::boot::{zone_span_in_node, ArchZoneRanges, MovableInfo, ZoneLimits};
+/// use oxmm::mmzone::{ZoneLayout, ZoneType};
+/// # let mut l = ZoneLimits::default();
+/// # l.set(ZoneType::Dma, 0x1000);
+/// # l.set(ZoneType::Dma32, 0x10_0000);
+/// # l.set(ZoneType::Normal, 0x10_0000);
+/// let (lay, r) = (ZoneLayout::X86_64, ArchZoneRanges::new(ZoneLayout::X86_64, &l, 0).unwrap());
+/// let none = MovableInfo::default();
+/// assert_eq!(zone_span_in_node(lay, &r, &none, 0, 1, 0, 0x4_0000), (0x1000, 0x4_0000));
+/// let mut mv = MovableInfo { movable_zone: 1, ..MovableInfo::default() };
+/// mv.zone_movable_pfn[0] = 0x1_0000;
+/// assert_eq!(zone_span_in_node(lay, &r, &mv, 0, 1, 0, 0x4_0000), (0x1000, 0x1_0000));
+/// assert_eq!(zone_span_in_node(lay, &r, &mv, 0, 3, 0, 0x4_0000), (0x1_0000, 0x4_0000));
+/// ```
 pub fn zone_span_in_node(
     layout: ZoneLayout,
     ranges: &ArchZoneRanges,
@@ -354,6 +440,20 @@ pub fn zone_span_in_node(
 }
 
 /// `zone_absent_pages_in_node`, with the mirror accounting of `kernelcore=mirror`.
+///
+/// ```
+/// use oxmm::boot::{zone_absent_in_node, MovableInfo};
+/// use oxmm::memblock::Memblock;
+/// use oxmm::mmzone::ZoneLayout;
+/// use oxmm::types::{PageGeometry, PhysAddr};
+/// let mut mb = Memblock::new();
+/// mb.add(PhysAddr(0x1000), 0x9e000).unwrap();
+/// mb.add(PhysAddr(0x10_0000), 0xf0_0000).unwrap();
+/// let (geo, mv) = (PageGeometry::default(), MovableInfo::default());
+/// // DMA spans pfns [1, 0x1000): 4095 spanned, 3998 present.
+/// assert_eq!(zone_absent_in_node(&mb, geo, ZoneLayout::X86_64, &mv, 0, 0, 1, 0x1000), 97);
+/// assert_eq!(zone_absent_in_node(&mb, geo, ZoneLayout::X86_64, &mv, 0, 0, 5, 5), 0);
+/// ```
 #[allow(clippy::too_many_arguments)]
 pub fn zone_absent_in_node(
     mb: &Memblock,
