@@ -367,7 +367,7 @@ impl MemMap {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -378,7 +378,7 @@ impl MemMap {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// use oxmm::memmap::MemMap;
     /// assert!(mm.memmap().is_accessible()); // a Full boot on a real direct map
     /// assert!(!MemMap::empty(mm.geometry()).is_accessible());
@@ -398,7 +398,7 @@ impl MemMap {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -409,7 +409,7 @@ impl MemMap {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// // A 64 MiB machine: one present 128 MiB section.
     ///
     /// let m = mm.memmap();
@@ -431,7 +431,7 @@ impl MemMap {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -442,7 +442,7 @@ impl MemMap {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// use oxmm::memmap::MemMap;
     /// // memblock-allocated: one rank and one entry, reserved.
     /// let (table, size) = (mm.memmap().table(), MemMap::table_bytes(1, 1));
@@ -488,7 +488,7 @@ impl MemMap {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -499,7 +499,7 @@ impl MemMap {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// // A 64 MiB machine: one present 128 MiB section.
     ///
     /// let e = mm.memmap().rank_entry(0).unwrap();
@@ -528,7 +528,7 @@ impl MemMap {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -539,7 +539,7 @@ impl MemMap {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// // A 64 MiB machine: one present 128 MiB section.
     ///
     /// let m = mm.memmap();
@@ -562,7 +562,7 @@ impl MemMap {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -573,7 +573,7 @@ impl MemMap {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// // A 64 MiB machine: one present 128 MiB section.
     ///
     /// let m = mm.memmap();
@@ -607,7 +607,7 @@ impl MemMap {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -618,7 +618,7 @@ impl MemMap {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// use oxmm::page::Page;
     /// let m = mm.memmap();
     /// let idx = m.index_of(0x2000).unwrap();
@@ -663,7 +663,7 @@ impl MemMap {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -674,7 +674,7 @@ impl MemMap {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// // 64 MiB from pfn 1: ZONE_DMA below 16 MiB, ZONE_DMA32 above.
     /// let m = mm.memmap();
     /// assert!(m.page(0).unwrap().is_reserved()); // not memory
@@ -744,7 +744,7 @@ impl MemMap {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -755,7 +755,7 @@ impl MemMap {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// use oxmm::page::Page;
     /// let m = mm.memmap();
     /// let idx = m.index_of(0x2000).unwrap();

@@ -212,7 +212,7 @@ impl TaskPolicy {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -223,7 +223,7 @@ impl TaskPolicy {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// use oxmm::mempolicy::{MemPolicy, TaskPolicy};
     /// use oxmm::types::{NodeId, NodeMask};
     /// let mut t = TaskPolicy::new();
@@ -354,7 +354,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -365,7 +365,7 @@ impl<P: Platform> Mm<P> {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// assert_eq!(mm.node_states_memory().to_string(), "0");
     /// ```
     #[doc(alias = "N_MEMORY")]
@@ -450,7 +450,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -461,7 +461,7 @@ impl<P: Platform> Mm<P> {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// use oxmm::gfp::Gfp;
     /// use oxmm::mempolicy::{MemPolicy, TaskPolicy};
     /// use oxmm::types::{NodeId, NodeMask};
@@ -538,7 +538,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -549,7 +549,7 @@ impl<P: Platform> Mm<P> {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// use oxmm::gfp::Gfp;
     /// use oxmm::mempolicy::TaskPolicy;
     /// let t = TaskPolicy::new();

@@ -111,7 +111,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -123,7 +123,7 @@ impl<P: Platform> Mm<P> {
     /// cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// cfg.zone_limits.set(ZoneType::Normal, 0x4000);
     /// let log = &mut oxmm::printk::NullLog;
-    /// let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, log).unwrap();
+    /// let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, log).unwrap();
     /// assert_eq!(mm.max_pfn(), 0x4000);
     /// assert!(mm.memmap().page(0x2000).unwrap().is_buddy()); // free memory on the free lists
     /// ```
@@ -294,8 +294,18 @@ impl<P: Platform> Mm<P> {
             let max_low = mm.max_low_pfn(cfg);
             print_highmem_lowmem(mm.max_pfn, max_low, geo.shift(), log);
         }
-        if mode == BootMode::Full && mm.platform.direct_map_base().is_null() {
-            return Err(BootError::NoDirectMap);
+        if mode == BootMode::Full {
+            let base = mm.platform.direct_map_base();
+            if base.is_null() {
+                return Err(BootError::NoDirectMap);
+            }
+            let align = 1u64 << geo.shift();
+            if base as u64 % align != 0 {
+                return Err(BootError::DirectMapMisaligned {
+                    base: base as usize,
+                    align,
+                });
+            }
         }
         mm.sparse_init(cfg)?;
         mm.free_area_init(cfg, log)?;
@@ -396,7 +406,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -407,7 +417,7 @@ impl<P: Platform> Mm<P> {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// // 64 MiB from pfn 1: ZONE_DMA below 16 MiB, ZONE_DMA32 above, no ZONE_NORMAL.
     ///
     /// use oxmm::mmzone::MigrateType;
@@ -444,7 +454,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -455,7 +465,7 @@ impl<P: Platform> Mm<P> {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// use oxmm::types::NodeId;
     /// // No NUMA description: node 0 holds everything.
     /// let ids: Vec<NodeId> = mm.nodes().map(|n| n.nid()).collect();
@@ -479,7 +489,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -490,7 +500,7 @@ impl<P: Platform> Mm<P> {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// use oxmm::types::NodeId;
     /// assert_eq!(mm.node(NodeId(0)).unwrap().nid(), NodeId(0));
     /// assert!(mm.node(NodeId(1)).is_none()); // offline
@@ -513,7 +523,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -529,7 +539,7 @@ impl<P: Platform> Mm<P> {
     /// // ZONE_DMA, ZONE_DMA32 and, with movablecore=16M, ZONE_MOVABLE (index 3).
     /// cfg.movablecore = Some(CoreSize::Bytes(16 << 20));
     /// # let log = &mut oxmm::printk::NullLog;
-    /// let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, log).unwrap();
+    /// let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, log).unwrap();
     /// let zl: Vec<usize> = mm.zonelist(NodeId(0)).map(|z| z.zone_idx).collect();
     /// assert_eq!(zl, [3, 1, 0]);
     /// assert_eq!(mm.zonelist(NodeId(1)).count(), 0); // offline node
@@ -560,7 +570,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -571,7 +581,7 @@ impl<P: Platform> Mm<P> {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// // All of memory, and the memmap reserved.
     /// assert_eq!(mm.memblock().memory().total_size(), (64 << 20) - 0x1000);
     /// let memmap = mm.memmap().rank_entry(0).unwrap().memmap;
@@ -591,7 +601,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -602,7 +612,7 @@ impl<P: Platform> Mm<P> {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// use oxmm::types::Pfn;
     /// assert_eq!(mm.geometry(), cfg.geometry);
     /// assert_eq!(mm.geometry().pfn_to_phys(Pfn(mm.max_pfn())), PhysAddr(64 << 20));
@@ -621,7 +631,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -632,7 +642,7 @@ impl<P: Platform> Mm<P> {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// use oxmm::mmzone::ZoneLayout;
     /// use oxmm::types::NodeId;
     /// assert_eq!(mm.zone_layout(), ZoneLayout::X86_64);
@@ -653,7 +663,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -664,7 +674,7 @@ impl<P: Platform> Mm<P> {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// use oxmm::platform::Platform;
     /// use oxmm::types::Pfn;
     /// // The direct map is the platform's: pfn 0 at its base.
@@ -685,7 +695,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -696,7 +706,7 @@ impl<P: Platform> Mm<P> {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// assert_eq!(mm.mode(), BootMode::Full);
     /// assert!(mm.memmap().is_accessible()); // descriptors written
     /// ```
@@ -714,7 +724,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -725,7 +735,7 @@ impl<P: Platform> Mm<P> {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// let m = mm.memmap();
     /// let p = m.page(0x2000).unwrap();
     /// assert_eq!(p.zone_idx(), mm.zone_layout().index_of(ZoneType::Dma32).unwrap());
@@ -745,7 +755,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -756,7 +766,7 @@ impl<P: Platform> Mm<P> {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mut mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mut mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// use oxmm::gfp::Gfp;
     /// let pfn = mm.alloc_pages(Gfp::KERNEL, 0).unwrap();
     /// // With the machine borrowed exclusively, nothing else touches the descriptors.
@@ -777,7 +787,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -788,7 +798,7 @@ impl<P: Platform> Mm<P> {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// let present: u64 = mm.nodes().map(|n| n.present_pages()).sum();
     /// assert!(mm.vm_total_pages() > 0 && mm.vm_total_pages() <= present);
     /// ```
@@ -806,7 +816,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -817,7 +827,7 @@ impl<P: Platform> Mm<P> {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// // 64 MiB: enough pageblocks to group pages by mobility.
     /// assert!(!mm.mobility_disabled());
     /// assert!(mm.vm_total_pages() > 6 * mm.geometry().pageblock_nr_pages());
@@ -836,7 +846,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -847,7 +857,7 @@ impl<P: Platform> Mm<P> {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// // 64 MiB from pfn 1: ZONE_DMA below 16 MiB, ZONE_DMA32 above, no ZONE_NORMAL.
     ///
     /// // The highest populated zone.
@@ -867,7 +877,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -886,7 +896,7 @@ impl<P: Platform> Mm<P> {
     /// mb.reserve(cma[0].base, cma[0].size).unwrap();
     /// cfg.cma = &cma;
     /// # let log = &mut oxmm::printk::NullLog;
-    /// let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, log).unwrap();
+    /// let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, log).unwrap();
     /// assert_eq!(mm.totalcma_pages(), 512);
     /// let mt = mm.pageblock_migratetype(NodeId(0), 1, (32 << 20) >> 12);
     /// assert_eq!(mt, Some(MigrateType::Cma));
@@ -905,7 +915,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -916,7 +926,7 @@ impl<P: Platform> Mm<P> {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// let present: u64 = mm.nodes().map(|n| n.present_pages()).sum();
     /// // The 1 MiB memmap and a page of boot tables stay reserved.
     /// assert_eq!(present - mm.totalram_pages(), 256 + 1);
@@ -936,7 +946,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -947,7 +957,7 @@ impl<P: Platform> Mm<P> {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// use oxmm::gfp::Gfp;
     /// let before = mm.nr_free_pages();
     /// let pfn = mm.alloc_pages(Gfp::KERNEL, 4).unwrap(); // above the per-CPU lists' orders
@@ -972,7 +982,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -983,7 +993,7 @@ impl<P: Platform> Mm<P> {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// // Memory ends at 64 MiB.
     /// assert_eq!(mm.max_pfn(), (64 << 20) >> 12);
     /// assert!(mm.memmap().page(mm.max_pfn() - 1).is_some());
@@ -1002,7 +1012,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -1016,7 +1026,7 @@ impl<P: Platform> Mm<P> {
     /// use oxmm::boot::CoreSize;
     /// cfg.movablecore = Some(CoreSize::Bytes(16 << 20));
     /// # let log = &mut oxmm::printk::NullLog;
-    /// let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, log).unwrap();
+    /// let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, log).unwrap();
     /// let mv = mm.movable_info();
     /// // ZONE_MOVABLE takes the top 16 MiB of node 0, carved out of ZONE_DMA32.
     /// assert_eq!(mv.zone_movable_pfn[0], mm.max_pfn() - ((16 << 20) >> 12));
@@ -1036,7 +1046,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -1047,7 +1057,7 @@ impl<P: Platform> Mm<P> {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// let r = mm.arch_zone_ranges();
     /// // ZONE_DMA from the first pfn of memory to 16 MiB, ZONE_DMA32 to 64 MiB.
     /// assert_eq!((r.lowest[0], r.highest[0]), (1, 0x1000));
@@ -1176,7 +1186,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -1187,7 +1197,7 @@ impl<P: Platform> Mm<P> {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// use oxmm::gfp::Gfp;
     /// mm.check().unwrap();
     /// // An allocated page marked as a free block is on no free list.

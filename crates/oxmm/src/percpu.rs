@@ -78,7 +78,7 @@ impl<T> PerCpu<T> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 2 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -89,7 +89,7 @@ impl<T> PerCpu<T> {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// let pcp = mm.nodes().next().unwrap().zones()[1].per_cpu_pageset();
     /// assert_eq!(pcp.get(1).map(|p| p.lock.cpu()), Some(1)); // CPU 1's slot
     /// assert!(pcp.get(2).is_none()); // only two CPUs
@@ -115,7 +115,7 @@ impl<T> PerCpu<T> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 2 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -126,7 +126,7 @@ impl<T> PerCpu<T> {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// use oxmm::platform::Platform;
     /// let pcp = mm.nodes().next().unwrap().zones()[1].per_cpu_pageset();
     /// assert_eq!(pcp.nr_cpus(), mm.platform().nr_cpus());
@@ -146,7 +146,7 @@ impl<T> PerCpu<T> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 2 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -157,7 +157,7 @@ impl<T> PerCpu<T> {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// let pcp = mm.nodes().next().unwrap().zones()[1].per_cpu_pageset();
     /// assert_eq!(pcp.iter().map(|p| p.lock.cpu()).collect::<Vec<_>>(), [0, 1]);
     /// ```

@@ -413,6 +413,38 @@ fn errors_name_the_value() {
     .err()
     .unwrap();
     assert_eq!(e, oxmm::boot::BootError::NoDirectMap);
+    // A direct map off a page boundary is refused, its base named, nothing touched.
+    struct Skewed(Vec<u64>);
+    impl Platform for Skewed {
+        fn direct_map_base(&self) -> *mut u8 {
+            ((self.0.as_ptr() as usize).next_multiple_of(4096) + 64) as *mut u8
+        }
+        fn cpu_id(&self) -> usize {
+            0
+        }
+        fn nr_cpus(&self) -> usize {
+            1
+        }
+        fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    }
+    // Room for the whole machine (256 MiB), so a boot that went on anyway would fail
+    // the test, not write past the buffer.
+    let mem = Skewed(vec![0; (256 << 20) / 8 + 1024]);
+    let base = mem.direct_map_base() as usize;
+    let e = Mm::boot(
+        mem,
+        small_machine(),
+        &cfg,
+        BootMode::Full,
+        &mut VecLog::default(),
+    )
+    .err()
+    .unwrap();
+    assert_eq!(
+        e,
+        oxmm::boot::BootError::DirectMapMisaligned { base, align: 4096 }
+    );
+    assert!(e.to_string().contains(&format!("{base:#x}")), "{e}");
 }
 
 #[test]

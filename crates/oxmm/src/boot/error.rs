@@ -65,6 +65,15 @@ pub enum BootError {
     },
     /// A Full boot needs a direct map but the platform's base is null.
     NoDirectMap,
+    /// The platform's direct map does not start on a page boundary (Linux's
+    /// `PAGE_OFFSET` always does): page-aligned physical memory would not be
+    /// page-aligned in it, nor the structures and objects placed there.
+    DirectMapMisaligned {
+        /// `direct_map_base()`.
+        base: usize,
+        /// The alignment needed: the page size.
+        align: u64,
+    },
     /// The buddy allocator could not hold a zone's per-CPU lists.
     PerCpuAlloc {
         /// The zone's node.
@@ -121,6 +130,10 @@ impl fmt::Display for BootError {
                 "{sections} present sections hold {pages} pages, more than 32-bit memmap indices can number"
             ),
             BootError::NoDirectMap => write!(f, "a Full boot needs a direct map but the platform's direct_map_base is null"),
+            BootError::DirectMapMisaligned { base, align } => write!(
+                f,
+                "the direct map must start on a page boundary: direct_map_base {base:#x} is not {align}-byte aligned"
+            ),
             BootError::PerCpuAlloc { nid, bytes } => write!(
                 f,
                 "no memory for the per-CPU page lists of node {} ({bytes} bytes)",

@@ -260,7 +260,7 @@ impl<'a> NodeInitJob<'a> {
     /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -275,7 +275,7 @@ impl<'a> NodeInitJob<'a> {
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
     /// # let nodes = [NodeDesc { nid: NodeId(0), nr_cpus: 1 }, NodeDesc { nid: NodeId(1), nr_cpus: 0 }];
     /// # cfg.nodes = &nodes;
-    /// # let (mem, log) = (Mem(vec![0; 8 << 20]), &mut oxmm::printk::NullLog);
+    /// # let (mem, log) = (Mem(vec![0; (8 << 20) + 512]), &mut oxmm::printk::NullLog);
     /// use oxmm::boot::{NodeInitJob, NodeInitRunner};
     /// use std::cell::RefCell;
     /// struct Record(RefCell<Vec<core::ops::Range<usize>>>);
@@ -306,7 +306,7 @@ impl<'a> NodeInitJob<'a> {
     /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -321,7 +321,7 @@ impl<'a> NodeInitJob<'a> {
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
     /// # let nodes = [NodeDesc { nid: NodeId(0), nr_cpus: 1 }, NodeDesc { nid: NodeId(1), nr_cpus: 0 }];
     /// # cfg.nodes = &nodes;
-    /// # let (mem, log) = (Mem(vec![0; 8 << 20]), &mut oxmm::printk::NullLog);
+    /// # let (mem, log) = (Mem(vec![0; (8 << 20) + 512]), &mut oxmm::printk::NullLog);
     /// use oxmm::boot::{NodeInitJob, NodeInitRunner};
     /// use std::cell::RefCell;
     /// struct Record(RefCell<Vec<(u64, u64)>>);
@@ -351,7 +351,7 @@ impl<'a> NodeInitJob<'a> {
     /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -366,7 +366,7 @@ impl<'a> NodeInitJob<'a> {
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
     /// # let nodes = [NodeDesc { nid: NodeId(0), nr_cpus: 1 }, NodeDesc { nid: NodeId(1), nr_cpus: 0 }];
     /// # cfg.nodes = &nodes;
-    /// # let (mem, log) = (Mem(vec![0; 8 << 20]), &mut oxmm::printk::NullLog);
+    /// # let (mem, log) = (Mem(vec![0; (8 << 20) + 512]), &mut oxmm::printk::NullLog);
     /// use oxmm::boot::{NodeInitJob, NodeInitRunner};
     /// use std::cell::RefCell;
     /// struct Record(RefCell<Vec<(u64, u64)>>);
@@ -397,7 +397,7 @@ impl<'a> NodeInitJob<'a> {
     /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -412,7 +412,7 @@ impl<'a> NodeInitJob<'a> {
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
     /// # let nodes = [NodeDesc { nid: NodeId(0), nr_cpus: 1 }, NodeDesc { nid: NodeId(1), nr_cpus: 0 }];
     /// # cfg.nodes = &nodes;
-    /// # let (mem, log) = (Mem(vec![0; 8 << 20]), &mut oxmm::printk::NullLog);
+    /// # let (mem, log) = (Mem(vec![0; (8 << 20) + 512]), &mut oxmm::printk::NullLog);
     /// use oxmm::boot::{NodeInitJob, NodeInitRunner};
     /// use std::cell::RefCell;
     /// struct Record(RefCell<Vec<(bool, bool)>>);
@@ -445,7 +445,7 @@ impl<'a> NodeInitJob<'a> {
     /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -460,7 +460,7 @@ impl<'a> NodeInitJob<'a> {
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
     /// # let nodes = [NodeDesc { nid: NodeId(0), nr_cpus: 1 }, NodeDesc { nid: NodeId(1), nr_cpus: 0 }];
     /// # cfg.nodes = &nodes;
-    /// # let (mem, log) = (Mem(vec![0; 8 << 20]), &mut oxmm::printk::NullLog);
+    /// # let (mem, log) = (Mem(vec![0; (8 << 20) + 512]), &mut oxmm::printk::NullLog);
     /// use oxmm::boot::{NodeInitJob, NodeInitRunner};
     /// use std::cell::RefCell;
     /// /// Runs every job twice.

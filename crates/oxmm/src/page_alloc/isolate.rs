@@ -47,7 +47,7 @@ impl IsolateFlags {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -58,7 +58,7 @@ impl IsolateFlags {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// use oxmm::mmzone::MigrateType;
     /// use oxmm::page_alloc::isolate::IsolateFlags;
     /// use oxmm::types::Pfn;
@@ -79,7 +79,7 @@ impl IsolateFlags {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>, std::sync::atomic::AtomicUsize);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -269,7 +269,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -280,7 +280,7 @@ impl<P: Platform> Mm<P> {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// use oxmm::types::Pfn;
     /// assert!(!mm.is_pageblock_isolated(Pfn(0x3000)));
     /// ```
@@ -505,7 +505,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -516,7 +516,7 @@ impl<P: Platform> Mm<P> {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// use oxmm::mmzone::MigrateType;
     /// use oxmm::page_alloc::isolate::IsolateFlags;
     /// use oxmm::types::Pfn;
@@ -627,7 +627,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -638,7 +638,7 @@ impl<P: Platform> Mm<P> {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// use oxmm::mmzone::MigrateType;
     /// use oxmm::types::Pfn;
     /// // Nothing isolated: nothing to do.
@@ -680,7 +680,7 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
     /// # impl oxmm::platform::Platform for Mem {
-    /// #     fn direct_map_base(&self) -> *mut u8 { self.0.as_ptr() as *mut u8 }
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
     /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
@@ -691,7 +691,7 @@ impl<P: Platform> Mm<P> {
     /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
     /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
-    /// # let mm = Mm::boot(Mem(vec![0; 8 << 20]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// use oxmm::page_alloc::isolate::{IsolateError, IsolateFlags};
     /// use oxmm::types::Pfn;
     /// let e = mm.test_pages_isolated(Pfn(0x3000), Pfn(0x3200), IsolateFlags::default());

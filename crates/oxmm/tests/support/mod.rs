@@ -7,6 +7,11 @@ use oxmm::types::VirtAddr;
 /// TLB flushes are no-ops because nothing maps it a second time.
 pub struct VecMem {
     mem: Vec<u64>,
+    /// Where the direct map starts in `mem`, in words: at a 64 KiB boundary, so it is
+    /// page-aligned for every page size (`Mm::boot` requires it, as Linux's
+    /// `PAGE_OFFSET` is).
+    off: usize,
+    len: usize,
     cpus: usize,
 }
 
@@ -14,8 +19,11 @@ pub struct VecMem {
 impl VecMem {
     /// `bytes` of physical memory starting at address 0, on a machine with `cpus` CPUs.
     pub fn new(bytes: u64, cpus: usize) -> Self {
+        let (mem, off, len) = aligned_words(bytes);
         VecMem {
-            mem: vec![0u64; bytes.div_ceil(8) as usize],
+            mem,
+            off,
+            len,
             cpus,
         }
     }
@@ -23,13 +31,23 @@ impl VecMem {
     /// The whole memory, to compare two machines byte for byte.
     #[allow(dead_code)] // not every test file compares memories
     pub fn bytes(&self) -> &[u64] {
-        &self.mem
+        &self.mem[self.off..self.off + self.len]
     }
+}
+
+/// A zeroed buffer holding `bytes` from a 64 KiB boundary: the buffer, the offset of
+/// that boundary and the length, both in words.
+fn aligned_words(bytes: u64) -> (Vec<u64>, usize, usize) {
+    const ALIGN: usize = 64 << 10;
+    let len = bytes.div_ceil(8) as usize;
+    let mem = vec![0u64; len + ALIGN / 8];
+    let off = (mem.as_ptr() as usize).next_multiple_of(ALIGN) - mem.as_ptr() as usize;
+    (mem, off / 8, len)
 }
 
 impl Platform for VecMem {
     fn direct_map_base(&self) -> *mut u8 {
-        self.mem.as_ptr() as *mut u8
+        self.mem[self.off..].as_ptr() as *mut u8
     }
     fn cpu_id(&self) -> usize {
         0
@@ -55,6 +73,8 @@ pub fn set_this_cpu(cpu: usize) {
 #[allow(dead_code)]
 pub struct ThreadMem {
     mem: Vec<u64>,
+    /// As [`VecMem`]'s.
+    off: usize,
     cpus: usize,
     log: std::sync::Mutex<Vec<String>>,
 }
@@ -63,8 +83,10 @@ pub struct ThreadMem {
 impl ThreadMem {
     /// `bytes` of physical memory starting at address 0, on a machine with `cpus` CPUs.
     pub fn new(bytes: u64, cpus: usize) -> Self {
+        let (mem, off, _) = aligned_words(bytes);
         ThreadMem {
-            mem: vec![0u64; bytes.div_ceil(8) as usize],
+            mem,
+            off,
             cpus,
             log: Default::default(),
         }
@@ -78,7 +100,7 @@ impl ThreadMem {
 
 impl Platform for ThreadMem {
     fn direct_map_base(&self) -> *mut u8 {
-        self.mem.as_ptr() as *mut u8
+        self.mem[self.off..].as_ptr() as *mut u8
     }
     fn cpu_id(&self) -> usize {
         THIS_CPU.with(|c| c.get()) % self.cpus
