@@ -23,7 +23,9 @@ use crate::types::{PhysAddr, VirtAddr};
 pub trait Platform {
     /// Virtual address of physical address 0 in the direct map (Linux: `PAGE_OFFSET`).
     /// Physical address `p` is mapped at `direct_map_base() + p`. It may be null for a
-    /// platform that only boots descriptions and never touches the memory.
+    /// platform that only boots descriptions and never touches the memory; otherwise
+    /// it must lie on a page boundary, as `PAGE_OFFSET` does (a Full boot refuses it
+    /// with [`BootError::DirectMapMisaligned`](crate::boot::BootError::DirectMapMisaligned)).
     #[doc(alias = "PAGE_OFFSET")]
     fn direct_map_base(&self) -> *mut u8;
 
