@@ -1176,38 +1176,10 @@ impl ZoneCpuStats {
         self.pgfree.fetch_add(n, Relaxed);
     }
 
-    /// [`ZoneCpuStats::count_numa`] by the counters' only writer (Linux's raw
-    /// `__count_numa_events`): a plain load and store, no locked read-modify-write.
-    /// Exact only while every writer of these counters holds one lock (the CPU's
-    /// per-CPU lists' lock) and none uses the `fetch_add` methods.
-    ///
-    /// ```
-    /// use oxmm::vmstat::{NumaStatItem, ZoneCpuStats};
-    /// let s = ZoneCpuStats::new();
-    /// s.count_numa_owned(NumaStatItem::NumaHit, 2);
-    /// s.count_numa_owned(NumaStatItem::NumaHit, 1);
-    /// assert_eq!(s.numa(NumaStatItem::NumaHit), 3);
-    /// ```
-    #[inline]
-    pub fn count_numa_owned(&self, item: NumaStatItem, n: u64) {
-        add_owned(&self.numa[item as usize], n);
-    }
-
-    /// [`ZoneCpuStats::count_pgalloc`] by the only writer (`__count_zid_vm_events`),
-    /// under the same rule as [`ZoneCpuStats::count_numa_owned`].
-    ///
-    /// ```
-    /// let s = oxmm::vmstat::ZoneCpuStats::new();
-    /// s.count_pgalloc_owned(4);
-    /// assert_eq!(s.pgalloc(), 4);
-    /// ```
-    #[inline]
-    pub fn count_pgalloc_owned(&self, n: u64) {
-        add_owned(&self.pgalloc, n);
-    }
-
-    /// One allocation of a `2^order` block by the counters' only writer, under the
-    /// rule of [`ZoneCpuStats::count_numa_owned`]: `PGALLOC` by the pages, and one
+    /// One allocation of a `2^order` block by the counters' only writer (Linux's raw
+    /// `__count_*` forms): plain loads and stores, no locked read-modify-write, exact
+    /// only while every writer of these counters holds one lock (the CPU's per-CPU
+    /// lists' lock) and none uses the `fetch_add` methods. `PGALLOC` by the pages, and one
     /// `NUMA_HIT` (`hit`) or `NUMA_MISS`, one `NUMA_LOCAL` (`local`) or
     /// `NUMA_OTHER` — `rmqueue_pcplist`'s `__count_zid_vm_events` and
     /// `zone_statistics` for the caller's own CPU. A local hit of one page is a
@@ -1233,7 +1205,7 @@ impl ZoneCpuStats {
     }
 
     /// [`ZoneCpuStats::count_pgfree`] by the only writer (`__count_vm_events`), under
-    /// the same rule as [`ZoneCpuStats::count_numa_owned`].
+    /// the same rule as [`ZoneCpuStats::count_alloc_owned`].
     ///
     /// ```
     /// let s = oxmm::vmstat::ZoneCpuStats::new();
