@@ -666,6 +666,9 @@ impl<P: Platform> Mm<P> {
             }
             MigrateType::Movable
         };
+        // The zone flags `nr_pcp_high` tests, read now while the zone is at hand (set
+        // by other CPUs without this lock, so no later read would be more exact).
+        let zflags = self.zone_flags(zone);
         // As in rmqueue_pcplist_hit: the owner's way in with its own copy.
         let Some(me) = self.platform.this_cpu_owned() else {
             return self.free_unref_page_shared(zone, pfn, idx, head, mt, order);
@@ -674,8 +677,9 @@ impl<P: Platform> Mm<P> {
             // SAFETY: as in `rmqueue_pcplist_hit`: slot `me.id` is CPU `me.id`'s.
             if let Some(mut st) = unsafe { pcp.lock.lock_owner_own_slot(me) } {
                 pcp.stats.count_pgfree_owned(1u64 << order);
-                return self
-                    .free_unref_page_commit(zone, &mut st, &pcp.flat, pfn, idx, head, mt, order);
+                return self.free_unref_page_commit(
+                    zone, &mut st, &pcp.flat, pfn, idx, head, mt, order, zflags,
+                );
             }
             return self.free_unref_page_other(zone, pcp, pfn, idx, head, mt, order, me);
         }
@@ -716,8 +720,10 @@ impl<P: Platform> Mm<P> {
     ) -> Result<(), Corrupt> {
         if let Some(mut st) = pcp.lock.try_lock_local(&self.platform, me) {
             pcp.stats.count_pgfree_owned(1u64 << order);
-            return self
-                .free_unref_page_commit(zone, &mut st, &pcp.flat, pfn, idx, head, mt, order);
+            let zflags = self.zone_flags(zone);
+            return self.free_unref_page_commit(
+                zone, &mut st, &pcp.flat, pfn, idx, head, mt, order, zflags,
+            );
         }
         self.free_unref_page_busy(zone, pfn, order)
     }
@@ -771,6 +777,7 @@ impl<P: Platform> Mm<P> {
         head: &Page,
         mt: MigrateType,
         order: u32,
+        zflags: u32,
     ) -> Result<(), Corrupt> {
         // A free shrinks the next allocation batch (see nr_pcp_alloc).
         st.alloc_factor >>= 1;
@@ -796,7 +803,6 @@ impl<P: Platform> Mm<P> {
         if st.free_count < (batch << PCP_BATCH_SCALE_MAX) {
             st.free_count += 1 << order;
         }
-        let zflags = self.zone_flags(zone);
         let high = nr_pcp_high(st, zflags, batch, free_high);
         if st.count >= high {
             let n = nr_pcp_free(st, batch, high, free_high);
