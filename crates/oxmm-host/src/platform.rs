@@ -495,7 +495,11 @@ std::thread_local! {
     static CLAIMS: Claims = const { Claims(RefCell::new([const { None }; 4])) };
 }
 
-impl Platform for HostPlatform {
+// SAFETY: the direct map is null (`without_memory`) or the `PhysMem` mapping of the
+// machine's memory, page-aligned (mmap), as large as the machine and kept alive by
+// the platform's `Arc` for as long as the platform; nothing else of the process
+// writes it but through the `Mm`.
+unsafe impl Platform for HostPlatform {
     // On every kfree and slab free: a call would cost more than the load.
     #[inline]
     fn direct_map_base(&self) -> *mut u8 {

@@ -19,7 +19,8 @@ use std::sync::Mutex;
 #[derive(Default)]
 struct Log(Mutex<Vec<String>>);
 
-impl Platform for Log {
+// SAFETY: no direct map (null): description-only boots touch no memory.
+unsafe impl Platform for Log {
     fn direct_map_base(&self) -> *mut u8 {
         std::ptr::null_mut()
     }

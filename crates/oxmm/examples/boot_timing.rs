@@ -46,7 +46,9 @@ unsafe impl Sync for MmapMem {}
 // SAFETY: as above.
 unsafe impl Send for MmapMem {}
 
-impl Platform for MmapMem {
+// SAFETY: the direct map is this value's own anonymous mapping (page-aligned,
+// as large as the machine, unmapped only on drop), used by nothing else.
+unsafe impl Platform for MmapMem {
     fn direct_map_base(&self) -> *mut u8 {
         self.0
     }

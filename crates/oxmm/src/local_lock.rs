@@ -98,7 +98,9 @@ impl ThisCpu {
 /// ```
 /// use oxmm::local_lock::{LocalLock, ThisCpu};
 /// # struct P;
-/// # impl oxmm::platform::Platform for P {
+/// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+/// # // buffer, as large as the machine and used by nothing else.
+/// # unsafe impl oxmm::platform::Platform for P {
 /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
 /// #     fn cpu_id(&self) -> usize { 0 }
 /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -159,7 +161,9 @@ impl<T> LocalLock<T> {
     ///
     /// ```
     /// # struct P;
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -182,7 +186,9 @@ impl<T> LocalLock<T> {
     ///
     /// ```
     /// # struct P;
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -224,7 +230,9 @@ impl<T> LocalLock<T> {
     ///
     /// ```
     /// # struct P;
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -253,7 +261,9 @@ impl<T> LocalLock<T> {
     ///
     /// ```
     /// # struct P;
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -332,7 +342,9 @@ impl<T> LocalLock<T> {
     ///
     /// ```
     /// # struct P;
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 2 }
@@ -362,7 +374,9 @@ impl<T> LocalLock<T> {
     ///
     /// ```
     /// # struct P;
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -391,7 +405,9 @@ impl<T> LocalLock<T> {
     ///
     /// ```
     /// # struct P;
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -425,7 +441,9 @@ impl<T> LocalLock<T> {
     ///
     /// ```
     /// # struct P;
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -535,7 +553,9 @@ enum Kind {
 ///
 /// ```
 /// # struct P;
-/// # impl oxmm::platform::Platform for P {
+/// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+/// # // buffer, as large as the machine and used by nothing else.
+/// # unsafe impl oxmm::platform::Platform for P {
 /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
 /// #     fn cpu_id(&self) -> usize { 0 }
 /// #     fn nr_cpus(&self) -> usize { 1 }

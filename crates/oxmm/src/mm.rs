@@ -46,7 +46,9 @@ pub enum BootMode {
 /// use oxmm::platform::Platform;
 /// use oxmm::types::{PhysAddr, VirtAddr};
 /// struct NoMem;
-/// impl Platform for NoMem {
+/// // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+/// // buffer, as large as the machine and used by nothing else.
+/// unsafe impl Platform for NoMem {
 ///     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
 ///     fn cpu_id(&self) -> usize { 0 }
 ///     fn nr_cpus(&self) -> usize { 1 }
@@ -110,7 +112,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -150,7 +154,9 @@ impl<P: Platform> Mm<P> {
     /// use oxmm::mmzone::ZoneType;
     /// use oxmm::types::PhysAddr;
     /// # struct NoMem;
-    /// # impl oxmm::platform::Platform for NoMem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for NoMem {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -202,7 +208,9 @@ impl<P: Platform> Mm<P> {
     /// use oxmm::mmzone::ZoneType;
     /// use oxmm::types::PhysAddr;
     /// # struct NoMem;
-    /// # impl oxmm::platform::Platform for NoMem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for NoMem {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -405,7 +413,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -453,7 +463,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -488,7 +500,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -522,7 +536,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -569,7 +585,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -600,7 +618,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -630,7 +650,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -662,7 +684,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -694,7 +718,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -723,7 +749,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -754,7 +782,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -786,7 +816,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -815,7 +847,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -845,7 +879,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -876,7 +912,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -914,7 +952,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -945,7 +985,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -981,7 +1023,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1011,7 +1055,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1045,7 +1091,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1185,7 +1233,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }

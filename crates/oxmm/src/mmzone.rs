@@ -663,7 +663,9 @@ impl FreeArea {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -907,7 +909,9 @@ impl Zone {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -940,7 +944,9 @@ impl Zone {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -972,7 +978,9 @@ impl Zone {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1003,7 +1011,9 @@ impl Zone {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1036,7 +1046,9 @@ impl Zone {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1070,7 +1082,9 @@ impl Zone {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 2 }
@@ -1101,7 +1115,9 @@ impl Zone {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1133,7 +1149,9 @@ impl Zone {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1170,7 +1188,9 @@ impl Zone {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1204,7 +1224,9 @@ impl Zone {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1285,7 +1307,9 @@ impl Zone {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1322,7 +1346,9 @@ impl Zone {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1360,7 +1386,9 @@ impl Zone {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1463,7 +1491,9 @@ impl Zone {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1556,7 +1586,9 @@ impl Zone {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1588,7 +1620,9 @@ impl Zone {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1620,7 +1654,9 @@ impl Zone {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1752,7 +1788,9 @@ impl Node {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1783,7 +1821,9 @@ impl Node {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1815,7 +1855,9 @@ impl Node {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1846,7 +1888,9 @@ impl Node {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1879,7 +1923,9 @@ impl Node {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1912,7 +1958,9 @@ impl Node {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1969,7 +2017,9 @@ impl Node {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -2008,7 +2058,9 @@ impl Node {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }

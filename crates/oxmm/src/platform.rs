@@ -11,7 +11,9 @@ use crate::types::{PhysAddr, VirtAddr};
 /// use oxmm::platform::Platform;
 /// use oxmm::types::{PhysAddr, VirtAddr};
 /// struct Fixed;
-/// impl Platform for Fixed {
+/// // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+/// // buffer, as large as the machine and used by nothing else.
+/// unsafe impl Platform for Fixed {
 ///     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
 ///     fn cpu_id(&self) -> usize { 0 }
 ///     fn nr_cpus(&self) -> usize { 1 }
@@ -20,7 +22,16 @@ use crate::types::{PhysAddr, VirtAddr};
 /// assert_eq!(Fixed.nr_cpus(), 1);
 /// assert_eq!(Fixed.phys_to_virt(PhysAddr(0x1000)).0, 0x1000);
 /// ```
-pub trait Platform {
+///
+/// # Safety
+///
+/// A Full boot ([`BootMode::Full`](crate::mm::BootMode::Full)) reads and writes the
+/// machine's memory through [`Platform::direct_map_base`], from safe code: an
+/// implementation must return either null (a platform that only boots descriptions)
+/// or, always the same, the start of a mapping on a page boundary, readable and
+/// writable for as long as the platform value lives, of every physical address the
+/// boot's memblock describes, which nothing else accesses except through the `Mm`.
+pub unsafe trait Platform {
     /// Virtual address of physical address 0 in the direct map (Linux: `PAGE_OFFSET`).
     /// Physical address `p` is mapped at `direct_map_base() + p`. It may be null for a
     /// platform that only boots descriptions and never touches the memory; otherwise
@@ -51,7 +62,9 @@ pub trait Platform {
     ///
     /// ```
     /// # struct P;
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -75,7 +88,9 @@ pub trait Platform {
     ///
     /// ```
     /// # struct P;
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -92,7 +107,9 @@ pub trait Platform {
     ///
     /// ```
     /// # struct P;
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -113,7 +130,9 @@ pub trait Platform {
     ///
     /// ```
     /// # struct P;
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -141,7 +160,9 @@ pub trait Platform {
     ///
     /// ```
     /// # struct P;
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -161,7 +182,9 @@ pub trait Platform {
     ///
     /// ```
     /// # struct P;
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -180,7 +203,9 @@ pub trait Platform {
     ///
     /// ```
     /// # struct P;
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -201,7 +226,9 @@ pub trait Platform {
     ///
     /// ```
     /// # struct P;
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -223,7 +250,9 @@ pub trait Platform {
     ///
     /// ```
     /// # struct P;
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -242,7 +271,9 @@ pub trait Platform {
     ///
     /// ```
     /// # struct P;
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -260,7 +291,9 @@ pub trait Platform {
     ///
     /// ```
     /// # struct P;
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -281,7 +314,9 @@ pub trait Platform {
     ///
     /// ```
     /// # struct P;
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }

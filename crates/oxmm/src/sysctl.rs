@@ -158,7 +158,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct NoMem;
-    /// # impl oxmm::platform::Platform for NoMem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for NoMem {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -189,7 +191,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
     /// # struct NoMem;
-    /// # impl oxmm::platform::Platform for NoMem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for NoMem {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -233,7 +237,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
     /// # struct NoMem;
-    /// # impl oxmm::platform::Platform for NoMem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for NoMem {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -273,7 +279,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct NoMem;
-    /// # impl oxmm::platform::Platform for NoMem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for NoMem {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -313,7 +321,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct NoMem;
-    /// # impl oxmm::platform::Platform for NoMem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for NoMem {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -352,7 +362,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
     /// # struct NoMem;
-    /// # impl oxmm::platform::Platform for NoMem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for NoMem {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -409,7 +421,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
     /// # struct NoMem;
-    /// # impl oxmm::platform::Platform for NoMem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for NoMem {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -476,7 +490,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
     /// # struct NoMem;
-    /// # impl oxmm::platform::Platform for NoMem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for NoMem {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -536,7 +552,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
     /// # struct NoMem;
-    /// # impl oxmm::platform::Platform for NoMem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for NoMem {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -590,7 +608,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
     /// # struct NoMem;
-    /// # impl oxmm::platform::Platform for NoMem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for NoMem {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -629,7 +649,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
     /// # struct NoMem;
-    /// # impl oxmm::platform::Platform for NoMem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for NoMem {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -662,7 +684,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct NoMem;
-    /// # impl oxmm::platform::Platform for NoMem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for NoMem {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -697,7 +721,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
     /// # struct NoMem;
-    /// # impl oxmm::platform::Platform for NoMem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for NoMem {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -739,7 +765,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
     /// # struct NoMem;
-    /// # impl oxmm::platform::Platform for NoMem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for NoMem {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -786,7 +814,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
     /// # struct NoMem;
-    /// # impl oxmm::platform::Platform for NoMem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for NoMem {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -824,7 +854,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{NodeId, PhysAddr, VirtAddr};
     /// # struct NoMem;
-    /// # impl oxmm::platform::Platform for NoMem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for NoMem {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }

@@ -29,7 +29,8 @@ impl Log for VecLog {
 
 /// Platform without memory (DescribeOnly).
 struct NoMem;
-impl Platform for NoMem {
+// SAFETY: no direct map (null): description-only boots touch no memory.
+unsafe impl Platform for NoMem {
     fn direct_map_base(&self) -> *mut u8 {
         core::ptr::null_mut()
     }
@@ -415,7 +416,9 @@ fn errors_name_the_value() {
     assert_eq!(e, oxmm::boot::BootError::NoDirectMap);
     // A direct map off a page boundary is refused, its base named, nothing touched.
     struct Skewed(Vec<u64>);
-    impl Platform for Skewed {
+    // SAFETY: a buffer of its own as large as the machine; its misaligned base makes
+    // the boot fail before any write.
+    unsafe impl Platform for Skewed {
         fn direct_map_base(&self) -> *mut u8 {
             ((self.0.as_ptr() as usize).next_multiple_of(4096) + 64) as *mut u8
         }

@@ -146,7 +146,8 @@ fn memory_outside_every_zone_is_refused() {
 
 /// A platform without memory, for description-only boots.
 struct NoMem;
-impl Platform for NoMem {
+// SAFETY: no direct map (null): description-only boots touch no memory.
+unsafe impl Platform for NoMem {
     fn direct_map_base(&self) -> *mut u8 {
         core::ptr::null_mut()
     }

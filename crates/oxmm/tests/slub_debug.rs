@@ -23,7 +23,8 @@ struct Cap {
     rng: AtomicU64,
 }
 
-impl Platform for Cap {
+// SAFETY: no direct map (null): description-only boots touch no memory.
+unsafe impl Platform for Cap {
     fn direct_map_base(&self) -> *mut u8 {
         std::ptr::null_mut()
     }
@@ -1404,7 +1405,8 @@ struct Syms {
     lines: Mutex<Vec<String>>,
 }
 
-impl Platform for Syms {
+// SAFETY: no direct map (null): description-only boots touch no memory.
+unsafe impl Platform for Syms {
     fn direct_map_base(&self) -> *mut u8 {
         std::ptr::null_mut()
     }

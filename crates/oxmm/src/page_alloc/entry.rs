@@ -114,7 +114,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -145,7 +147,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -188,7 +192,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -222,7 +228,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -254,7 +262,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -295,7 +305,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -334,7 +346,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -377,7 +391,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -443,7 +459,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -531,7 +549,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -669,7 +689,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -710,7 +732,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -753,7 +777,9 @@ impl<P: Platform> Mm<P> {
 /// # use oxmm::mmzone::ZoneType;
 /// # use oxmm::types::{PhysAddr, VirtAddr};
 /// # struct Mem(Vec<u64>);
-/// # impl oxmm::platform::Platform for Mem {
+/// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+/// # // buffer, as large as the machine and used by nothing else.
+/// # unsafe impl oxmm::platform::Platform for Mem {
 /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
 /// #     fn cpu_id(&self) -> usize { 0 }
 /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -794,7 +820,9 @@ impl<'a, P: Platform> PageBlock<'a, P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -826,7 +854,9 @@ impl<'a, P: Platform> PageBlock<'a, P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -857,7 +887,9 @@ impl<'a, P: Platform> PageBlock<'a, P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -888,7 +920,9 @@ impl<'a, P: Platform> PageBlock<'a, P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -918,7 +952,9 @@ impl<'a, P: Platform> PageBlock<'a, P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -951,7 +987,9 @@ impl<'a, P: Platform> PageBlock<'a, P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -984,7 +1022,9 @@ impl<'a, P: Platform> PageBlock<'a, P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1021,7 +1061,9 @@ impl<'a, P: Platform> PageBlock<'a, P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1062,7 +1104,9 @@ impl<'a, P: Platform> PageBlock<'a, P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }

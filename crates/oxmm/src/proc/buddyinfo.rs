@@ -19,7 +19,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::PhysAddr;
     /// # struct NoMem;
-    /// # impl oxmm::platform::Platform for NoMem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for NoMem {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -70,7 +72,9 @@ impl<P: Platform> Mm<P> {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::PhysAddr;
     /// # struct NoMem;
-    /// # impl oxmm::platform::Platform for NoMem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for NoMem {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }

@@ -301,7 +301,9 @@ impl KmemCacheNode {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -335,7 +337,9 @@ impl KmemCacheNode {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -368,7 +372,9 @@ impl KmemCacheNode {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -460,7 +466,9 @@ impl KmemCache {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -491,7 +499,9 @@ impl KmemCache {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -523,7 +533,9 @@ impl KmemCache {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -555,7 +567,9 @@ impl KmemCache {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -585,7 +599,9 @@ impl KmemCache {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -618,7 +634,9 @@ impl KmemCache {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -652,7 +670,9 @@ impl KmemCache {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -700,7 +720,9 @@ impl KmemCache {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -734,7 +756,9 @@ impl KmemCache {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -765,7 +789,9 @@ impl KmemCache {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -796,7 +822,9 @@ impl KmemCache {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -827,7 +855,9 @@ impl KmemCache {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -859,7 +889,9 @@ impl KmemCache {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -891,7 +923,9 @@ impl KmemCache {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -958,7 +992,9 @@ impl KmemCache {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -997,7 +1033,9 @@ impl KmemCache {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1027,7 +1065,9 @@ impl KmemCache {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1059,7 +1099,9 @@ impl KmemCache {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1091,7 +1133,9 @@ impl KmemCache {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1204,7 +1248,9 @@ impl KmemCache {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1444,7 +1490,9 @@ impl SlabCaches {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1473,7 +1521,9 @@ impl SlabCaches {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1730,7 +1780,9 @@ impl SlabCaches {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1823,7 +1875,9 @@ impl SlabCaches {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1910,7 +1964,9 @@ impl SlabCaches {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -2232,7 +2288,9 @@ impl SlabCaches {
     /// # use oxmm::mmzone::ZoneType;
     /// # use oxmm::types::{PhysAddr, VirtAddr};
     /// # struct Mem(Vec<u64>);
-    /// # impl oxmm::platform::Platform for Mem {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
     /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }

@@ -62,7 +62,9 @@ use core::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 ///
 /// ```
 /// # struct P;
-/// # impl oxmm::platform::Platform for P {
+/// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+/// # // buffer, as large as the machine and used by nothing else.
+/// # unsafe impl oxmm::platform::Platform for P {
 /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
 /// #     fn cpu_id(&self) -> usize { 0 }
 /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -90,7 +92,9 @@ pub const SLUB_RED_INACTIVE: u8 = 0xbb;
 ///
 /// ```
 /// # struct P;
-/// # impl oxmm::platform::Platform for P {
+/// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+/// # // buffer, as large as the machine and used by nothing else.
+/// # unsafe impl oxmm::platform::Platform for P {
 /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
 /// #     fn cpu_id(&self) -> usize { 0 }
 /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -118,7 +122,9 @@ pub const SLUB_RED_ACTIVE: u8 = 0xcc;
 ///
 /// ```
 /// # struct P;
-/// # impl oxmm::platform::Platform for P {
+/// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+/// # // buffer, as large as the machine and used by nothing else.
+/// # unsafe impl oxmm::platform::Platform for P {
 /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
 /// #     fn cpu_id(&self) -> usize { 0 }
 /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -144,7 +150,9 @@ pub const POISON_INUSE: u8 = 0x5a;
 ///
 /// ```
 /// # struct P;
-/// # impl oxmm::platform::Platform for P {
+/// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+/// # // buffer, as large as the machine and used by nothing else.
+/// # unsafe impl oxmm::platform::Platform for P {
 /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
 /// #     fn cpu_id(&self) -> usize { 0 }
 /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -171,7 +179,9 @@ pub const POISON_FREE: u8 = 0x6b;
 ///
 /// ```
 /// # struct P;
-/// # impl oxmm::platform::Platform for P {
+/// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+/// # // buffer, as large as the machine and used by nothing else.
+/// # unsafe impl oxmm::platform::Platform for P {
 /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
 /// #     fn cpu_id(&self) -> usize { 0 }
 /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -424,7 +434,9 @@ impl<'a> SlubDebug<'a> {
     ///
     /// ```
     /// # struct P;
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1095,7 +1107,9 @@ pub fn hex_dump_row(row: &[u8], out: &mut dyn Write) -> fmt::Result {
 ///
 /// ```
 /// # struct P;
-/// # impl oxmm::platform::Platform for P {
+/// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+/// # // buffer, as large as the machine and used by nothing else.
+/// # unsafe impl oxmm::platform::Platform for P {
 /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
 /// #     fn cpu_id(&self) -> usize { 0 }
 /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1125,7 +1139,9 @@ pub type ObjectCtor<'c> = &'c mut dyn FnMut(&mut [u8]);
 ///
 /// ```
 /// # struct P;
-/// # impl oxmm::platform::Platform for P {
+/// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+/// # // buffer, as large as the machine and used by nothing else.
+/// # unsafe impl oxmm::platform::Platform for P {
 /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
 /// #     fn cpu_id(&self) -> usize { 0 }
 /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1177,7 +1193,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1217,7 +1235,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1259,7 +1279,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1301,7 +1323,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1337,7 +1361,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1378,7 +1404,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1420,7 +1448,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1467,7 +1497,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1514,7 +1546,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1573,7 +1607,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1616,7 +1652,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1702,7 +1740,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1778,7 +1818,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1815,7 +1857,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1854,7 +1898,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1908,7 +1954,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -1980,7 +2028,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -2026,7 +2076,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -2091,7 +2143,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -2197,7 +2251,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -2255,7 +2311,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -2359,7 +2417,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -2404,7 +2464,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -2491,7 +2553,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -2551,7 +2615,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -2628,7 +2694,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -2728,7 +2796,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -2786,7 +2856,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -2861,7 +2933,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P;
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }
@@ -2908,7 +2982,9 @@ impl<P: Platform + ?Sized> SlubDebugger<'_, P> {
     ///
     /// ```
     /// # struct P(std::cell::RefCell<Vec<String>>);
-    /// # impl oxmm::platform::Platform for P {
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for P {
     /// #     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     /// #     fn cpu_id(&self) -> usize { 0 }
     /// #     fn nr_cpus(&self) -> usize { 1 }

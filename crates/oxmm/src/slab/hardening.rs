@@ -82,7 +82,9 @@ impl FreelistHardening {
     ///
     /// ```
     /// struct P;
-    /// impl oxmm::platform::Platform for P {
+    /// // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// // buffer, as large as the machine and used by nothing else.
+    /// unsafe impl oxmm::platform::Platform for P {
     ///     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
     ///     fn cpu_id(&self) -> usize { 0 }
     ///     fn nr_cpus(&self) -> usize { 1 }
@@ -247,7 +249,9 @@ pub fn random_u32_below(ceil: u32, rng: &mut dyn FnMut() -> u32) -> u32 {
 ///
 /// ```
 /// struct P;
-/// impl oxmm::platform::Platform for P {
+/// // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+/// // buffer, as large as the machine and used by nothing else.
+/// unsafe impl oxmm::platform::Platform for P {
 ///     fn direct_map_base(&self) -> *mut u8 { core::ptr::null_mut() }
 ///     fn cpu_id(&self) -> usize { 0 }
 ///     fn nr_cpus(&self) -> usize { 1 }

@@ -45,7 +45,9 @@ fn aligned_words(bytes: u64) -> (Vec<u64>, usize, usize) {
     (mem, off / 8, len)
 }
 
-impl Platform for VecMem {
+// SAFETY: the direct map is this value's own zeroed buffer from a 64 KiB boundary,
+// as large as the machine and used by nothing else while it lives.
+unsafe impl Platform for VecMem {
     fn direct_map_base(&self) -> *mut u8 {
         self.mem[self.off..].as_ptr() as *mut u8
     }
@@ -98,7 +100,8 @@ impl ThreadMem {
     }
 }
 
-impl Platform for ThreadMem {
+// SAFETY: as VecMem's.
+unsafe impl Platform for ThreadMem {
     fn direct_map_base(&self) -> *mut u8 {
         self.mem[self.off..].as_ptr() as *mut u8
     }
