@@ -671,6 +671,10 @@ impl<P: Platform> Mm<P> {
         // The zone flags `nr_pcp_high` tests, read now while the zone is at hand (set
         // by other CPUs without this lock, so no later read would be more exact).
         let zflags = self.zone_flags(zone);
+        // The pfn the block carries on a per-CPU list (see `free_unref_page_commit`),
+        // stored now so it need not be kept until the list work; a way to the buddy
+        // lists instead (`free_unref_page_busy`) puts the 0 back.
+        head.set_private(pfn);
         // As in rmqueue_pcplist_hit: the owner's way in with its own copy.
         let Some(me) = self.platform.this_cpu_owned() else {
             return self.free_unref_page_shared(zone, pfn, idx, head, mt, order);
@@ -680,12 +684,12 @@ impl<P: Platform> Mm<P> {
             if let Some(mut st) = unsafe { pcp.lock.lock_owner_own_slot(me) } {
                 pcp.stats.count_pgfree_owned(1u64 << order);
                 return self.free_unref_page_commit(
-                    zone, &mut st, &pcp.flat, pfn, idx, head, mt, order, zflags,
+                    zone, &mut st, &pcp.flat, idx, head, mt, order, zflags,
                 );
             }
             return self.free_unref_page_other(zone, pcp, pfn, idx, head, mt, order, me);
         }
-        self.free_unref_page_busy(zone, pfn, order)
+        self.free_unref_page_busy(zone, pfn, head, order)
     }
 
     /// [`Mm::free_unref_page`] for a caller not known at once to own its CPU.
@@ -702,7 +706,7 @@ impl<P: Platform> Mm<P> {
         let me = self.platform.this_cpu();
         match zone.pcp.get(me.id) {
             Some(pcp) => self.free_unref_page_other(zone, pcp, pfn, idx, head, mt, order, me),
-            None => self.free_unref_page_busy(zone, pfn, order),
+            None => self.free_unref_page_busy(zone, pfn, head, order),
         }
     }
 
@@ -723,17 +727,23 @@ impl<P: Platform> Mm<P> {
         if let Some(mut st) = pcp.lock.try_lock_local(&self.platform, me) {
             pcp.stats.count_pgfree_owned(1u64 << order);
             let zflags = self.zone_flags(zone);
-            return self.free_unref_page_commit(
-                zone, &mut st, &pcp.flat, pfn, idx, head, mt, order, zflags,
-            );
+            return self
+                .free_unref_page_commit(zone, &mut st, &pcp.flat, idx, head, mt, order, zflags);
         }
-        self.free_unref_page_busy(zone, pfn, order)
+        self.free_unref_page_busy(zone, pfn, head, order)
     }
 
     /// [`Mm::free_unref_page`] when the CPU's lists are busy: the buddy lists.
     #[cold]
     #[inline(never)]
-    fn free_unref_page_busy(&self, zone: &Zone, pfn: u64, order: u32) -> Result<(), Corrupt> {
+    fn free_unref_page_busy(
+        &self,
+        zone: &Zone,
+        pfn: u64,
+        head: &Page,
+        order: u32,
+    ) -> Result<(), Corrupt> {
+        head.set_private(0);
         self.count_pgfree(zone, 1u64 << order);
         let mt = self.block_migratetype(zone, pfn).ok_or(Corrupt)?;
         self.lock_zone(zone).free_one_page(pfn, order, mt, false)
@@ -766,15 +776,15 @@ impl<P: Platform> Mm<P> {
     /// While on a per-CPU list a block's head carries its pfn in `private` (unused
     /// there in Linux): the allocation that takes it needs no memmap-index-to-pfn
     /// translation, which on our sparse memmap is a section-table walk (Linux's
-    /// SPARSEMEM_VMEMMAP `page_to_pfn` is a subtraction). Every way off the lists
-    /// sets `private` again: `prep_new_page` to the order, a drain to 0.
+    /// SPARSEMEM_VMEMMAP `page_to_pfn` is a subtraction); [`Mm::free_unref_page`]
+    /// stores it before taking the lock. Every way off the lists sets `private`
+    /// again: `prep_new_page` to the order, a drain to 0.
     #[allow(clippy::too_many_arguments)]
     fn free_unref_page_commit(
         &self,
         zone: &Zone,
         st: &mut PcpState,
         flat: &crate::memmap::FlatView,
-        pfn: u64,
         idx: u32,
         head: &Page,
         mt: MigrateType,
@@ -787,7 +797,6 @@ impl<P: Platform> Mm<P> {
         st.lists[pindex]
             .push(&self.memmap, flat, idx, head)
             .ok_or(Corrupt)?;
-        head.set_private(pfn);
         st.count += 1 << order;
         let batch = st.batch;
         // High orders other than THP fragment: limit how many a freeing-only CPU keeps.
