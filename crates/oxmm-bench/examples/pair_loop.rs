@@ -4,11 +4,13 @@
 //! Arguments: `owned`/`shared`, then `pages`, `slab`, `kmalloc`, `churn` (kmalloc and
 //! kfree of random sizes, as larson), `larson` (the same loop freeing through the
 //! size's cache, then the SLUB counters: build with `--features slub_stats`),
-//! `bench` (the `order0-pair` bench's own loop, `pages::pairs`), `global` (larson's loop through `OxmmAlloc`, the GlobalAlloc, sizes up to
-//! `PAIR_LOOP_MAX`, 512 by default), `threads` (order-0 pairs on two threads at
-//! once, each its own CPU, each thread's own time: long runs, unlike the bench's
-//! `order0-threads` samples) or `both` (pages and slab, the default); then,
-//! optionally, the number of pairs. `PAIR_LOOP_ORDER=9` makes the page pairs order 9.
+//! `bench` (the `order0-pair` bench's own loop, `pages::pairs`), `global` (larson's
+//! loop through `OxmmAlloc`, the GlobalAlloc, sizes up to `PAIR_LOOP_MAX`, 512 by
+//! default), `split` (the order-0 pair's allocation and free timed apart, 16 of each
+//! in a row), `threads` (order-0 pairs on two threads at once, each its own CPU, each
+//! thread's own time: long runs, unlike the bench's `order0-threads` samples) or
+//! `both` (pages and slab, the default); then, optionally, the number of pairs.
+//! `PAIR_LOOP_ORDER=9` makes the page pairs order 9.
 use std::hint::black_box;
 use std::time::Instant;
 
@@ -143,6 +145,10 @@ fn main() {
         threads(mm, n);
         return;
     }
+    if what == "split" {
+        split(mm, n);
+        return;
+    }
     if what != "pages" {
         let sc = SlabCaches::init(mm, Default::default()).expect("slab");
         let id = sc
@@ -206,6 +212,43 @@ fn larson(mm: &oxmm::mm::Mm<oxmm_host::platform::HostPlatform>) {
             g(StatItem::CmpxchgDoubleFail),
         );
     }
+}
+
+/// The two halves of the order-0 pair timed apart: 16 allocations, then their 16
+/// frees, each run timed and the medians of 100-run groups printed per operation
+/// (16 in a row keeps the clock reads' cost out, and the list stays within `high`).
+fn split(mm: &oxmm::mm::Mm<oxmm_host::platform::HostPlatform>, n: u64) {
+    const K: usize = 16;
+    let mut live = [oxmm::types::Pfn(0); K];
+    let groups = (n / (100 * K as u64)).max(1);
+    let (mut allocs, mut frees) = (Vec::new(), Vec::new());
+    for _ in 0..groups {
+        let (mut a, mut f) = (0u128, 0u128);
+        for _ in 0..100 {
+            let t0 = Instant::now();
+            for p in live.iter_mut() {
+                *p = mm.alloc_pages(Gfp::KERNEL, 0).expect("alloc");
+            }
+            let t1 = Instant::now();
+            for &p in live.iter() {
+                mm.free_pages(black_box(p), 0).expect("free");
+            }
+            let t2 = Instant::now();
+            a += (t1 - t0).as_nanos();
+            f += (t2 - t1).as_nanos();
+        }
+        allocs.push(a as f64 / (100 * K) as f64);
+        frees.push(f as f64 / (100 * K) as f64);
+    }
+    allocs.sort_by(f64::total_cmp);
+    frees.sort_by(f64::total_cmp);
+    println!(
+        "order-0 split, {K} in a row: alloc {:.1} ns (min {:.1}), free {:.1} ns (min {:.1})",
+        allocs[allocs.len() / 2],
+        allocs[0],
+        frees[frees.len() / 2],
+        frees[0]
+    );
 }
 
 /// A xorshift64 generator: the workloads' sizes and victims.
