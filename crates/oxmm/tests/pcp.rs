@@ -150,6 +150,44 @@ fn thp_order_uses_its_own_list_and_costly_orders_bypass() {
     mm.check().unwrap();
 }
 
+/// A THP-order request whose preferred zone is above its high watermark takes the
+/// CPU's THP list directly (the per-CPU shortcut serves `pcp_allowed_order`, the THP
+/// order included): the block freed last comes back as a compound page, counted as
+/// `get_page_from_freelist` counts it, and the zone's free pages do not move.
+#[test]
+fn thp_order_is_taken_from_the_cpu_list() {
+    use oxmm::vmstat::{NumaStatItem, VmEventItem};
+    let mm = boot(512, 1);
+    let z = zone(&mm, 0, DMA32);
+    let thp = Gfp::TRANSHUGE - Gfp::HIGHMEM;
+    let p = mm.alloc_pages(thp, 9).unwrap();
+    mm.free_pages(p, 9).unwrap();
+    let pindex = order_to_pindex(MigrateType::Movable, 9);
+    let count = mm.pcp_state(z, 0).unwrap().count;
+    let (free, pgalloc, hit) = (
+        z.free_pages(),
+        mm.vm_event(VmEventItem::PgallocDma32),
+        z.numa_event_state(NumaStatItem::NumaHit),
+    );
+    let q = mm.alloc_pages(thp, 9).unwrap();
+    assert_eq!(q, p, "the CPU's THP list is LIFO");
+    {
+        let st = mm.pcp_state(z, 0).unwrap();
+        assert_eq!(st.count, count - 512);
+        assert_ne!(mm.memmap().pfn_of(st.lists[pindex].head()), Some(p.0));
+    }
+    assert_eq!(z.free_pages(), free);
+    assert_eq!(mm.vm_event(VmEventItem::PgallocDma32), pgalloc + 512);
+    assert_eq!(z.numa_event_state(NumaStatItem::NumaHit), hit + 1);
+    // __GFP_COMP: a compound head, handed out with one reference.
+    let head = mm.memmap().page(q.0).unwrap();
+    assert!(head.is_head());
+    assert_eq!(head.refcount(), 1);
+    mm.check().unwrap();
+    mm.free_pages(q, 9).unwrap();
+    mm.check().unwrap();
+}
+
 #[test]
 fn percpu_pagelist_high_fraction_fixes_high() {
     let mut mm = boot(512, 2);

@@ -442,8 +442,9 @@ impl<P: Platform> Mm<P> {
     #[inline(always)]
     fn alloc_pcp_first_zone(&self, nid: NodeId, gfp: Gfp, order: u32) -> Option<u64> {
         // A map that is not accessible (a description-only boot) has no descriptors:
-        // the per-CPU take below finds none and changes nothing.
-        if order > pcp::PAGE_ALLOC_COSTLY_ORDER {
+        // the per-CPU take below finds none and changes nothing. The THP order has its
+        // per-CPU lists too (`pcp_allowed_order`).
+        if !self.pcp_allowed(order) {
             return None;
         }
         let highest = self.layout.gfp_zone_index(gfp)?;
