@@ -29,6 +29,14 @@ use std::time::Duration;
 
 use serde::Serialize;
 
+/// The name of the host yardstick's results (`pages::HostCheck`): not an
+/// implementation, so [`table`] gives it no ratio to the baseline.
+///
+/// ```
+/// assert_eq!(oxmm_bench::harness::HOST_CHECK, "host-check");
+/// ```
+pub const HOST_CHECK: &str = "host-check";
+
 /// How much to measure.
 ///
 /// ```
@@ -300,6 +308,10 @@ impl Measurement {
 /// ];
 /// let t = table(&r, "oxmm");
 /// assert!(t.lines().any(|l| l.contains("peer") && l.contains("5.00x")));
+/// // The host yardstick is not compared with the baseline.
+/// let h = Measurement::from_samples("pair", oxmm_bench::harness::HOST_CHECK, 1, vec![9.0]);
+/// let t = table(&[r[0].clone(), h], "oxmm");
+/// assert!(t.lines().any(|l| l.contains("host-check") && l.trim_end().ends_with('-')));
 /// ```
 pub fn table(results: &[Measurement], baseline: &str) -> String {
     let mut out = String::new();
@@ -312,9 +324,10 @@ pub fn table(results: &[Measurement], baseline: &str) -> String {
         let base = results
             .iter()
             .find(|b| b.bench == m.bench && b.threads == m.threads && b.imp == baseline);
-        let ratio = base.map_or(String::from("-"), |b| {
-            format!("{:.2}x", m.ns_per_op / b.ns_per_op)
-        });
+        let ratio = match base {
+            Some(b) if m.imp != HOST_CHECK => format!("{:.2}x", m.ns_per_op / b.ns_per_op),
+            _ => String::from("-"),
+        };
         let _ = writeln!(
             out,
             "{:<24} {:<24} {:>7} {:>12.1} {:>12.1} {:>12.1} {:>9}",

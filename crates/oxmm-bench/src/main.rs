@@ -45,6 +45,19 @@ fn main() -> anyhow::Result<()> {
             for (imp, x) in oxmm_bench::pages::scaling(&r) {
                 println!("order0-threads: {imp}: 2 threads {x:.2}x the throughput of 1");
             }
+            // How busy the host was: the fixed arithmetic's median against its fastest.
+            for m in r
+                .iter()
+                .filter(|m| m.imp == oxmm_bench::harness::HOST_CHECK)
+            {
+                println!(
+                    "{}: host-check ({} thread{}) median {:.2}x its fastest sample (1.00x: a quiet host)",
+                    m.bench,
+                    m.threads,
+                    if m.threads == 1 { "" } else { "s" },
+                    m.ns_per_op / m.min_ns
+                );
+            }
             println!();
             for m in &r {
                 println!("{}", m.json());

@@ -14,6 +14,12 @@
 //!   spin lock), wall time per pair from the first thread's start to the last one's
 //!   end.
 //!
+//! Every benchmark also times [`HostCheck`] (`host-check` in the results): a fixed
+//! amount of arithmetic per "pair", no allocator at all, interleaved with the others.
+//! On a shared host its median says whether the run was quiet (it slows with
+//! everything else when another guest takes the CPUs), and its 2-thread scaling is
+//! the most two threads can gain on the host at the time.
+//!
 //! ```no_run
 //! let results = oxmm_bench::pages::run(true, None).unwrap();
 //! print!("{}", oxmm_bench::harness::table(&results, "oxmm"));
@@ -33,7 +39,7 @@ use oxmm_host::hosted::HostedMachine;
 use oxmm_host::machine::Machine;
 use oxmm_host::platform::{bind_this_thread, HostPlatform};
 
-use crate::harness::{Config, Group, Measurement};
+use crate::harness::{Config, Group, Measurement, HOST_CHECK};
 
 /// The benchmark machine: a PC with 1 GiB below 4 GiB (DMA, DMA32) and 1 GiB above
 /// (Normal, where `GFP_KERNEL` requests are served), and 2 CPUs.
@@ -308,6 +314,57 @@ impl<F> Locked<F> {
     }
 }
 
+/// Not an allocator: each "allocation" is the same fixed run of arithmetic (four
+/// independent xorshift chains, about the order-0 pair's instruction count, as
+/// throughput-bound), each free nothing. A yardstick for the host, timed like the
+/// allocators (see the module documentation).
+///
+/// ```
+/// use oxmm_bench::pages::{Frames, HostCheck, SharedFrames};
+/// assert_eq!(Frames::alloc(&mut HostCheck, 0), SharedFrames::alloc(&HostCheck, 0));
+/// assert!(SharedFrames::free(&HostCheck, 7, 0));
+/// ```
+#[derive(Clone, Copy, Debug, Default)]
+pub struct HostCheck;
+
+impl HostCheck {
+    /// The fixed work, out of line so that every caller runs the same code.
+    #[inline(never)]
+    fn work(seed: u64) -> u64 {
+        let (mut a, mut b, mut c, mut d) = (seed | 1, seed ^ 0x9e37_79b9, !seed, seed << 1 | 1);
+        for _ in 0..8 {
+            for x in [&mut a, &mut b, &mut c, &mut d] {
+                *x ^= *x << 13;
+                *x ^= *x >> 7;
+                *x ^= *x << 17;
+            }
+        }
+        a ^ b ^ c ^ d
+    }
+}
+
+impl Frames for HostCheck {
+    #[inline]
+    fn alloc(&mut self, order: u32) -> Option<u64> {
+        SharedFrames::alloc(self, order)
+    }
+    #[inline]
+    fn free(&mut self, frame: u64, order: u32) -> bool {
+        SharedFrames::free(self, frame, order)
+    }
+}
+
+impl SharedFrames for HostCheck {
+    #[inline]
+    fn alloc(&self, order: u32) -> Option<u64> {
+        Some(Self::work(std::hint::black_box(order as u64)))
+    }
+    #[inline]
+    fn free(&self, _frame: u64, _order: u32) -> bool {
+        true
+    }
+}
+
 /// A page allocator callable from several threads at once.
 ///
 /// ```
@@ -513,6 +570,7 @@ fn pair_group(
         &orders,
         &fails,
     );
+    add_case(&mut g, HOST_CHECK, HostCheck, &orders, &fails);
     let r = g.run(cfg);
     if fails.get() != 0 {
         bail!("{name}: {} allocations or frees failed", fails.get());
@@ -634,6 +692,7 @@ fn thread_group(
         g.case("bitmap-allocator", t, move |n| threaded_pairs(b, t, n, f));
         let l = &flist;
         g.case("free-list", t, move |n| threaded_pairs(l, t, n, f));
+        g.case(HOST_CHECK, t, move |n| threaded_pairs(&HostCheck, t, n, f));
     }
     let r = g.run(&cfg);
     if fails.load(Ordering::Relaxed) != 0 {
