@@ -816,20 +816,34 @@ impl<P: Platform> Mm<P> {
         }
         let high = nr_pcp_high(st, zflags, batch, free_high);
         if st.count >= high {
-            let n = nr_pcp_free(st, batch, high, free_high);
-            self.free_pcppages_bulk(zone, n, st, pindex)?;
-            if zone.test_flag(ZONE_BELOW_HIGH) {
-                let mark = zone.watermarks().high();
-                let top = self.layout.len().saturating_sub(1).min(MAX_NR_ZONES - 1);
-                if super::watermark_check::zone_watermark_ok(
-                    zone,
-                    0,
-                    mark,
-                    top,
-                    AllocFlags::default(),
-                ) {
-                    zone.test_and_clear_flag(ZONE_BELOW_HIGH);
-                }
+            crate::local_lock::cold_path();
+            return self.free_unref_page_drain(zone, st, pindex, batch, high, free_high);
+        }
+        Ok(())
+    }
+
+    /// The end of [`Mm::free_unref_page_commit`] when the lists reached `high`: a batch
+    /// back to the buddy lists, then `ZONE_BELOW_HIGH` cleared if the zone is above its
+    /// high mark again. Out of line: a free seldom ends here, and inline this code sat
+    /// among the common path's instructions.
+    #[inline(never)]
+    fn free_unref_page_drain(
+        &self,
+        zone: &Zone,
+        st: &mut PcpState,
+        pindex: usize,
+        batch: i32,
+        high: i32,
+        free_high: bool,
+    ) -> Result<(), Corrupt> {
+        let n = nr_pcp_free(st, batch, high, free_high);
+        self.free_pcppages_bulk(zone, n, st, pindex)?;
+        if zone.test_flag(ZONE_BELOW_HIGH) {
+            let mark = zone.watermarks().high();
+            let top = self.layout.len().saturating_sub(1).min(MAX_NR_ZONES - 1);
+            if super::watermark_check::zone_watermark_ok(zone, 0, mark, top, AllocFlags::default())
+            {
+                zone.test_and_clear_flag(ZONE_BELOW_HIGH);
             }
         }
         Ok(())
