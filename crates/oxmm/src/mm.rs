@@ -85,6 +85,10 @@ pub struct Mm<P: Platform> {
     /// bits) of the zone `GFP_KERNEL` allocations on the first node go to first:
     /// the free path's guess at `page_zone` (`u16::MAX`: none).
     pub(crate) hot_zone_id: u16,
+    /// Each online node's `first_zoneref` as zones reached with one add: entry
+    /// `nid * FIRST_ZONEREFS + highest_zoneidx` (see [`crate::mmzone::ZoneOffset`]).
+    pub(crate) first_zone_off:
+        [crate::mmzone::ZoneOffset; MAX_NUMNODES * crate::mmzone::FIRST_ZONEREFS],
     pub(crate) vm_total_pages: u64,
     pub(crate) totalcma: u64,
     pub(crate) max_pfn: u64,
@@ -267,6 +271,9 @@ impl<P: Platform> Mm<P> {
             addr_of_mut!((*p).mobility_disabled).write(false);
             addr_of_mut!((*p).single_cpu_node).write(u16::MAX);
             addr_of_mut!((*p).hot_zone_id).write(u16::MAX);
+            addr_of_mut!((*p).first_zone_off).write(
+                [crate::mmzone::ZoneOffset::NONE; MAX_NUMNODES * crate::mmzone::FIRST_ZONEREFS],
+            );
             addr_of_mut!((*p).vm_total_pages).write(0);
             addr_of_mut!((*p).totalcma).write(0);
             addr_of_mut!((*p).max_pfn).write(0);

@@ -101,6 +101,52 @@ pub const MAX_NR_ZONES: usize = 6;
 /// of two, so the allocation fast path indexes it with a mask.
 pub(crate) const FIRST_ZONEREFS: usize = MAX_NR_ZONES.next_power_of_two();
 
+/// A zone named by its byte offset in an array of [`Node`]s (`Mm::nodes`): the
+/// allocation fast path reaches its preferred zone with one add, where
+/// `nodes[nid].zones[idx]` takes two multiplies, two bounds tests and the decoding of a
+/// packed zoneref. Made only by [`ZoneOffset::new`] from in-range indices, so every
+/// value but [`ZoneOffset::NONE`] names a zone of any `[Node; MAX_NUMNODES]`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ZoneOffset(u32);
+
+impl ZoneOffset {
+    /// No zone.
+    pub(crate) const NONE: ZoneOffset = ZoneOffset(u32::MAX);
+
+    /// `nodes[nid].zones[zone_idx]`'s offset; `None` for indices out of range.
+    pub(crate) fn new(nid: usize, zone_idx: usize) -> Option<ZoneOffset> {
+        if nid >= crate::types::MAX_NUMNODES || zone_idx >= MAX_NR_ZONES {
+            return None;
+        }
+        let off = nid * core::mem::size_of::<Node>()
+            + core::mem::offset_of!(Node, zones)
+            + zone_idx * core::mem::size_of::<Zone>();
+        u32::try_from(off)
+            .ok()
+            .filter(|&o| o != u32::MAX)
+            .map(ZoneOffset)
+    }
+
+    /// The zone this names in `nodes`; `None` for [`ZoneOffset::NONE`].
+    #[inline(always)]
+    pub(crate) fn zone(self, nodes: &[Node; crate::types::MAX_NUMNODES]) -> Option<&Zone> {
+        if self == ZoneOffset::NONE {
+            return None;
+        }
+        // SAFETY: a value other than NONE comes from `ZoneOffset::new`, whose indices
+        // were in range: the offset of `nodes[nid].zones[zone_idx]` from the array's
+        // start, inside the array and aligned for a `Zone` (layout only, the same for
+        // every `[Node; MAX_NUMNODES]`), borrowed for as long as `nodes`.
+        Some(unsafe {
+            &*nodes
+                .as_ptr()
+                .cast::<u8>()
+                .add(self.0 as usize)
+                .cast::<Zone>()
+        })
+    }
+}
+
 /// The zones an architecture configures, in index order (Linux: the `CONFIG_ZONE_*`
 /// options that shape `enum zone_type`).
 ///
@@ -2098,4 +2144,34 @@ pub struct Zoneref {
     pub nid: NodeId,
     /// `zone_idx` of the zone.
     pub zone_idx: usize,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Node, ZoneLayout, ZoneOffset, MAX_NR_ZONES};
+    use crate::types::{NodeId, MAX_NUMNODES};
+    use std::boxed::Box;
+    use std::vec::Vec;
+
+    /// Every offset names exactly `nodes[nid].zones[idx]`; indices out of range make
+    /// none, and `NONE` names none.
+    #[test]
+    fn zone_offsets_name_the_zones_they_were_made_from() {
+        let v: Vec<Node> = (0..MAX_NUMNODES)
+            .map(|n| Node::new(NodeId(n as u16), ZoneLayout::X86_64))
+            .collect();
+        let nodes: Box<[Node; MAX_NUMNODES]> = v.into_boxed_slice().try_into().ok().unwrap();
+        for nid in 0..MAX_NUMNODES {
+            for idx in 0..MAX_NR_ZONES {
+                let z = ZoneOffset::new(nid, idx).unwrap().zone(&nodes).unwrap();
+                assert!(
+                    core::ptr::eq(z, &nodes[nid].zones[idx]),
+                    "node {nid} zone {idx}"
+                );
+            }
+        }
+        assert_eq!(ZoneOffset::new(MAX_NUMNODES, 0), None);
+        assert_eq!(ZoneOffset::new(0, MAX_NR_ZONES), None);
+        assert!(ZoneOffset::NONE.zone(&nodes).is_none());
+    }
 }

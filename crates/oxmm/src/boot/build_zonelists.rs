@@ -5,7 +5,7 @@
 use super::mem_init::Wr;
 use crate::boot::{build_node_order, BootConfig, LogFormat, NodeFacts};
 use crate::mm::Mm;
-use crate::mmzone::{ZoneType, MAX_NR_ZONES, MIGRATE_TYPES};
+use crate::mmzone::{ZoneOffset, ZoneType, MAX_NR_ZONES, MIGRATE_TYPES};
 use crate::platform::Platform;
 use crate::printk::Log;
 use crate::types::NodeId;
@@ -65,17 +65,27 @@ impl<P: Platform> Mm<P> {
             (Some(n), None) if n == 0 || self.nodes[n].present != 0 => n as u16,
             _ => u16::MAX,
         };
+        self.first_zone_off = [ZoneOffset::NONE; MAX_NUMNODES * crate::mmzone::FIRST_ZONEREFS];
         for nid in 0..MAX_NUMNODES {
             if !self.online[nid] {
                 continue;
             }
             let mut first = [u16::MAX; crate::mmzone::FIRST_ZONEREFS];
-            for (h, f) in first.iter_mut().enumerate().take(MAX_NR_ZONES) {
+            let mut offs = [ZoneOffset::NONE; crate::mmzone::FIRST_ZONEREFS];
+            for (h, (f, o)) in first
+                .iter_mut()
+                .zip(&mut offs)
+                .enumerate()
+                .take(MAX_NR_ZONES)
+            {
                 if let Some(z) = self.zonelist(NodeId(nid as u16)).find(|z| z.zone_idx <= h) {
                     *f = z.nid.0 << 8 | z.zone_idx as u16;
+                    *o = ZoneOffset::new(z.nid.0 as usize, z.zone_idx).unwrap_or(ZoneOffset::NONE);
                 }
             }
             self.nodes[nid].first_zoneref = first;
+            let at = nid * crate::mmzone::FIRST_ZONEREFS;
+            self.first_zone_off[at..at + crate::mmzone::FIRST_ZONEREFS].copy_from_slice(&offs);
         }
         // The free path's guess at page_zone (see `Mm::page_zone_of_flags`): the first
         // zone of GFP_KERNEL's zonelist on the first online node.

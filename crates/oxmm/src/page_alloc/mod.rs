@@ -35,7 +35,7 @@ pub use bad_page::{BadPage, BadPageReason};
 use crate::gfp::{Gfp, GfpError};
 use crate::memmap::MemMap;
 use crate::mm::{BootMode, Mm};
-use crate::mmzone::{MigrateType, ZoneType, Zoneref, MAX_NR_ZONES};
+use crate::mmzone::{MigrateType, ZoneType, Zoneref, FIRST_ZONEREFS, MAX_NR_ZONES};
 use crate::mmzone::{ZONE_BELOW_HIGH, ZONE_BOOSTED_WATERMARK};
 use crate::page::{PG_HEAD, PG_RESERVED, ZONES_WIDTH};
 use crate::platform::Platform;
@@ -492,16 +492,17 @@ impl<P: Platform> Mm<P> {
         highest: usize,
         thisnode: bool,
     ) -> Option<&crate::mmzone::Zone> {
-        // `first_zoneref` has a power-of-two length: the mask needs no bounds check.
-        let refs = &self.nodes.get(nid.0 as usize)?.first_zoneref;
-        let v = refs[highest % refs.len()];
-        if thisnode && v >> 8 != nid.0 {
-            return None;
+        if thisnode {
+            // `first_zoneref` has a power-of-two length: the mask needs no bounds check.
+            let refs = &self.nodes.get(nid.0 as usize)?.first_zoneref;
+            if refs[highest % refs.len()] >> 8 != nid.0 {
+                return None;
+            }
         }
-        // `Node::NO_ZONEREF` (all ones) names zone 255, which `get` refuses.
-        self.nodes[(v >> 8) as usize % MAX_NUMNODES]
-            .zones
-            .get((v & 0xff) as usize)
+        // The same entry as a zone reached with one add; both sizes are powers of two,
+        // so the index needs no bounds check.
+        let at = (nid.0 as usize % MAX_NUMNODES) * FIRST_ZONEREFS + highest % FIRST_ZONEREFS;
+        self.first_zone_off[at].zone(&self.nodes)
     }
 
     /// The slow path with its own copy of the zonelist, out of line: the copy's
@@ -1239,6 +1240,77 @@ mod tests {
             1
         }
         fn flush_tlb_range(&self, _: crate::types::VirtAddr, _: crate::types::VirtAddr) {}
+    }
+
+    /// The fast path's preferred zone, reached through `first_zone_off`, is the zone
+    /// the node's `first_zoneref` names, for every node and highest zone index of a
+    /// two-node machine (whose nodes prefer different zones), and none where it names
+    /// none (an offline node, indices past the zones).
+    #[test]
+    fn first_zone_offsets_follow_the_zonerefs() {
+        use crate::boot::{Arch, BootConfig, Distances, NodeDesc};
+        use crate::memblock::{Memblock, MemblockFlags};
+        use crate::mm::{BootMode, Mm};
+        use crate::mmzone::ZoneType;
+        use crate::types::{NodeId, PhysAddr};
+        static NODES: [NodeDesc; 2] = [
+            NodeDesc {
+                nid: NodeId(0),
+                nr_cpus: 1,
+            },
+            NodeDesc {
+                nid: NodeId(1),
+                nr_cpus: 1,
+            },
+        ];
+        static DIST: [u8; 4] = [10, 20, 20, 10];
+        let mut mb = Memblock::new();
+        // Node 0: DMA and DMA32 only; node 1: Normal.
+        mb.add_node(
+            PhysAddr(0x1000),
+            (64 << 20) - 0x1000,
+            NodeId(0),
+            MemblockFlags::empty(),
+        )
+        .unwrap();
+        mb.add_node(
+            PhysAddr(64 << 20),
+            64 << 20,
+            NodeId(1),
+            MemblockFlags::empty(),
+        )
+        .unwrap();
+        let mut cfg = BootConfig::new(Arch::X86_64);
+        cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+        cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+        cfg.zone_limits.set(ZoneType::Normal, 0x8000);
+        cfg.nodes = &NODES;
+        cfg.distances = Distances::new(2, &DIST).unwrap();
+        let mm = Mm::boot(
+            Mem(Vec::new()),
+            mb,
+            &cfg,
+            BootMode::DescribeOnly,
+            &mut crate::printk::NullLog,
+        )
+        .unwrap();
+        let mut seen = Vec::new();
+        // Node 2 is offline; the indices from MAX_NR_ZONES up name no zone.
+        for nid in 0..3u16 {
+            for h in 0..crate::mmzone::FIRST_ZONEREFS {
+                let want = mm.nodes[nid as usize]
+                    .first_zoneref(h)
+                    .map(|r| (r.nid, r.zone_idx));
+                let got = mm
+                    .first_zone(NodeId(nid), h, false)
+                    .map(|z| (z.nid(), z.idx()));
+                assert_eq!(got, want, "node {nid}, highest zone index {h}");
+                seen.push(got);
+            }
+        }
+        // Both nodes' zones were preferred somewhere, and somewhere none was.
+        assert!(seen.contains(&Some((NodeId(0), 1))) && seen.contains(&Some((NodeId(1), 2))));
+        assert!(seen.contains(&None));
     }
 
     /// The free path's `page_zone` guess (`hot_zone_id`) is GFP_KERNEL's first zone;
