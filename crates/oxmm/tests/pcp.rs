@@ -674,3 +674,17 @@ fn numa_node_id_follows_the_cpus_nodes() {
         assert_eq!(two.numa_node_id(), NodeId((cpu / 2) as u16));
     }
 }
+
+/// A node id beyond `MAX_NUMNODES` is refused (`NoNode`) even when the per-CPU shortcut
+/// could serve the request: it is not folded onto a node that exists (64 onto 0).
+#[test]
+fn out_of_range_node_is_refused_with_a_warm_cpu_list() {
+    let mm = boot(512, 1);
+    let p = mm.alloc_pages(Gfp::KERNEL, 0).unwrap();
+    mm.free_pages(p, 0).unwrap();
+    for order in [0, 9] {
+        let r = mm.alloc_pages_node(NodeId(64), Gfp::KERNEL, order);
+        assert_eq!(r, Err(AllocError::NoNode(NodeId(64))), "order {order}");
+    }
+    mm.check().unwrap();
+}

@@ -499,6 +499,11 @@ impl<P: Platform> Mm<P> {
                 return None;
             }
         }
+        // A node id out of range is the full path's to refuse (`NoNode`), not to be
+        // folded onto another node by the index below.
+        if nid.0 as usize >= MAX_NUMNODES {
+            return None;
+        }
         // The same entry as a zone reached with one add; both sizes are powers of two,
         // so the index needs no bounds check.
         let at = (nid.0 as usize % MAX_NUMNODES) * FIRST_ZONEREFS + highest % FIRST_ZONEREFS;
