@@ -338,6 +338,53 @@ impl MemMap {
         None
     }
 
+    /// [`MemMap::pfn_of`] by arithmetic alone when `idx` is inside the linear window
+    /// (the inverse of its `pfn -> index` subtraction), through the rank table
+    /// otherwise: the per-CPU lists name pages by index, and an allocation taken from
+    /// one needs the pfn without a further dependent load.
+    ///
+    /// ```
+    /// # use oxmm::boot::{Arch, BootConfig};
+    /// # use oxmm::memblock::Memblock;
+    /// # use oxmm::mm::{BootMode, Mm};
+    /// # use oxmm::mmzone::ZoneType;
+    /// # use oxmm::types::{PhysAddr, VirtAddr};
+    /// # struct Mem(Vec<u64>);
+    /// # // SAFETY: the direct map is null or this value's own page-aligned, zeroed
+    /// # // buffer, as large as the machine and used by nothing else.
+    /// # unsafe impl oxmm::platform::Platform for Mem {
+    /// #     fn direct_map_base(&self) -> *mut u8 { (self.0.as_ptr() as usize).next_multiple_of(4096) as *mut u8 }
+    /// #     fn cpu_id(&self) -> usize { 0 }
+    /// #     fn nr_cpus(&self) -> usize { 1 }
+    /// #     fn flush_tlb_range(&self, _: VirtAddr, _: VirtAddr) {}
+    /// # }
+    /// # let mut mb = Memblock::new();
+    /// # mb.add(PhysAddr(0x1000), (64 << 20) - 0x1000).unwrap();
+    /// # let mut cfg = BootConfig::new(Arch::X86_64);
+    /// # cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    /// # cfg.zone_limits.set(ZoneType::Dma32, 0x4000);
+    /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
+    /// # let mm = Mm::boot(Mem(vec![0; (8 << 20) + 512]), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
+    /// use oxmm::page::Page;
+    /// let m = mm.memmap();
+    /// for pfn in [0x1, 0x2000, 0x3fff] {
+    ///     let idx = m.index_of(pfn).unwrap();
+    ///     assert_eq!(m.pfn_of_fast(idx), Some(pfn));
+    ///     assert_eq!(m.pfn_of_fast(idx), m.pfn_of(idx));
+    /// }
+    /// assert_eq!(m.pfn_of_fast(Page::NIL), None);
+    /// ```
+    #[inline(always)]
+    pub fn pfn_of_fast(&self, idx: u32) -> Option<u64> {
+        // An index below the window wraps far past its bound: one test for both sides.
+        let i = idx.wrapping_sub(self.lin_idx) as u64;
+        if i < self.lin_pages {
+            return Some(self.lin_base + i);
+        }
+        crate::local_lock::cold_path();
+        self.pfn_of(idx)
+    }
+
     /// How many memmap indices, from 0, the flat part covers (see the field's
     /// comment): 0 when the map is not accessible.
     ///

@@ -85,6 +85,17 @@ pub struct Mm<P: Platform> {
     /// bits) of the zone `GFP_KERNEL` allocations on the first node go to first:
     /// the free path's guess at `page_zone` (`u16::MAX`: none).
     pub(crate) hot_zone_id: u16,
+    /// The zone `hot_zone_id` names, reached with one add ([`ZoneOffset::NONE`] with
+    /// `u16::MAX`).
+    pub(crate) hot_zone_off: crate::mmzone::ZoneOffset,
+    /// `nid << 8 | highest_zoneidx` of the request whose preferred zone is the hot
+    /// zone: GFP_KERNEL's on the first online node (`u32::MAX`: none). The allocation
+    /// fast path's guess (see `Mm::first_zone`).
+    pub(crate) hot_alloc_key: u32,
+    /// The hot zone's per-CPU lists (a second handle to `zone.pcp`, see
+    /// `Mm::set_hot_pcp`): the allocation fast path reaches its CPU's slot from the
+    /// `Mm` without first reading the zone.
+    pub(crate) hot_pcp: crate::percpu::PerCpu<crate::page_alloc::pcp::PerCpuPages>,
     /// Each online node's `first_zoneref` as zones reached with one add: entry
     /// `nid * FIRST_ZONEREFS + highest_zoneidx` (see [`crate::mmzone::ZoneOffset`]).
     pub(crate) first_zone_off:
@@ -271,6 +282,9 @@ impl<P: Platform> Mm<P> {
             addr_of_mut!((*p).mobility_disabled).write(false);
             addr_of_mut!((*p).single_cpu_node).write(u16::MAX);
             addr_of_mut!((*p).hot_zone_id).write(u16::MAX);
+            addr_of_mut!((*p).hot_zone_off).write(crate::mmzone::ZoneOffset::NONE);
+            addr_of_mut!((*p).hot_alloc_key).write(u32::MAX);
+            addr_of_mut!((*p).hot_pcp).write(crate::percpu::PerCpu::NONE);
             addr_of_mut!((*p).first_zone_off).write(
                 [crate::mmzone::ZoneOffset::NONE; MAX_NUMNODES * crate::mmzone::FIRST_ZONEREFS],
             );
@@ -1190,8 +1204,8 @@ impl<P: Platform> Mm<P> {
                     if p.is_buddy() || p.refcount() != 0 {
                         return Err(err("pcp page marked buddy or referenced", pfn));
                     }
-                    if p.private() != pfn {
-                        return Err(err("pcp page does not carry its pfn", pfn));
+                    if p.private() != 0 {
+                        return Err(err("pcp page with private set", pfn));
                     }
                     if p.zone_idx() != z.idx() || p.nid() as usize != nid {
                         return Err(err("page on another zone's pcp list", pfn));

@@ -462,9 +462,10 @@ impl fmt::Display for MigrateType {
 /// zone's free lists, the per-CPU lock for a per-CPU list.
 ///
 /// The first entry's `prev` link is unspecified (the list's `head` says which entry
-/// is first): taking the first entry, the allocator's commonest list operation, then
-/// touches only that entry, not the one after it. Readers of `prev` test for the
-/// head first ([`FreeList::prev_of`]).
+/// is first), and stays so when [`FreeList::pop_head`] takes it: taking the first
+/// entry, the allocator's commonest list operation, then touches only that entry, not
+/// the one after it, and writes one link. Readers of `prev` test for the head first
+/// ([`FreeList::prev_of`]).
 ///
 /// ```
 /// use oxmm::mmzone::FreeList;
@@ -638,9 +639,10 @@ impl FreeList {
         let p = unsafe { flat.page(map, idx) }?;
         let next = p.next();
         // The next entry becomes the head: its `prev` need not change (see the
-        // type's docs), so it is not even looked up.
+        // type's docs), so it is not even looked up. The taken entry's own `prev` is
+        // left as it was: a first entry's `prev` is unspecified, on the list or off it
+        // (a store left out is one the next list operation need not wait behind).
         p.set_next(Page::NIL);
-        p.set_prev(Page::NIL);
         self.head.store(next, Relaxed);
         if next == Page::NIL {
             crate::local_lock::cold_path();

@@ -68,6 +68,21 @@ impl<T> PerCpu<T> {
         PerCpu { ptr, nr }
     }
 
+    /// A second handle to the same slots (their memory is the owning machine's, not the
+    /// handle's: the copy is sound for as long as the original is).
+    ///
+    /// ```
+    /// use oxmm::percpu::PerCpu;
+    /// let p: PerCpu<u64> = PerCpu::NONE;
+    /// assert_eq!(p.duplicate().nr_cpus(), 0);
+    /// ```
+    pub fn duplicate(&self) -> PerCpu<T> {
+        PerCpu {
+            ptr: self.ptr,
+            nr: self.nr,
+        }
+    }
+
     /// `per_cpu_ptr(ptr, cpu)`.
     ///
     /// ```

@@ -90,11 +90,20 @@ impl<P: Platform> Mm<P> {
         // The free path's guess at page_zone (see `Mm::page_zone_of_flags`): the first
         // zone of GFP_KERNEL's zonelist on the first online node.
         self.hot_zone_id = u16::MAX;
+        self.hot_zone_off = ZoneOffset::NONE;
+        self.hot_alloc_key = u32::MAX;
+        self.hot_pcp = crate::percpu::PerCpu::NONE;
         let kernel = self.layout.gfp_zone_index(crate::gfp::Gfp::KERNEL);
         if let (Some(nid), Some(h)) = ((0..MAX_NUMNODES).find(|&n| self.online[n]), kernel) {
             let r = self.nodes[nid].first_zoneref[h % crate::mmzone::FIRST_ZONEREFS];
             if r != u16::MAX {
-                self.hot_zone_id = (r >> 8) << crate::page::ZONES_WIDTH | (r & 0xff);
+                if let Some(off) = ZoneOffset::new((r >> 8) as usize, (r & 0xff) as usize) {
+                    self.hot_zone_id = (r >> 8) << crate::page::ZONES_WIDTH | (r & 0xff);
+                    self.hot_zone_off = off;
+                    // The same zone as the offset table's entry for this request.
+                    self.hot_alloc_key = (nid as u32) << 8 | h as u32;
+                    self.set_hot_pcp();
+                }
             }
         }
         // nr_free_zone_pages(gfp_zone(GFP_HIGHUSER_MOVABLE)) on the boot CPU's node:

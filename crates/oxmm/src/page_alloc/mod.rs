@@ -37,7 +37,9 @@ use crate::memmap::MemMap;
 use crate::mm::{BootMode, Mm};
 use crate::mmzone::{MigrateType, ZoneType, Zoneref, FIRST_ZONEREFS, MAX_NR_ZONES};
 use crate::mmzone::{ZONE_BELOW_HIGH, ZONE_BOOSTED_WATERMARK};
-use crate::page::{PG_HEAD, PG_RESERVED, ZONES_WIDTH};
+use crate::page::{PG_HEAD, PG_RESERVED};
+use crate::page_alloc::pcp::PerCpuPages;
+use crate::percpu::PerCpu;
 use crate::platform::Platform;
 pub use crate::types::NodeMask;
 use crate::types::{NodeId, Pfn, MAX_NUMNODES, MAX_PAGE_ORDER};
@@ -449,7 +451,7 @@ impl<P: Platform> Mm<P> {
         }
         let highest = self.layout.gfp_zone_index(gfp)?;
         let mt = gfp.migratetype(self.mobility_disabled).ok()?;
-        let zone = self.first_zone(nid, highest, gfp.contains(Gfp::THISNODE))?;
+        let (zone, pcps) = self.first_zone(nid, highest, gfp.contains(Gfp::THISNODE))?;
         let mut flags = AllocFlags::WMARK_LOW;
         if mt == MigrateType::Movable {
             flags |= AllocFlags::CMA;
@@ -470,8 +472,8 @@ impl<P: Platform> Mm<P> {
         {
             return None;
         }
-        let (pfn, head) = self.rmqueue_pcplist_hit(zone, order, mt)?;
-        self.prep_new_page(pfn, Some(head), order, gfp);
+        let (pfn, head) = self.rmqueue_pcplist_hit(zone, pcps, order, mt)?;
+        self.prep_new_pcp_page(pfn, head, order, gfp);
         if gfp.contains(Gfp::KSWAPD_RECLAIM) && zflags & ZONE_BOOSTED_WATERMARK != 0 {
             crate::local_lock::cold_path();
             zone.test_and_clear_flag(ZONE_BOOSTED_WATERMARK);
@@ -484,14 +486,15 @@ impl<P: Platform> Mm<P> {
     /// `first_zones_zonelist` on `nid`'s zonelist: its first zone with an index at
     /// most `highest`, from the node's `first_zoneref` (which names only populated
     /// zones of online nodes, so no further checks); with `thisnode`, only a zone of
-    /// `nid` itself.
+    /// `nid` itself. Returned with the zone's per-CPU lists.
     #[inline(always)]
+    #[allow(clippy::type_complexity)]
     fn first_zone(
         &self,
         nid: NodeId,
         highest: usize,
         thisnode: bool,
-    ) -> Option<&crate::mmzone::Zone> {
+    ) -> Option<(&crate::mmzone::Zone, &PerCpu<PerCpuPages>)> {
         if thisnode {
             // `first_zoneref` has a power-of-two length: the mask needs no bounds check.
             let refs = &self.nodes.get(nid.0 as usize)?.first_zoneref;
@@ -499,6 +502,22 @@ impl<P: Platform> Mm<P> {
                 return None;
             }
         }
+        // The hot request (GFP_KERNEL on the first node) is guessed first, as the free
+        // path guesses its zone: the zone's address comes from a field of the `Mm`,
+        // not from the node id and the table, so the per-CPU work that needs it does
+        // not wait for them; nor do the per-CPU lists wait for the zone (`hot_pcp`
+        // is the hot zone's `pcp`). The same zone and lists either way.
+        if (nid.0 as u32) << 8 | highest as u32 == self.hot_alloc_key {
+            return Some((self.hot_zone_off.zone(&self.nodes)?, &self.hot_pcp));
+        }
+        crate::local_lock::cold_path();
+        self.first_zone_table(nid, highest).map(|z| (z, &z.pcp))
+    }
+
+    /// [`Mm::first_zone`] through the offset table, out of line (so that the guess is
+    /// not folded into a select that waits for the table).
+    #[inline(never)]
+    fn first_zone_table(&self, nid: NodeId, highest: usize) -> Option<&crate::mmzone::Zone> {
         // A node id out of range is the full path's to refuse (`NoNode`), not to be
         // folded onto another node by the index below.
         if nid.0 as usize >= MAX_NUMNODES {
@@ -794,6 +813,27 @@ impl<P: Platform> Mm<P> {
             || self.nodes().nth(1).is_none()
     }
 
+    /// [`Mm::prep_new_page`] of a block just taken from a per-CPU list, where every
+    /// head has `private` 0 (see `free_unref_page_commit`): a page of order 0 needs
+    /// only its reference.
+    #[inline(always)]
+    pub(crate) fn prep_new_pcp_page(
+        &self,
+        pfn: u64,
+        head: &crate::page::Page,
+        order: u32,
+        gfp: Gfp,
+    ) {
+        if order != 0 {
+            return self.prep_new_page(pfn, Some(head), order, gfp);
+        }
+        head.set_refcount(1);
+        if self.want_init_on_alloc(gfp) {
+            crate::local_lock::cold_path();
+            self.zero_new_block(pfn, 0);
+        }
+    }
+
     /// `prep_new_page`: the caller's reference on the head, the order recorded on it
     /// (so a free with another order is caught), zeroing, compound marking. `head`:
     /// the head's descriptor when the caller has it at hand.
@@ -991,11 +1031,8 @@ impl<P: Platform> Mm<P> {
     /// for the descriptor's read. The same zone either way.
     #[inline(always)]
     fn page_zone_of_flags(&self, flags: u64) -> Option<&crate::mmzone::Zone> {
-        let id = self.hot_zone_id as usize;
-        if crate::page::flags_zone_id(flags) as usize == id {
-            return self.nodes[(id >> ZONES_WIDTH) % MAX_NUMNODES]
-                .zones
-                .get(id & ((1 << ZONES_WIDTH) - 1));
+        if crate::page::flags_zone_id(flags) as usize == self.hot_zone_id as usize {
+            return self.hot_zone_off.zone(&self.nodes);
         }
         crate::local_lock::cold_path();
         self.page_zone_of_flags_walk(flags)
@@ -1306,9 +1343,11 @@ mod tests {
                 let want = mm.nodes[nid as usize]
                     .first_zoneref(h)
                     .map(|r| (r.nid, r.zone_idx));
-                let got = mm
-                    .first_zone(NodeId(nid), h, false)
-                    .map(|z| (z.nid(), z.idx()));
+                let got = mm.first_zone(NodeId(nid), h, false).map(|(z, pcps)| {
+                    // The zone's own per-CPU slots (none on a description-only boot).
+                    assert_eq!(pcps.nr_cpus(), z.pcp.nr_cpus());
+                    (z.nid(), z.idx())
+                });
                 assert_eq!(got, want, "node {nid}, highest zone index {h}");
                 seen.push(got);
             }
@@ -1341,6 +1380,21 @@ mod tests {
         let node = mm.node(crate::types::NodeId(0)).unwrap();
         let normal = mm.layout.index_of(ZoneType::Normal).unwrap();
         assert_eq!(mm.hot_zone_id as usize, normal, "node 0's Normal zone");
+        // The allocation's guess names the same zone and that zone's own per-CPU slots.
+        let kernel = mm.layout.gfp_zone_index(Gfp::KERNEL).unwrap();
+        assert_eq!(mm.hot_alloc_key, kernel as u32);
+        let (z, pcps) = mm
+            .first_zone(crate::types::NodeId(0), kernel, false)
+            .unwrap();
+        assert!(core::ptr::eq(z, node.zone(normal).unwrap()));
+        assert_eq!(pcps.nr_cpus(), z.pcp.nr_cpus());
+        assert!(pcps.nr_cpus() > 0);
+        for cpu in 0..pcps.nr_cpus() {
+            assert!(core::ptr::eq(
+                pcps.get(cpu).unwrap(),
+                z.pcp.get(cpu).unwrap()
+            ));
+        }
         let free = |i: usize| node.zone(i).unwrap().free_pages();
         let before: Vec<u64> = (0..3).map(free).collect();
         for gfp in [Gfp::DMA, Gfp::DMA32, Gfp::KERNEL] {

@@ -202,6 +202,8 @@ impl PcpState {
 /// ```
 #[derive(Debug)]
 #[doc(alias = "per_cpu_pages")]
+// The lock first: the slot's address is its lock's (see `LocalLock`'s layout).
+#[repr(C)]
 pub struct PerCpuPages {
     /// `pcp->lock` and what it protects (taken without an atomic instruction by the
     /// CPU's owner, see [`crate::local_lock`]).
@@ -517,6 +519,7 @@ impl<P: Platform> Mm<P> {
     pub(crate) fn rmqueue_pcplist_hit(
         &self,
         zone: &Zone,
+        pcps: &crate::percpu::PerCpu<PerCpuPages>,
         order: u32,
         mt: MigrateType,
     ) -> Option<(u64, &Page)> {
@@ -525,7 +528,8 @@ impl<P: Platform> Mm<P> {
         let Some(me) = self.platform.this_cpu_owned() else {
             return self.rmqueue_pcplist_hit_shared(zone, order, mt);
         };
-        let pcp = zone.pcp.get(me.id)?;
+        // `pcps` is `zone.pcp` (or a handle to the same slots, see `Mm::first_zone`).
+        let pcp = pcps.get(me.id)?;
         // SAFETY: slot `me.id` of the zone's per-CPU block, built as
         // `PerCpuPages::new(me.id, ..)` in `setup_per_cpu_pageset`: CPU `me.id`'s lock.
         match unsafe { pcp.lock.lock_owner_own_slot(me) } {
@@ -575,8 +579,7 @@ impl<P: Platform> Mm<P> {
         let list = &st.lists[order_to_pindex(mt, order)];
         let idx = list.head();
         let page = list.pop_head(&self.memmap, &pcp.flat, idx)?;
-        // A page on a per-CPU list carries its pfn in `private` (see `free_unref_page_commit`).
-        let pfn = page.private();
+        let pfn = self.memmap.pfn_of_fast(idx)?;
         // An allocation shrinks the next free batch (see nr_pcp_free).
         st.free_count >>= 1;
         st.count -= 1 << order;
@@ -607,9 +610,9 @@ impl<P: Platform> Mm<P> {
         let list = &st.lists[pindex];
         let idx = list.head();
         let page = list.del(&self.memmap, idx).ok_or(Corrupt)?;
+        let pfn = self.memmap.pfn_of_fast(idx).ok_or(Corrupt)?;
         st.count -= 1 << order;
-        // `prep_new_page` sets `private` to the order.
-        Ok(Some((page.private(), page)))
+        Ok(Some((pfn, page)))
     }
 
     /// `rmqueue_bulk`: up to `count` blocks of `order` from the buddy lists to the tail
@@ -632,10 +635,6 @@ impl<P: Platform> Mm<P> {
             let idx = self.memmap.index_of(pfn).ok_or(Corrupt)?;
             // Split halves come back in pfn order; the tail keeps the list that way.
             list.add(&self.memmap, idx, true).ok_or(Corrupt)?;
-            self.memmap
-                .page_by_index(idx)
-                .ok_or(Corrupt)?
-                .set_private(pfn);
             i += 1;
         }
         Ok(i)
@@ -671,10 +670,6 @@ impl<P: Platform> Mm<P> {
         // The zone flags `nr_pcp_high` tests, read now while the zone is at hand (set
         // by other CPUs without this lock, so no later read would be more exact).
         let zflags = self.zone_flags(zone);
-        // The pfn the block carries on a per-CPU list (see `free_unref_page_commit`),
-        // stored now so it need not be kept until the list work; a way to the buddy
-        // lists instead (`free_unref_page_busy`) puts the 0 back.
-        head.set_private(pfn);
         // As in rmqueue_pcplist_hit: the owner's way in with its own copy.
         let Some(me) = self.platform.this_cpu_owned() else {
             return self.free_unref_page_shared(zone, pfn, idx, head, mt, order);
@@ -689,7 +684,7 @@ impl<P: Platform> Mm<P> {
             }
             return self.free_unref_page_other(zone, pcp, pfn, idx, head, mt, order, me);
         }
-        self.free_unref_page_busy(zone, pfn, head, order)
+        self.free_unref_page_busy(zone, pfn, order)
     }
 
     /// [`Mm::free_unref_page`] for a caller not known at once to own its CPU.
@@ -706,7 +701,7 @@ impl<P: Platform> Mm<P> {
         let me = self.platform.this_cpu();
         match zone.pcp.get(me.id) {
             Some(pcp) => self.free_unref_page_other(zone, pcp, pfn, idx, head, mt, order, me),
-            None => self.free_unref_page_busy(zone, pfn, head, order),
+            None => self.free_unref_page_busy(zone, pfn, order),
         }
     }
 
@@ -730,20 +725,13 @@ impl<P: Platform> Mm<P> {
             return self
                 .free_unref_page_commit(zone, &mut st, &pcp.flat, idx, head, mt, order, zflags);
         }
-        self.free_unref_page_busy(zone, pfn, head, order)
+        self.free_unref_page_busy(zone, pfn, order)
     }
 
     /// [`Mm::free_unref_page`] when the CPU's lists are busy: the buddy lists.
     #[cold]
     #[inline(never)]
-    fn free_unref_page_busy(
-        &self,
-        zone: &Zone,
-        pfn: u64,
-        head: &Page,
-        order: u32,
-    ) -> Result<(), Corrupt> {
-        head.set_private(0);
+    fn free_unref_page_busy(&self, zone: &Zone, pfn: u64, order: u32) -> Result<(), Corrupt> {
         self.count_pgfree(zone, 1u64 << order);
         let mt = self.block_migratetype(zone, pfn).ok_or(Corrupt)?;
         self.lock_zone(zone).free_one_page(pfn, order, mt, false)
@@ -770,15 +758,10 @@ impl<P: Platform> Mm<P> {
         Some(bits & 0x7)
     }
 
-    /// `free_unref_page_commit`.
+    /// `free_unref_page_commit`. A block on a per-CPU list has `private` 0, as the
+    /// free checks and the buddy lists leave it: the allocation that takes it from
+    /// the list finds its pfn from its memmap index ([`MemMap::pfn_of_fast`]).
     #[inline(always)]
-    ///
-    /// While on a per-CPU list a block's head carries its pfn in `private` (unused
-    /// there in Linux): the allocation that takes it needs no memmap-index-to-pfn
-    /// translation, which on our sparse memmap is a section-table walk (Linux's
-    /// SPARSEMEM_VMEMMAP `page_to_pfn` is a subtraction); [`Mm::free_unref_page`]
-    /// stores it before taking the lock. Every way off the lists sets `private`
-    /// again: `prep_new_page` to the order, a drain to 0.
     #[allow(clippy::too_many_arguments)]
     fn free_unref_page_commit(
         &self,
@@ -791,8 +774,12 @@ impl<P: Platform> Mm<P> {
         order: u32,
         zflags: u32,
     ) -> Result<(), Corrupt> {
-        // A free shrinks the next allocation batch (see nr_pcp_alloc).
-        st.alloc_factor >>= 1;
+        // A free shrinks the next allocation batch (see nr_pcp_alloc); mostly it is 0
+        // already, and a store left out is a store the next allocation need not wait
+        // behind.
+        if st.alloc_factor != 0 {
+            st.alloc_factor >>= 1;
+        }
         let pindex = order_to_pindex(mt, order);
         st.lists[pindex]
             .push(&self.memmap, flat, idx, head)
@@ -891,10 +878,8 @@ impl<P: Platform> Mm<P> {
             loop {
                 let list = &st.lists[p];
                 let idx = list.tail();
-                let page = list.del(&self.memmap, idx).ok_or(Corrupt)?;
-                // Off the list, `private` is the buddy's again (see `free_unref_page_commit`).
-                let pfn = page.private();
-                page.set_private(0);
+                list.del(&self.memmap, idx).ok_or(Corrupt)?;
+                let pfn = self.memmap.pfn_of_fast(idx).ok_or(Corrupt)?;
                 count -= nr;
                 st.count -= nr;
                 let mt = zb.pageblock_migratetype(pfn).ok_or(Corrupt)?;
@@ -1335,8 +1320,19 @@ impl<P: Platform> Mm<P> {
                 self.nodes[i].zones_mut()[zi].pcp = pcp;
             }
         }
+        self.set_hot_pcp();
         self.zone_pcp_update_all();
         Ok(())
+    }
+
+    /// `hot_pcp` made again from the hot zone (`hot_zone_off`): wherever either
+    /// changes (the zonelists, the per-CPU lists' setup), so that it is always a
+    /// handle to exactly the hot zone's lists.
+    pub(crate) fn set_hot_pcp(&mut self) {
+        self.hot_pcp = match self.hot_zone_off.zone(&self.nodes) {
+            Some(z) => z.pcp.duplicate(),
+            None => crate::percpu::PerCpu::NONE,
+        };
     }
 
     /// `pcpu_nr_pages`: pages the per-CPU areas hold (meminfo's `Percpu`).
