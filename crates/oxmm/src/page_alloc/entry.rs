@@ -437,7 +437,7 @@ impl<P: Platform> Mm<P> {
     /// `__free_pages_ok`: the checks of [`Mm::free_pages`], then straight to the buddy
     /// lists (at the tail with `to_tail`), never through a per-CPU list.
     fn free_pages_ok(&self, pfn: u64, order: u32, to_tail: bool) -> Result<(), BadPage> {
-        let (zone, _, _) = self.free_pages_prepare(pfn, order)?;
+        let (zone, _, _, _) = self.free_pages_prepare(pfn, order)?;
         self.count_vm_events(VmEventItem::Pgfree, 1u64 << order);
         let bad = BadPage {
             pfn,

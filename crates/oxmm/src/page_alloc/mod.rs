@@ -967,14 +967,14 @@ impl<P: Platform> Mm<P> {
 
     #[inline(always)]
     fn free_pages_inner(&self, pfn: Pfn, order: u32) -> Result<(), BadPage> {
-        let (zone, idx, head) = self.free_pages_prepare(pfn.0, order)?;
+        let (zone, idx, head, bits) = self.free_pages_prepare(pfn.0, order)?;
         let bad = BadPage {
             pfn: pfn.0,
             order,
             reason: BadPageReason::Corrupted,
         };
         let r = if self.pcp_allowed(order) {
-            self.free_unref_page(zone, pfn.0, idx, head, order)
+            self.free_unref_page(zone, pfn.0, idx, head, order, bits)
         } else {
             self.count_pgfree(zone, 1u64 << order);
             self.lock_zone(zone).free_large(pfn.0, order, false)
@@ -990,8 +990,8 @@ impl<P: Platform> Mm<P> {
         &self,
         pfn: u64,
         order: u32,
-    ) -> Result<(&crate::mmzone::Zone, u32, &crate::page::Page), BadPage> {
-        let (zone, idx, head, head_flags) = match self.free_page_checks(pfn, order) {
+    ) -> Result<(&crate::mmzone::Zone, u32, &crate::page::Page, Option<u8>), BadPage> {
+        let (zone, idx, head, head_flags, bits) = match self.free_page_checks(pfn, order) {
             Ok(v) => v,
             Err(reason) => {
                 return Err(self.bad_page_reported(BadPage { pfn, order, reason }));
@@ -1021,7 +1021,7 @@ impl<P: Platform> Mm<P> {
             crate::local_lock::cold_path();
             head.set_flags(head_flags & !PG_HEAD);
         }
-        Ok((zone, idx, head))
+        Ok((zone, idx, head, bits))
     }
 
     /// `page_zone` of a descriptor whose flags word is `flags`, guessed first: when
@@ -1057,7 +1057,16 @@ impl<P: Platform> Mm<P> {
         &self,
         pfn: u64,
         order: u32,
-    ) -> Result<(&crate::mmzone::Zone, u32, &crate::page::Page, u64), BadPageReason> {
+    ) -> Result<
+        (
+            &crate::mmzone::Zone,
+            u32,
+            &crate::page::Page,
+            u64,
+            Option<u8>,
+        ),
+        BadPageReason,
+    > {
         // The reason only: the caller builds the report (a `BadPage` built here would
         // be kept ready, in registers, across every test).
         let bad = |reason: BadPageReason| reason;
@@ -1094,6 +1103,10 @@ impl<P: Platform> Mm<P> {
         let zone = self
             .page_zone_of_flags(head_flags)
             .ok_or(bad(BadPageReason::NotManaged))?;
+        // The block's pageblock type, which the per-CPU free needs for its list: read
+        // first, so that its loads start before the tests below (a bad block has its
+        // pageblock read for nothing; the read changes nothing).
+        let bits = self.block_migratetype_bits(zone, pfn);
         // `page_expected_state`'s way: every test of the head folded into one word
         // and one branch; a refusal (a bug in the caller) is told apart out of line.
         let private = head.private();
@@ -1113,7 +1126,7 @@ impl<P: Platform> Mm<P> {
             )));
         }
         if order == 0 {
-            return Ok((zone, idx, head, head_flags));
+            return Ok((zone, idx, head, head_flags, bits));
         }
         let want = if head_flags & PG_HEAD != 0 {
             COMPOUND_TAIL | pfn
@@ -1206,7 +1219,7 @@ impl<P: Platform> Mm<P> {
                     .for_each(clear),
             }
         }
-        Ok((zone, idx, head, head_flags))
+        Ok((zone, idx, head, head_flags, bits))
     }
 }
 

@@ -652,10 +652,11 @@ impl<P: Platform> Mm<P> {
         idx: u32,
         head: &Page,
         order: u32,
+        bits: Option<u8>,
     ) -> Result<(), Corrupt> {
         // The PCP types in one compare of the raw bits (which then decode with no
         // further test); the others apart.
-        let bits = self.block_migratetype_bits(zone, pfn).ok_or(Corrupt)?;
+        let bits = bits.ok_or(Corrupt)?;
         let mt = if (bits as usize) < MIGRATE_PCPTYPES {
             MigrateType::from_u8(bits).ok_or(Corrupt)?
         } else {
@@ -745,7 +746,7 @@ impl<P: Platform> Mm<P> {
 
     /// The migrate-type bits of `pfn`'s pageblock in `zone`, not yet decoded.
     #[inline(always)]
-    fn block_migratetype_bits(&self, zone: &Zone, pfn: u64) -> Option<u8> {
+    pub(crate) fn block_migratetype_bits(&self, zone: &Zone, pfn: u64) -> Option<u8> {
         // A pfn below the zone's first block wraps to an index far past the bitmap,
         // which the bound test in `pageblock_bits_direct` refuses: one test for both.
         let b = (pfn >> zone.pageblock_order).wrapping_sub(zone.pageblock_base);
