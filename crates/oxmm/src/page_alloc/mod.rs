@@ -990,7 +990,7 @@ impl<P: Platform> Mm<P> {
         &self,
         pfn: u64,
         order: u32,
-    ) -> Result<(&crate::mmzone::Zone, u32, &crate::page::Page, Option<u8>), BadPage> {
+    ) -> Result<(&crate::mmzone::Zone, u32, &crate::page::Page, u8), BadPage> {
         let (zone, idx, head, head_flags, bits) = match self.free_page_checks(pfn, order) {
             Ok(v) => v,
             Err(reason) => {
@@ -1057,16 +1057,7 @@ impl<P: Platform> Mm<P> {
         &self,
         pfn: u64,
         order: u32,
-    ) -> Result<
-        (
-            &crate::mmzone::Zone,
-            u32,
-            &crate::page::Page,
-            u64,
-            Option<u8>,
-        ),
-        BadPageReason,
-    > {
+    ) -> Result<(&crate::mmzone::Zone, u32, &crate::page::Page, u64, u8), BadPageReason> {
         // The reason only: the caller builds the report (a `BadPage` built here would
         // be kept ready, in registers, across every test).
         let bad = |reason: BadPageReason| reason;
@@ -1105,8 +1096,9 @@ impl<P: Platform> Mm<P> {
             .ok_or(bad(BadPageReason::NotManaged))?;
         // The block's pageblock type, which the per-CPU free needs for its list: read
         // first, so that its loads start before the tests below (a bad block has its
-        // pageblock read for nothing; the read changes nothing).
-        let bits = self.block_migratetype_bits(zone, pfn);
+        // pageblock read for nothing; the read changes nothing). No bits (a pfn past
+        // the bitmap): a value no migrate type has, refused where the type is decoded.
+        let bits = self.block_migratetype_bits(zone, pfn).unwrap_or(u8::MAX);
         // `page_expected_state`'s way: every test of the head folded into one word
         // and one branch; a refusal (a bug in the caller) is told apart out of line.
         let private = head.private();

@@ -652,11 +652,10 @@ impl<P: Platform> Mm<P> {
         idx: u32,
         head: &Page,
         order: u32,
-        bits: Option<u8>,
+        bits: u8,
     ) -> Result<(), Corrupt> {
         // The PCP types in one compare of the raw bits (which then decode with no
-        // further test); the others apart.
-        let bits = bits.ok_or(Corrupt)?;
+        // further test); the others apart (`u8::MAX`, no bits at all, decodes to none).
         let mt = if (bits as usize) < MIGRATE_PCPTYPES {
             MigrateType::from_u8(bits).ok_or(Corrupt)?
         } else {
