@@ -96,6 +96,9 @@ pub struct Mm<P: Platform> {
     /// `Mm::set_hot_pcp`): the allocation fast path reaches its CPU's slot from the
     /// `Mm` without first reading the zone.
     pub(crate) hot_pcp: crate::percpu::PerCpu<crate::page_alloc::pcp::PerCpuPages>,
+    /// A copy of the hot zone's `pageblocks` (see `Mm::set_hot_pcp`): the free path
+    /// reads a page's pageblock type starting from the `Mm`.
+    pub(crate) hot_pageblocks: crate::mmzone::PageblockLookup,
     /// Each online node's `first_zoneref` as zones reached with one add: entry
     /// `nid * FIRST_ZONEREFS + highest_zoneidx` (see [`crate::mmzone::ZoneOffset`]).
     pub(crate) first_zone_off:
@@ -285,6 +288,7 @@ impl<P: Platform> Mm<P> {
             addr_of_mut!((*p).hot_zone_off).write(crate::mmzone::ZoneOffset::NONE);
             addr_of_mut!((*p).hot_alloc_key).write(u32::MAX);
             addr_of_mut!((*p).hot_pcp).write(crate::percpu::PerCpu::NONE);
+            addr_of_mut!((*p).hot_pageblocks).write(crate::mmzone::PageblockLookup::NONE);
             addr_of_mut!((*p).first_zone_off).write(
                 [crate::mmzone::ZoneOffset::NONE; MAX_NUMNODES * crate::mmzone::FIRST_ZONEREFS],
             );

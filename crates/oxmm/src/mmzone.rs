@@ -147,6 +147,70 @@ impl ZoneOffset {
     }
 }
 
+/// A zone's pageblock bitmap as the free path reads it (`get_pfnblock_migratetype`):
+/// its direct-map address and size, which then need no map at hand, beside the
+/// zone's first pageblock number and the pageblock order. A `Copy`, so that the `Mm`
+/// can keep one for its hot zone and the free path start from the `Mm`, not from
+/// the zone's address. The size is 0 unless the map is accessible (so a non-zero
+/// size vouches for the address): only `free_area_init` makes one with a bitmap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct PageblockLookup {
+    usemap_direct: usize,
+    usemap_direct_bytes: u64,
+    /// `start_pfn >> pageblock_order`: the zone's first pageblock number.
+    pageblock_base: u64,
+    pageblock_order: u8,
+}
+
+impl PageblockLookup {
+    /// No bitmap: every lookup finds none.
+    pub(crate) const NONE: PageblockLookup = PageblockLookup {
+        usemap_direct: 0,
+        usemap_direct_bytes: 0,
+        pageblock_base: 0,
+        pageblock_order: 0,
+    };
+
+    /// The lookup of a zone starting at `start_pfn` whose bitmap, if any, is the
+    /// `bytes` at `direct`.
+    ///
+    /// # Safety
+    /// With `bytes` non-zero, `[direct, direct + bytes)` must be the zone's pageblock
+    /// bitmap behind the direct map, living as long as every copy of the lookup.
+    pub(crate) unsafe fn new(
+        direct: usize,
+        bytes: u64,
+        start_pfn: u64,
+        pageblock_order: u32,
+    ) -> PageblockLookup {
+        PageblockLookup {
+            usemap_direct: direct,
+            usemap_direct_bytes: bytes,
+            pageblock_base: start_pfn >> pageblock_order,
+            pageblock_order: pageblock_order as u8,
+        }
+    }
+
+    /// The migrate-type bits of `pfn`'s pageblock, not yet decoded; `None` for a pfn
+    /// outside the bitmap (or no bitmap).
+    #[inline(always)]
+    pub(crate) fn bits(&self, pfn: u64) -> Option<u8> {
+        // A pfn below the zone's first block wraps to an index far past the bitmap,
+        // which the bound test in `pageblock_bits_direct` refuses: one test for both.
+        let b = (pfn >> self.pageblock_order).wrapping_sub(self.pageblock_base);
+        // SAFETY: a non-zero size comes only from `new`, whose caller vouched for the
+        // bitmap at `usemap_direct` for as long as the lookup is used.
+        let bits = unsafe {
+            crate::memmap::MemMap::pageblock_bits_direct(
+                self.usemap_direct,
+                self.usemap_direct_bytes,
+                b,
+            )
+        }?;
+        Some(bits & 0x7)
+    }
+}
+
 /// The zones an architecture configures, in index order (Linux: the `CONFIG_ZONE_*`
 /// options that shape `enum zone_type`).
 ///
@@ -823,15 +887,8 @@ pub struct Zone {
     pub(crate) usemap: crate::types::PhysAddr,
     /// Size of the pageblock bitmap in bytes (0: none, the zone spans nothing).
     pub(crate) usemap_bytes: u64,
-    /// The bitmap's direct-map address and size for the free path's lookup, which
-    /// then needs no map at hand: the size is 0 unless the map is accessible (so a
-    /// non-zero size vouches for the address), set only by `free_area_init`.
-    pub(crate) usemap_direct: usize,
-    pub(crate) usemap_direct_bytes: u64,
-    /// `start_pfn >> pageblock_order`: the zone's first pageblock number.
-    pub(crate) pageblock_base: u64,
-    /// `pageblock_order`, beside it for the free path.
-    pub(crate) pageblock_order: u8,
+    /// The bitmap as the free path reads it (set only by `free_area_init`).
+    pub(crate) pageblocks: PageblockLookup,
     /// `_watermark[]` (set by `setup_per_zone_wmarks`; its `boost` field is unused, see
     /// [`Zone::watermark_boost`]).
     #[doc(alias = "_watermark")]
@@ -882,10 +939,7 @@ impl Zone {
             free_cma_pages: AtomicI64::new(0),
             usemap: crate::types::PhysAddr(0),
             usemap_bytes: 0,
-            usemap_direct: 0,
-            usemap_direct_bytes: 0,
-            pageblock_base: 0,
-            pageblock_order: 0,
+            pageblocks: PageblockLookup::NONE,
             watermark: crate::watermark::Watermarks {
                 min: 0,
                 low: 0,

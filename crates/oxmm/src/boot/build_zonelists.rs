@@ -93,6 +93,7 @@ impl<P: Platform> Mm<P> {
         self.hot_zone_off = ZoneOffset::NONE;
         self.hot_alloc_key = u32::MAX;
         self.hot_pcp = crate::percpu::PerCpu::NONE;
+        self.hot_pageblocks = crate::mmzone::PageblockLookup::NONE;
         let kernel = self.layout.gfp_zone_index(crate::gfp::Gfp::KERNEL);
         if let (Some(nid), Some(h)) = ((0..MAX_NUMNODES).find(|&n| self.online[n]), kernel) {
             let r = self.nodes[nid].first_zoneref[h % crate::mmzone::FIRST_ZONEREFS];

@@ -107,8 +107,6 @@ impl<P: Platform> Mm<P> {
                 );
                 let z = &mut self.nodes[nid].zones[zi];
                 z.start_pfn = if span != 0 { zs } else { 0 };
-                z.pageblock_base = z.start_pfn >> geo.pageblock_order();
-                z.pageblock_order = geo.pageblock_order() as u8;
                 z.spanned = span;
                 z.present = span - absent.min(span);
                 // v6.12 free_area_init_core: managed starts as present.
@@ -175,8 +173,17 @@ impl<P: Platform> Mm<P> {
                 zm.usemap = at;
                 zm.usemap_bytes = bytes;
                 if let Some(d) = direct {
-                    zm.usemap_direct = d;
-                    zm.usemap_direct_bytes = bytes;
+                    // SAFETY: `d` is the bitmap just allocated for this zone, `bytes`
+                    // long, behind the direct map (`direct_addr` answers only for an
+                    // accessible map) and never freed while the `Mm` lives.
+                    zm.pageblocks = unsafe {
+                        crate::mmzone::PageblockLookup::new(
+                            d,
+                            bytes,
+                            zm.start_pfn,
+                            geo.pageblock_order(),
+                        )
+                    };
                 }
             }
         }

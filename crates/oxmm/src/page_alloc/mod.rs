@@ -1028,14 +1028,21 @@ impl<P: Platform> Mm<P> {
     /// the flags name the hot zone (`GFP_KERNEL`'s first, see `build_zonelists`),
     /// its address is made from a field of the `Mm`, not from the flags, so the work
     /// that needs the zone (its pageblock bitmap, its per-CPU lists) does not wait
-    /// for the descriptor's read. The same zone either way.
+    /// for the descriptor's read. The same zone either way. Returned with its
+    /// pageblock lookup (for the hot zone, the `Mm`'s copy: the pageblock read does
+    /// not wait for the zone's address either).
     #[inline(always)]
-    fn page_zone_of_flags(&self, flags: u64) -> Option<&crate::mmzone::Zone> {
+    #[allow(clippy::type_complexity)]
+    fn page_zone_of_flags(
+        &self,
+        flags: u64,
+    ) -> Option<(&crate::mmzone::Zone, &crate::mmzone::PageblockLookup)> {
         if crate::page::flags_zone_id(flags) as usize == self.hot_zone_id as usize {
-            return self.hot_zone_off.zone(&self.nodes);
+            return Some((self.hot_zone_off.zone(&self.nodes)?, &self.hot_pageblocks));
         }
         crate::local_lock::cold_path();
         self.page_zone_of_flags_walk(flags)
+            .map(|z| (z, &z.pageblocks))
     }
 
     /// [`Mm::page_zone_of_flags`] for a zone other than the hot one, out of line (so
@@ -1091,14 +1098,14 @@ impl<P: Platform> Mm<P> {
         let head_flags = head.flags();
         // `page_zone`: no test that the node is online or the zone configured, since
         // the zones of those that are not span no pfn, and the span is tested next.
-        let zone = self
+        let (zone, pageblocks) = self
             .page_zone_of_flags(head_flags)
             .ok_or(bad(BadPageReason::NotManaged))?;
         // The block's pageblock type, which the per-CPU free needs for its list: read
         // first, so that its loads start before the tests below (a bad block has its
         // pageblock read for nothing; the read changes nothing). No bits (a pfn past
         // the bitmap): a value no migrate type has, refused where the type is decoded.
-        let bits = self.block_migratetype_bits(zone, pfn).unwrap_or(u8::MAX);
+        let bits = pageblocks.bits(pfn).unwrap_or(u8::MAX);
         // `page_expected_state`'s way: every test of the head folded into one word
         // and one branch; a refusal (a bug in the caller) is told apart out of line.
         let private = head.private();

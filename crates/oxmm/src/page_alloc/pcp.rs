@@ -746,16 +746,7 @@ impl<P: Platform> Mm<P> {
     /// The migrate-type bits of `pfn`'s pageblock in `zone`, not yet decoded.
     #[inline(always)]
     pub(crate) fn block_migratetype_bits(&self, zone: &Zone, pfn: u64) -> Option<u8> {
-        // A pfn below the zone's first block wraps to an index far past the bitmap,
-        // which the bound test in `pageblock_bits_direct` refuses: one test for both.
-        let b = (pfn >> zone.pageblock_order).wrapping_sub(zone.pageblock_base);
-        // SAFETY: a zone's `usemap_direct` is its bitmap behind the direct map when
-        // `usemap_direct_bytes` is non-zero (`free_area_init`), which lives as long
-        // as the `Mm`.
-        let bits = unsafe {
-            MemMap::pageblock_bits_direct(zone.usemap_direct, zone.usemap_direct_bytes, b)
-        }?;
-        Some(bits & 0x7)
+        zone.pageblocks.bits(pfn)
     }
 
     /// `free_unref_page_commit`. A block on a per-CPU list has `private` 0, as the
@@ -1325,13 +1316,16 @@ impl<P: Platform> Mm<P> {
         Ok(())
     }
 
-    /// `hot_pcp` made again from the hot zone (`hot_zone_off`): wherever either
-    /// changes (the zonelists, the per-CPU lists' setup), so that it is always a
-    /// handle to exactly the hot zone's lists.
+    /// `hot_pcp` and `hot_pageblocks` made again from the hot zone (`hot_zone_off`):
+    /// wherever either changes (the zonelists, the per-CPU lists' setup; the bitmaps
+    /// are set up before both), so that they are always exactly the hot zone's.
     pub(crate) fn set_hot_pcp(&mut self) {
-        self.hot_pcp = match self.hot_zone_off.zone(&self.nodes) {
-            Some(z) => z.pcp.duplicate(),
-            None => crate::percpu::PerCpu::NONE,
+        (self.hot_pcp, self.hot_pageblocks) = match self.hot_zone_off.zone(&self.nodes) {
+            Some(z) => (z.pcp.duplicate(), z.pageblocks),
+            None => (
+                crate::percpu::PerCpu::NONE,
+                crate::mmzone::PageblockLookup::NONE,
+            ),
         };
     }
 
