@@ -89,9 +89,12 @@ pub struct Mm<P: Platform> {
     /// `u16::MAX`).
     pub(crate) hot_zone_off: crate::mmzone::ZoneOffset,
     /// `nid << 8 | highest_zoneidx` of the request whose preferred zone is the hot
-    /// zone: GFP_KERNEL's on the first online node (`u32::MAX`: none). The allocation
-    /// fast path's guess (see `Mm::first_zone`).
-    pub(crate) hot_alloc_key: u32,
+    /// zone: GFP_KERNEL's on the first online node (`u32::MAX`: none).
+    pub(crate) hot_request: u32,
+    /// `hot_request` while `init_on_alloc` is off, `u32::MAX` while it is on (see
+    /// `Mm::update_hot_alloc_key`): the allocation fast path's guess (see
+    /// `Mm::first_zone`), which then also tells it that only `__GFP_ZERO` zeroes.
+    pub(crate) hot_alloc_key: core::sync::atomic::AtomicU32,
     /// The hot zone's per-CPU lists (a second handle to `zone.pcp`, see
     /// `Mm::set_hot_pcp`): the allocation fast path reaches its CPU's slot from the
     /// `Mm` without first reading the zone.
@@ -286,7 +289,8 @@ impl<P: Platform> Mm<P> {
             addr_of_mut!((*p).single_cpu_node).write(u16::MAX);
             addr_of_mut!((*p).hot_zone_id).write(u16::MAX);
             addr_of_mut!((*p).hot_zone_off).write(crate::mmzone::ZoneOffset::NONE);
-            addr_of_mut!((*p).hot_alloc_key).write(u32::MAX);
+            addr_of_mut!((*p).hot_request).write(u32::MAX);
+            addr_of_mut!((*p).hot_alloc_key).write(core::sync::atomic::AtomicU32::new(u32::MAX));
             addr_of_mut!((*p).hot_pcp).write(crate::percpu::PerCpu::NONE);
             addr_of_mut!((*p).hot_pageblocks).write(crate::mmzone::PageblockLookup::NONE);
             addr_of_mut!((*p).first_zone_off).write(

@@ -688,3 +688,52 @@ fn out_of_range_node_is_refused_with_a_warm_cpu_list() {
     }
     mm.check().unwrap();
 }
+
+/// `init_on_alloc` switched on at run time zeroes the pages the CPU lists hand out,
+/// for the hot request (GFP_KERNEL, whose shortcut skips the key's test) and any
+/// other; switched off, a page freed dirty comes back as it was.
+#[test]
+fn init_on_alloc_at_run_time_zeroes_pages_from_the_cpu_lists() {
+    use oxmm::slab::hardening::MemInit;
+    let mm = boot(512, 1);
+    let base = mm.platform().direct_map_base() as usize;
+    let page = |p: Pfn| {
+        // SAFETY: the page is allocated to this test and lies in the machine's memory.
+        unsafe { std::slice::from_raw_parts_mut((base + p.0 as usize * 4096) as *mut u8, 4096) }
+    };
+    let set = |on: bool| {
+        mm.set_meminit(MemInit {
+            init_on_alloc: on,
+            init_on_free: false,
+        })
+    };
+    for gfp in [Gfp::KERNEL, Gfp::DMA] {
+        let p = mm.alloc_pages(gfp, 0).unwrap();
+        page(p).fill(0xa5);
+        mm.free_pages(p, 0).unwrap();
+        let q = mm.alloc_pages(gfp, 0).unwrap();
+        assert_eq!(q, p, "{gfp}: the CPU's list is LIFO");
+        assert!(
+            page(q).iter().all(|&b| b == 0xa5),
+            "{gfp}: zeroed with the key off"
+        );
+        mm.free_pages(q, 0).unwrap();
+        set(true);
+        let r = mm.alloc_pages(gfp, 0).unwrap();
+        assert_eq!(r, p, "{gfp}: the same page from the same list");
+        assert!(
+            page(r).iter().all(|&b| b == 0),
+            "{gfp}: not zeroed with the key on"
+        );
+        page(r).fill(0x5a);
+        mm.free_pages(r, 0).unwrap();
+        set(false);
+        let s = mm.alloc_pages(gfp, 0).unwrap();
+        assert!(
+            page(s).iter().all(|&b| b == 0x5a),
+            "{gfp}: zeroed after the key went off"
+        );
+        mm.free_pages(s, 0).unwrap();
+        mm.check().unwrap();
+    }
+}

@@ -91,7 +91,7 @@ impl<P: Platform> Mm<P> {
         // zone of GFP_KERNEL's zonelist on the first online node.
         self.hot_zone_id = u16::MAX;
         self.hot_zone_off = ZoneOffset::NONE;
-        self.hot_alloc_key = u32::MAX;
+        self.hot_request = u32::MAX;
         self.hot_pcp = crate::percpu::PerCpu::NONE;
         self.hot_pageblocks = crate::mmzone::PageblockLookup::NONE;
         let kernel = self.layout.gfp_zone_index(crate::gfp::Gfp::KERNEL);
@@ -102,11 +102,12 @@ impl<P: Platform> Mm<P> {
                     self.hot_zone_id = (r >> 8) << crate::page::ZONES_WIDTH | (r & 0xff);
                     self.hot_zone_off = off;
                     // The same zone as the offset table's entry for this request.
-                    self.hot_alloc_key = (nid as u32) << 8 | h as u32;
+                    self.hot_request = (nid as u32) << 8 | h as u32;
                     self.set_hot_pcp();
                 }
             }
         }
+        self.update_hot_alloc_key();
         // nr_free_zone_pages(gfp_zone(GFP_HIGHUSER_MOVABLE)) on the boot CPU's node:
         // every zone up to Movable in its zonelist; at this point managed = present
         // (v6.12) or the old free size, and there are no watermarks.

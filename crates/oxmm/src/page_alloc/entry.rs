@@ -650,7 +650,7 @@ impl<P: Platform> Mm<P> {
                 break;
             };
             nr_account += 1;
-            self.prep_new_pcp_page(pfn, head, 0, gfp);
+            self.prep_new_pcp_page(pfn, head, 0, gfp, self.meminit.init_on_alloc());
             pages[nr_populated] = Some(Pfn(pfn));
             nr_populated += 1;
         }

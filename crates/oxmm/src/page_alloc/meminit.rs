@@ -101,6 +101,22 @@ impl<P: Platform> Mm<P> {
     /// ```
     pub fn set_meminit(&self, m: MemInit) {
         self.meminit.set(m.init_on_alloc, m.init_on_free);
+        self.update_hot_alloc_key();
+    }
+
+    /// `hot_alloc_key` from `hot_request` and `init_on_alloc`: with the key off, the
+    /// allocation fast path's guess never matches, and its table path, which is
+    /// refused too while `init_on_alloc` is on (`Mm::first_zone`), sends every
+    /// request to the full path, which zeroes. So a request that takes the guess
+    /// needs no test of `init_on_alloc`. As racy as the key itself for allocations
+    /// running while it changes (Linux's is a static key, set at boot).
+    pub(crate) fn update_hot_alloc_key(&self) {
+        let key = if self.meminit.init_on_alloc() {
+            u32::MAX
+        } else {
+            self.hot_request
+        };
+        self.hot_alloc_key.store(key, Relaxed);
     }
 
     /// The current `init_on_alloc` / `init_on_free` setting.

@@ -473,7 +473,8 @@ impl<P: Platform> Mm<P> {
             return None;
         }
         let (pfn, head) = self.rmqueue_pcplist_hit(zone, pcps, order, mt)?;
-        self.prep_new_pcp_page(pfn, head, order, gfp);
+        // `first_zone` answered: `init_on_alloc` is off.
+        self.prep_new_pcp_page(pfn, head, order, gfp, false);
         if gfp.contains(Gfp::KSWAPD_RECLAIM) && zflags & ZONE_BOOSTED_WATERMARK != 0 {
             crate::local_lock::cold_path();
             zone.test_and_clear_flag(ZONE_BOOSTED_WATERMARK);
@@ -486,7 +487,9 @@ impl<P: Platform> Mm<P> {
     /// `first_zones_zonelist` on `nid`'s zonelist: its first zone with an index at
     /// most `highest`, from the node's `first_zoneref` (which names only populated
     /// zones of online nodes, so no further checks); with `thisnode`, only a zone of
-    /// `nid` itself. Returned with the zone's per-CPU lists.
+    /// `nid` itself. Returned with the zone's per-CPU lists. For the per-CPU
+    /// shortcut only: `None` whenever `init_on_alloc` is on (see
+    /// `Mm::update_hot_alloc_key`), so its callers need not test it.
     #[inline(always)]
     #[allow(clippy::type_complexity)]
     fn first_zone(
@@ -507,7 +510,11 @@ impl<P: Platform> Mm<P> {
         // not from the node id and the table, so the per-CPU work that needs it does
         // not wait for them; nor do the per-CPU lists wait for the zone (`hot_pcp`
         // is the hot zone's `pcp`). The same zone and lists either way.
-        if (nid.0 as u32) << 8 | highest as u32 == self.hot_alloc_key {
+        if (nid.0 as u32) << 8 | highest as u32
+            == self
+                .hot_alloc_key
+                .load(core::sync::atomic::Ordering::Relaxed)
+        {
             return Some((self.hot_zone_off.zone(&self.nodes)?, &self.hot_pcp));
         }
         crate::local_lock::cold_path();
@@ -518,6 +525,11 @@ impl<P: Platform> Mm<P> {
     /// not folded into a select that waits for the table).
     #[inline(never)]
     fn first_zone_table(&self, nid: NodeId, highest: usize) -> Option<&crate::mmzone::Zone> {
+        // With `init_on_alloc` the shortcut is not taken at all (see
+        // `Mm::update_hot_alloc_key`): the full path zeroes.
+        if self.meminit.init_on_alloc() {
+            return None;
+        }
         // A node id out of range is the full path's to refuse (`NoNode`), not to be
         // folded onto another node by the index below.
         if nid.0 as usize >= MAX_NUMNODES {
@@ -815,7 +827,8 @@ impl<P: Platform> Mm<P> {
 
     /// [`Mm::prep_new_page`] of a block just taken from a per-CPU list, where every
     /// head has `private` 0 (see `free_unref_page_commit`): a page of order 0 needs
-    /// only its reference.
+    /// only its reference. `init_on_alloc`: the caller's reading of the key (the
+    /// allocation shortcut knows it off without a read).
     #[inline(always)]
     pub(crate) fn prep_new_pcp_page(
         &self,
@@ -823,12 +836,14 @@ impl<P: Platform> Mm<P> {
         head: &crate::page::Page,
         order: u32,
         gfp: Gfp,
+        init_on_alloc: bool,
     ) {
         if order != 0 {
             return self.prep_new_page(pfn, Some(head), order, gfp);
         }
         head.set_refcount(1);
-        if self.want_init_on_alloc(gfp) {
+        // `want_init_on_alloc` with the key as the caller read it.
+        if init_on_alloc || gfp.contains(Gfp::ZERO) {
             crate::local_lock::cold_path();
             self.zero_new_block(pfn, 0);
         }
@@ -1394,7 +1409,11 @@ mod tests {
         assert_eq!(mm.hot_zone_id as usize, normal, "node 0's Normal zone");
         // The allocation's guess names the same zone and that zone's own per-CPU slots.
         let kernel = mm.layout.gfp_zone_index(Gfp::KERNEL).unwrap();
-        assert_eq!(mm.hot_alloc_key, kernel as u32);
+        assert_eq!(mm.hot_request, kernel as u32);
+        assert_eq!(
+            mm.hot_alloc_key.load(core::sync::atomic::Ordering::Relaxed),
+            kernel as u32
+        );
         let (z, pcps) = mm
             .first_zone(crate::types::NodeId(0), kernel, false)
             .unwrap();
