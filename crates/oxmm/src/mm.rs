@@ -92,9 +92,13 @@ pub struct Mm<P: Platform> {
     /// zone: GFP_KERNEL's on the first online node (`u32::MAX`: none).
     pub(crate) hot_request: u32,
     /// `hot_request` while `init_on_alloc` is off, `u32::MAX` while it is on (see
-    /// `Mm::update_hot_alloc_key`): the allocation fast path's guess (see
+    /// `Mm::update_hot_keys`): the allocation fast path's guess (see
     /// `Mm::first_zone`), which then also tells it that only `__GFP_ZERO` zeroes.
     pub(crate) hot_alloc_key: core::sync::atomic::AtomicU32,
+    /// `hot_zone_id` while `init_on_free` is off, `u32::MAX` while it is on: the free
+    /// path's guess at `page_zone` (see `Mm::page_zone_of_flags`), which then also
+    /// tells it that freed pages need no zeroing.
+    pub(crate) hot_free_key: core::sync::atomic::AtomicU32,
     /// The hot zone's per-CPU lists (a second handle to `zone.pcp`, see
     /// `Mm::set_hot_pcp`): the allocation fast path reaches its CPU's slot from the
     /// `Mm` without first reading the zone.
@@ -291,6 +295,7 @@ impl<P: Platform> Mm<P> {
             addr_of_mut!((*p).hot_zone_off).write(crate::mmzone::ZoneOffset::NONE);
             addr_of_mut!((*p).hot_request).write(u32::MAX);
             addr_of_mut!((*p).hot_alloc_key).write(core::sync::atomic::AtomicU32::new(u32::MAX));
+            addr_of_mut!((*p).hot_free_key).write(core::sync::atomic::AtomicU32::new(u32::MAX));
             addr_of_mut!((*p).hot_pcp).write(crate::percpu::PerCpu::NONE);
             addr_of_mut!((*p).hot_pageblocks).write(crate::mmzone::PageblockLookup::NONE);
             addr_of_mut!((*p).first_zone_off).write(

@@ -737,3 +737,38 @@ fn init_on_alloc_at_run_time_zeroes_pages_from_the_cpu_lists() {
         mm.check().unwrap();
     }
 }
+
+/// `init_on_free` switched on at run time zeroes the pages freed to the CPU lists,
+/// in the hot zone (whose `page_zone` guess skips the key's test) and any other;
+/// switched off, a freed page keeps its contents.
+#[test]
+fn init_on_free_at_run_time_zeroes_pages_freed_to_the_cpu_lists() {
+    use oxmm::slab::hardening::MemInit;
+    let mm = boot(512, 1);
+    let base = mm.platform().direct_map_base() as usize;
+    let page = |p: Pfn| {
+        // SAFETY: the page is this test's (allocated, or freed and not yet reused)
+        // and lies in the machine's memory.
+        unsafe { std::slice::from_raw_parts_mut((base + p.0 as usize * 4096) as *mut u8, 4096) }
+    };
+    let set = |on: bool| {
+        mm.set_meminit(MemInit {
+            init_on_alloc: false,
+            init_on_free: on,
+        })
+    };
+    for gfp in [Gfp::KERNEL, Gfp::DMA] {
+        for on in [true, false] {
+            set(on);
+            let p = mm.alloc_pages(gfp, 0).unwrap();
+            page(p).fill(0xa5);
+            mm.free_pages(p, 0).unwrap();
+            let want = if on { 0 } else { 0xa5 };
+            assert!(
+                page(p).iter().all(|&b| b == want),
+                "{gfp}, init_on_free {on}: freed page not {want:#x}"
+            );
+            mm.check().unwrap();
+        }
+    }
+}

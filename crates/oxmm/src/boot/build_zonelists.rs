@@ -107,7 +107,7 @@ impl<P: Platform> Mm<P> {
                 }
             }
         }
-        self.update_hot_alloc_key();
+        self.update_hot_keys();
         // nr_free_zone_pages(gfp_zone(GFP_HIGHUSER_MOVABLE)) on the boot CPU's node:
         // every zone up to Movable in its zonelist; at this point managed = present
         // (v6.12) or the old free size, and there are no watermarks.

@@ -101,7 +101,7 @@ impl<P: Platform> Mm<P> {
     /// ```
     pub fn set_meminit(&self, m: MemInit) {
         self.meminit.set(m.init_on_alloc, m.init_on_free);
-        self.update_hot_alloc_key();
+        self.update_hot_keys();
     }
 
     /// `hot_alloc_key` from `hot_request` and `init_on_alloc`: with the key off, the
@@ -110,13 +110,20 @@ impl<P: Platform> Mm<P> {
     /// request to the full path, which zeroes. So a request that takes the guess
     /// needs no test of `init_on_alloc`. As racy as the key itself for allocations
     /// running while it changes (Linux's is a static key, set at boot).
-    pub(crate) fn update_hot_alloc_key(&self) {
+    pub(crate) fn update_hot_keys(&self) {
         let key = if self.meminit.init_on_alloc() {
             u32::MAX
         } else {
             self.hot_request
         };
         self.hot_alloc_key.store(key, Relaxed);
+        // The same for frees and `init_on_free` (see `Mm::page_zone_of_flags`).
+        let key = if self.meminit.init_on_free() {
+            u32::MAX
+        } else {
+            self.hot_zone_id as u32
+        };
+        self.hot_free_key.store(key, Relaxed);
     }
 
     /// The current `init_on_alloc` / `init_on_free` setting.

@@ -149,6 +149,19 @@ pub(crate) const MAX_ZONEREFS: usize = MAX_NUMNODES * MAX_NR_ZONES;
 /// its head (Linux enables them with CONFIG_DEBUG_VM, here the `debug_vm` feature).
 const CHECK_PAGES: bool = cfg!(feature = "debug_vm");
 
+/// What [`Mm::free_pages_prepare`]'s checks found: the block's zone, its head's
+/// memmap index, descriptor and flags, its pageblock's migrate-type bits (`u8::MAX`:
+/// none), and whether the zone was the hot zone's guess (which implies
+/// `init_on_free` off).
+struct FreeChecked<'a> {
+    zone: &'a crate::mmzone::Zone,
+    idx: u32,
+    head: &'a crate::page::Page,
+    head_flags: u64,
+    bits: u8,
+    hot: bool,
+}
+
 impl<P: Platform> Mm<P> {
     /// `numa_node_id`: the node of the calling CPU. CPUs are numbered through the online
     /// nodes in id order, each node taking its `nr_cpus`; a CPU beyond them (or a node
@@ -489,7 +502,7 @@ impl<P: Platform> Mm<P> {
     /// zones of online nodes, so no further checks); with `thisnode`, only a zone of
     /// `nid` itself. Returned with the zone's per-CPU lists. For the per-CPU
     /// shortcut only: `None` whenever `init_on_alloc` is on (see
-    /// `Mm::update_hot_alloc_key`), so its callers need not test it.
+    /// `Mm::update_hot_keys`), so its callers need not test it.
     #[inline(always)]
     #[allow(clippy::type_complexity)]
     fn first_zone(
@@ -526,7 +539,7 @@ impl<P: Platform> Mm<P> {
     #[inline(never)]
     fn first_zone_table(&self, nid: NodeId, highest: usize) -> Option<&crate::mmzone::Zone> {
         // With `init_on_alloc` the shortcut is not taken at all (see
-        // `Mm::update_hot_alloc_key`): the full path zeroes.
+        // `Mm::update_hot_keys`): the full path zeroes.
         if self.meminit.init_on_alloc() {
             return None;
         }
@@ -1006,13 +1019,22 @@ impl<P: Platform> Mm<P> {
         pfn: u64,
         order: u32,
     ) -> Result<(&crate::mmzone::Zone, u32, &crate::page::Page, u8), BadPage> {
-        let (zone, idx, head, head_flags, bits) = match self.free_page_checks(pfn, order) {
+        let FreeChecked {
+            zone,
+            idx,
+            head,
+            head_flags,
+            bits,
+            hot,
+        } = match self.free_page_checks(pfn, order) {
             Ok(v) => v,
             Err(reason) => {
                 return Err(self.bad_page_reported(BadPage { pfn, order, reason }));
             }
         };
-        if self.want_init_on_free() {
+        // The hot zone's guess is taken only while `init_on_free` is off (see
+        // `Mm::update_hot_keys`): no test of the key then.
+        if !hot && self.want_init_on_free() {
             crate::local_lock::cold_path();
             // kernel_init_pages.
             // SAFETY: the block passed the free checks: machine memory of a Full boot
@@ -1051,13 +1073,21 @@ impl<P: Platform> Mm<P> {
     fn page_zone_of_flags(
         &self,
         flags: u64,
-    ) -> Option<(&crate::mmzone::Zone, &crate::mmzone::PageblockLookup)> {
-        if crate::page::flags_zone_id(flags) as usize == self.hot_zone_id as usize {
-            return Some((self.hot_zone_off.zone(&self.nodes)?, &self.hot_pageblocks));
+    ) -> Option<(&crate::mmzone::Zone, &crate::mmzone::PageblockLookup, bool)> {
+        if crate::page::flags_zone_id(flags) as u32
+            == self
+                .hot_free_key
+                .load(core::sync::atomic::Ordering::Relaxed)
+        {
+            return Some((
+                self.hot_zone_off.zone(&self.nodes)?,
+                &self.hot_pageblocks,
+                true,
+            ));
         }
         crate::local_lock::cold_path();
         self.page_zone_of_flags_walk(flags)
-            .map(|z| (z, &z.pageblocks))
+            .map(|z| (z, &z.pageblocks, false))
     }
 
     /// [`Mm::page_zone_of_flags`] for a zone other than the hot one, out of line (so
@@ -1075,11 +1105,7 @@ impl<P: Platform> Mm<P> {
     /// head's memmap index, descriptor and flags. Nothing is changed when a check fails.
     #[inline(always)]
     #[allow(clippy::type_complexity)]
-    fn free_page_checks(
-        &self,
-        pfn: u64,
-        order: u32,
-    ) -> Result<(&crate::mmzone::Zone, u32, &crate::page::Page, u64, u8), BadPageReason> {
+    fn free_page_checks(&self, pfn: u64, order: u32) -> Result<FreeChecked<'_>, BadPageReason> {
         // The reason only: the caller builds the report (a `BadPage` built here would
         // be kept ready, in registers, across every test).
         let bad = |reason: BadPageReason| reason;
@@ -1113,7 +1139,7 @@ impl<P: Platform> Mm<P> {
         let head_flags = head.flags();
         // `page_zone`: no test that the node is online or the zone configured, since
         // the zones of those that are not span no pfn, and the span is tested next.
-        let (zone, pageblocks) = self
+        let (zone, pageblocks, hot) = self
             .page_zone_of_flags(head_flags)
             .ok_or(bad(BadPageReason::NotManaged))?;
         // The block's pageblock type, which the per-CPU free needs for its list: read
@@ -1140,7 +1166,14 @@ impl<P: Platform> Mm<P> {
             )));
         }
         if order == 0 {
-            return Ok((zone, idx, head, head_flags, bits));
+            return Ok(FreeChecked {
+                zone,
+                idx,
+                head,
+                head_flags,
+                bits,
+                hot,
+            });
         }
         let want = if head_flags & PG_HEAD != 0 {
             COMPOUND_TAIL | pfn
@@ -1233,7 +1266,14 @@ impl<P: Platform> Mm<P> {
                     .for_each(clear),
             }
         }
-        Ok((zone, idx, head, head_flags, bits))
+        Ok(FreeChecked {
+            zone,
+            idx,
+            head,
+            head_flags,
+            bits,
+            hot,
+        })
     }
 }
 
