@@ -689,24 +689,36 @@ fn out_of_range_node_is_refused_with_a_warm_cpu_list() {
     mm.check().unwrap();
 }
 
+/// The bytes of page `p` of a machine whose direct map starts at `base`.
+///
+/// # Safety
+/// `p` must be a page of that machine's memory and the caller its only user while the
+/// slice lives (it allocated the page, or freed it and allocates nothing meanwhile).
+unsafe fn page_bytes<'a>(base: usize, p: Pfn) -> &'a mut [u8] {
+    // SAFETY: one 4 KiB page at its pfn behind the direct map, which the caller vouches
+    // is the machine's and used by nothing else.
+    unsafe { std::slice::from_raw_parts_mut((base + p.0 as usize * 4096) as *mut u8, 4096) }
+}
+
+/// `init_on_alloc` / `init_on_free` set at run time.
+fn set_meminit(mm: &Mm<ThreadMem>, init_on_alloc: bool, init_on_free: bool) {
+    mm.set_meminit(oxmm::slab::hardening::MemInit {
+        init_on_alloc,
+        init_on_free,
+    });
+}
+
 /// `init_on_alloc` switched on at run time zeroes the pages the CPU lists hand out,
 /// for the hot request (GFP_KERNEL, whose shortcut skips the key's test) and any
 /// other; switched off, a page freed dirty comes back as it was.
 #[test]
 fn init_on_alloc_at_run_time_zeroes_pages_from_the_cpu_lists() {
-    use oxmm::slab::hardening::MemInit;
     let mm = boot(512, 1);
     let base = mm.platform().direct_map_base() as usize;
-    let page = |p: Pfn| {
-        // SAFETY: the page is allocated to this test and lies in the machine's memory.
-        unsafe { std::slice::from_raw_parts_mut((base + p.0 as usize * 4096) as *mut u8, 4096) }
-    };
-    let set = |on: bool| {
-        mm.set_meminit(MemInit {
-            init_on_alloc: on,
-            init_on_free: false,
-        })
-    };
+    // SAFETY: every page looked at is this test's: allocated by it, or freed by it
+    // and looked at before anything else is allocated.
+    let page = |p: Pfn| unsafe { page_bytes(base, p) };
+    let set = |on: bool| set_meminit(&mm, on, false);
     for gfp in [Gfp::KERNEL, Gfp::DMA] {
         let p = mm.alloc_pages(gfp, 0).unwrap();
         page(p).fill(0xa5);
@@ -743,20 +755,12 @@ fn init_on_alloc_at_run_time_zeroes_pages_from_the_cpu_lists() {
 /// switched off, a freed page keeps its contents.
 #[test]
 fn init_on_free_at_run_time_zeroes_pages_freed_to_the_cpu_lists() {
-    use oxmm::slab::hardening::MemInit;
     let mm = boot(512, 1);
     let base = mm.platform().direct_map_base() as usize;
-    let page = |p: Pfn| {
-        // SAFETY: the page is this test's (allocated, or freed and not yet reused)
-        // and lies in the machine's memory.
-        unsafe { std::slice::from_raw_parts_mut((base + p.0 as usize * 4096) as *mut u8, 4096) }
-    };
-    let set = |on: bool| {
-        mm.set_meminit(MemInit {
-            init_on_alloc: false,
-            init_on_free: on,
-        })
-    };
+    // SAFETY: every page looked at is this test's: allocated by it, or freed by it
+    // and looked at before anything else is allocated.
+    let page = |p: Pfn| unsafe { page_bytes(base, p) };
+    let set = |on: bool| set_meminit(&mm, false, on);
     for gfp in [Gfp::KERNEL, Gfp::DMA] {
         for on in [true, false] {
             set(on);

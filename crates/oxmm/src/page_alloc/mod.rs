@@ -1165,15 +1165,16 @@ impl<P: Platform> Mm<P> {
                 zone, pfn, nr, head, head_flags, order,
             )));
         }
+        let checked = FreeChecked {
+            zone,
+            idx,
+            head,
+            head_flags,
+            bits,
+            hot,
+        };
         if order == 0 {
-            return Ok(FreeChecked {
-                zone,
-                idx,
-                head,
-                head_flags,
-                bits,
-                hot,
-            });
+            return Ok(checked);
         }
         let want = if head_flags & PG_HEAD != 0 {
             COMPOUND_TAIL | pfn
@@ -1266,14 +1267,7 @@ impl<P: Platform> Mm<P> {
                     .for_each(clear),
             }
         }
-        Ok(FreeChecked {
-            zone,
-            idx,
-            head,
-            head_flags,
-            bits,
-            hot,
-        })
+        Ok(checked)
     }
 }
 
