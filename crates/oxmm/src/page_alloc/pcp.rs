@@ -740,13 +740,7 @@ impl<P: Platform> Mm<P> {
     /// `get_pfnblock_migratetype` for a pfn of `zone`.
     #[inline]
     pub(crate) fn block_migratetype(&self, zone: &Zone, pfn: u64) -> Option<MigrateType> {
-        MigrateType::from_u8(self.block_migratetype_bits(zone, pfn)?)
-    }
-
-    /// The migrate-type bits of `pfn`'s pageblock in `zone`, not yet decoded.
-    #[inline(always)]
-    pub(crate) fn block_migratetype_bits(&self, zone: &Zone, pfn: u64) -> Option<u8> {
-        zone.pageblocks.bits(pfn)
+        MigrateType::from_u8(zone.pageblocks.bits(pfn)?)
     }
 
     /// `free_unref_page_commit`. A block on a per-CPU list has `private` 0, as the
