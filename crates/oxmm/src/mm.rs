@@ -100,10 +100,10 @@ pub struct Mm<P: Platform> {
     /// tells it that freed pages need no zeroing.
     pub(crate) hot_free_key: core::sync::atomic::AtomicU32,
     /// The hot zone's per-CPU lists (a second handle to `zone.pcp`, see
-    /// `Mm::set_hot_pcp`): the allocation fast path reaches its CPU's slot from the
+    /// `Mm::set_hot_zone_copies`): the allocation fast path reaches its CPU's slot from the
     /// `Mm` without first reading the zone.
     pub(crate) hot_pcp: crate::percpu::PerCpu<crate::page_alloc::pcp::PerCpuPages>,
-    /// A copy of the hot zone's `pageblocks` (see `Mm::set_hot_pcp`): the free path
+    /// A copy of the hot zone's `pageblocks` (see `Mm::set_hot_zone_copies`): the free path
     /// reads a page's pageblock type starting from the `Mm`.
     pub(crate) hot_pageblocks: crate::mmzone::PageblockLookup,
     /// Each online node's `first_zoneref` as zones reached with one add: entry

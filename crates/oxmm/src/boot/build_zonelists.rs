@@ -103,7 +103,7 @@ impl<P: Platform> Mm<P> {
                     self.hot_zone_off = off;
                     // The same zone as the offset table's entry for this request.
                     self.hot_request = (nid as u32) << 8 | h as u32;
-                    self.set_hot_pcp();
+                    self.set_hot_zone_copies();
                 }
             }
         }

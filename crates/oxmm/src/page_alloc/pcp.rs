@@ -1305,7 +1305,7 @@ impl<P: Platform> Mm<P> {
                 self.nodes[i].zones_mut()[zi].pcp = pcp;
             }
         }
-        self.set_hot_pcp();
+        self.set_hot_zone_copies();
         self.zone_pcp_update_all();
         Ok(())
     }
@@ -1313,7 +1313,7 @@ impl<P: Platform> Mm<P> {
     /// `hot_pcp` and `hot_pageblocks` made again from the hot zone (`hot_zone_off`):
     /// wherever either changes (the zonelists, the per-CPU lists' setup; the bitmaps
     /// are set up before both), so that they are always exactly the hot zone's.
-    pub(crate) fn set_hot_pcp(&mut self) {
+    pub(crate) fn set_hot_zone_copies(&mut self) {
         (self.hot_pcp, self.hot_pageblocks) = match self.hot_zone_off.zone(&self.nodes) {
             Some(z) => (z.pcp.duplicate(), z.pageblocks),
             None => (
