@@ -11,8 +11,8 @@
 //! - `order9-pair`: order 9 (a 2 MiB block; through oxmm's THP per-CPU list).
 //! - `order0-threads`: order-0 pairs on 1 and 2 threads together (each thread pinned
 //!   to its own host CPU and running as its own CPU id in oxmm; the peers behind a
-//!   spin lock), wall time per pair from the first thread's start to the last one's
-//!   end.
+//!   spin lock): throughput over a window shared by the threads, as `will-it-scale`
+//!   counts it (see [`threaded_pairs_on`]); one thread runs on CPU 0 and CPU 1 in turn.
 //!
 //! Every benchmark also times [`HostCheck`] (`host-check` in the results): a fixed
 //! amount of arithmetic per "pair", no allocator at all, interleaved with the others.
@@ -27,7 +27,7 @@
 
 use std::cell::Cell;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
@@ -453,7 +453,8 @@ pub fn pairs<F: Frames>(a: &mut F, orders: &[u32], n: u64, fails: &mut u64) -> D
 }
 
 /// Time `n` order-0 pairs split over `threads` threads on `a`, thread `i` running as
-/// CPU `i` (see [`bind_this_thread`]); failures are added to `fails`.
+/// CPU `i` (see [`bind_this_thread`]); failures are added to `fails`. See
+/// [`threaded_pairs_on`] for how the time is measured.
 ///
 /// ```
 /// use std::sync::atomic::AtomicU64;
@@ -468,17 +469,52 @@ pub fn threaded_pairs<S: SharedFrames>(
     n: u64,
     fails: &AtomicU64,
 ) -> Duration {
+    threaded_pairs_on(a, 0, threads, n, fails)
+}
+
+/// Pairs done between two looks at the stop flag (about a microsecond of oxmm's).
+const STOP_CHECK_PAIRS: u64 = 64;
+
+/// Order-0 pairs on `threads` threads at once, thread `i` running as CPU
+/// `first_cpu + i` (oxmm's CPU id and, modulo the host's CPUs, the host CPU it is
+/// pinned to); failures are added to `fails`.
+///
+/// Throughput over a shared window, as `will-it-scale` counts it: every thread runs
+/// pairs until the first one has done its share of `n` (`n / threads`), then all
+/// stop; the window is from the first thread's start to the last one's stop, as the
+/// threads saw them. Returned: the time `n` pairs take at that throughput (window ×
+/// `n` / pairs done). A thread that a busy host CPU slows does fewer pairs in the
+/// window instead of leaving the others' CPUs idle while it finishes a fixed share.
+///
+/// ```
+/// use std::sync::atomic::AtomicU64;
+/// use oxmm_bench::pages::{threaded_pairs_on, HostCheck};
+/// let fails = AtomicU64::new(0);
+/// let t = threaded_pairs_on(&HostCheck, 1, 2, 10_000, &fails);
+/// assert!(t.as_nanos() > 0);
+/// assert_eq!(fails.into_inner(), 0);
+/// ```
+pub fn threaded_pairs_on<S: SharedFrames>(
+    a: &S,
+    first_cpu: usize,
+    threads: usize,
+    n: u64,
+    fails: &AtomicU64,
+) -> Duration {
     let threads = threads.max(1);
+    let share = (n / threads as u64).max(1);
     // A spinning start line: a sleeping barrier wakes its threads one by one, tens of
     // microseconds apart, and short samples would then barely overlap.
     let ready = AtomicUsize::new(0);
-    // From the first thread's start to the last one's end, as each thread saw them:
-    // no spawning or joining in the time, and no dependence on when this thread runs.
-    let spans: Vec<(Instant, Instant)> = std::thread::scope(|s| {
+    let stop = AtomicBool::new(false);
+    // Each thread's start, stop and pairs done, as it saw them: no spawning or
+    // joining in the time, and no dependence on when this thread runs.
+    let runs: Vec<(Instant, Instant, u64)> = std::thread::scope(|s| {
         let workers: Vec<_> = (0..threads)
-            .map(|cpu| {
-                let ready = &ready;
+            .map(|i| {
+                let (ready, stop) = (&ready, &stop);
                 s.spawn(move || {
+                    let cpu = first_cpu + i;
                     bind_this_thread(cpu);
                     pin_to_host_cpu(cpu);
                     let mut f = 0;
@@ -487,32 +523,47 @@ pub fn threaded_pairs<S: SharedFrames>(
                         std::hint::spin_loop();
                     }
                     let t0 = Instant::now();
-                    for _ in 0..n / threads as u64 {
-                        match a.alloc(0) {
-                            Some(p) => {
-                                if !a.free(std::hint::black_box(p), 0) {
-                                    f += 1;
+                    let mut done = 0;
+                    loop {
+                        for _ in 0..STOP_CHECK_PAIRS.min(share - done) {
+                            match a.alloc(0) {
+                                Some(p) => {
+                                    if !a.free(std::hint::black_box(p), 0) {
+                                        f += 1;
+                                    }
                                 }
+                                None => f += 1,
                             }
-                            None => f += 1,
+                        }
+                        done += STOP_CHECK_PAIRS.min(share - done);
+                        if done == share {
+                            stop.store(true, Ordering::Relaxed);
+                            break;
+                        }
+                        if stop.load(Ordering::Relaxed) {
+                            break;
                         }
                     }
                     let t1 = Instant::now();
                     fails.fetch_add(f, Ordering::Relaxed);
-                    (t0, t1)
+                    (t0, t1, done)
                 })
             })
             .collect();
         workers.into_iter().filter_map(|w| w.join().ok()).collect()
     });
-    if spans.len() != threads {
+    if runs.len() != threads {
         // A worker panicked: count its share as failed.
         fails.fetch_add(n, Ordering::Relaxed);
     }
-    let first = spans.iter().map(|s| s.0).min();
-    let last = spans.iter().map(|s| s.1).max();
+    let first = runs.iter().map(|r| r.0).min();
+    let last = runs.iter().map(|r| r.1).max();
+    let done: u64 = runs.iter().map(|r| r.2).sum();
     match (first, last) {
-        (Some(f), Some(l)) => l.saturating_duration_since(f),
+        (Some(f), Some(l)) if done > 0 => {
+            let window = l.saturating_duration_since(f).as_nanos();
+            Duration::from_nanos((window * u128::from(n) / u128::from(done)) as u64)
+        }
         _ => Duration::ZERO,
     }
 }
@@ -683,16 +734,34 @@ fn thread_group(
     let mut g = Group::new("order0-threads");
     for t in [1, 2] {
         let f = &fails;
-        g.case("oxmm", t, move |n| threaded_pairs(&oxmm, t, n, f));
+        g.case(
+            "oxmm",
+            t,
+            rotating(t, move |c, n| threaded_pairs_on(&oxmm, c, t, n, f)),
+        );
         let b = &buddy;
-        g.case("buddy_system_allocator", t, move |n| {
-            threaded_pairs(b, t, n, f)
-        });
+        g.case(
+            "buddy_system_allocator",
+            t,
+            rotating(t, move |c, n| threaded_pairs_on(b, c, t, n, f)),
+        );
         let b = &bitmap;
-        g.case("bitmap-allocator", t, move |n| threaded_pairs(b, t, n, f));
+        g.case(
+            "bitmap-allocator",
+            t,
+            rotating(t, move |c, n| threaded_pairs_on(b, c, t, n, f)),
+        );
         let l = &flist;
-        g.case("free-list", t, move |n| threaded_pairs(l, t, n, f));
-        g.case(HOST_CHECK, t, move |n| threaded_pairs(&HostCheck, t, n, f));
+        g.case(
+            "free-list",
+            t,
+            rotating(t, move |c, n| threaded_pairs_on(l, c, t, n, f)),
+        );
+        g.case(
+            HOST_CHECK,
+            t,
+            rotating(t, move |c, n| threaded_pairs_on(&HostCheck, c, t, n, f)),
+        );
     }
     let r = g.run(&cfg);
     if fails.load(Ordering::Relaxed) != 0 {
@@ -702,6 +771,21 @@ fn thread_group(
         );
     }
     Ok(r)
+}
+
+/// A sampler of `threads`-thread runs: `run(first_cpu, n)`, with one thread on CPU 0
+/// and CPU 1 in turn. The host's CPUs are not equally fast at any one time (another
+/// guest's load slows one and not the other), so the 1-thread baseline samples the
+/// same two CPUs as the 2-thread runs.
+fn rotating<'a>(
+    threads: usize,
+    mut run: impl FnMut(usize, u64) -> Duration + 'a,
+) -> impl FnMut(u64) -> Duration + 'a {
+    let mut k = 0;
+    move |n| {
+        k += 1;
+        run(if threads == 1 { k % 2 } else { 0 }, n)
+    }
 }
 
 /// For each implementation, how many times faster its 2-thread run was than its

@@ -3,11 +3,13 @@
 //! everything back.
 
 use std::collections::HashSet;
-use std::sync::atomic::AtomicU64;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use oxmm_bench::harness::{table, Config, Group};
 use oxmm_bench::pages::{
-    boot, pairs, random_orders, threaded_pairs, Bitmap, Buddy, Frames, FreeListPeer, Locked, Oxmm,
+    boot, pairs, random_orders, threaded_pairs, threaded_pairs_on, Bitmap, Buddy, Frames,
+    FreeListPeer, Locked, Oxmm, SharedFrames,
 };
 
 /// Hold 8 blocks of every order 0..=10, check them, free them all.
@@ -100,4 +102,46 @@ fn interleaved_results_and_their_table() {
         assert!(v["ns_per_op"].as_f64().unwrap() > 0.0);
         assert!(v["impl"] == "oxmm" || v["impl"] == "peer");
     }
+}
+
+/// Pairs that take 20 µs each on CPU 1 and nothing on CPU 0, counted per CPU.
+struct SlowOnCpu1([AtomicU64; 2]);
+
+impl SharedFrames for SlowOnCpu1 {
+    fn alloc(&self, _order: u32) -> Option<u64> {
+        let cpu = oxmm_host::platform::this_thread_cpu();
+        self.0[cpu.min(1)].fetch_add(1, Ordering::Relaxed);
+        if cpu == 1 {
+            let t = Instant::now();
+            while t.elapsed() < Duration::from_micros(20) {
+                std::hint::spin_loop();
+            }
+        }
+        Some(0)
+    }
+    fn free(&self, _frame: u64, _order: u32) -> bool {
+        true
+    }
+}
+
+#[test]
+fn two_thread_samples_count_pairs_done_in_a_shared_window() {
+    let fails = AtomicU64::new(0);
+    let a = SlowOnCpu1([AtomicU64::new(0), AtomicU64::new(0)]);
+    let t = threaded_pairs_on(&a, 0, 2, 2000, &fails);
+    let (fast, slow) = (
+        a.0[0].load(Ordering::Relaxed),
+        a.0[1].load(Ordering::Relaxed),
+    );
+    // CPU 0 did its share; CPU 1 stopped when it did, long before its own share (a
+    // fixed share each would have taken 1000 × 20 µs = 20 ms).
+    assert_eq!(fast, 1000);
+    assert!(slow < 1000, "the slow thread did {slow} pairs");
+    // The time is the window scaled to 2000 pairs at the pairs done in it.
+    assert!(t < Duration::from_millis(10), "{t:?}");
+    // One thread on CPU 1 runs as CPU 1: every pair slow.
+    let t1 = threaded_pairs_on(&a, 1, 1, 100, &fails);
+    assert!(t1 >= Duration::from_millis(2), "{t1:?}");
+    assert_eq!(a.0[1].load(Ordering::Relaxed), slow + 100);
+    assert_eq!(fails.into_inner(), 0);
 }
