@@ -526,7 +526,7 @@ impl fmt::Display for MigrateType {
 /// zone's free lists, the per-CPU lock for a per-CPU list.
 ///
 /// The first entry's `prev` link is unspecified (the list's `head` says which entry
-/// is first), and stays so when [`FreeList::pop_head`] takes it: taking the first
+/// is first), and stays so when the allocator's `pop_head` takes it: taking the first
 /// entry, the allocator's commonest list operation, then touches only that entry, not
 /// the one after it, and writes one link. Readers of `prev` test for the head first
 /// ([`FreeList::prev_of`]).
