@@ -173,6 +173,7 @@ bootlogs! {
 qemu_cases! {
     qemu_q35_2g_thp_never => "q35-2g-thp-never",
     qemu_q35_384m => "q35-384m",
+    qemu_q35_3g_mem1g => "q35-3g-mem1g",
     qemu_q35_3g_smp2 => "q35-3g-smp2",
     qemu_q35_4g_cma256m => "q35-4g-cma256m",
     qemu_q35_4g_kernelcore1g => "q35-4g-kernelcore1g",

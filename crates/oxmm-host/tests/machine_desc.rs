@@ -380,6 +380,57 @@ fn cmdline_overrides_change_setup() {
 }
 
 #[test]
+fn an_initrd_that_boot_options_take_out_of_memory_is_relocated() {
+    // pc-8g's bootloader put a 48 MiB initrd at 0x7c000000.
+    let initrd = 0x300_0000;
+    let reserved = |s: &oxmm_host::machine::ArchSetup, a: u64, size: u64| {
+        s.memblock()
+            .reserved()
+            .regions()
+            .iter()
+            .any(|r| r.base.0 <= a && a + size <= r.end().0)
+    };
+    let s = Machine::profile("pc-8g").unwrap().setup().unwrap();
+    assert!(reserved(&s, 0x7c00_0000, initrd));
+    // mem=1G: reserve_initrd's relocate_initrd, top-down below the end of the direct
+    // map, as Linux put a 1008K initrd at 0x5db04000 under mem=1500M (the
+    // q35-4g-mem1500m capture) and at 0x3ff04000 under mem=1G.
+    let mut m = Machine::profile("pc-8g").unwrap();
+    m.apply_cmdline("mem=1G").unwrap();
+    let s = m.setup().unwrap();
+    assert!(reserved(&s, (1 << 30) - initrd, initrd));
+    assert!(!s
+        .memblock()
+        .reserved()
+        .overlaps_region(PhysAddr(0x7c00_0000), initrd));
+    // The initrd's memory reserved as RAM: top of memory (above 4 GiB) it is.
+    let mut m = Machine::profile("pc-8g").unwrap();
+    m.apply_cmdline("memmap=48M$0x7c000000").unwrap();
+    let s = m.setup().unwrap();
+    assert!(reserved(&s, 0x2_8000_0000 - initrd, initrd));
+    // A late free of the initrd follows it.
+    let mut m = Machine::profile("pc-8g").unwrap();
+    m.late_free.push(oxmm_host::machine::LateFree {
+        name: "initrd".into(),
+        range: "0x7c000000-0x7effffff".into(),
+    });
+    m.apply_cmdline("mem=1G").unwrap();
+    let s = m.setup().unwrap();
+    assert_eq!(
+        s.late_frees(),
+        &[((1 << 30) - initrd, 1 << 30, "initrd".to_string())]
+    );
+    // No room anywhere: Linux panics ("Cannot find place for new RAMDISK"); an error.
+    let mut m = Machine::profile("pc-8g").unwrap();
+    m.apply_cmdline("mem=64M").unwrap();
+    let e = m.setup().unwrap_err();
+    assert!(
+        e.to_string().contains("new RAMDISK of size 0x3000000"),
+        "{e}"
+    );
+}
+
+#[test]
 fn every_profile_sets_up() {
     for name in Machine::profile_names() {
         let m = Machine::profile(name).unwrap();

@@ -198,9 +198,10 @@ fn memory_line_figures(line: &str) -> (u64, u64, u64) {
 }
 
 /// The captures with a test below; a new capture must get one.
-const CASES: [&str; 18] = [
+const CASES: [&str; 19] = [
     "q35-2g-thp-never",
     "q35-384m",
+    "q35-3g-mem1g",
     "q35-3g-smp2",
     "q35-4g-cma256m",
     "q35-4g-kernelcore1g",
@@ -240,6 +241,7 @@ macro_rules! twin_tests {
 twin_tests! {
     twin_q35_2g_thp_never => "q35-2g-thp-never",
     twin_q35_384m => "q35-384m",
+    twin_q35_3g_mem1g => "q35-3g-mem1g",
     twin_q35_3g_smp2 => "q35-3g-smp2",
     twin_q35_4g_cma256m => "q35-4g-cma256m",
     twin_q35_4g_kernelcore1g => "q35-4g-kernelcore1g",
@@ -448,4 +450,29 @@ fn a_capture_with_more_nodes_is_refused() {
     .unwrap_err();
     assert!(e.to_string().contains("twin: "), "{e}");
     assert!(e.to_string().contains("Node "), "{e}");
+}
+
+#[test]
+fn a_relocated_initrd_is_reserved_and_freed_where_linux_moved_it() {
+    // mem=1500M left the bootloader's initrd (0x7fed4000) outside memory; the log says
+    // where relocate_initrd put it: `Allocated new RAMDISK: [mem 0x5db04000-0x5dbff1cf]`.
+    let dir = case_dir("q35-4g-mem1500m");
+    let m =
+        Machine::twin_from_files(dir.join("dmesg.txt"), dir.join("zoneinfo.txt"), None).unwrap();
+    let at = "0x5db04000-0x5dbfffff";
+    assert!(
+        m.reserve
+            .iter()
+            .any(|r| r.kind == "initrd" && r.range == at),
+        "{:?}",
+        m.reserve
+    );
+    // `Freeing initrd memory: 1008K` there too, not beside the kernel image.
+    assert!(
+        m.late_free
+            .iter()
+            .any(|f| f.name == "initrd" && f.range == at),
+        "{:?}",
+        m.late_free
+    );
 }

@@ -512,6 +512,22 @@ fn covered(mb: &Memblock, s: u64, e: u64) -> bool {
     pos >= e
 }
 
+/// Whether `[s, e)` is RAM in the firmware's e820 map, before the boot options edit it.
+fn in_firmware_ram(c: &Checked, s: u64, e: u64) -> bool {
+    let mut t = E820Table::default();
+    for &(a, b, ty) in &c.e820 {
+        t.add(a, b - a, ty);
+    }
+    t.update_table();
+    let mut pos = s;
+    for x in t.entries() {
+        if x.ty == E820Type::Ram && x.addr <= pos && pos < x.addr + x.size {
+            pos = x.addr + x.size;
+        }
+    }
+    pos >= e
+}
+
 /// The e820 table after firmware, `mem=`/`memmap=` and the kernel's own edits.
 pub(super) fn final_e820(c: &Checked) -> E820Table {
     let mut t = E820Table::default();
@@ -605,8 +621,20 @@ pub(super) fn setup(m: &Machine) -> Result<ArchSetup, MachineError> {
         ));
     }
 
-    // Early reservations, all of which must lie in memory.
+    // Early reservations, all of which must lie in memory, except an x86 initrd that
+    // the bootloader put in RAM and mem= or memmap= took out of it: moved below, as
+    // `reserve_initrd` does. (One never in RAM is a mistake in the description.)
+    let mut relocate_initrd: Option<(u64, u64)> = None;
     for (i, (a, b, kind)) in c.reserve.iter().enumerate() {
+        if x86
+            && kind == "initrd"
+            && relocate_initrd.is_none()
+            && !covered(&mb, *a, *b)
+            && in_firmware_ram(&c, *a, *b)
+        {
+            relocate_initrd = Some((*a, *b));
+            continue;
+        }
         if !covered(&mb, *a, *b) {
             return Err(MachineError::new(
                 m.origin.clone(),
@@ -622,7 +650,12 @@ pub(super) fn setup(m: &Machine) -> Result<ArchSetup, MachineError> {
         mb.reserve(PhysAddr(*a), b - a)
             .map_err(|x| mb_err(m, "reserve", x))?;
     }
+    let mut late_free = c.late_free.clone();
     for (i, (a, b, name)) in c.late_free.iter().enumerate() {
+        // The initrd's late free goes where the initrd goes.
+        if name == "initrd" && relocate_initrd == Some((*a, *b)) {
+            continue;
+        }
         if !covered(&mb, *a, *b) {
             return Err(MachineError::new(
                 m.origin.clone(),
@@ -686,6 +719,37 @@ pub(super) fn setup(m: &Machine) -> Result<ArchSetup, MachineError> {
         };
         mb.reserve(PhysAddr(base), ksize)
             .map_err(|x| mb_err(m, "kernel", x))?;
+    }
+
+    if let Some((a, b)) = relocate_initrd {
+        // relocate_initrd: the bootloader's initrd is not in (directly mapped) memory
+        // any more, so it is copied to a new home, allocated top-down below the end of
+        // the direct map (lowmem on 32-bit), and the old range is not reserved (Linux
+        // frees it). Linux prints `Allocated new RAMDISK` and `Move RAMDISK` here,
+        // among the setup lines before the memory manager's that oxmm does not print.
+        let limit = max_low_pfn << shift;
+        let to = mb
+            .phys_alloc_range(b - a, page, PhysAddr(0), PhysAddr(limit))
+            .ok_or_else(|| {
+                mb_err(
+                    m,
+                    "initrd",
+                    format!(
+                        "cannot find place for new RAMDISK of size {:#x} (the initrd {:#x}-{:#x} is not in memory)",
+                        b - a,
+                        a,
+                        b - 1
+                    ),
+                )
+            })?
+            .0;
+        for f in late_free.iter_mut() {
+            if f.2 == "initrd" && (f.0, f.1) == (a, b) {
+                (f.0, f.1) = (to, to + (b - a));
+                mb.reserve(PhysAddr(f.0), b - a)
+                    .map_err(|x| mb_err(m, "late_free", x))?;
+            }
+        }
     }
 
     // Device-tree reserved-memory nodes.
@@ -898,7 +962,7 @@ pub(super) fn setup(m: &Machine) -> Result<ArchSetup, MachineError> {
         print_fallback_order: m.print_fallback_order,
         dma_reserve: m.dma_reserve,
         struct_page_size: m.kernel.struct_page_size,
-        late_free: c.late_free.clone(),
+        late_free,
     })
 }
 

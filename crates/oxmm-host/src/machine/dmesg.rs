@@ -171,6 +171,8 @@ pub(super) fn from_dmesg_str(text: &str, origin: &str) -> Result<Machine, Machin
     let mut kernel = super::KernelDesc::default();
     let mut dist_rows: BTreeMap<usize, Vec<u8>> = BTreeMap::new();
     let mut initrd: Option<(u64, u64)> = None;
+    // Where `relocate_initrd` moved it when mem=/memmap= left it outside memory.
+    let mut initrd_moved: Option<(u64, u64)> = None;
     let mut arch_hint: Option<Arch> = None;
     let mut numa_kernel = false;
     let mut prints_fallback = false;
@@ -399,6 +401,9 @@ pub(super) fn from_dmesg_str(text: &str, origin: &str) -> Result<Machine, Machin
                 .and_then(|e| u64::from_str_radix(e.trim(), 16).ok());
         } else if let Some(rest) = msg.strip_prefix("RAMDISK: ") {
             initrd = mem_range(rest, ln, origin)?;
+        } else if let Some(rest) = msg.strip_prefix("Allocated new RAMDISK: ") {
+            // The size there is the initrd's own; the reservation is whole pages.
+            initrd_moved = mem_range(rest, ln, origin)?.map(|(a, b)| (a, b.next_multiple_of(4096)));
         } else if let Some(rest) = msg.strip_prefix("OF: reserved mem: ") {
             // 6.x detail line: `0xA..0xB (N KiB) nomap|map reusable|non-reusable NAME`.
             if rest.starts_with("0x") {
@@ -644,7 +649,7 @@ pub(super) fn from_dmesg_str(text: &str, origin: &str) -> Result<Machine, Machin
             }
             m.nodes.sort_by_key(|n| n.id);
         }
-        if let Some(r) = initrd {
+        if let Some(r) = initrd_moved.or(initrd) {
             let in_ram = table
                 .iter()
                 .any(|&(a, b, t)| t == E820Type::Ram && a <= r.0 && r.1 <= b);
