@@ -743,11 +743,10 @@ pub(super) fn setup(m: &Machine) -> Result<ArchSetup, MachineError> {
                 )
             })?
             .0;
+        // Its late free, if any, is the new range (already reserved by the allocation).
         for f in late_free.iter_mut() {
             if f.2 == "initrd" && (f.0, f.1) == (a, b) {
                 (f.0, f.1) = (to, to + (b - a));
-                mb.reserve(PhysAddr(f.0), b - a)
-                    .map_err(|x| mb_err(m, "late_free", x))?;
             }
         }
     }
