@@ -514,13 +514,8 @@ fn covered(mb: &Memblock, s: u64, e: u64) -> bool {
 
 /// Whether `[s, e)` is RAM in the firmware's e820 map, before the boot options edit it.
 fn in_firmware_ram(c: &Checked, s: u64, e: u64) -> bool {
-    let mut t = E820Table::default();
-    for &(a, b, ty) in &c.e820 {
-        t.add(a, b - a, ty);
-    }
-    t.update_table();
     let mut pos = s;
-    for x in t.entries() {
+    for x in firmware_e820(c).entries() {
         if x.ty == E820Type::Ram && x.addr <= pos && pos < x.addr + x.size {
             pos = x.addr + x.size;
         }
@@ -529,12 +524,18 @@ fn in_firmware_ram(c: &Checked, s: u64, e: u64) -> bool {
 }
 
 /// The e820 table after firmware, `mem=`/`memmap=` and the kernel's own edits.
-pub(super) fn final_e820(c: &Checked) -> E820Table {
+/// The firmware's e820 map, sanitised (`e820__update_table`), before any boot option.
+fn firmware_e820(c: &Checked) -> E820Table {
     let mut t = E820Table::default();
     for &(a, b, ty) in &c.e820 {
         t.add(a, b - a, ty);
     }
     t.update_table();
+    t
+}
+
+pub(super) fn final_e820(c: &Checked) -> E820Table {
+    let mut t = firmware_e820(c);
     // parse_early_param: mem= and memmap= edit the table, then it is sanitised again.
     if let Some(mem) = c.options.mem {
         t.range_remove(mem, u64::MAX - mem, Some(E820Type::Ram));
