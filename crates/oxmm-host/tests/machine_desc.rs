@@ -519,3 +519,105 @@ fn toml_file_errors_name_the_file() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn arm64_mem_keeps_nomap_memory_and_reserves_nodes_it_cut_off() {
+    use oxmm::mm::BootMode;
+    use oxmm_host::hosted::HostedMachine;
+    // arm64-board with `mem=512M` (its reusable nodes above 512 MiB left out, see
+    // below). `memblock_mem_limit_remove_map`: the limit runs out 256.25 MiB into the
+    // NOMAP region 0x8fec0000-0xb1ffffff (1 MiB + 254.75 MiB of memory before it),
+    // at 0x9ff00000; mapped memory above goes, NOMAP memory stays.
+    let mut m = Machine::profile("arm64-board").unwrap();
+    m.reserved_mem.retain(|r| !r.reusable);
+    // A node mem= leaves outside memory altogether: Linux reserves it all the same.
+    m.reserved_mem.push(oxmm_host::machine::ReservedMem {
+        name: "far@0xc0000000".into(),
+        range: "0xc0000000-0xc0ffffff".into(),
+        nomap: false,
+        reusable: false,
+    });
+    m.apply_cmdline("mem=512M").unwrap();
+    let s = m.setup().unwrap();
+    let mb = s.memblock();
+    let nomap: Vec<_> = mb
+        .memory()
+        .regions()
+        .iter()
+        .filter(|r| r.flags.contains(MemblockFlags::NOMAP))
+        .map(|r| (r.base.0, r.end().0))
+        .collect();
+    assert!(nomap.contains(&(0x9ff0_0000, 0xb200_0000)), "{nomap:x?}");
+    assert_eq!(mb.end_of_dram(), PhysAddr(0xb200_0000));
+    let mapped: u64 = mb
+        .memory()
+        .regions()
+        .iter()
+        .filter(|r| !r.flags.contains(MemblockFlags::NOMAP))
+        .map(|r| r.size)
+        .sum();
+    assert!(mapped <= 512 << 20, "{mapped:#x}");
+    // bst_isp@0xa1000000 lies in the NOMAP memory; far@0xc0000000 in none.
+    assert!(mb
+        .reserved()
+        .overlaps_region(PhysAddr(0xa100_0000), 0x100_0000));
+    assert!(mb
+        .reserved()
+        .overlaps_region(PhysAddr(0xc000_0000), 0x100_0000));
+    // And the machine boots in full, the reservation outside memory changing nothing:
+    // present pages are the memory left, NOMAP included, as Linux counts them.
+    let hm = HostedMachine::boot(&m, BootMode::Full).unwrap();
+    let present: u64 = hm.mm().nodes().map(|n| n.present_pages()).sum();
+    assert_eq!(present << 12, mb.memory().total_size());
+    assert_eq!(mb.memory().total_size(), 801 << 20);
+
+    // A reusable node cut off by mem= would be a CMA area Linux cannot activate.
+    let mut m = Machine::profile("arm64-board").unwrap();
+    m.apply_cmdline("mem=512M").unwrap();
+    let e = m.setup().unwrap_err();
+    assert_eq!(e.kind, ErrorKind::ReservationOutsideMemory);
+    assert!(
+        e.to_string()
+            .contains("reusable reserved-memory node `coreip_pub_cma@0xb2000000`"),
+        "{e}"
+    );
+
+    // A kernel image the description places above the limit is memory again.
+    let mut m = Machine::profile("arm64-board").unwrap();
+    m.reserved_mem.retain(|r| !r.reusable);
+    m.kernel.base = Some(0xc000_0000);
+    m.apply_cmdline("mem=512M").unwrap();
+    let s = m.setup().unwrap();
+    assert!(s
+        .memblock()
+        .is_region_reserved(PhysAddr(0xc000_0000), 0x1000));
+    assert!(s
+        .memblock()
+        .memory()
+        .regions()
+        .iter()
+        .any(|r| r.base.0 <= 0xc000_0000 && 0xc000_0000 < r.end().0));
+}
+
+#[test]
+fn arm32_mem_replaces_the_memory_with_one_bank() {
+    // arch/arm early_mem: the first `mem=` removes the memory the device tree gave and
+    // adds one bank of that size at PHYS_OFFSET (here the start of RAM), hole or not.
+    let t = r#"
+name = "arm-two-banks"
+arch = "arm"
+cpus = 1
+memory = [ { range = "0x80000000-0x8fffffff" }, { range = "0xa0000000-0xafffffff" } ]
+"#;
+    let mut m = Machine::from_toml_str(t, "arm.toml").unwrap();
+    m.apply_cmdline("mem=384M").unwrap();
+    let s = m.setup().unwrap();
+    let mem: Vec<_> = s
+        .memblock()
+        .memory()
+        .regions()
+        .iter()
+        .map(|r| (r.base.0, r.end().0))
+        .collect();
+    assert_eq!(mem, [(0x8000_0000, 0x9800_0000)]);
+}

@@ -499,6 +499,31 @@ fn mb_err(m: &Machine, what: &str, e: impl std::fmt::Display) -> MachineError {
 }
 
 /// Whether `[s, e)` lies entirely in memblock.memory (possibly across adjacent regions).
+/// The kernel image's range and node when the description places it: a `kernel`
+/// reservation, or `kernel.base` with the image's size. (An image placed by oxmm is
+/// put in memory, so `mem=` never needs it added back.)
+fn kernel_image_range(m: &Machine, c: &Checked) -> Option<(u64, u64, u16)> {
+    let page = c.geo.page_size();
+    let (a, b) = match c.reserve.iter().find(|r| r.2 == "kernel") {
+        Some(r) => (r.0, r.1),
+        None => {
+            let k = &m.kernel;
+            let size = (k.code + k.rwdata + k.rodata + k.init + k.bss).next_multiple_of(page);
+            let base = k.base?;
+            if size == 0 {
+                return None;
+            }
+            (base, base + size)
+        }
+    };
+    let nid = c
+        .memory
+        .iter()
+        .find(|r| r.0 <= a && a < r.1)
+        .map_or(0, |r| r.2);
+    Some((a, b, nid))
+}
+
 fn covered(mb: &Memblock, s: u64, e: u64) -> bool {
     let mut pos = s;
     for r in mb.memory().regions() {
@@ -601,7 +626,39 @@ pub(super) fn setup(m: &Machine) -> Result<ArchSetup, MachineError> {
                 .map_err(|x| mb_err(m, "memory", x))?;
         }
         if let Some(mem) = c.options.mem {
-            mb.enforce_memory_limit(mem);
+            match c.arch {
+                Arch::Arm64 => {
+                    // arm64_memblock_init: NOMAP regions stay; the kernel image is
+                    // added back, since it must stay reachable through the linear map.
+                    mb.mem_limit_remove_map(mem);
+                    if let Some((a, b, nid)) = kernel_image_range(m, &c) {
+                        mb.add_node(PhysAddr(a), b - a, NodeId(nid), MemblockFlags::empty())
+                            .map_err(|x| mb_err(m, "kernel", x))?;
+                    }
+                }
+                Arch::Arm => {
+                    // early_mem: the first `mem=` replaces the memory the device tree
+                    // described by one bank of that size at PHYS_OFFSET (the start
+                    // of RAM here).
+                    let start = mb.start_of_dram();
+                    let nid = mb.memory().regions().first().and_then(|r| r.nid);
+                    let end = mb.end_of_dram();
+                    mb.remove(start, end.0 - start.0)
+                        .map_err(|x| mb_err(m, "memory", x))?;
+                    // arm_add_memory: a whole number of pages.
+                    let size = mem & !(page - 1);
+                    if size > 0 {
+                        mb.add_node(
+                            start,
+                            size,
+                            nid.unwrap_or(NodeId(0)),
+                            MemblockFlags::empty(),
+                        )
+                        .map_err(|x| mb_err(m, "memory", x))?;
+                    }
+                }
+                _ => mb.enforce_memory_limit(mem),
+            }
         }
         max_pfn = mb.end_of_dram().0 >> shift;
         max_low_pfn = match c.arch {
@@ -761,13 +818,18 @@ pub(super) fn setup(m: &Machine) -> Result<ArchSetup, MachineError> {
                 .map_err(|x| mb_err(m, "reserved_mem", x))?;
             continue;
         }
-        if !covered(&mb, *a, *b) {
+        // Linux (`early_init_dt_reserve_memory`) reserves a node's range whether or not
+        // it is memory (say, cut off by `mem=`): a reservation outside memory changes
+        // nothing. Not so a reusable one, which becomes a CMA area whose pages must
+        // exist: `cma_activate_area` would touch struct pages that are not there.
+        if *reusable && !covered(&mb, *a, *b) {
             return Err(MachineError::new(
                 m.origin.clone(),
                 Location::Field(format!("reserved_mem[{i}].range")),
                 ErrorKind::ReservationOutsideMemory,
                 format!(
-                    "reserved-memory node `{name}` {:#x}-{:#x} is not inside memory",
+                    "reusable reserved-memory node `{name}` {:#x}-{:#x} is not inside memory: \
+                     its CMA area could not be activated",
                     a,
                     b - 1
                 ),

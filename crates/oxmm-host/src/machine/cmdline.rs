@@ -119,7 +119,9 @@ pub enum Memmap {
 /// ```
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct BootOptions {
-    /// `mem=`: the highest address of RAM to use (x86) / amount of memory (DT).
+    /// `mem=`: the highest address of RAM to use (x86); the amount of memory to keep
+    /// (arm64, its NOMAP regions kept as well, and riscv64); the size of the one bank of
+    /// RAM that replaces the device tree's (32-bit arm).
     pub mem: Option<u64>,
     /// `memmap=` options, in order.
     pub memmap: Vec<Memmap>,

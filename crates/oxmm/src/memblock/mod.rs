@@ -794,22 +794,57 @@ impl Memblock {
         if limit == 0 {
             return;
         }
-        // __find_max_addr: the address where `limit` bytes of memory end.
-        let mut left = limit;
-        let mut max_addr = PHYS_ADDR_MAX;
-        for r in self.memory.regions() {
-            if left <= r.size {
-                max_addr = r.base.0 + left;
-                break;
-            }
-            left -= r.size;
-        }
+        let max_addr = self.find_max_addr(limit);
         if max_addr == PHYS_ADDR_MAX {
             return;
         }
         // Linux ignores failures here (void function); a failed removal changes nothing.
         let _ = self.remove_range(Which::Memory, PhysAddr(max_addr), PHYS_ADDR_MAX);
         let _ = self.remove_range(Which::Reserved, PhysAddr(max_addr), PHYS_ADDR_MAX);
+    }
+
+    /// `__find_max_addr`: the address where the first `limit` bytes of memory (NOMAP
+    /// regions counted) end; `PHYS_ADDR_MAX` when there is no more memory than that.
+    fn find_max_addr(&self, limit: u64) -> u64 {
+        let mut left = limit;
+        for r in self.memory.regions() {
+            if left <= r.size {
+                return r.base.0 + left;
+            }
+            left -= r.size;
+        }
+        PHYS_ADDR_MAX
+    }
+
+    /// Keep the first `limit` bytes of memory, NOMAP regions counted, and every NOMAP
+    /// region wherever it lies (`mem=` on arm64; Linux: `memblock_mem_limit_remove_map`):
+    /// mapped memory and reserved ranges from the address where the limit runs out
+    /// are removed. `0` does nothing.
+    ///
+    /// ```
+    /// use oxmm::memblock::MemblockFlags;
+    /// use oxmm::types::{NodeId, PhysAddr};
+    /// let mut mb = oxmm::memblock::Memblock::new();
+    /// mb.add(PhysAddr(0x1000), 0x1000).unwrap();
+    /// mb.add_node(PhysAddr(0x2000), 0x2000, NodeId(0), MemblockFlags::NOMAP).unwrap();
+    /// mb.add(PhysAddr(0x10000), 0x4000).unwrap();
+    /// mb.reserve(PhysAddr(0x12000), 0x4000).unwrap();
+    /// mb.mem_limit_remove_map(0x2000);
+    /// // 0x1000 bytes of memory, then 0x1000 of the NOMAP region: the rest of it stays.
+    /// assert_eq!(mb.end_of_dram(), PhysAddr(0x4000));
+    /// assert_eq!(mb.memory().total_size(), 0x3000);
+    /// assert_eq!(mb.reserved().cnt(), 0);
+    /// ```
+    #[doc(alias = "memblock_mem_limit_remove_map")]
+    pub fn mem_limit_remove_map(&mut self, limit: u64) {
+        if limit == 0 {
+            return;
+        }
+        let max_addr = self.find_max_addr(limit);
+        if max_addr == PHYS_ADDR_MAX {
+            return;
+        }
+        self.cap_memory_range(PhysAddr(0), max_addr);
     }
 
     /// Keep only memory inside `[base, base + size)` plus NOMAP regions, and reserved
