@@ -626,11 +626,13 @@ pub(super) fn setup(m: &Machine) -> Result<ArchSetup, MachineError> {
                 .map_err(|x| mb_err(m, "memory", x))?;
         }
         if let Some(mem) = c.options.mem {
+            // early_mem: `memory_limit = memparse(..) & PAGE_MASK` (arm64, riscv).
+            let limit = mem & !(page - 1);
             match c.arch {
                 Arch::Arm64 => {
                     // arm64_memblock_init: NOMAP regions stay; the kernel image is
                     // added back, since it must stay reachable through the linear map.
-                    mb.mem_limit_remove_map(mem);
+                    mb.mem_limit_remove_map(limit);
                     if let Some((a, b, nid)) = kernel_image_range(m, &c) {
                         mb.add_node(PhysAddr(a), b - a, NodeId(nid), MemblockFlags::empty())
                             .map_err(|x| mb_err(m, "kernel", x))?;
@@ -657,7 +659,7 @@ pub(super) fn setup(m: &Machine) -> Result<ArchSetup, MachineError> {
                         .map_err(|x| mb_err(m, "memory", x))?;
                     }
                 }
-                _ => mb.enforce_memory_limit(mem),
+                _ => mb.enforce_memory_limit(limit),
             }
         }
         max_pfn = mb.end_of_dram().0 >> shift;
