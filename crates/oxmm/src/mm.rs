@@ -85,9 +85,9 @@ pub struct Mm<P: Platform> {
     /// bits) of the zone `GFP_KERNEL` allocations on the first node go to first:
     /// the free path's guess at `page_zone` (`u16::MAX`: none).
     pub(crate) hot_zone_id: u16,
-    /// The zone `hot_zone_id` names, reached with one add ([`ZoneOffset::NONE`] with
-    /// `u16::MAX`).
-    pub(crate) hot_zone_off: crate::mmzone::ZoneOffset,
+    /// The zone `hot_zone_id` names, reached with one add (node 0's first zone while
+    /// there is none: the keys below never match then).
+    pub(crate) hot_zone_off: crate::mmzone::HotZone,
     /// `nid << 8 | highest_zoneidx` of the request whose preferred zone is the hot
     /// zone: GFP_KERNEL's on the first online node (`u32::MAX`: none).
     pub(crate) hot_request: u32,
@@ -292,7 +292,7 @@ impl<P: Platform> Mm<P> {
             addr_of_mut!((*p).mobility_disabled).write(false);
             addr_of_mut!((*p).single_cpu_node).write(u16::MAX);
             addr_of_mut!((*p).hot_zone_id).write(u16::MAX);
-            addr_of_mut!((*p).hot_zone_off).write(crate::mmzone::ZoneOffset::NONE);
+            addr_of_mut!((*p).hot_zone_off).write(crate::mmzone::HotZone::FIRST);
             addr_of_mut!((*p).hot_request).write(u32::MAX);
             addr_of_mut!((*p).hot_alloc_key).write(core::sync::atomic::AtomicU32::new(u32::MAX));
             addr_of_mut!((*p).hot_free_key).write(core::sync::atomic::AtomicU32::new(u32::MAX));

@@ -147,6 +147,38 @@ impl ZoneOffset {
     }
 }
 
+/// A [`ZoneOffset`] that always names a zone: the hot zone the fast paths guess
+/// (`Mm::hot_zone_off`). Whether the guess means anything is the hot keys' to say
+/// (they never match while there is no hot zone, and this names node 0's first zone
+/// then), so reaching the zone takes no test.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct HotZone(ZoneOffset);
+
+impl HotZone {
+    /// Node 0's first zone: the value while there is no hot zone.
+    pub(crate) const FIRST: HotZone =
+        HotZone(ZoneOffset(core::mem::offset_of!(Node, zones) as u32));
+
+    /// `off` as a hot zone; `None` for [`ZoneOffset::NONE`].
+    pub(crate) fn new(off: ZoneOffset) -> Option<HotZone> {
+        (off != ZoneOffset::NONE).then_some(HotZone(off))
+    }
+
+    /// The zone this names in `nodes`.
+    #[inline(always)]
+    pub(crate) fn zone(self, nodes: &[Node; crate::types::MAX_NUMNODES]) -> &Zone {
+        // SAFETY: never NONE (`HotZone::new`; `FIRST` is node 0's `zones[0]`): as in
+        // `ZoneOffset::zone`, a `Zone` inside `nodes`, borrowed for as long as `nodes`.
+        unsafe {
+            &*nodes
+                .as_ptr()
+                .cast::<u8>()
+                .add(self.0 .0 as usize)
+                .cast::<Zone>()
+        }
+    }
+}
+
 /// A zone's pageblock bitmap as the free path reads it (`get_pfnblock_migratetype`):
 /// its direct-map address and size, which then need no map at hand, beside the
 /// zone's first pageblock number and the pageblock order. A `Copy`, so that the `Mm`

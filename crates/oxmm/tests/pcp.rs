@@ -776,3 +776,46 @@ fn init_on_free_at_run_time_zeroes_pages_freed_to_the_cpu_lists() {
         }
     }
 }
+
+#[test]
+fn a_boosted_zone_wakes_kswapd_after_a_per_cpu_hit() {
+    use core::sync::atomic::{AtomicU32, Ordering::Relaxed};
+    use oxmm::mmzone::ZONE_BOOSTED_WATERMARK;
+    // rmqueue: an ALLOC_KSWAPD allocation from a zone whose watermark is boosted
+    // clears the flag and wakes kswapd for that zone, order 0, up to its own index.
+    struct Kswapd(AtomicU32, AtomicU32);
+    impl AllocHooks for Kswapd {
+        fn wakeup_kswapd(&self, nid: NodeId, zone_idx: usize, order: u32, highest: usize) {
+            self.0.fetch_add(1, Relaxed);
+            let call = u32::from(nid.0) << 24 | (zone_idx as u32) << 16 | order << 8;
+            self.1.store(call | highest as u32, Relaxed);
+        }
+    }
+    static HOOKS: Kswapd = Kswapd(AtomicU32::new(0), AtomicU32::new(0));
+    let mut mm = boot(512, 1);
+    mm.set_alloc_hooks(&HOOKS);
+    set_this_cpu(0);
+    let p = mm.alloc_pages(Gfp::KERNEL, 0).unwrap();
+    mm.free_pages(p, 0).unwrap();
+    let z = zone(&mm, 0, DMA32);
+    // Without __GFP_KSWAPD_RECLAIM: the flag stays, nobody is woken.
+    z.set_flag(ZONE_BOOSTED_WATERMARK);
+    let q = mm
+        .alloc_pages(Gfp::KERNEL - Gfp::KSWAPD_RECLAIM, 0)
+        .unwrap();
+    assert_eq!(q, p, "still the per-CPU list's hot page");
+    mm.free_pages(q, 0).unwrap();
+    assert_eq!(HOOKS.0.load(Relaxed), 0);
+    assert!(z.test_flag(ZONE_BOOSTED_WATERMARK));
+    // GFP_KERNEL: the hot page, the flag cleared, kswapd woken once.
+    let q = mm.alloc_pages(Gfp::KERNEL, 0).unwrap();
+    assert_eq!(q, p);
+    assert_eq!(HOOKS.0.load(Relaxed), 1);
+    assert_eq!(HOOKS.1.load(Relaxed), (DMA32 as u32) << 16 | DMA32 as u32);
+    assert!(!z.test_flag(ZONE_BOOSTED_WATERMARK));
+    mm.free_pages(q, 0).unwrap();
+    let q = mm.alloc_pages(Gfp::KERNEL, 0).unwrap();
+    assert_eq!(HOOKS.0.load(Relaxed), 1);
+    mm.free_pages(q, 0).unwrap();
+    mm.check().unwrap();
+}

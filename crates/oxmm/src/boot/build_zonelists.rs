@@ -90,7 +90,7 @@ impl<P: Platform> Mm<P> {
         // The free path's guess at page_zone (see `Mm::page_zone_of_flags`): the first
         // zone of GFP_KERNEL's zonelist on the first online node.
         self.hot_zone_id = u16::MAX;
-        self.hot_zone_off = ZoneOffset::NONE;
+        self.hot_zone_off = crate::mmzone::HotZone::FIRST;
         self.hot_request = u32::MAX;
         self.hot_pcp = crate::percpu::PerCpu::NONE;
         self.hot_pageblocks = crate::mmzone::PageblockLookup::NONE;
@@ -98,7 +98,9 @@ impl<P: Platform> Mm<P> {
         if let (Some(nid), Some(h)) = ((0..MAX_NUMNODES).find(|&n| self.online[n]), kernel) {
             let r = self.nodes[nid].first_zoneref[h % crate::mmzone::FIRST_ZONEREFS];
             if r != u16::MAX {
-                if let Some(off) = ZoneOffset::new((r >> 8) as usize, (r & 0xff) as usize) {
+                if let Some(off) = ZoneOffset::new((r >> 8) as usize, (r & 0xff) as usize)
+                    .and_then(crate::mmzone::HotZone::new)
+                {
                     self.hot_zone_id = (r >> 8) << crate::page::ZONES_WIDTH | (r & 0xff);
                     self.hot_zone_off = off;
                     // The same zone as the offset table's entry for this request.

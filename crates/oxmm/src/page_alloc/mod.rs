@@ -469,12 +469,11 @@ impl<P: Platform> Mm<P> {
         if mt == MigrateType::Movable {
             flags |= AllocFlags::CMA;
         }
-        // One read of the zone's flags for both tests (below high, and boosted after
-        // the take: the take itself never sets it, and another CPU's setting it
-        // meanwhile is as racy in Linux, whose next allocation sees it).
-        let zflags = zone.flags();
-        // A zone without managed pages has none free, so it fails the watermark.
-        if zflags & ZONE_BELOW_HIGH != 0
+        // A zone below its high mark is checked against the request's own mark, and a
+        // boosted one wakes kswapd after the take: the full path's cases (testing both
+        // here keeps no flag word live across the take). A zone without managed pages
+        // has none free, so it fails the watermark.
+        if zone.flags() & (ZONE_BELOW_HIGH | ZONE_BOOSTED_WATERMARK) != 0
             || !watermark_check::zone_watermark_fast(
                 zone,
                 order,
@@ -488,12 +487,6 @@ impl<P: Platform> Mm<P> {
         let (pfn, head) = self.rmqueue_pcplist_hit(zone, pcps, order, mt)?;
         // `first_zone` answered: `init_on_alloc` is off.
         self.prep_new_pcp_page(pfn, head, order, gfp, false);
-        if gfp.contains(Gfp::KSWAPD_RECLAIM) && zflags & ZONE_BOOSTED_WATERMARK != 0 {
-            crate::local_lock::cold_path();
-            zone.test_and_clear_flag(ZONE_BOOSTED_WATERMARK);
-            self.hooks
-                .wakeup_kswapd(zone.nid(), zone.idx(), 0, zone.idx());
-        }
         Some(pfn)
     }
 
@@ -528,7 +521,7 @@ impl<P: Platform> Mm<P> {
                 .hot_alloc_key
                 .load(core::sync::atomic::Ordering::Relaxed)
         {
-            return Some((self.hot_zone_off.zone(&self.nodes)?, &self.hot_pcp));
+            return Some((self.hot_zone_off.zone(&self.nodes), &self.hot_pcp));
         }
         crate::local_lock::cold_path();
         self.first_zone_table(nid, highest).map(|z| (z, &z.pcp))
@@ -1080,7 +1073,7 @@ impl<P: Platform> Mm<P> {
                 .load(core::sync::atomic::Ordering::Relaxed)
         {
             return Some((
-                self.hot_zone_off.zone(&self.nodes)?,
+                self.hot_zone_off.zone(&self.nodes),
                 &self.hot_pageblocks,
                 true,
             ));

@@ -1314,12 +1314,15 @@ impl<P: Platform> Mm<P> {
     /// wherever either changes (the zonelists, the per-CPU lists' setup; the bitmaps
     /// are set up before both), so that they are always exactly the hot zone's.
     pub(crate) fn set_hot_zone_copies(&mut self) {
-        (self.hot_pcp, self.hot_pageblocks) = match self.hot_zone_off.zone(&self.nodes) {
-            Some(z) => (z.pcp.duplicate(), z.pageblocks),
-            None => (
+        // `hot_request` is `u32::MAX` exactly while there is no hot zone.
+        (self.hot_pcp, self.hot_pageblocks) = if self.hot_request != u32::MAX {
+            let z = self.hot_zone_off.zone(&self.nodes);
+            (z.pcp.duplicate(), z.pageblocks)
+        } else {
+            (
                 crate::percpu::PerCpu::NONE,
                 crate::mmzone::PageblockLookup::NONE,
-            ),
+            )
         };
     }
 
