@@ -75,8 +75,10 @@ struct BootArgs {
     /// After the boot, print this /proc file instead of the boot log and summary
     /// (repeatable). NAME: buddyinfo, pagetypeinfo, zoneinfo, vmstat, meminfo,
     /// slabinfo, sys/vm/min_free_kbytes, sys/vm/watermark_scale_factor,
-    /// sys/vm/watermark_boost_factor, sys/vm/lowmem_reserve_ratio. All but the
-    /// sys/vm files need a full boot (not --describe-only).
+    /// sys/vm/watermark_boost_factor, sys/vm/lowmem_reserve_ratio,
+    /// sys/vm/percpu_pagelist_high_fraction. All but the sys/vm files need a full
+    /// boot (not --describe-only). The sys/vm tunables can be set as at a Linux boot,
+    /// with `--cmdline "sysctl.vm.NAME=VALUE"`.
     #[arg(long = "proc", value_name = "NAME")]
     proc_files: Vec<String>,
     /// After the boot, create a slab cache as kmem_cache_create(NAME, SIZE, 0, 0,
@@ -221,10 +223,11 @@ enum ProcFile {
     WatermarkScaleFactor,
     WatermarkBoostFactor,
     LowmemReserveRatio,
+    PercpuPagelistHighFraction,
 }
 
 impl ProcFile {
-    const ALL: [ProcFile; 10] = [
+    const ALL: [ProcFile; 11] = [
         ProcFile::Buddyinfo,
         ProcFile::Pagetypeinfo,
         ProcFile::Zoneinfo,
@@ -235,6 +238,7 @@ impl ProcFile {
         ProcFile::WatermarkScaleFactor,
         ProcFile::WatermarkBoostFactor,
         ProcFile::LowmemReserveRatio,
+        ProcFile::PercpuPagelistHighFraction,
     ];
 
     /// The path under `/proc`.
@@ -250,6 +254,7 @@ impl ProcFile {
             ProcFile::WatermarkScaleFactor => "sys/vm/watermark_scale_factor",
             ProcFile::WatermarkBoostFactor => "sys/vm/watermark_boost_factor",
             ProcFile::LowmemReserveRatio => "sys/vm/lowmem_reserve_ratio",
+            ProcFile::PercpuPagelistHighFraction => "sys/vm/percpu_pagelist_high_fraction",
         }
     }
 
@@ -590,6 +595,9 @@ fn print_proc_files(
                     .map(|&t| mm.sysctl().lowmem_reserve_ratio[t as usize].to_string())
                     .collect();
                 writeln!(s, "{}", ratios.join("\t"))?
+            }
+            ProcFile::PercpuPagelistHighFraction => {
+                writeln!(s, "{}", mm.sysctl().percpu_pagelist_high_fraction)?
             }
         }
         outputs.push((format!("/proc/{}", f.name()), s));

@@ -68,6 +68,42 @@ impl Log for VecLog {
     }
 }
 
+/// `process_sysctl_arg` for one of the page allocator's tunables: the value written
+/// as to `/proc/sys/vm/NAME`; Linux's error line when the write fails. As in Linux,
+/// `lowmem_reserve_ratio` keeps the values read before a bad one and never fails
+/// (its handler ignores `proc_dointvec_minmax`'s error).
+fn do_sysctl_arg<P: oxmm::platform::Platform>(
+    mm: &mut Mm<P>,
+    a: &crate::machine::SysctlArg,
+) -> Option<String> {
+    let (vals, _) = a.ints();
+    let r = match a.name {
+        "lowmem_reserve_ratio" => {
+            let n = vals.len().min(mm.zone_layout().len());
+            // Read values only: the handler's own checks cannot fail on them.
+            let _ = mm.set_lowmem_reserve_ratio(&vals[..n]);
+            Ok(())
+        }
+        // One integer (`proc_dointvec_minmax` of an int): the first word.
+        name => match vals.first() {
+            None => Err(()),
+            Some(&v) => match name {
+                "min_free_kbytes" => mm.set_min_free_kbytes(v),
+                "watermark_scale_factor" => mm.set_watermark_scale_factor(v),
+                "watermark_boost_factor" => mm.set_watermark_boost_factor(v),
+                _ => mm.set_percpu_pagelist_high_fraction(v),
+            }
+            .map_err(|_| ()),
+        },
+    };
+    r.err().map(|()| {
+        format!(
+            "Failed to set sysctl parameter '{}={}': invalid value",
+            a.param, a.value
+        )
+    })
+}
+
 /// Host-side choices for [`HostedMachine::boot_with_options`].
 ///
 /// ```
@@ -213,6 +249,12 @@ impl HostedMachine {
         // init_on_alloc= / init_on_free=: set after the boot's frees (Linux wipes the
         // boot memory too; here free pages stay as they are and __GFP_ZERO is honoured).
         mm.set_meminit(meminit);
+        // kernel_init: do_sysctl_args, once everything above is done.
+        for a in &setup.options().sysctl {
+            if let Some(line) = do_sysctl_arg(&mut mm, a) {
+                log.line(Level::Err, format_args!("{line}"));
+            }
+        }
         Ok(HostedMachine {
             name: machine.name.clone(),
             mode,

@@ -621,3 +621,39 @@ memory = [ { range = "0x80000000-0x8fffffff" }, { range = "0xa0000000-0xafffffff
         .collect();
     assert_eq!(mem, [(0x8000_0000, 0x9800_0000)]);
 }
+
+#[test]
+fn sysctl_boot_parameters_are_written_after_the_boot() {
+    use oxmm::mm::BootMode;
+    use oxmm_host::hosted::HostedMachine;
+    // Linux's do_sysctl_args, after the boot: each value written as to
+    // /proc/sys/vm/NAME, in order; a refused one reported and left as it was; the
+    // array keeping what it read before a bad word (its handler ignores the error);
+    // sysctls other than the page allocator's ignored.
+    let mut m = Machine::profile("pc-8g").unwrap();
+    m.apply_cmdline(
+        r#"sysctl.vm.min_free_kbytes=0x2000 sysctl.vm.percpu_pagelist_high_fraction=4 sysctl/vm/lowmem_reserve_ratio="64 x 16" sysctl.vm.swappiness=10 sysctl.vm.watermark_boost_factor=0"#,
+    )
+    .unwrap();
+    assert_eq!(m.options().unwrap().sysctl.len(), 4);
+    let hm = HostedMachine::boot(&m, BootMode::DescribeOnly).unwrap();
+    let vm = hm.mm().sysctl();
+    assert_eq!(vm.min_free_kbytes, 8192);
+    assert_eq!(vm.user_min_free_kbytes, 8192);
+    assert_eq!(vm.percpu_pagelist_high_fraction, 0);
+    assert_eq!(vm.watermark_boost_factor, 0);
+    assert_eq!(vm.lowmem_reserve_ratio[ZoneType::Dma as usize], 64);
+    assert_eq!(vm.lowmem_reserve_ratio[ZoneType::Dma32 as usize], 256);
+    let refused: Vec<String> = hm
+        .log_lines()
+        .into_iter()
+        .filter(|l| l.starts_with("Failed to set sysctl"))
+        .collect();
+    assert_eq!(
+        refused,
+        ["Failed to set sysctl parameter 'vm.percpu_pagelist_high_fraction=4': invalid value"]
+    );
+    // The options survive a round trip through a command line, quotes and all.
+    let o = m.options().unwrap();
+    assert_eq!(BootOptions::parse(&o.to_cmdline()).unwrap(), o);
+}

@@ -148,6 +148,116 @@ pub struct BootOptions {
     pub init_on_alloc: Option<bool>,
     /// `init_on_free=`.
     pub init_on_free: Option<bool>,
+    /// `sysctl.vm.NAME=VALUE` for the page allocator's tunables, in command-line order:
+    /// written after the boot, as Linux's `do_sysctl_args` does (other sysctls are
+    /// ignored).
+    pub sysctl: Vec<SysctlArg>,
+}
+
+/// The `vm.*` tunables a `sysctl.` boot parameter can set here.
+pub const SYSCTL_VM_TUNABLES: [&str; 5] = [
+    "min_free_kbytes",
+    "watermark_scale_factor",
+    "watermark_boost_factor",
+    "lowmem_reserve_ratio",
+    "percpu_pagelist_high_fraction",
+];
+
+/// A `sysctl.vm.NAME=VALUE` boot parameter (Linux ≥ 5.8: `process_sysctl_arg`).
+///
+/// ```
+/// use oxmm_host::machine::BootOptions;
+/// let o = BootOptions::parse(r#"sysctl.vm.lowmem_reserve_ratio="128 128 16" sysctl/vm/min_free_kbytes=8192"#).unwrap();
+/// assert_eq!(o.sysctl[0].name, "lowmem_reserve_ratio");
+/// assert_eq!(o.sysctl[0].value, "128 128 16");
+/// assert_eq!((o.sysctl[1].param.as_str(), o.sysctl[1].name), ("vm/min_free_kbytes", "min_free_kbytes"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SysctlArg {
+    /// The parameter as written after `sysctl.` (`vm.min_free_kbytes`): Linux's
+    /// messages name it so.
+    pub param: String,
+    /// The tunable, one of [`SYSCTL_VM_TUNABLES`].
+    pub name: &'static str,
+    /// The value, without its quotes.
+    pub value: String,
+}
+
+impl SysctlArg {
+    /// The tunable a `sysctl` parameter names (`sysctl.vm.x`, `sysctl/vm/x`, ...: Linux
+    /// turns every `.` of the path into `/`), if it is one of [`SYSCTL_VM_TUNABLES`].
+    fn tunable(key: &str) -> Option<(&str, &'static str)> {
+        let rest = key.strip_prefix("sysctl")?;
+        let param = rest.strip_prefix('.').or_else(|| rest.strip_prefix('/'))?;
+        let path = param.replace('.', "/");
+        let name = path.strip_prefix("vm/")?;
+        SYSCTL_VM_TUNABLES
+            .iter()
+            .find(|&&t| t == name)
+            .map(|&t| (param, t))
+    }
+
+    /// The integers of the value as `proc_dointvec` reads them: base as C's base 0,
+    /// an optional `-`, separated by white space; those before the first that is not
+    /// one (Linux stores each as it goes), and whether all were.
+    ///
+    /// ```
+    /// use oxmm_host::machine::BootOptions;
+    /// let o = BootOptions::parse(r#"sysctl.vm.lowmem_reserve_ratio="32 0x10 x 7""#).unwrap();
+    /// assert_eq!(o.sysctl[0].ints(), (vec![32, 16], false));
+    /// ```
+    pub fn ints(&self) -> (Vec<i64>, bool) {
+        let mut out = Vec::new();
+        for t in self.value.split_whitespace() {
+            let (neg, digits) = match t.strip_prefix('-') {
+                Some(d) => (true, d),
+                None => (false, t),
+            };
+            match parse_number(digits).and_then(|n| i64::try_from(n).ok()) {
+                Some(n) => out.push(if neg { -n } else { n }),
+                None => return (out, false),
+            }
+        }
+        (out, true)
+    }
+}
+
+/// The words of a kernel command line as Linux's `next_arg` splits them: at white
+/// space outside double quotes; a quoted value (`a="x y"`) or word (`"a=x y"`) loses
+/// its quotes.
+///
+/// ```
+/// use oxmm_host::machine::cmdline_words;
+/// assert_eq!(cmdline_words(r#"ro a="x y" "b=1 2" c"#), ["ro", "a=x y", "b=1 2", "c"]);
+/// ```
+pub fn cmdline_words(cmdline: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut rest = cmdline.trim_start();
+    while !rest.is_empty() {
+        let mut in_quote = false;
+        let end = rest
+            .char_indices()
+            .find(|&(_, c)| {
+                if c == '"' {
+                    in_quote = !in_quote;
+                }
+                c.is_whitespace() && !in_quote
+            })
+            .map_or(rest.len(), |(i, _)| i);
+        let word = &rest[..end];
+        let word = word
+            .strip_prefix('"')
+            .map_or(word, |w| w.strip_suffix('"').unwrap_or(w));
+        words.push(match word.split_once('=') {
+            Some((k, v)) if v.starts_with('"') => {
+                let v = &v[1..];
+                format!("{k}={}", v.strip_suffix('"').unwrap_or(v))
+            }
+            _ => word.to_string(),
+        });
+        rest = rest[end..].trim_start();
+    }
+    words
 }
 
 fn bad(opt: &str, reason: impl Into<String>) -> MachineError {
@@ -223,7 +333,8 @@ impl BootOptions {
     /// assert_eq!(o.memmap.len(), 2); // accumulated
     /// ```
     pub fn apply(&mut self, cmdline: &str) -> Result<(), MachineError> {
-        for word in cmdline.split_whitespace() {
+        for word in cmdline_words(cmdline) {
+            let word = word.as_str();
             let (key, val) = match word.split_once('=') {
                 Some((k, v)) => (k, Some(v)),
                 None => (word, None),
@@ -299,6 +410,15 @@ impl BootOptions {
                         self.init_on_alloc = Some(m.init_on_alloc);
                     } else {
                         self.init_on_free = Some(m.init_on_free);
+                    }
+                }
+                k if k.starts_with("sysctl") => {
+                    if let Some((param, name)) = SysctlArg::tunable(k) {
+                        self.sysctl.push(SysctlArg {
+                            param: param.to_string(),
+                            name,
+                            value: val.unwrap_or("").to_string(),
+                        });
                     }
                 }
                 "nr_cpus" | "maxcpus" => {
@@ -380,6 +500,13 @@ impl BootOptions {
         }
         if let Some(b) = self.init_on_free {
             w.push(format!("init_on_free={}", b as u8));
+        }
+        for a in &self.sysctl {
+            if a.value.contains(char::is_whitespace) {
+                w.push(format!("sysctl.{}=\"{}\"", a.param, a.value));
+            } else {
+                w.push(format!("sysctl.{}={}", a.param, a.value));
+            }
         }
         w.join(" ")
     }

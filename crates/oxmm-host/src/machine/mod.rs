@@ -21,7 +21,9 @@ mod twin;
 mod zoneinfo;
 
 pub use arch::ArchSetup;
-pub use cmdline::{memparse, parse_number, BootOptions, Memmap};
+pub use cmdline::{
+    cmdline_words, memparse, parse_number, BootOptions, Memmap, SysctlArg, SYSCTL_VM_TUNABLES,
+};
 pub use e820::{E820Entry, E820Table, E820Type};
 pub use error::{ErrorKind, Location, MachineError};
 pub use twin::late_frees_in_log;
