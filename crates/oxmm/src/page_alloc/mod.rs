@@ -463,8 +463,55 @@ impl<P: Platform> Mm<P> {
             return None;
         }
         let highest = self.layout.gfp_zone_index(gfp)?;
+        let thisnode = gfp.contains(Gfp::THISNODE);
+        if thisnode && !self.first_zone_on(nid, highest) {
+            return None;
+        }
+        // The hot request (GFP_KERNEL on the first node) is guessed first, as the free
+        // path guesses its zone: the zone's address comes from a field of the `Mm`,
+        // not from the node id and the table, so the per-CPU work that needs it does
+        // not wait for them; nor do the per-CPU lists wait for the zone (`hot_pcp`
+        // is the hot zone's `pcp`). The same zone and lists either way; the other
+        // zones' way is a copy of its own, out of line, so that the hot one's
+        // addresses stay fields of the `Mm`.
+        if (nid.0 as u32) << 8 | highest as u32
+            != self
+                .hot_alloc_key
+                .load(core::sync::atomic::Ordering::Relaxed)
+        {
+            crate::local_lock::cold_path();
+            return self.alloc_pcp_table_zone(nid, highest, gfp, order);
+        }
+        let zone = self.hot_zone_off.zone(&self.nodes);
+        self.alloc_pcp_zone(zone, &self.hot_pcp, highest, gfp, order)
+    }
+
+    /// [`Mm::alloc_pcp_first_zone`] for a request whose preferred zone is not the hot
+    /// one: the zone from the offset table.
+    #[inline(never)]
+    fn alloc_pcp_table_zone(
+        &self,
+        nid: NodeId,
+        highest: usize,
+        gfp: Gfp,
+        order: u32,
+    ) -> Option<u64> {
+        let zone = self.first_zone_table(nid, highest)?;
+        self.alloc_pcp_zone(zone, &zone.pcp, highest, gfp, order)
+    }
+
+    /// The rest of [`Mm::alloc_pcp_first_zone`] once the request's preferred zone is
+    /// known: `zone`, with its per-CPU lists `pcps`.
+    #[inline(always)]
+    fn alloc_pcp_zone(
+        &self,
+        zone: &crate::mmzone::Zone,
+        pcps: &PerCpu<PerCpuPages>,
+        highest: usize,
+        gfp: Gfp,
+        order: u32,
+    ) -> Option<u64> {
         let mt = gfp.migratetype(self.mobility_disabled).ok()?;
-        let (zone, pcps) = self.first_zone(nid, highest, gfp.contains(Gfp::THISNODE))?;
         let mut flags = AllocFlags::WMARK_LOW;
         if mt == MigrateType::Movable {
             flags |= AllocFlags::CMA;
@@ -490,45 +537,21 @@ impl<P: Platform> Mm<P> {
         Some(pfn)
     }
 
-    /// `first_zones_zonelist` on `nid`'s zonelist: its first zone with an index at
-    /// most `highest`, from the node's `first_zoneref` (which names only populated
-    /// zones of online nodes, so no further checks); with `thisnode`, only a zone of
-    /// `nid` itself. Returned with the zone's per-CPU lists. For the per-CPU
-    /// shortcut only: `None` whenever `init_on_alloc` is on (see
-    /// `Mm::update_hot_keys`), so its callers need not test it.
+    /// `first_zones_zonelist` with `__GFP_THISNODE`: whether the first zone of `nid`'s
+    /// zonelist with an index at most `highest` (from the node's `first_zoneref`,
+    /// which names only populated zones of online nodes) is `nid`'s own.
     #[inline(always)]
-    #[allow(clippy::type_complexity)]
-    fn first_zone(
-        &self,
-        nid: NodeId,
-        highest: usize,
-        thisnode: bool,
-    ) -> Option<(&crate::mmzone::Zone, &PerCpu<PerCpuPages>)> {
-        if thisnode {
-            // `first_zoneref` has a power-of-two length: the mask needs no bounds check.
-            let refs = &self.nodes.get(nid.0 as usize)?.first_zoneref;
-            if refs[highest % refs.len()] >> 8 != nid.0 {
-                return None;
-            }
-        }
-        // The hot request (GFP_KERNEL on the first node) is guessed first, as the free
-        // path guesses its zone: the zone's address comes from a field of the `Mm`,
-        // not from the node id and the table, so the per-CPU work that needs it does
-        // not wait for them; nor do the per-CPU lists wait for the zone (`hot_pcp`
-        // is the hot zone's `pcp`). The same zone and lists either way.
-        if (nid.0 as u32) << 8 | highest as u32
-            == self
-                .hot_alloc_key
-                .load(core::sync::atomic::Ordering::Relaxed)
-        {
-            return Some((self.hot_zone_off.zone(&self.nodes), &self.hot_pcp));
-        }
-        crate::local_lock::cold_path();
-        self.first_zone_table(nid, highest).map(|z| (z, &z.pcp))
+    fn first_zone_on(&self, nid: NodeId, highest: usize) -> bool {
+        // `first_zoneref` has a power-of-two length: the mask needs no bounds check.
+        self.nodes.get(nid.0 as usize).is_some_and(|n| {
+            let refs = &n.first_zoneref;
+            refs[highest % refs.len()] >> 8 == nid.0
+        })
     }
 
-    /// [`Mm::first_zone`] through the offset table, out of line (so that the guess is
-    /// not folded into a select that waits for the table).
+    /// The preferred zone of a request through the offset table (`first_zones_zonelist`
+    /// for the per-CPU shortcut): `None` whenever `init_on_alloc` is on (see
+    /// `Mm::update_hot_keys`), so its callers need not test it.
     #[inline(never)]
     fn first_zone_table(&self, nid: NodeId, highest: usize) -> Option<&crate::mmzone::Zone> {
         // With `init_on_alloc` the shortcut is not taken at all (see
@@ -1397,12 +1420,16 @@ mod tests {
                 let want = mm.nodes[nid as usize]
                     .first_zoneref(h)
                     .map(|r| (r.nid, r.zone_idx));
-                let got = mm.first_zone(NodeId(nid), h, false).map(|(z, pcps)| {
-                    // The zone's own per-CPU slots (none on a description-only boot).
-                    assert_eq!(pcps.nr_cpus(), z.pcp.nr_cpus());
-                    (z.nid(), z.idx())
-                });
+                let got = mm
+                    .first_zone_table(NodeId(nid), h)
+                    .map(|z| (z.nid(), z.idx()));
                 assert_eq!(got, want, "node {nid}, highest zone index {h}");
+                // The hot request's guess names the same zone.
+                let key = mm.hot_alloc_key.load(core::sync::atomic::Ordering::Relaxed);
+                if (nid as u32) << 8 | h as u32 == key {
+                    let z = mm.hot_zone_off.zone(&mm.nodes);
+                    assert_eq!(Some((z.nid(), z.idx())), want);
+                }
                 seen.push(got);
             }
         }
@@ -1441,10 +1468,12 @@ mod tests {
             mm.hot_alloc_key.load(core::sync::atomic::Ordering::Relaxed),
             kernel as u32
         );
-        let (z, pcps) = mm
-            .first_zone(crate::types::NodeId(0), kernel, false)
-            .unwrap();
+        let (z, pcps) = (mm.hot_zone_off.zone(&mm.nodes), &mm.hot_pcp);
         assert!(core::ptr::eq(z, node.zone(normal).unwrap()));
+        let table = mm
+            .first_zone_table(crate::types::NodeId(0), kernel)
+            .unwrap();
+        assert!(core::ptr::eq(z, table));
         assert_eq!(pcps.nr_cpus(), z.pcp.nr_cpus());
         assert!(pcps.nr_cpus() > 0);
         for cpu in 0..pcps.nr_cpus() {
