@@ -162,6 +162,16 @@ struct FreeChecked<'a> {
     hot: bool,
 }
 
+/// What the first of the free checks found, before the zone is known: the block's
+/// head's memmap index, the block's descriptors (when they are one run), its head's
+/// descriptor and flags.
+struct FreeLookup<'a> {
+    idx: u32,
+    block: Option<&'a [crate::page::Page]>,
+    head: &'a crate::page::Page,
+    head_flags: u64,
+}
+
 impl<P: Platform> Mm<P> {
     /// `numa_node_id`: the node of the calling CPU. CPUs are numbered through the online
     /// nodes in id order, each node taking its `nr_cpus`; a CPU beyond them (or a node
@@ -1011,17 +1021,78 @@ impl<P: Platform> Mm<P> {
 
     #[inline(always)]
     fn free_pages_inner(&self, pfn: Pfn, order: u32) -> Result<(), BadPage> {
-        let (zone, idx, head, bits) = self.free_pages_prepare(pfn.0, order)?;
+        let pfn = pfn.0;
+        let l = match self.free_page_lookup(pfn, order) {
+            Ok(l) => l,
+            Err(reason) => return Err(self.bad_page_reported(BadPage { pfn, order, reason })),
+        };
+        // `page_zone`, guessed first (see `Mm::page_zone_of_flags`); the other zones
+        // take an out-of-line copy of the rest, so that the hot zone's pageblock
+        // bitmap and per-CPU lists stay fields of the `Mm` on its way.
+        if crate::page::flags_zone_id(l.head_flags) as u32
+            != self
+                .hot_free_key
+                .load(core::sync::atomic::Ordering::Relaxed)
+        {
+            crate::local_lock::cold_path();
+            return self.free_pages_other_zone(pfn, order);
+        }
+        let zone = self.hot_zone_off.zone(&self.nodes);
+        self.free_pages_in(
+            pfn,
+            order,
+            l,
+            zone,
+            &self.hot_pageblocks,
+            &self.hot_pcp,
+            true,
+        )
+    }
+
+    /// [`Mm::free_pages`] of a block whose zone is not the hot one (its lookup done
+    /// again: passed on, it would be stored for this call on every free).
+    #[inline(never)]
+    fn free_pages_other_zone(&self, pfn: u64, order: u32) -> Result<(), BadPage> {
+        let l = match self.free_page_lookup(pfn, order) {
+            Ok(l) => l,
+            Err(reason) => return Err(self.bad_page_reported(BadPage { pfn, order, reason })),
+        };
+        let Some(zone) = self.page_zone_of_flags_walk(l.head_flags) else {
+            let reason = BadPageReason::NotManaged;
+            return Err(self.bad_page_reported(BadPage { pfn, order, reason }));
+        };
+        self.free_pages_in(pfn, order, l, zone, &zone.pageblocks, &zone.pcp, false)
+    }
+
+    /// The rest of [`Mm::free_pages`] once the block's zone is known: `zone`, with its
+    /// pageblock bitmap and per-CPU lists (`hot`: the hot zone's copies).
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn free_pages_in(
+        &self,
+        pfn: u64,
+        order: u32,
+        l: FreeLookup<'_>,
+        zone: &crate::mmzone::Zone,
+        pageblocks: &crate::mmzone::PageblockLookup,
+        pcps: &PerCpu<PerCpuPages>,
+        hot: bool,
+    ) -> Result<(), BadPage> {
+        let c = match self.free_page_checks_in(pfn, order, l, zone, pageblocks, hot) {
+            Ok(c) => c,
+            Err(reason) => return Err(self.bad_page_reported(BadPage { pfn, order, reason })),
+        };
+        let (zone, idx, head, bits) = self.free_pages_prepare_checked(pfn, order, c);
         let bad = BadPage {
-            pfn: pfn.0,
+            pfn,
             order,
             reason: BadPageReason::Corrupted,
         };
         let r = if self.pcp_allowed(order) {
-            self.free_unref_page(zone, pfn.0, idx, head, order, bits)
+            self.free_unref_page(zone, pcps, pfn, idx, head, order, bits)
         } else {
             self.count_pgfree(zone, 1u64 << order);
-            self.lock_zone(zone).free_large(pfn.0, order, false)
+            self.lock_zone(zone).free_large(pfn, order, false)
         };
         r.map_err(|_| bad)
     }
@@ -1035,6 +1106,21 @@ impl<P: Platform> Mm<P> {
         pfn: u64,
         order: u32,
     ) -> Result<(&crate::mmzone::Zone, u32, &crate::page::Page, u8), BadPage> {
+        match self.free_page_checks(pfn, order) {
+            Ok(c) => Ok(self.free_pages_prepare_checked(pfn, order, c)),
+            Err(reason) => Err(self.bad_page_reported(BadPage { pfn, order, reason })),
+        }
+    }
+
+    /// The end of [`Mm::free_pages_prepare`] for a block whose checks passed (`c`): its
+    /// allocation state cleared.
+    #[inline(always)]
+    fn free_pages_prepare_checked<'a>(
+        &self,
+        pfn: u64,
+        order: u32,
+        c: FreeChecked<'a>,
+    ) -> (&'a crate::mmzone::Zone, u32, &'a crate::page::Page, u8) {
         let FreeChecked {
             zone,
             idx,
@@ -1042,12 +1128,7 @@ impl<P: Platform> Mm<P> {
             head_flags,
             bits,
             hot,
-        } = match self.free_page_checks(pfn, order) {
-            Ok(v) => v,
-            Err(reason) => {
-                return Err(self.bad_page_reported(BadPage { pfn, order, reason }));
-            }
-        };
+        } = c;
         // The hot zone's guess is taken only while `init_on_free` is off (see
         // `Mm::update_hot_keys`): no test of the key then.
         if !hot && self.want_init_on_free() {
@@ -1074,7 +1155,7 @@ impl<P: Platform> Mm<P> {
             crate::local_lock::cold_path();
             head.set_flags(head_flags & !PG_HEAD);
         }
-        Ok((zone, idx, head, bits))
+        (zone, idx, head, bits)
     }
 
     /// `page_zone` of a descriptor whose flags word is `flags`, guessed first: when
@@ -1122,6 +1203,19 @@ impl<P: Platform> Mm<P> {
     #[inline(always)]
     #[allow(clippy::type_complexity)]
     fn free_page_checks(&self, pfn: u64, order: u32) -> Result<FreeChecked<'_>, BadPageReason> {
+        let l = self.free_page_lookup(pfn, order)?;
+        // `page_zone`: no test that the node is online or the zone configured, since
+        // the zones of those that are not span no pfn, and the span is tested next.
+        let (zone, pageblocks, hot) = self
+            .page_zone_of_flags(l.head_flags)
+            .ok_or(BadPageReason::NotManaged)?;
+        self.free_page_checks_in(pfn, order, l, zone, pageblocks, hot)
+    }
+
+    /// The first of [`Mm::free_page_checks`]: the order, the alignment, and the block's
+    /// descriptors found in the map.
+    #[inline(always)]
+    fn free_page_lookup(&self, pfn: u64, order: u32) -> Result<FreeLookup<'_>, BadPageReason> {
         // The reason only: the caller builds the report (a `BadPage` built here would
         // be kept ready, in registers, across every test).
         let bad = |reason: BadPageReason| reason;
@@ -1153,11 +1247,34 @@ impl<P: Platform> Mm<P> {
         // One read of the flags for the node, the zone and PG_reserved (the descriptor's
         // fields are atomics: each read is a load of its own).
         let head_flags = head.flags();
-        // `page_zone`: no test that the node is online or the zone configured, since
-        // the zones of those that are not span no pfn, and the span is tested next.
-        let (zone, pageblocks, hot) = self
-            .page_zone_of_flags(head_flags)
-            .ok_or(bad(BadPageReason::NotManaged))?;
+        Ok(FreeLookup {
+            idx,
+            block,
+            head,
+            head_flags,
+        })
+    }
+
+    /// The rest of [`Mm::free_page_checks`], in `zone` (with its pageblock bitmap;
+    /// `hot`: the hot zone's guess).
+    #[inline(always)]
+    fn free_page_checks_in<'a>(
+        &'a self,
+        pfn: u64,
+        order: u32,
+        l: FreeLookup<'a>,
+        zone: &'a crate::mmzone::Zone,
+        pageblocks: &crate::mmzone::PageblockLookup,
+        hot: bool,
+    ) -> Result<FreeChecked<'a>, BadPageReason> {
+        let bad = |reason: BadPageReason| reason;
+        let FreeLookup {
+            idx,
+            block,
+            head,
+            head_flags,
+        } = l;
+        let nr = 1u64 << order;
         // The block's pageblock type, which the per-CPU free needs for its list: read
         // first, so that its loads start before the tests below (a bad block has its
         // pageblock read for nothing; the read changes nothing). No bits (a pfn past

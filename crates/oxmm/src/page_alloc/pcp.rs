@@ -643,11 +643,14 @@ impl<P: Platform> Mm<P> {
     /// `free_unref_page` for a block of a PCP order whose checks passed: onto the calling
     /// CPU's list (HighAtomic and CMA blocks on the movable list; Isolate blocks and busy
     /// lists straight to the buddy lists); `PGFREE` counted on either way.
-    /// `idx` and `head` are the block's first page's memmap index and descriptor.
+    /// `pcps` is the zone's per-CPU lists, `idx` and `head` the block's first page's
+    /// memmap index and descriptor.
     #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn free_unref_page(
         &self,
         zone: &Zone,
+        pcps: &crate::percpu::PerCpu<PerCpuPages>,
         pfn: u64,
         idx: u32,
         head: &Page,
@@ -674,7 +677,8 @@ impl<P: Platform> Mm<P> {
         let Some(me) = self.platform.this_cpu_owned() else {
             return self.free_unref_page_shared(zone, pfn, idx, head, mt, order);
         };
-        if let Some(pcp) = zone.pcp.get(me.id) {
+        // `pcps` is `zone.pcp`, or the `Mm`'s handle to the same slots (`hot_pcp`).
+        if let Some(pcp) = pcps.get(me.id) {
             // SAFETY: as in `rmqueue_pcplist_hit`: slot `me.id` is CPU `me.id`'s.
             if let Some(mut st) = unsafe { pcp.lock.lock_owner_own_slot(me) } {
                 pcp.stats.count_pgfree_owned(1u64 << order);
