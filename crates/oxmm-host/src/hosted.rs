@@ -68,16 +68,25 @@ impl Log for VecLog {
     }
 }
 
-/// `process_sysctl_arg` for one of the page allocator's tunables: the value written
-/// as to `/proc/sys/vm/NAME`; Linux's error line when the write fails. As in Linux,
-/// `lowmem_reserve_ratio` keeps the values read before a bad one and never fails
-/// (its handler ignores `proc_dointvec_minmax`'s error).
+/// `process_sysctl_arg`: the line Linux logs when the parameter gets no further than
+/// its path ([`SysctlArg::open_error`]), else, for one of the page allocator's
+/// tunables, the value written as to `/proc/sys/vm/NAME` and Linux's line when the
+/// write fails. As in Linux, `lowmem_reserve_ratio` keeps the values read before a
+/// bad one and never fails (its handler ignores `proc_dointvec_minmax`'s error).
+///
+/// [`SysctlArg::open_error`]: crate::machine::SysctlArg::open_error
 fn do_sysctl_arg<P: oxmm::platform::Platform>(
     mm: &mut Mm<P>,
     a: &crate::machine::SysctlArg,
 ) -> Option<String> {
+    if let Some(line) = a.open_error() {
+        return Some(line);
+    }
+    let crate::machine::SysctlTarget::Tunable(name) = a.target else {
+        return None;
+    };
     let (vals, _) = a.ints();
-    let r = match a.name {
+    let r = match name {
         "lowmem_reserve_ratio" => {
             let n = vals.len().min(mm.zone_layout().len());
             // Read values only: the handler's own checks cannot fail on them.
@@ -99,7 +108,8 @@ fn do_sysctl_arg<P: oxmm::platform::Platform>(
     r.err().map(|()| {
         format!(
             "Failed to set sysctl parameter '{}={}': invalid value",
-            a.param, a.value
+            a.param,
+            a.value.as_deref().unwrap_or("")
         )
     })
 }

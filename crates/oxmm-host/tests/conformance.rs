@@ -173,6 +173,8 @@ bootlogs! {
 qemu_cases! {
     qemu_q35_2g_sysctl => "q35-2g-sysctl",
     qemu_q35_2g_sysctl2 => "q35-2g-sysctl2",
+    qemu_q35_2g_sysctl3 => "q35-2g-sysctl3",
+    qemu_q35_2g_sysctl4 => "q35-2g-sysctl4",
     qemu_q35_2g_thp_never => "q35-2g-thp-never",
     qemu_q35_384m => "q35-384m",
     qemu_q35_3g_mem1g => "q35-3g-mem1g",

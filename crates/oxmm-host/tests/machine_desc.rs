@@ -635,7 +635,7 @@ fn sysctl_boot_parameters_are_written_after_the_boot() {
         r#"sysctl.vm.min_free_kbytes=0x2000 sysctl.vm.percpu_pagelist_high_fraction=4 sysctl/vm/lowmem_reserve_ratio="64 x 16" sysctl.vm.swappiness=10 sysctl.vm.watermark_boost_factor=0"#,
     )
     .unwrap();
-    assert_eq!(m.options().unwrap().sysctl.len(), 4);
+    assert_eq!(m.options().unwrap().sysctl.len(), 5);
     let hm = HostedMachine::boot(&m, BootMode::DescribeOnly).unwrap();
     let vm = hm.mm().sysctl();
     assert_eq!(vm.min_free_kbytes, 8192);
@@ -655,5 +655,61 @@ fn sysctl_boot_parameters_are_written_after_the_boot() {
     );
     // The options survive a round trip through a command line, quotes and all.
     let o = m.options().unwrap();
+    assert_eq!(BootOptions::parse(&o.to_cmdline()).unwrap(), o);
+}
+
+#[test]
+fn sysctl_parameters_that_write_nothing_are_reported_as_linux_does() {
+    use oxmm::mm::BootMode;
+    use oxmm_host::hosted::HostedMachine;
+    use oxmm_host::machine::SysctlTarget;
+    // process_sysctl_arg: no value (or an empty one) is parse_args' -EINVAL line
+    // naming the parameter as written; a path that does not open is reported with
+    // the path as written after `sysctl.`; nothing else changes. (The lines as the
+    // oracle's captures q35-2g-sysctl3 and q35-2g-sysctl4 show them.)
+    let cmdline = "sysctl.vm.min_free_kbytes sysctl.vm.watermark_scale_factor= sysctl.=1 \
+        sysctl.vm.nonexistent=1 sysctl/vm/nope=2 sysctl.vm=1 sysctl.vm.swappiness/x=1 \
+        sysctl.vm.swappiness=10 sysctl.kernel.panic=5 sysctlfoo=1 sysctl.vm.min_free_kbytes=9000";
+    let mut m = Machine::profile("pc-8g").unwrap();
+    m.apply_cmdline(cmdline).unwrap();
+    let o = m.options().unwrap();
+    let targets: Vec<SysctlTarget> = o.sysctl.iter().map(|a| a.target).collect();
+    use SysctlTarget::*;
+    assert_eq!(
+        targets,
+        [
+            Tunable("min_free_kbytes"),
+            Tunable("watermark_scale_factor"),
+            Directory,
+            NotFound,
+            NotFound,
+            Directory,
+            NotDirectory,
+            Unmodelled,
+            Unmodelled,
+            Tunable("min_free_kbytes"),
+        ]
+    );
+    let hm = HostedMachine::boot(&m, BootMode::DescribeOnly).unwrap();
+    let lines: Vec<String> = hm
+        .log_lines()
+        .into_iter()
+        .filter(|l| l.contains("sysctl"))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "Setting sysctl args: `' invalid for parameter `sysctl.vm.min_free_kbytes'",
+            "Setting sysctl args: `' invalid for parameter `sysctl.vm.watermark_scale_factor'",
+            "Error -EISDIR opening proc file to set sysctl parameter '=1'",
+            "Failed to set sysctl parameter 'vm.nonexistent=1': parameter not found",
+            "Failed to set sysctl parameter 'vm/nope=2': parameter not found",
+            "Error -EISDIR opening proc file to set sysctl parameter 'vm=1'",
+            "Error -ENOTDIR opening proc file to set sysctl parameter 'vm.swappiness/x=1'",
+        ]
+    );
+    // The last word wins; the scale factor is untouched.
+    assert_eq!(hm.mm().sysctl().min_free_kbytes, 9000);
+    assert_eq!(hm.mm().sysctl().watermark_scale_factor, 10);
     assert_eq!(BootOptions::parse(&o.to_cmdline()).unwrap(), o);
 }

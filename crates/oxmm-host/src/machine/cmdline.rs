@@ -148,9 +148,9 @@ pub struct BootOptions {
     pub init_on_alloc: Option<bool>,
     /// `init_on_free=`.
     pub init_on_free: Option<bool>,
-    /// `sysctl.vm.NAME=VALUE` for the page allocator's tunables, in command-line order:
-    /// written after the boot, as Linux's `do_sysctl_args` does (other sysctls are
-    /// ignored).
+    /// `sysctl.PATH=VALUE` (and `sysctl/PATH=VALUE`) parameters, in command-line
+    /// order: written after the boot, as Linux's `do_sysctl_args` does (only the page
+    /// allocator's tunables change anything here; see [`SysctlTarget`]).
     pub sysctl: Vec<SysctlArg>,
 }
 
@@ -163,38 +163,188 @@ pub const SYSCTL_VM_TUNABLES: [&str; 5] = [
     "percpu_pagelist_high_fraction",
 ];
 
-/// A `sysctl.vm.NAME=VALUE` boot parameter (Linux ≥ 5.8: `process_sysctl_arg`).
+/// The files of `/proc/sys/vm` in Linux 6.12 (Debian's x86-64 build, as the oracle
+/// listed them: `fixtures/linux-6.12-qemu/q35-2g-sysctl3/sysvm.txt`): a `sysctl.vm.`
+/// parameter naming anything else is `parameter not found`.
+#[doc(alias = "vm_table")]
+pub const PROC_SYS_VM: [&str; 52] = [
+    "admin_reserve_kbytes",
+    "compact_memory",
+    "compact_unevictable_allowed",
+    "compaction_proactiveness",
+    "dirty_background_bytes",
+    "dirty_background_ratio",
+    "dirty_bytes",
+    "dirty_expire_centisecs",
+    "dirty_ratio",
+    "dirty_writeback_centisecs",
+    "dirtytime_expire_seconds",
+    "drop_caches",
+    "enable_soft_offline",
+    "extfrag_threshold",
+    "hugetlb_optimize_vmemmap",
+    "hugetlb_shm_group",
+    "laptop_mode",
+    "legacy_va_layout",
+    "lowmem_reserve_ratio",
+    "max_map_count",
+    "memfd_noexec",
+    "memory_failure_early_kill",
+    "memory_failure_recovery",
+    "min_free_kbytes",
+    "min_slab_ratio",
+    "min_unmapped_ratio",
+    "mmap_min_addr",
+    "mmap_rnd_bits",
+    "mmap_rnd_compat_bits",
+    "nr_hugepages",
+    "nr_hugepages_mempolicy",
+    "nr_overcommit_hugepages",
+    "numa_stat",
+    "numa_zonelist_order",
+    "oom_dump_tasks",
+    "oom_kill_allocating_task",
+    "overcommit_kbytes",
+    "overcommit_memory",
+    "overcommit_ratio",
+    "page-cluster",
+    "page_lock_unfairness",
+    "panic_on_oom",
+    "percpu_pagelist_high_fraction",
+    "stat_interval",
+    "stat_refresh",
+    "swappiness",
+    "unprivileged_userfaultfd",
+    "user_reserve_kbytes",
+    "vfs_cache_pressure",
+    "watermark_boost_factor",
+    "watermark_scale_factor",
+    "zone_reclaim_mode",
+];
+
+/// What the path of a `sysctl.` boot parameter names under `/proc/sys`, as
+/// `process_sysctl_arg`'s open of it finds it.
 ///
 /// ```
-/// use oxmm_host::machine::BootOptions;
+/// use oxmm_host::machine::{BootOptions, SysctlTarget};
+/// let o = BootOptions::parse("sysctl.vm.swappiness=10 sysctl.vm.nope=1 sysctl.kernel.panic=5").unwrap();
+/// let t: Vec<_> = o.sysctl.iter().map(|a| a.target).collect();
+/// assert_eq!(t, [SysctlTarget::Unmodelled, SysctlTarget::NotFound, SysctlTarget::Unmodelled]);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SysctlTarget {
+    /// One of the page allocator's tunables ([`SYSCTL_VM_TUNABLES`]): written.
+    Tunable(&'static str),
+    /// A file Linux has that is not modelled here: another file of [`PROC_SYS_VM`],
+    /// or any path outside `vm/` (those trees are not known here, so a name Linux
+    /// lacks there is not reported either). Nothing is written and, its value
+    /// unchecked, nothing is said.
+    Unmodelled,
+    /// A name under `vm/` that Linux 6.12 lacks (`-ENOENT`).
+    NotFound,
+    /// `vm` or `/proc/sys` itself, a directory (`-EISDIR`).
+    Directory,
+    /// A path through a file of `vm/` as if it were a directory (`-ENOTDIR`).
+    NotDirectory,
+}
+
+/// A `sysctl.PATH=VALUE` boot parameter (Linux ≥ 5.8: `process_sysctl_arg`).
+///
+/// ```
+/// use oxmm_host::machine::{BootOptions, SysctlTarget};
 /// let o = BootOptions::parse(r#"sysctl.vm.lowmem_reserve_ratio="128 128 16" sysctl/vm/min_free_kbytes=8192"#).unwrap();
-/// assert_eq!(o.sysctl[0].name, "lowmem_reserve_ratio");
-/// assert_eq!(o.sysctl[0].value, "128 128 16");
-/// assert_eq!((o.sysctl[1].param.as_str(), o.sysctl[1].name), ("vm/min_free_kbytes", "min_free_kbytes"));
+/// assert_eq!(o.sysctl[0].target, SysctlTarget::Tunable("lowmem_reserve_ratio"));
+/// assert_eq!(o.sysctl[0].value.as_deref(), Some("128 128 16"));
+/// assert_eq!(o.sysctl[1].param, "vm/min_free_kbytes");
+/// assert_eq!(o.sysctl[1].target, SysctlTarget::Tunable("min_free_kbytes"));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SysctlArg {
-    /// The parameter as written after `sysctl.` (`vm.min_free_kbytes`): Linux's
+    /// The parameter as written (`sysctl.vm.min_free_kbytes`): `parse_args` names
+    /// it so when the value is missing.
+    pub key: String,
+    /// The path as written after `sysctl.` (`vm.min_free_kbytes`): the other
     /// messages name it so.
     pub param: String,
-    /// The tunable, one of [`SYSCTL_VM_TUNABLES`].
-    pub name: &'static str,
-    /// The value, without its quotes.
-    pub value: String,
+    /// What the path names.
+    pub target: SysctlTarget,
+    /// The value, without its quotes; `None` without `=`.
+    pub value: Option<String>,
 }
 
 impl SysctlArg {
-    /// The tunable a `sysctl` parameter names (`sysctl.vm.x`, `sysctl/vm/x`, ...: Linux
-    /// turns every `.` of the path into `/`), if it is one of [`SYSCTL_VM_TUNABLES`].
-    fn tunable(key: &str) -> Option<(&str, &'static str)> {
+    /// A `sysctl` parameter (`sysctl.vm.x`, `sysctl/vm/x`, ...: Linux turns every `.`
+    /// of the path into `/`); `None` for a key Linux's `process_sysctl_arg` skips
+    /// (no `.` or `/` after `sysctl`).
+    fn parse(key: &str, value: Option<&str>) -> Option<SysctlArg> {
         let rest = key.strip_prefix("sysctl")?;
         let param = rest.strip_prefix('.').or_else(|| rest.strip_prefix('/'))?;
         let path = param.replace('.', "/");
-        let name = path.strip_prefix("vm/")?;
-        SYSCTL_VM_TUNABLES
-            .iter()
-            .find(|&&t| t == name)
-            .map(|&t| (param, t))
+        let target = match path.split_once('/') {
+            // /proc/sys itself, or vm/.
+            _ if path.is_empty() || path == "vm" => SysctlTarget::Directory,
+            Some(("vm", name)) => {
+                let (file, below) = match name.split_once('/') {
+                    Some((f, b)) => (f, Some(b)),
+                    None => (name, None),
+                };
+                let known = PROC_SYS_VM.contains(&file);
+                match (known, below) {
+                    (true, Some(_)) => SysctlTarget::NotDirectory,
+                    (false, _) => SysctlTarget::NotFound,
+                    (true, None) => SYSCTL_VM_TUNABLES
+                        .iter()
+                        .find(|&&t| t == file)
+                        .map_or(SysctlTarget::Unmodelled, |&t| SysctlTarget::Tunable(t)),
+                }
+            }
+            _ => SysctlTarget::Unmodelled,
+        };
+        Some(SysctlArg {
+            key: key.to_string(),
+            param: param.to_string(),
+            target,
+            value: value.map(str::to_string),
+        })
+    }
+
+    /// What Linux logs (at `KERN_ERR`) for this parameter before writing anything,
+    /// if it gets no further: a missing or empty value (`parse_args`' line for
+    /// `-EINVAL`), or a path that does not open.
+    ///
+    /// ```
+    /// use oxmm_host::machine::BootOptions;
+    /// let o = BootOptions::parse("sysctl.vm.min_free_kbytes sysctl.vm.nope=1").unwrap();
+    /// assert_eq!(
+    ///     o.sysctl[0].open_error().unwrap(),
+    ///     "Setting sysctl args: `' invalid for parameter `sysctl.vm.min_free_kbytes'"
+    /// );
+    /// assert_eq!(
+    ///     o.sysctl[1].open_error().unwrap(),
+    ///     "Failed to set sysctl parameter 'vm.nope=1': parameter not found"
+    /// );
+    /// ```
+    pub fn open_error(&self) -> Option<String> {
+        let val = self.value.as_deref().unwrap_or("");
+        if val.is_empty() {
+            return Some(format!(
+                "Setting sysctl args: `{val}' invalid for parameter `{}'",
+                self.key
+            ));
+        }
+        let p = &self.param;
+        match self.target {
+            SysctlTarget::Tunable(_) | SysctlTarget::Unmodelled => None,
+            SysctlTarget::NotFound => Some(format!(
+                "Failed to set sysctl parameter '{p}={val}': parameter not found"
+            )),
+            SysctlTarget::Directory => Some(format!(
+                "Error -EISDIR opening proc file to set sysctl parameter '{p}={val}'"
+            )),
+            SysctlTarget::NotDirectory => Some(format!(
+                "Error -ENOTDIR opening proc file to set sysctl parameter '{p}={val}'"
+            )),
+        }
     }
 
     /// The integers of the value as `proc_dointvec` reads them: base as C's base 0,
@@ -208,7 +358,7 @@ impl SysctlArg {
     /// ```
     pub fn ints(&self) -> (Vec<i64>, bool) {
         let mut out = Vec::new();
-        for t in self.value.split_whitespace() {
+        for t in self.value.as_deref().unwrap_or("").split_whitespace() {
             let (neg, digits) = match t.strip_prefix('-') {
                 Some(d) => (true, d),
                 None => (false, t),
@@ -413,12 +563,8 @@ impl BootOptions {
                     }
                 }
                 k if k.starts_with("sysctl") => {
-                    if let Some((param, name)) = SysctlArg::tunable(k) {
-                        self.sysctl.push(SysctlArg {
-                            param: param.to_string(),
-                            name,
-                            value: val.unwrap_or("").to_string(),
-                        });
+                    if let Some(a) = SysctlArg::parse(k, val) {
+                        self.sysctl.push(a);
                     }
                 }
                 "nr_cpus" | "maxcpus" => {
@@ -502,10 +648,10 @@ impl BootOptions {
             w.push(format!("init_on_free={}", b as u8));
         }
         for a in &self.sysctl {
-            if a.value.contains(char::is_whitespace) {
-                w.push(format!("sysctl.{}=\"{}\"", a.param, a.value));
-            } else {
-                w.push(format!("sysctl.{}={}", a.param, a.value));
+            match &a.value {
+                None => w.push(a.key.clone()),
+                Some(v) if v.contains(char::is_whitespace) => w.push(format!("{}=\"{v}\"", a.key)),
+                Some(v) => w.push(format!("{}={v}", a.key)),
             }
         }
         w.join(" ")

@@ -576,7 +576,9 @@ pub(super) fn from_dmesg_str(text: &str, origin: &str) -> Result<Machine, Machin
     if let Some((c, ln)) = &cmdline {
         let kept: Vec<&str> = c
             .split_whitespace()
-            .filter(|w| !unknown_params.iter().any(|u| u == w))
+            // do_sysctl_args reads the whole command line again: a `sysctl/vm/x=1`
+            // the early parser called unknown is still written.
+            .filter(|w| w.starts_with("sysctl") || !unknown_params.iter().any(|u| u == w))
             .collect();
         opts = BootOptions::parse(&kept.join(" ")).map_err(|e| {
             MachineError::new(

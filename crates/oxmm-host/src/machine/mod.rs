@@ -22,7 +22,8 @@ mod zoneinfo;
 
 pub use arch::ArchSetup;
 pub use cmdline::{
-    cmdline_words, memparse, parse_number, BootOptions, Memmap, SysctlArg, SYSCTL_VM_TUNABLES,
+    cmdline_words, memparse, parse_number, BootOptions, Memmap, SysctlArg, SysctlTarget,
+    PROC_SYS_VM, SYSCTL_VM_TUNABLES,
 };
 pub use e820::{E820Entry, E820Table, E820Type};
 pub use error::{ErrorKind, Location, MachineError};
