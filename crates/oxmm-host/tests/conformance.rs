@@ -184,6 +184,7 @@ qemu_cases! {
     qemu_q35_4g_mem1500m => "q35-4g-mem1500m",
     qemu_q35_4g_mem3g => "q35-4g-mem3g",
     qemu_q35_4g_memmap512m_reserved => "q35-4g-memmap512m-reserved",
+    qemu_q35_512m_oom => "q35-512m-oom",
     qemu_q35_6g_memmap256m_pmem => "q35-6g-memmap256m-pmem",
     qemu_q35_numa2_4g => "q35-numa2-4g",
     qemu_q35_numa2_4g_cma512m_nocma => "q35-numa2-4g-cma512m-nocma",

@@ -223,7 +223,7 @@ fn memory_line_figures(line: &str) -> (u64, u64, u64) {
 }
 
 /// The captures with a test below; a new capture must get one.
-const CASES: [&str; 23] = [
+const CASES: [&str; 24] = [
     "q35-2g-sysctl",
     "q35-2g-sysctl2",
     "q35-2g-sysctl3",
@@ -237,6 +237,7 @@ const CASES: [&str; 23] = [
     "q35-4g-mem1500m",
     "q35-4g-mem3g",
     "q35-4g-memmap512m-reserved",
+    "q35-512m-oom",
     "q35-6g-memmap256m-pmem",
     "q35-numa2-4g",
     "q35-numa2-4g-cma512m-nocma",
@@ -281,6 +282,7 @@ twin_tests! {
     twin_q35_4g_mem1500m => "q35-4g-mem1500m",
     twin_q35_4g_mem3g => "q35-4g-mem3g",
     twin_q35_4g_memmap512m_reserved => "q35-4g-memmap512m-reserved",
+    twin_q35_512m_oom => "q35-512m-oom",
     twin_q35_6g_memmap256m_pmem => "q35-6g-memmap256m-pmem",
     twin_q35_numa2_4g => "q35-numa2-4g",
     twin_q35_numa2_4g_cma512m_nocma => "q35-numa2-4g-cma512m-nocma",
@@ -517,4 +519,98 @@ fn proc_sys_vm_is_the_one_linux_6_12_lists() {
     let t = read_fixture(&case_dir("q35-2g-sysctl3").join("sysvm.txt"));
     let linux: Vec<&str> = t.lines().collect();
     assert_eq!(linux, oxmm_host::machine::PROC_SYS_VM);
+}
+
+/// A line of the memory report with its numbers as `N`, its migrate-type groups
+/// (`(UM) `) gone and kswapd's verdict as `no`: what does not depend on what ran
+/// before the report.
+fn report_shape(l: &str) -> String {
+    // kswapd's failures (`all_unreclaimable?`) are what ran too.
+    let l = l.replace("all_unreclaimable? yes", "all_unreclaimable? no");
+    let mut out = String::new();
+    let mut rest = l.as_str();
+    while let Some(i) = rest.find('(') {
+        let tail = &rest[i + 1..];
+        let letters = tail
+            .find(") ")
+            .filter(|&j| j > 0 && tail[..j].chars().all(|c| "UMEHCI".contains(c)));
+        match letters {
+            Some(j) => {
+                out.push_str(&rest[..i]);
+                rest = &tail[j + 2..];
+            }
+            None => {
+                out.push_str(&rest[..=i]);
+                rest = tail;
+            }
+        }
+    }
+    out.push_str(rest);
+    let mut shaped = String::new();
+    for c in out.chars() {
+        if c.is_ascii_digit() {
+            if !shaped.ends_with('N') {
+                shaped.push('N');
+            }
+        } else {
+            shaped.push(c);
+        }
+    }
+    shaped
+}
+
+/// The value of `key` (`present:`) in a line of the report.
+fn report_field<'a>(l: &'a str, key: &str) -> Option<&'a str> {
+    l.split(' ').find_map(|w| w.strip_prefix(key))
+}
+
+#[test]
+fn the_memory_report_is_linuxs() {
+    use oxmm::gfp::Gfp;
+    // q35-512m-oom: two 300 MiB `dd` buffers on 512 MiB; the OOM killer's
+    // `__show_mem` is the report `warn_alloc` prints too. The twin's report has
+    // Linux's lines in Linux's order, and Linux's values wherever they come from the
+    // machine rather than from what ran (sizes, watermarks, reserves, totals).
+    let dir = case_dir("q35-512m-oom");
+    let m =
+        Machine::twin_from_files(dir.join("dmesg.txt"), dir.join("zoneinfo.txt"), None).unwrap();
+    let hm = HostedMachine::boot(&m, BootMode::Full).unwrap();
+    let mm = hm.mm();
+    mm.platform().capture_printk();
+    mm.show_mem(Gfp::HIGHUSER_MOVABLE | Gfp::COMP | Gfp::ZERO, None);
+    let ours: Vec<String> = mm
+        .platform()
+        .take_printk()
+        .into_iter()
+        .map(|(_, l)| l)
+        .collect();
+    let dmesg = read_fixture(&dir.join("dmesg.txt"));
+    let msgs: Vec<&str> = dmesg
+        .lines()
+        .filter_map(|l| l.split_once("] ").map(|(_, m)| m))
+        .collect();
+    let start = msgs.iter().position(|m| *m == "Mem-Info:").unwrap();
+    let end = msgs
+        .iter()
+        .position(|m| m.ends_with(" pages hwpoisoned"))
+        .unwrap();
+    let linux = &msgs[start..=end];
+    let shapes = |v: &[&str]| v.iter().map(|l| report_shape(l)).collect::<Vec<_>>();
+    let ours_ref: Vec<&str> = ours.iter().map(String::as_str).collect();
+    assert_eq!(shapes(&ours_ref), shapes(linux));
+    for (o, l) in ours_ref.iter().zip(linux) {
+        let exact = l.starts_with("lowmem_reserve[]:")
+            || l.contains("hugepages_size=")
+            || l.ends_with(" pages RAM")
+            || l.ends_with(" pages reserved")
+            || l.ends_with(" pages HighMem/MovableOnly");
+        if exact {
+            assert_eq!(o, l);
+        }
+        if l.contains(" free:") && l.contains(" present:") {
+            for key in ["present:", "managed:", "min:", "low:", "high:"] {
+                assert_eq!(report_field(o, key), report_field(l, key), "{key} in {l}");
+            }
+        }
+    }
 }

@@ -284,7 +284,7 @@ fn nowait_failure_is_reported_like_warn_alloc() {
     assert_eq!(
         log[0],
         format!(
-            "oxmm: page allocation failure: order:0, mode:{:#x}(GFP_ATOMIC), nodemask=(null)",
+            "oxmm: page allocation failure: order:0, mode:{:#x}(GFP_ATOMIC), nodemask=(null),cpuset=/,mems_allowed=0",
             Gfp::ATOMIC.bits()
         )
     );

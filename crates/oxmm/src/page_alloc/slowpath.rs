@@ -464,8 +464,10 @@ impl<P: Platform> Mm<P> {
         Ok((None, false))
     }
 
-    /// `warn_alloc`: the failure line with the mode's flag names and the nodemask, then
-    /// the free areas (`show_free_areas`), on the platform's log.
+    /// `warn_alloc`: the failure line with the mode's flag names, the nodemask and
+    /// the cpuset's (the root's: every node with memory), the platform's
+    /// `dump_stack`, then the memory report ([`Mm::show_mem`]), on the platform's log.
+    /// (No taint: the page allocator does not track Linux's `TAINT_BAD_PAGE`.)
     pub(crate) fn warn_alloc(
         &self,
         gfp: Gfp,
@@ -474,22 +476,29 @@ impl<P: Platform> Mm<P> {
         _e: &AllocError,
     ) {
         let p = &self.platform;
+        let mems_allowed = self
+            .nodes()
+            .filter(|n| n.zones().iter().any(|z| z.is_populated()))
+            .fold(NodeMask::EMPTY, |m, n| m.with(n.nid()));
         match nodemask {
             Some(m) => p.printk(
                 Level::Warning,
                 format_args!(
-                    "oxmm: page allocation failure: order:{order}, mode:{:#x}({gfp}), nodemask={m}",
+                    "oxmm: page allocation failure: order:{order}, mode:{:#x}({gfp}), \
+                     nodemask={m},cpuset=/,mems_allowed={mems_allowed}",
                     gfp.bits()
                 ),
             ),
             None => p.printk(
                 Level::Warning,
                 format_args!(
-                    "oxmm: page allocation failure: order:{order}, mode:{:#x}({gfp}), nodemask=(null)",
+                    "oxmm: page allocation failure: order:{order}, mode:{:#x}({gfp}), \
+                     nodemask=(null),cpuset=/,mems_allowed={mems_allowed}",
                     gfp.bits()
                 ),
             ),
         }
-        self.show_free_areas(gfp);
+        p.dump_stack(false);
+        self.show_mem(gfp, nodemask);
     }
 }
