@@ -100,6 +100,12 @@ struct BootArgs {
     /// flags (Linux: EINVAL otherwise).
     #[arg(long, value_name = "CACHE|all")]
     validate: Vec<String>,
+    /// After the boot (and --kmem-cache), trigger SysRq KEY as `echo KEY >
+    /// /proc/sysrq-trigger` does and print the kernel log lines it produced
+    /// (repeatable). KEY: m (show memory: `Mem-Info:` and the whole memory report,
+    /// as warn_alloc prints it after a failed allocation).
+    #[arg(long, value_name = "KEY")]
+    sysrq: Vec<String>,
 }
 
 /// A `/sys/kernel/slab/<cache>/<attr>` file `oxmm boot --sys` can print.
@@ -389,14 +395,27 @@ fn boot(args: &BootArgs) -> anyhow::Result<()> {
         .iter()
         .map(|a| KmemCacheArg::parse(a))
         .collect::<anyhow::Result<Vec<_>>>()?;
-    let slab_args = !sys.is_empty() || !work.is_empty() || !args.validate.is_empty();
+    for k in &args.sysrq {
+        if k != "m" {
+            anyhow::bail!("--sysrq {k}: not a SysRq key oxmm has; the keys are: m (show memory)");
+        }
+    }
+    let slab_args =
+        !sys.is_empty() || !work.is_empty() || !args.validate.is_empty() || !args.sysrq.is_empty();
     if args.describe_only && slab_args {
         anyhow::bail!(
-            "--kmem-cache, --sys and --validate need the slab caches of a full boot; drop --describe-only"
+            "--kmem-cache, --sys, --validate and --sysrq need the slab caches and free lists of a full boot; drop --describe-only"
         );
     }
-    if !work.is_empty() && files.is_empty() && sys.is_empty() && args.validate.is_empty() {
-        anyhow::bail!("--kmem-cache: nothing to show after it; add --proc, --sys or --validate");
+    if !work.is_empty()
+        && files.is_empty()
+        && sys.is_empty()
+        && args.validate.is_empty()
+        && args.sysrq.is_empty()
+    {
+        anyhow::bail!(
+            "--kmem-cache: nothing to show after it; add --proc, --sys, --validate or --sysrq"
+        );
     }
     if args.describe_only {
         if let Some(f) = files.iter().find(|f| f.needs_free_lists()) {
@@ -419,6 +438,7 @@ fn boot(args: &BootArgs) -> anyhow::Result<()> {
             work: &work,
             sys: &sys,
             validate: &args.validate,
+            sysrq: &args.sysrq,
         };
         return print_proc_files(hm, mode, &after);
     }
@@ -447,6 +467,7 @@ struct AfterBoot<'a> {
     work: &'a [KmemCacheArg],
     sys: &'a [SysFile],
     validate: &'a [String],
+    sysrq: &'a [String],
 }
 
 /// `--kmem-cache`: create each cache and allocate its objects (kept allocated).
@@ -609,6 +630,16 @@ fn print_proc_files(
         for v in after.validate {
             let text = validate(&hm, slab, v)?;
             outputs.push((format!("/sys/kernel/slab/{v}/validate"), text));
+        }
+        for _ in after.sysrq {
+            // __handle_sysrq's line, then the key's action (only `m` is accepted).
+            mm.platform().take_printk();
+            let mut text = String::from("sysrq: Show Memory\n");
+            mm.show_mem();
+            for (_, line) in mm.platform().take_printk() {
+                writeln!(text, "{line}")?;
+            }
+            outputs.push(("/proc/sysrq-trigger".to_string(), text));
         }
     }
     let stdout = io::stdout();

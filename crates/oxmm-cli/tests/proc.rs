@@ -194,3 +194,36 @@ fn vmstat_and_meminfo_have_linux_lines() {
     assert_eq!(names(meminfo, ':'), names(&linux_mi, ':'));
     assert!(meminfo.starts_with("MemTotal:       "), "{meminfo}");
 }
+
+#[test]
+fn sysrq_m_prints_the_memory_report_of_linux() {
+    // SysRq-m on the twin of q35-512m-oom: the lines of Linux's report (here after
+    // an OOM, so the counters differ), with the machine's sizes and totals.
+    let dir = capture("q35-512m-oom");
+    let zi = dir.join("zoneinfo.txt");
+    let o = boot_capture(
+        "q35-512m-oom",
+        &["--zoneinfo", zi.to_str().unwrap(), "--sysrq", "m"],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines[..2], ["sysrq: Show Memory", "Mem-Info:"]);
+    let linux = read("q35-512m-oom", "dmesg.txt");
+    for fixed in [
+        "lowmem_reserve[]: 0 439 439 439 439",
+        "Node 0 hugepages_total=0 hugepages_free=0 hugepages_surp=0 hugepages_size=2048kB",
+        "130941 pages RAM",
+        "12654 pages reserved",
+        "0 pages hwpoisoned",
+    ] {
+        assert!(linux.contains(fixed), "{fixed}");
+        assert!(lines.contains(&fixed), "{fixed} not in:\n{out}");
+    }
+    assert_eq!(lines.last(), Some(&"0 pages hwpoisoned"));
+    // Only `m` is a key here; the rest is a one-line error.
+    let o = oxmm(&["boot", "--sysrq", "t"]);
+    assert_one_line_failure(&o, "--sysrq t");
+    let o = oxmm(&["boot", "--describe-only", "--sysrq", "m"]);
+    assert_one_line_failure(&o, "--describe-only");
+}

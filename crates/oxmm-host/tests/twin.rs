@@ -577,7 +577,7 @@ fn the_memory_report_is_linuxs() {
     let hm = HostedMachine::boot(&m, BootMode::Full).unwrap();
     let mm = hm.mm();
     mm.platform().capture_printk();
-    mm.show_mem(Gfp::HIGHUSER_MOVABLE | Gfp::COMP | Gfp::ZERO, None);
+    mm.warn_alloc_show_mem(Gfp::HIGHUSER_MOVABLE | Gfp::COMP | Gfp::ZERO, None);
     let ours: Vec<String> = mm
         .platform()
         .take_printk()

@@ -167,7 +167,7 @@ impl<P: Platform> Mm<P> {
     /// # cfg.zone_limits.set(ZoneType::Normal, 0x4000);
     /// # let mm = Mm::boot(Mem(vec![0; 8 << 20], Default::default()), mb, &cfg, BootMode::Full, &mut oxmm::printk::NullLog).unwrap();
     /// use oxmm::gfp::Gfp;
-    /// mm.show_mem(Gfp::KERNEL | Gfp::DMA, None);
+    /// mm.warn_alloc_show_mem(Gfp::KERNEL | Gfp::DMA, None);
     /// let log = mm.platform().1.lock().unwrap();
     /// assert_eq!(log[0], "Mem-Info:");
     /// assert!(log[1].starts_with("active_anon:0 inactive_anon:0 isolated_anon:0"));
@@ -179,15 +179,31 @@ impl<P: Platform> Mm<P> {
     /// assert!(order_line.ends_with(&format!("= {}kB", dma.free_pages() * 4)));
     /// assert_eq!(log.last().unwrap(), "0 pages hwpoisoned");
     /// ```
-    #[doc(alias = "__show_mem")]
-    #[doc(alias = "warn_alloc_show_mem")]
-    pub fn show_mem(&self, gfp: Gfp, nodemask: Option<&NodeMask>) {
+    pub fn warn_alloc_show_mem(&self, gfp: Gfp, nodemask: Option<&NodeMask>) {
         let max_zone = gfp
             .zone(&self.layout)
             .ok()
             .and_then(|t| self.layout.index_of(t))
             .unwrap_or(usize::MAX);
-        let filter_nodes = gfp.contains(Gfp::DIRECT_RECLAIM);
+        self.show_mem_filtered(gfp.contains(Gfp::DIRECT_RECLAIM), nodemask, max_zone);
+    }
+
+    /// `show_mem`: the whole memory report, every node and zone (SysRq-m's, after its
+    /// `sysrq: Show Memory` line).
+    ///
+    /// ```
+    /// # fn f<P: oxmm::platform::Platform>(mm: &oxmm::mm::Mm<P>) {
+    /// mm.show_mem(); // "Mem-Info:" … "0 pages hwpoisoned" on the platform's log
+    /// # }
+    /// ```
+    pub fn show_mem(&self) {
+        self.show_mem_filtered(false, None, usize::MAX);
+    }
+
+    /// `__show_mem`: with the node filter (`SHOW_MEM_FILTER_NODES`), `nodemask`, and
+    /// the highest zone index shown.
+    #[doc(alias = "__show_mem")]
+    fn show_mem_filtered(&self, filter_nodes: bool, nodemask: Option<&NodeMask>, max_zone: usize) {
         let p = &self.platform;
         p.printk(Level::Warning, format_args!("Mem-Info:"));
         self.show_free_areas(filter_nodes, nodemask, max_zone);

@@ -466,7 +466,7 @@ impl<P: Platform> Mm<P> {
 
     /// `warn_alloc`: the failure line with the mode's flag names, the nodemask and
     /// the cpuset's (the root's: every node with memory), the platform's
-    /// `dump_stack`, then the memory report ([`Mm::show_mem`]), on the platform's log.
+    /// `dump_stack`, then the memory report ([`Mm::warn_alloc_show_mem`]), on the platform's log.
     /// (No taint: the page allocator does not track Linux's `TAINT_BAD_PAGE`.)
     pub(crate) fn warn_alloc(
         &self,
@@ -499,6 +499,6 @@ impl<P: Platform> Mm<P> {
             ),
         }
         p.dump_stack(false);
-        self.show_mem(gfp, nodemask);
+        self.warn_alloc_show_mem(gfp, nodemask);
     }
 }
