@@ -819,3 +819,45 @@ fn a_boosted_zone_wakes_kswapd_after_a_per_cpu_hit() {
     mm.free_pages(q, 0).unwrap();
     mm.check().unwrap();
 }
+
+#[test]
+fn a_dma_failure_without_dma_memory_is_not_reported() {
+    // warn_alloc returns early for __GFP_DMA when no DMA zone has managed pages
+    // (has_managed_dma): here memory starts at 16 MiB, above ZONE_DMA.
+    let end = 64u64 << 20;
+    let mut mb = Memblock::new();
+    mb.add(PhysAddr(16 << 20), end - (16 << 20)).unwrap();
+    let mut cfg = BootConfig::new(Arch::X86_64);
+    cfg.zone_limits.set(ZoneType::Dma, 0x1000);
+    cfg.zone_limits.set(ZoneType::Dma32, end >> 12);
+    cfg.zone_limits.set(ZoneType::Normal, end >> 12);
+    let mm = boot_boxed(ThreadMem::new(end, 1), mb, &cfg, BootMode::Full);
+    assert!(!mm.has_managed_dma());
+    mm.platform().take_log();
+    assert!(matches!(
+        mm.alloc_pages(Gfp::KERNEL | Gfp::DMA, 0),
+        Err(AllocError::NoMemory { .. })
+    ));
+    assert!(mm.platform().take_log().is_empty());
+    // A DMA32 request that fails is reported as ever.
+    while mm
+        .alloc_pages(Gfp::KERNEL | Gfp::DMA32 | Gfp::NOWARN, 10)
+        .is_ok()
+    {}
+    assert!(mm.alloc_pages(Gfp::KERNEL | Gfp::DMA32, 10).is_err());
+    let log = mm.platform().take_log();
+    assert!(
+        log[0].contains("page allocation failure: order:10"),
+        "{log:?}"
+    );
+    // With DMA memory, a failed DMA request is reported.
+    let mm = boot(64, 1);
+    assert!(mm.has_managed_dma());
+    while mm
+        .alloc_pages(Gfp::KERNEL | Gfp::DMA | Gfp::NOWARN, 10)
+        .is_ok()
+    {}
+    mm.platform().take_log();
+    assert!(mm.alloc_pages(Gfp::KERNEL | Gfp::DMA, 10).is_err());
+    assert!(!mm.platform().take_log().is_empty());
+}

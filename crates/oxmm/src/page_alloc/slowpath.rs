@@ -464,6 +464,22 @@ impl<P: Platform> Mm<P> {
         Ok((None, false))
     }
 
+    /// `has_managed_dma`: whether any node's ZONE_DMA has managed pages (never
+    /// without a DMA zone).
+    ///
+    /// ```
+    /// # fn f<P: oxmm::platform::Platform>(mm: &oxmm::mm::Mm<P>) {
+    /// let _ = mm.has_managed_dma();
+    /// # }
+    /// ```
+    pub fn has_managed_dma(&self) -> bool {
+        self.nodes().any(|n| {
+            n.zones()
+                .iter()
+                .any(|z| z.zone_type() == ZoneType::Dma && z.managed_pages() > 0)
+        })
+    }
+
     /// `warn_alloc`: the failure line with the mode's flag names, the nodemask and
     /// the cpuset's (the root's: every node with memory), the platform's
     /// `dump_stack`, then the memory report ([`Mm::warn_alloc_show_mem`]), on the platform's log.
