@@ -600,9 +600,8 @@ impl<P: Platform> Mm<P> {
                 if let AllocError::NoMemory { .. } = e {
                     // warn_alloc's own test: a DMA request on a machine without DMA
                     // memory is expected to fail.
-                    if !gfp.contains(Gfp::NOWARN)
-                        && !(gfp.contains(Gfp::DMA) && !self.has_managed_dma())
-                    {
+                    let expected = gfp.contains(Gfp::DMA) && !self.has_managed_dma();
+                    if !gfp.contains(Gfp::NOWARN) && !expected {
                         self.warn_alloc(gfp, order, nodemask, &e);
                     }
                 }
