@@ -213,3 +213,48 @@ fn machine_errors_pass_through() {
     let e = HostedMachine::boot(&m, BootMode::DescribeOnly).unwrap_err();
     assert!(matches!(e, HostError::Machine(_)), "{e}");
 }
+
+#[test]
+fn a_bad_page_report_ends_as_linuxs_and_taints() {
+    use oxmm::gfp::Gfp;
+    // bad_page: the page's dump and reason, print_modules, dump_stack (the first one
+    // "Not tainted"), then add_taint, which says it disables lock debugging once;
+    // the next report's stack says "Tainted: G    B".
+    let hm = HostedMachine::boot(&profile("pc-8g"), BootMode::Full).unwrap();
+    let mm = hm.mm();
+    let p = mm.platform();
+    p.capture_printk();
+    let pfn = mm.alloc_pages(Gfp::KERNEL, 0).unwrap();
+    mm.free_pages(pfn, 0).unwrap();
+    assert!(!mm.tainted_bad_page());
+    assert!(mm.free_pages(pfn, 0).is_err());
+    assert!(mm.tainted_bad_page());
+    assert!(mm.free_pages(pfn, 0).is_err());
+    let log = p.take_printk();
+    let text: Vec<&str> = log.iter().map(|(_, l)| l.as_str()).collect();
+    let at = |prefix: &str| -> Vec<usize> {
+        (0..text.len())
+            .filter(|&i| text[i].starts_with(prefix))
+            .collect()
+    };
+    let bug = at("BUG: Bad page state in process ");
+    assert_eq!(bug.len(), 2);
+    assert_eq!(log[bug[0]].0, Level::Alert);
+    assert_eq!(at("Modules linked in:").len(), 2);
+    assert_eq!(at("Disabling lock debugging due to kernel taint").len(), 1);
+    let cpu = at("CPU: ");
+    assert_eq!(cpu.len(), 2);
+    assert!(text[cpu[0]].contains(" Not tainted "), "{}", text[cpu[0]]);
+    assert!(
+        text[cpu[1]].contains(" Tainted: G    B "),
+        "{}",
+        text[cpu[1]]
+    );
+    // In Linux's order: reason, modules, stack, then the taint's line.
+    let reason = at("page dumped because: ")[0];
+    assert_eq!(text[reason + 1], "Modules linked in:");
+    assert_eq!(cpu[0], reason + 2);
+    let taint = at("Disabling lock debugging")[0];
+    assert!(taint > cpu[0] && taint < bug[1]);
+    assert_eq!(log[reason].0, Level::Warning);
+}

@@ -123,6 +123,8 @@ pub struct Mm<P: Platform> {
     pub(crate) vmstat: crate::vmstat::VmGlobal,
     /// The `init_on_alloc` / `init_on_free` keys.
     pub(crate) meminit: crate::page_alloc::meminit::MemInitKeys,
+    /// `TAINT_BAD_PAGE`, set by the first bad-page report.
+    pub(crate) tainted_bad_page: core::sync::atomic::AtomicBool,
 }
 
 impl<P: Platform> Mm<P> {
@@ -309,6 +311,7 @@ impl<P: Platform> Mm<P> {
             addr_of_mut!((*p).pcpu_pages).write(0);
             addr_of_mut!((*p).vmstat).write(crate::vmstat::VmGlobal::new());
             addr_of_mut!((*p).meminit).write(crate::page_alloc::meminit::MemInitKeys::new());
+            addr_of_mut!((*p).tainted_bad_page).write(core::sync::atomic::AtomicBool::new(false));
             &mut *p
         };
         if let Err(e) = mm.boot_steps(cfg, mode, log, runner) {

@@ -98,11 +98,27 @@ impl<P: crate::platform::Platform> crate::mm::Mm<P> {
         b
     }
 
-    /// `bad_page`: report a refused free on the platform's log, Linux-style (the
-    /// page's state as `dump_page` prints it, then the reason).
+    /// Whether a bad page was reported (`TAINT_BAD_PAGE`: later stack dumps say
+    /// `Tainted: G    B`).
+    ///
+    /// ```
+    /// # fn f<P: oxmm::platform::Platform>(mm: &oxmm::mm::Mm<P>) {
+    /// let _ = mm.tainted_bad_page();
+    /// # }
+    /// ```
+    pub fn tainted_bad_page(&self) -> bool {
+        self.tainted_bad_page
+            .load(core::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// `bad_page`: report a refused free on the platform's log, Linux-style: the
+    /// `BUG` line at `KERN_ALERT`, the page's state as `dump_page` prints it and the
+    /// reason (`KERN_WARNING`), `print_modules` (none here), `dump_stack`, then
+    /// `add_taint(TAINT_BAD_PAGE, LOCKDEP_NOW_UNRELIABLE)`, which turns lock debugging
+    /// off and says so the first time.
     #[doc(alias = "bad_page")]
     pub(crate) fn report_bad_page(&self, b: &BadPage) {
-        use crate::printk::Level::Alert;
+        use crate::printk::Level::{Alert, Warning};
         let p = &self.platform;
         p.printk(
             Alert,
@@ -115,7 +131,7 @@ impl<P: crate::platform::Platform> crate::mm::Mm<P> {
                 d.page_type() as i32 + 1
             };
             p.printk(
-                Alert,
+                Warning,
                 format_args!(
                     "page: refcount:{} mapcount:{} mapping:0000000000000000 index:0x0 pfn:{:#x}",
                     d.refcount(),
@@ -124,11 +140,11 @@ impl<P: crate::platform::Platform> crate::mm::Mm<P> {
                 ),
             );
             p.printk(
-                Alert,
+                Warning,
                 format_args!("flags: {}", crate::page::PageFlags(d.flags())),
             );
             p.printk(
-                Alert,
+                Warning,
                 format_args!(
                     "raw: {:016x} {:08x}{:08x} {:08x}{:08x} {:016x}",
                     d.flags(),
@@ -140,6 +156,17 @@ impl<P: crate::platform::Platform> crate::mm::Mm<P> {
                 ),
             );
         }
-        p.printk(Alert, format_args!("page dumped because: {}", b.reason));
+        p.printk(Warning, format_args!("page dumped because: {}", b.reason));
+        p.printk(Warning, format_args!("Modules linked in:"));
+        p.dump_stack(self.tainted_bad_page());
+        if !self
+            .tainted_bad_page
+            .swap(true, core::sync::atomic::Ordering::Relaxed)
+        {
+            p.printk(
+                Warning,
+                format_args!("Disabling lock debugging due to kernel taint"),
+            );
+        }
     }
 }
