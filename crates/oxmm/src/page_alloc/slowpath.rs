@@ -483,7 +483,7 @@ impl<P: Platform> Mm<P> {
     /// `warn_alloc`: the failure line with the mode's flag names, the nodemask and
     /// the cpuset's (the root's: every node with memory), the platform's
     /// `dump_stack`, then the memory report ([`Mm::warn_alloc_show_mem`]), on the platform's log.
-    /// (No taint: the page allocator does not track Linux's `TAINT_BAD_PAGE`.)
+    /// (The stack dump is tainted after a bad-page report, [`Mm::tainted_bad_page`].)
     pub(crate) fn warn_alloc(
         &self,
         gfp: Gfp,
@@ -514,7 +514,7 @@ impl<P: Platform> Mm<P> {
                 ),
             ),
         }
-        p.dump_stack(false);
+        p.dump_stack(self.tainted_bad_page());
         self.warn_alloc_show_mem(gfp, nodemask);
     }
 }
