@@ -282,72 +282,52 @@ impl<P: Platform> Mm<P> {
         }
         let g = |i| self.global_node_page_state(i);
         let gz = |i| self.global_zone_page_state(i);
-        // One printk of eight lines in Linux: the dmesg shows them so.
-        p.printk(
-            Level::Warning,
-            format_args!(
-                "active_anon:{} inactive_anon:{} isolated_anon:{}",
-                g(N::NrActiveAnon),
-                g(N::NrInactiveAnon),
-                g(N::NrIsolatedAnon)
-            ),
-        );
-        p.printk(
-            Level::Warning,
-            format_args!(
-                " active_file:{} inactive_file:{} isolated_file:{}",
-                g(N::NrActiveFile),
-                g(N::NrInactiveFile),
-                g(N::NrIsolatedFile)
-            ),
-        );
-        p.printk(
-            Level::Warning,
-            format_args!(
-                " unevictable:{} dirty:{} writeback:{}",
-                g(N::NrUnevictable),
-                g(N::NrFileDirty),
-                g(N::NrWriteback)
-            ),
-        );
-        p.printk(
-            Level::Warning,
-            format_args!(
-                " slab_reclaimable:{} slab_unreclaimable:{}",
-                g(N::NrSlabReclaimableB),
-                g(N::NrSlabUnreclaimableB)
-            ),
-        );
-        p.printk(
-            Level::Warning,
-            format_args!(
-                " mapped:{} shmem:{} pagetables:{}",
-                g(N::NrFileMapped),
-                g(N::NrShmem),
-                g(N::NrPagetable)
-            ),
-        );
-        p.printk(
-            Level::Warning,
-            format_args!(
-                " sec_pagetables:{} bounce:{}",
-                g(N::NrSecondaryPagetable),
-                gz(Z::NrBounce)
-            ),
-        );
-        p.printk(
-            Level::Warning,
-            format_args!(" kernel_misc_reclaimable:{}", g(N::NrKernelMiscReclaimable)),
-        );
-        p.printk(
-            Level::Warning,
-            format_args!(
-                " free:{} free_pcp:{} free_cma:{}",
-                gz(Z::NrFreePages),
-                free_pcp,
-                gz(Z::NrFreeCmaPages)
-            ),
-        );
+        // One printk of eight lines in Linux (the later ones indented): the dmesg
+        // shows them so.
+        let global: [&[(&str, u64)]; 8] = [
+            &[
+                ("active_anon", g(N::NrActiveAnon)),
+                ("inactive_anon", g(N::NrInactiveAnon)),
+                ("isolated_anon", g(N::NrIsolatedAnon)),
+            ],
+            &[
+                ("active_file", g(N::NrActiveFile)),
+                ("inactive_file", g(N::NrInactiveFile)),
+                ("isolated_file", g(N::NrIsolatedFile)),
+            ],
+            &[
+                ("unevictable", g(N::NrUnevictable)),
+                ("dirty", g(N::NrFileDirty)),
+                ("writeback", g(N::NrWriteback)),
+            ],
+            &[
+                ("slab_reclaimable", g(N::NrSlabReclaimableB)),
+                ("slab_unreclaimable", g(N::NrSlabUnreclaimableB)),
+            ],
+            &[
+                ("mapped", g(N::NrFileMapped)),
+                ("shmem", g(N::NrShmem)),
+                ("pagetables", g(N::NrPagetable)),
+            ],
+            &[
+                ("sec_pagetables", g(N::NrSecondaryPagetable)),
+                ("bounce", gz(Z::NrBounce)),
+            ],
+            &[("kernel_misc_reclaimable", g(N::NrKernelMiscReclaimable))],
+            &[
+                ("free", gz(Z::NrFreePages)),
+                ("free_pcp", free_pcp),
+                ("free_cma", gz(Z::NrFreeCmaPages)),
+            ],
+        ];
+        for (i, row) in global.iter().enumerate() {
+            let mut l = Line::new();
+            for (j, (name, v)) in row.iter().enumerate() {
+                let sep = if i > 0 || j > 0 { " " } else { "" };
+                let _ = write!(l, "{sep}{name}:{v}");
+            }
+            p.printk(Level::Warning, format_args!("{}", l.as_str()));
+        }
         for node in self.nodes() {
             if self.show_mem_node_skip(filter, node, nodemask)
                 || !node
